@@ -1,0 +1,33 @@
+# edgemodule — two commands matter on a fresh machine: `make demo` and `make test`.
+# Each part has its own target; `make test` runs every part that exists.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: demo test deps lint test-rust test-interop bench clean
+
+demo: deps
+	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
+	bash examples/demo.sh
+
+test: deps lint test-rust test-interop
+
+deps:
+	bash scripts/install-deps.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-interop:
+	bash tests/interop/run.sh
+
+bench: deps
+	bash bench/run.sh
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,3 @@
+//! Sample filter module (to be written).
+
+fn main() {}

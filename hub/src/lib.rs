@@ -1,0 +1,8 @@
+//! # edgemodule-hub
+//!
+//! A local hub that speaks edgeHub's protocol (MQTT 3.1.1 over TLS, SAS authentication,
+//! routes, twins, direct methods, store-and-forward) plus the IoT Edge workload API, driven
+//! by a standard `deployment.json`. It is edgemodule's embedded default and the real server
+//! every test runs against.
+
+#![warn(missing_docs)]
