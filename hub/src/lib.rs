@@ -6,3 +6,18 @@
 //! every test runs against.
 
 #![warn(missing_docs)]
+
+pub mod admin;
+pub mod authz;
+pub mod certs;
+pub mod cli;
+pub mod config;
+pub mod hub;
+pub mod identity;
+pub mod manifest;
+pub mod methods;
+pub mod mqtt;
+pub mod routes;
+pub mod store;
+pub mod twins;
+pub mod workload;

@@ -1,0 +1,1 @@
+//! authz (work in progress).

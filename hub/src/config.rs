@@ -1,0 +1,1 @@
+//! Hub configuration (work in progress).

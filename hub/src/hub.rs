@@ -1,0 +1,1 @@
+//! Embedding API: start/stop a hub in-process (work in progress).

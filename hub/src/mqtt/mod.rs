@@ -1,0 +1,1 @@
+//! mqtt (work in progress).
