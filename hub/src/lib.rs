@@ -15,6 +15,7 @@ pub mod config;
 pub mod hub;
 pub mod identity;
 pub mod manifest;
+pub mod message;
 pub mod methods;
 pub mod mqtt;
 pub mod routes;
