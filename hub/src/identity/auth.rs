@@ -1,0 +1,155 @@
+//! SAS authentication of MQTT CONNECTs and HTTP requests (protocol.md §3.2, §3.3).
+
+use edgemodule::protocol::{mqtt_identity, sas};
+
+use super::Identities;
+
+/// A client whose credentials were accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedModule {
+    /// Edge device id (canonical spelling).
+    pub device_id: String,
+    /// Module id (canonical spelling).
+    pub module_id: String,
+    /// `se` of the accepted token, Unix seconds.
+    pub token_expiry: u64,
+    /// `DeviceClientType` from the username, decoded.
+    pub client_type: Option<String>,
+    /// `model-id` from the username, decoded.
+    pub model_id: Option<String>,
+}
+
+impl AuthenticatedModule {
+    /// `{hub}/{d}/{m}`: the identity used by the authorization policy (§9).
+    pub fn identity(&self, hub: &str) -> String {
+        format!("{hub}/{}/{}", self.device_id, self.module_id)
+    }
+
+    /// `{d}/{m}`: the MQTT client id.
+    pub fn client_id(&self) -> String {
+        format!("{}/{}", self.device_id, self.module_id)
+    }
+}
+
+/// Why credentials were refused (an MQTT CONNECT gets CONNACK 5, HTTP gets 401).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AuthError(pub String);
+
+impl Identities {
+    /// Validates an MQTT CONNECT (protocol.md §3.2/§3.3): client id == "{d}/{m}", username
+    /// parsed (both forms), token sr audience host = hub or gateway (case-insensitive),
+    /// device/module match (case-insensitive), HMAC with primary then secondary key,
+    /// not expired (5 min skew).
+    pub fn authenticate_mqtt(
+        &self,
+        client_id: &str,
+        username: &str,
+        password: &str,
+        now_unix: u64,
+    ) -> Result<AuthenticatedModule, AuthError> {
+        let user = mqtt_identity::parse_username(username)
+            .map_err(|e| AuthError(format!("malformed username '{username}': {e}")))?;
+        let Some(module_id) = user.module_id.as_deref() else {
+            return Err(AuthError(format!(
+                "username '{username}' names a device, not a module; only module identities can connect"
+            )));
+        };
+        let expected_client_id = format!("{}/{}", user.device_id, module_id);
+        if client_id != expected_client_id {
+            return Err(AuthError(format!(
+                "client id '{client_id}' does not match the identity '{expected_client_id}' in the username"
+            )));
+        }
+        let mut module = self.authenticate_token(&user.device_id, module_id, password, now_unix)?;
+        module.client_type = user.client_type;
+        module.model_id = user.model_id;
+        Ok(module)
+    }
+
+    /// Validates a SAS token for module `module` (HTTP methods API).
+    pub fn authenticate_token(
+        &self,
+        device_id: &str,
+        module_id: &str,
+        token: &str,
+        now_unix: u64,
+    ) -> Result<AuthenticatedModule, AuthError> {
+        if device_id != self.device_id {
+            return Err(AuthError(format!(
+                "unknown device '{device_id}' (this hub is device '{}')",
+                self.device_id
+            )));
+        }
+        let Some((canonical_module, keys)) = self.find_module(module_id) else {
+            return Err(AuthError(format!(
+                "unknown module '{module_id}' on device '{device_id}'"
+            )));
+        };
+        if token.is_empty() {
+            return Err(AuthError("no SAS token given (empty password)".into()));
+        }
+        let parsed =
+            sas::parse_token(token).map_err(|e| AuthError(format!("malformed SAS token: {e}")))?;
+        self.check_audience(&parsed.resource, device_id, module_id)?;
+        if sas::is_expired(&parsed, now_unix, sas::MAX_CLOCK_SKEW_SECS) {
+            return Err(AuthError(format!(
+                "SAS token expired at {} (now {now_unix}, allowed clock skew {} s)",
+                parsed.expiry,
+                sas::MAX_CLOCK_SKEW_SECS
+            )));
+        }
+        let valid = sas::verify_signature(&parsed, &keys.primary_key)
+            || sas::verify_signature(&parsed, &keys.secondary_key);
+        if !valid {
+            return Err(AuthError(format!(
+                "SAS token signature does not match the keys of module '{device_id}/{module_id}'"
+            )));
+        }
+        Ok(AuthenticatedModule {
+            device_id: self.device_id.clone(),
+            module_id: canonical_module.to_string(),
+            token_expiry: parsed.expiry,
+            client_type: None,
+            model_id: None,
+        })
+    }
+
+    /// `sr` must be `{hub or gateway}/devices/{d}/modules/{m}` for the connecting identity;
+    /// host and ids compared case-insensitively, as edgeHub does.
+    fn check_audience(
+        &self,
+        resource: &str,
+        device_id: &str,
+        module_id: &str,
+    ) -> Result<(), AuthError> {
+        let wrong = |why: &str| {
+            AuthError(format!(
+                "SAS token audience '{resource}' {why} (expected '{}/devices/{device_id}/modules/{module_id}')",
+                self.iothub_host_name
+            ))
+        };
+        let Some((host, rest)) = resource.split_once("/devices/") else {
+            return Err(wrong("is not a device or module resource"));
+        };
+        if !host.eq_ignore_ascii_case(&self.iothub_host_name)
+            && !host.eq_ignore_ascii_case(&self.gateway_host_name)
+        {
+            return Err(wrong(&format!(
+                "names host '{host}', which is neither the IoT Hub '{}' nor the gateway '{}'",
+                self.iothub_host_name, self.gateway_host_name
+            )));
+        }
+        let rest = rest.trim_end_matches('/');
+        let Some((token_device, token_module)) = rest.split_once("/modules/") else {
+            return Err(wrong("is device-scoped; a module token is required"));
+        };
+        if !token_device.eq_ignore_ascii_case(device_id) {
+            return Err(wrong(&format!("is for device '{token_device}'")));
+        }
+        if !token_module.eq_ignore_ascii_case(module_id) {
+            return Err(wrong(&format!("is for module '{token_module}'")));
+        }
+        Ok(())
+    }
+}
