@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::{property_bag, MAX_MESSAGE_SIZE};
 
 /// A telemetry/output message sent by a module, or an input message it receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -80,28 +81,181 @@ impl Message {
     /// Encodes the property bag for a publish: system properties first (`$.on`, `$.mid`,
     /// `$.cid`, `$.uid`, `$.ct`, `$.ce`, `$.ctime`, `$.exp`, `$.schema`, `$.sub`, `$.ifid`),
     /// then custom properties sorted by key. `output_name` overrides `self.output_name`.
+    ///
+    /// The received-only fields (`$.to`, `iothub-operation`, `ack`, `$.cdid`, `$.cmid`)
+    /// follow `$.ifid` when they are set, so a hub can deliver with the same function and
+    /// [`Message::from_bag`] round-trips.
     pub fn encode_bag(&self, output_name: Option<&str>) -> String {
-        let _ = output_name;
-        todo!()
+        let system = self.system_properties(output_name);
+        let custom = self
+            .properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str())));
+        property_bag::encode(
+            system
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, Some(v))))
+                .chain(custom),
+        )
     }
 
     /// Rebuilds a received message from its decoded bag pairs and payload: known system
     /// keys (`$.mid`, `$.cid`, …, `$.cdid`, `$.cmid`) fill fields, everything else is a
     /// custom property (a `None` value becomes `""`).
+    ///
+    /// `$.on` fills `output_name`; when a key repeats, the last value wins.
     pub fn from_bag(pairs: Vec<(String, Option<String>)>, body: Vec<u8>) -> Self {
-        let _ = (pairs, body);
-        todo!()
+        let mut message = Message::new(body);
+        for (key, value) in pairs {
+            let value = value.unwrap_or_default();
+            match message.system_field_mut(&key) {
+                Some(field) => *field = Some(value),
+                None => {
+                    message.properties.insert(key, value);
+                }
+            }
+        }
+        message
     }
 
     /// Body length plus every property key and value (system and custom), in bytes.
+    ///
+    /// Keys count with their wire names (`$.mid`, …); the input name is not a property.
     pub fn size(&self) -> usize {
-        todo!()
+        let system: usize = self
+            .system_properties(None)
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| k.len() + v.len()))
+            .sum();
+        let custom: usize = self.properties.iter().map(|(k, v)| k.len() + v.len()).sum();
+        self.body.len() + system + custom
     }
 
     /// `MESSAGE_TOO_LARGE` when [`Message::size`] exceeds
     /// [`MAX_MESSAGE_SIZE`](crate::protocol::MAX_MESSAGE_SIZE); `INVALID_ARGUMENT` for an
     /// empty property key.
     pub fn validate(&self) -> Result<()> {
-        todo!()
+        if self.properties.contains_key("") {
+            return Err(Error::invalid_argument(
+                "a message property has an empty key; give every property a name",
+            ));
+        }
+        let size = self.size();
+        if size > MAX_MESSAGE_SIZE {
+            return Err(Error::new(
+                ErrorKind::MessageTooLarge,
+                format!(
+                    "the message is {size} bytes (body + properties); the limit is \
+                     {MAX_MESSAGE_SIZE} bytes"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// System properties in wire order, with their wire keys.
+    fn system_properties<'a>(
+        &'a self,
+        output_name: Option<&'a str>,
+    ) -> [(&'static str, Option<&'a str>); 16] {
+        [
+            ("$.on", output_name.or(self.output_name.as_deref())),
+            ("$.mid", self.message_id.as_deref()),
+            ("$.cid", self.correlation_id.as_deref()),
+            ("$.uid", self.user_id.as_deref()),
+            ("$.ct", self.content_type.as_deref()),
+            ("$.ce", self.content_encoding.as_deref()),
+            ("$.ctime", self.creation_time.as_deref()),
+            ("$.exp", self.expiry_time.as_deref()),
+            ("$.schema", self.message_schema.as_deref()),
+            ("$.sub", self.component_name.as_deref()),
+            ("$.ifid", self.interface_id.as_deref()),
+            ("$.to", self.to.as_deref()),
+            ("iothub-operation", self.operation.as_deref()),
+            ("ack", self.ack.as_deref()),
+            ("$.cdid", self.connection_device_id.as_deref()),
+            ("$.cmid", self.connection_module_id.as_deref()),
+        ]
+    }
+
+    /// The field a wire system-property key fills, if it is one.
+    fn system_field_mut(&mut self, key: &str) -> Option<&mut Option<String>> {
+        Some(match key {
+            "$.on" => &mut self.output_name,
+            "$.mid" => &mut self.message_id,
+            "$.cid" => &mut self.correlation_id,
+            "$.uid" => &mut self.user_id,
+            "$.ct" => &mut self.content_type,
+            "$.ce" => &mut self.content_encoding,
+            "$.ctime" => &mut self.creation_time,
+            "$.exp" => &mut self.expiry_time,
+            "$.schema" => &mut self.message_schema,
+            "$.sub" => &mut self.component_name,
+            "$.ifid" => &mut self.interface_id,
+            "$.to" => &mut self.to,
+            "iothub-operation" => &mut self.operation,
+            "ack" => &mut self.ack,
+            "$.cdid" => &mut self.connection_device_id,
+            "$.cmid" => &mut self.connection_module_id,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::property_bag::decode;
+
+    #[test]
+    fn encodes_system_first_then_sorted_custom() {
+        let mut m = Message::json(&serde_json::json!({"t": 1}))
+            .with_property("zeta", "1")
+            .with_property("alpha", "a b");
+        m.message_id = Some("id/1".into());
+        assert_eq!(
+            m.encode_bag(Some("out")),
+            "%24.on=out&%24.mid=id%2F1&%24.ct=application%2Fjson&%24.ce=utf-8&alpha=a%20b&zeta=1"
+        );
+        m.output_name = Some("mine".into());
+        assert!(m.encode_bag(None).starts_with("%24.on=mine&"));
+        assert_eq!(Message::new("x").encode_bag(None), "");
+    }
+
+    #[test]
+    fn from_bag_fills_fields_and_round_trips() {
+        let bag = "%24.cdid=edge1&%24.cmid=sensor&%24.mid=7&iothub-operation=op&ack=full&%24.to=%2Fx&flag&temp=21";
+        let m = Message::from_bag(decode(bag).unwrap(), b"{}".to_vec());
+        assert_eq!(m.connection_device_id.as_deref(), Some("edge1"));
+        assert_eq!(m.connection_module_id.as_deref(), Some("sensor"));
+        assert_eq!(m.operation.as_deref(), Some("op"));
+        assert_eq!(m.ack.as_deref(), Some("full"));
+        assert_eq!(m.to.as_deref(), Some("/x"));
+        assert_eq!(m.properties.get("flag").map(String::as_str), Some(""));
+        assert_eq!(m.properties.len(), 2);
+        let again = Message::from_bag(decode(&m.encode_bag(None)).unwrap(), b"{}".to_vec());
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn size_counts_body_keys_and_values() {
+        let mut m = Message::new("abcd").with_property("k", "vv");
+        m.message_id = Some("12".into());
+        assert_eq!(m.size(), 4 + (1 + 2) + ("$.mid".len() + 2));
+    }
+
+    #[test]
+    fn validate_enforces_limit_and_keys() {
+        let at_limit = Message::new(vec![0u8; MAX_MESSAGE_SIZE]);
+        assert!(at_limit.validate().is_ok());
+        let over = Message::new(vec![0u8; MAX_MESSAGE_SIZE - 1]).with_property("a", "b");
+        let err = over.validate().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MessageTooLarge);
+        assert!(err.message().contains("262145") && err.message().contains("262144"));
+        let empty_key = Message::new("x").with_property("", "v");
+        assert_eq!(
+            empty_key.validate().unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
     }
 }
