@@ -258,6 +258,29 @@ mod tests {
     }
 
     #[test]
+    fn delivery_bag_maps_system_keys_and_drops_output_name() {
+        let m = HubMessage::from_wire(
+            "edge1",
+            Some("sensor"),
+            pairs(&[
+                ("$.mid", Some("m 1")),
+                ("$.on", Some("output1")),
+                ("$.ct", Some("application/json")),
+                ("$.ifid", Some("urn:x")),
+                ("a/b", Some("x&y=z")),
+            ]),
+            vec![],
+        );
+        let bag = m.to_delivery_bag();
+        assert_eq!(
+            bag,
+            "%24.mid=m%201&%24.ct=application%2Fjson&%24.cdid=edge1&%24.cmid=sensor&a%2Fb=x%26y%3Dz"
+        );
+        let decoded = property_bag::decode(&bag).unwrap();
+        assert!(decoded.contains(&("a/b".to_string(), Some("x&y=z".to_string()))));
+    }
+
+    #[test]
     fn twin_change_notification_shape() {
         let m = HubMessage::twin_change_notification("edge1", b"{}".to_vec());
         assert_eq!(m.source, TWIN_CHANGE_SOURCE);
