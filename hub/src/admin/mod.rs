@@ -1,1 +1,69 @@
-//! admin (work in progress).
+//! The admin API: plain HTTP/1.1 with JSON on a local address (`config.admin_bind`), used by
+//! the `edgemodule-hub` CLI and handy with curl.
+//!
+//! | Request | Answer |
+//! |---|---|
+//! | `GET /health` | `{"status":"ok","deviceId":…, …info}` |
+//! | `GET /modules` | `{"deviceId":…,"modules":[{"moduleId":…,"connected":bool}]}` |
+//! | `GET /modules/{m}/env` | `{"moduleId":…,"workload":[{"name","value"}…],"connectionString":[{"name","value"}…]}` |
+//! | `GET /modules/{m}/twin` | `{"desired":{…,"$version":n},"reported":{…,"$version":m}}` |
+//! | `PATCH /modules/{m}/twin/desired` (body: JSON merge patch) | `{"version":n}` |
+//! | `POST /modules/{m}/methods/{name}?timeout=s&connectTimeout=s` (body: payload JSON) | `{"status":n,"payload":…}` |
+//! | `GET /upstream[?follow=true][&history=false]` | one JSON object per line per `$upstream` message (`follow` keeps streaming new ones; `history=false` skips earlier ones) |
+//!
+//! Errors are `{"message": …}` with 400, 404, 405, 500 or 504.
+
+mod handlers;
+mod upstream;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+use crate::identity::Identities;
+use crate::methods::MethodDispatcher;
+use crate::twins::{ClientPublisher, TwinService};
+
+pub use upstream::{message_json, UpstreamFeed};
+
+/// Computes a module's `IOTEDGE_*` environment (plus `EDGEMODULE_*` port overrides).
+pub type ModuleEnvFn = Arc<dyn Fn(&str) -> Option<Vec<(String, String)>> + Send + Sync>;
+
+/// Everything the admin API reads or drives. Cheap to clone.
+#[derive(Clone)]
+pub struct AdminState {
+    /// Module identities (module list, connection strings).
+    pub identities: Arc<Identities>,
+    /// Twins, for `GET …/twin` and `PATCH …/twin/desired`.
+    pub twins: TwinService,
+    /// Direct methods, for `POST …/methods/{name}`.
+    pub methods: MethodDispatcher,
+    /// The broker, for the `connected` flag of `GET /modules`.
+    pub broker: Arc<dyn ClientPublisher>,
+    /// The workload-style environment of a module (`RunningHub::module_env`).
+    pub module_env: ModuleEnvFn,
+    /// Path of the hub CA certificate (PEM), for `EdgeModuleCACertificateFile`.
+    pub ca_certificate_file: PathBuf,
+    /// Messages routed to `$upstream`.
+    pub upstream: UpstreamFeed,
+    /// Extra facts merged into `GET /health` (e.g. `{"mqtt": "127.0.0.1:8883"}`).
+    pub info: Value,
+}
+
+/// Serves the admin API on `bind` until the returned task is aborted (which also ends open
+/// `follow` streams). Returns the bound address.
+pub async fn serve_admin(
+    state: AdminState,
+    bind: SocketAddr,
+) -> io::Result<(SocketAddr, JoinHandle<()>)> {
+    let state = Arc::new(state);
+    crate::methods::http_util::spawn_server(bind, None, move |req| {
+        let state = state.clone();
+        async move { handlers::handle(&state, req).await }
+    })
+    .await
+}

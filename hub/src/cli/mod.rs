@@ -1,1 +1,68 @@
-//! cli (work in progress).
+//! The `edgemodule-hub` command line: `serve` runs the hub; `env`, `monitor`, `invoke` and
+//! `twin` talk to a running hub through its admin API.
+
+mod args;
+mod client;
+mod commands;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+pub use client::CliError;
+
+/// Parses the command line, runs the subcommand and returns the process exit code. Errors
+/// are printed as one line on stderr.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("edgemodule-hub: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(dispatch(cli.command));
+    // Do not wait for stray tasks (e.g. a streaming connection) at exit.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("edgemodule-hub: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Serve(args) => {
+            logging::init(args.log_format, &args.log_level);
+            Err(CliError(format!(
+                "serve is not available in this build ({})",
+                args.manifest.display()
+            )))
+        }
+        Command::Env(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            commands::env(args).await
+        }
+        Command::Monitor(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            commands::monitor(args).await
+        }
+        Command::Invoke(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            commands::invoke(args).await
+        }
+        Command::Twin(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            commands::twin(args).await
+        }
+    }
+}

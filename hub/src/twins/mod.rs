@@ -8,3 +8,5 @@ mod validate;
 pub use merge::{merge_patch, with_version};
 pub use publisher::{ClientPublisher, WaitFuture};
 pub use validate::{validate_patch, validate_section_size};
+mod service;
+pub use service::{ChangeHook, TwinService};

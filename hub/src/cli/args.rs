@@ -1,0 +1,177 @@
+//! Command-line arguments of `edgemodule-hub`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default address of the admin API.
+pub const DEFAULT_ADMIN: &str = "127.0.0.1:15580";
+
+/// A local, Docker-free hub that speaks edgeHub's protocol (MQTT, twins, direct methods,
+/// routes, store-and-forward) plus the IoT Edge workload API, driven by a standard
+/// deployment.json.
+#[derive(Debug, Parser)]
+#[command(name = "edgemodule-hub", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Print the environment a module needs to connect to the running hub.
+    Env(EnvArgs),
+    /// Print messages routed to $upstream as JSON lines, live.
+    Monitor(MonitorArgs),
+    /// Call a direct method on a connected module and print its answer.
+    Invoke(InvokeArgs),
+    /// Show a module twin, or change its desired properties.
+    Twin(TwinArgs),
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Deployment manifest (deployment.json) with modules, routes and desired properties.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Directory for keys, certificates, the message store and twins (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "./.edgemodule-hub")]
+    pub state: PathBuf,
+    /// Edge device id of this hub [default: edge-device].
+    #[arg(long)]
+    pub device_id: Option<String>,
+    /// IoT Hub host name modules put in their tokens [default: localhub.azure-devices.net].
+    #[arg(long = "iothub-hostname")]
+    pub iothub_hostname: Option<String>,
+    /// Host name modules connect to; also a name in the server certificate [default: localhost].
+    #[arg(long = "gateway-hostname")]
+    pub gateway_hostname: Option<String>,
+    /// Address the MQTT and HTTPS listeners bind to.
+    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+    /// MQTT over TLS port (0 picks a free port).
+    #[arg(long, default_value_t = 8883)]
+    pub mqtt_port: u16,
+    /// HTTPS port of the module-to-module methods API (0 picks a free port).
+    #[arg(long, default_value_t = 443)]
+    pub https_port: u16,
+    /// Port of the admin API on 127.0.0.1, used by the other subcommands (0 picks a free port).
+    #[arg(long, default_value_t = 15580)]
+    pub admin_port: u16,
+    /// Unix socket of the workload API [default: STATE/workload.sock].
+    #[arg(long, value_name = "PATH")]
+    pub workload_socket: Option<PathBuf>,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `edgemodule_hub=debug` (RUST_LOG, when set, wins).
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    pub log_level: String,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the running hub's admin API is.
+#[derive(Debug, Args)]
+pub struct AdminAddr {
+    /// Address of the hub's admin API (`serve --admin-port`).
+    #[arg(long = "admin", value_name = "ADDR", default_value = DEFAULT_ADMIN)]
+    pub addr: String,
+}
+
+/// `env`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Module name from the manifest.
+    pub module: String,
+    /// Output syntax.
+    #[arg(long, value_enum, default_value_t = EnvFormat::Shell)]
+    pub format: EnvFormat,
+    /// Which variables: the IoT Edge runtime's (IOTEDGE_*, via the workload socket), the
+    /// simulator's (EdgeHubConnectionString + EdgeModuleCACertificateFile), or both.
+    #[arg(long, value_enum, default_value_t = EnvForm::Both)]
+    pub form: EnvForm,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub admin: AdminAddr,
+}
+
+/// `env` output syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvFormat {
+    /// `export NAME='value'` lines, for `eval "$(edgemodule-hub env m)"`.
+    Shell,
+    /// `NAME=value` lines, for .env files and `docker run --env-file`.
+    Dotenv,
+}
+
+/// Which environment form `env` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvForm {
+    /// IOTEDGE_* variables (workload API).
+    Workload,
+    /// EdgeHubConnectionString and EdgeModuleCACertificateFile.
+    ConnectionString,
+    /// Both; SDKs pick one of them.
+    Both,
+}
+
+/// `monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Skip messages that reached $upstream before the monitor started.
+    #[arg(long)]
+    pub new_only: bool,
+    /// Print what is there and exit instead of following.
+    #[arg(long)]
+    pub no_follow: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub admin: AdminAddr,
+}
+
+/// `invoke`.
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// Target module.
+    pub module: String,
+    /// Method name.
+    pub method: String,
+    /// Payload as JSON (default: null).
+    pub payload: Option<String>,
+    /// Seconds the module has to answer.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Seconds to wait for the module to connect and subscribe to methods.
+    #[arg(long, default_value_t = 0)]
+    pub connect_timeout: u64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub admin: AdminAddr,
+}
+
+/// `twin`.
+#[derive(Debug, Args)]
+pub struct TwinArgs {
+    /// Module whose twin to show or change.
+    pub module: String,
+    /// JSON merge patch for the desired properties (null deletes); pushed to the module.
+    #[arg(long, value_name = "JSON")]
+    pub desired: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub admin: AdminAddr,
+}

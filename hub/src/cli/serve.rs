@@ -1,0 +1,93 @@
+//! `serve`: run the hub in the foreground until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use super::args::ServeArgs;
+use super::client::CliError;
+use crate::config::HubConfig;
+use crate::hub::Hub;
+
+/// Builds the configuration, starts the hub, prints one `ready` line on stdout, waits for a
+/// shutdown signal and shuts down gracefully.
+pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let config = config_from_args(args)?;
+    let hub = Hub::start(config)
+        .await
+        .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
+    let ready = format!(
+        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={}",
+        hub.config().device_id,
+        hub.mqtt_addr(),
+        hub.https_addr(),
+        hub.admin_addr(),
+        hub.workload_socket().display()
+    );
+    tracing::info!(
+        mqtt = %hub.mqtt_addr(),
+        https = %hub.https_addr(),
+        admin = %hub.admin_addr(),
+        "hub running"
+    );
+    {
+        let mut out = std::io::stdout().lock();
+        // Scripts wait for this line; a closed stdout must not stop the hub.
+        let _ = writeln!(out, "{ready}").and_then(|()| out.flush());
+    }
+    let signal = shutdown_signal().await;
+    tracing::info!(signal, "shutting down");
+    hub.shutdown().await;
+    Ok(())
+}
+
+fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
+    let manifest = crate::manifest::load(&args.manifest).map_err(|e| {
+        CliError(format!(
+            "cannot load the manifest {}: {e}",
+            args.manifest.display()
+        ))
+    })?;
+    let mut config = HubConfig::new(manifest, args.state);
+    if let Some(device_id) = args.device_id {
+        config.device_id = device_id;
+    }
+    if let Some(host) = args.iothub_hostname {
+        config.iothub_host_name = host;
+    }
+    if let Some(host) = args.gateway_hostname {
+        config.gateway_host_name = host;
+    }
+    config.mqtt_bind = SocketAddr::new(args.bind_address, args.mqtt_port);
+    config.https_bind = SocketAddr::new(args.bind_address, args.https_port);
+    config.admin_bind = SocketAddr::from((Ipv4Addr::LOCALHOST, args.admin_port));
+    if let Some(socket) = args.workload_socket {
+        config.workload_socket = socket;
+    }
+    Ok(config)
+}
+
+/// Resolves on Ctrl-C or SIGTERM; returns the signal's name.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "SIGINT",
+            // Without a handler only SIGTERM can stop us.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                name = ctrl_c => name,
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c.await
+    }
+}
