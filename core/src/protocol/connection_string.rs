@@ -1,9 +1,9 @@
 //! Module connection strings: `HostName=…;GatewayHostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…`.
 
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::error::{Error, Result};
+use crate::protocol::sas::KEY_BASE64;
 
 /// A parsed IoT Hub device or module connection string (protocol.md §1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -96,7 +96,7 @@ pub fn parse(s: &str) -> Result<ConnectionString> {
 
 fn check_authentication(cs: &ConnectionString) -> Result<()> {
     if let Some(key) = &cs.shared_access_key {
-        if STANDARD.decode(key).is_err() {
+        if KEY_BASE64.decode(key).is_err() {
             return Err(Error::config(
                 "connection string key SharedAccessKey is not valid base64",
             ));

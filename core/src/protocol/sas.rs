@@ -1,6 +1,7 @@
 //! Shared access signature tokens (protocol.md §3.3): build, sign, parse, verify.
 
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet::STANDARD as STANDARD_ALPHABET;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::percent_decode_str;
@@ -15,6 +16,13 @@ pub const DEFAULT_TTL_SECS: u64 = 3600;
 pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
 
 const TOKEN_PREFIX: &str = "SharedAccessSignature";
+
+/// Decodes keys like the other SDKs do: standard alphabet, padding required, but
+/// non-zero trailing bits (`…cd==`) tolerated.
+pub(crate) const KEY_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD_ALPHABET,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
 
 /// `{hub}/devices/{d}[/modules/{m}]` (not encoded).
 pub fn resource_uri(host_name: &str, device_id: &str, module_id: Option<&str>) -> String {
@@ -36,7 +44,7 @@ pub fn sign(key_base64: &str, data: &[u8]) -> Result<String> {
 }
 
 fn keyed_mac(key_base64: &str) -> Result<Hmac<Sha256>> {
-    let key = STANDARD
+    let key = KEY_BASE64
         .decode(key_base64.trim())
         .map_err(|e| Error::config(format!("SharedAccessKey is not valid base64: {e}")))?;
     if key.is_empty() {
@@ -223,6 +231,9 @@ mod tests {
     fn bad_key_is_config() {
         assert_eq!(sign("%%%", b"x").unwrap_err().kind(), ErrorKind::Config);
         assert_eq!(sign("", b"x").unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(sign("AAAA=", b"x").unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(sign("AA", b"x").unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(sign("cd==", b"x").unwrap(), sign("cQ==", b"x").unwrap());
     }
 
     #[test]
