@@ -132,7 +132,7 @@ impl Message {
     }
 
     /// `MESSAGE_TOO_LARGE` when [`Message::size`] exceeds
-    /// [`MAX_MESSAGE_SIZE`](crate::protocol::MAX_MESSAGE_SIZE); `INVALID_ARGUMENT` for an
+    /// [`MAX_MESSAGE_SIZE`]; `INVALID_ARGUMENT` for an
     /// empty property key.
     pub fn validate(&self) -> Result<()> {
         if self.properties.contains_key("") {
