@@ -1,0 +1,507 @@
+//! Direct methods: the HTTPS API (§6.2) with a real TLS client trusting the hub CA, against
+//! the dispatcher with a scripted in-process "module", and end to end through a running
+//! hub with a rumqttc module answering.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use edgemodule::protocol::{sas, topics};
+use edgemodule_hub::certs::HubCertificates;
+use edgemodule_hub::hub::HubError;
+use edgemodule_hub::identity::Identities;
+use edgemodule_hub::methods::{serve_https, HttpsState, MethodDispatcher};
+use edgemodule_hub::twins::{ClientPublisher, WaitFuture};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use serde_json::{json, Value};
+
+const DEVICE: &str = "edge1";
+const HUB: &str = "hub.azure-devices.net";
+
+// ---------------------------------------------------------------------------------------
+// A scripted module behind the dispatcher.
+
+/// Answers method requests like a module would, through `MethodDispatcher::on_response`:
+/// `echo` → 200 with the payload, `fail` → 500 `{"error":"no"}`, `shout` → 201 with the
+/// rid upper-cased (edgeHub matches rids case-insensitively), `empty` → 200 with no body,
+/// anything else → never answers.
+#[derive(Clone, Default)]
+struct ScriptedModules {
+    connected: Arc<Mutex<HashSet<String>>>,
+    dispatcher: Arc<OnceLock<MethodDispatcher>>,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl ScriptedModules {
+    fn connect(&self, client_id: &str) {
+        self.connected.lock().unwrap().insert(client_id.to_string());
+    }
+}
+
+impl ClientPublisher for ScriptedModules {
+    fn publish_to(&self, client_id: &str, topic: &str, payload: Bytes, _qos: u8) -> bool {
+        if !self.is_subscribed(client_id, topic) {
+            return false;
+        }
+        self.requests
+            .lock()
+            .unwrap()
+            .push((client_id.to_string(), topic.to_string()));
+        let request = topics::parse_method_request(topic).expect("method request topic");
+        let module = client_id.split('/').nth(1).unwrap().to_string();
+        let dispatcher = self.dispatcher.get().unwrap().clone();
+        tokio::spawn(async move {
+            let (status, rid, body) = match request.method_name.as_str() {
+                "echo" => (200, request.rid, payload.to_vec()),
+                "fail" => (500, request.rid, br#"{"error":"no"}"#.to_vec()),
+                "shout" => (201, request.rid.to_uppercase(), b"\"LOUD\"".to_vec()),
+                "empty" => (200, request.rid, Vec::new()),
+                _ => return,
+            };
+            let topic = topics::method_response_topic(status, &rid);
+            // A response from another module must not complete the call.
+            dispatcher.on_response("intruder", &topic, b"{}");
+            dispatcher.on_response(&module, &topic, &body);
+        });
+        true
+    }
+    fn is_subscribed(&self, client_id: &str, topic: &str) -> bool {
+        topic.starts_with("$iothub/methods/POST/")
+            && self.connected.lock().unwrap().contains(client_id)
+    }
+    fn is_connected(&self, client_id: &str) -> bool {
+        self.connected.lock().unwrap().contains(client_id)
+    }
+    fn wait_subscribed<'a>(
+        &'a self,
+        client_id: &'a str,
+        topic: &'a str,
+        timeout: Duration,
+    ) -> WaitFuture<'a> {
+        Box::pin(async move {
+            let deadline = Instant::now() + timeout;
+            while Instant::now() < deadline {
+                if self.is_subscribed(client_id, topic) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        })
+    }
+}
+
+fn scripted() -> (ScriptedModules, MethodDispatcher) {
+    let modules = ScriptedModules::default();
+    let dispatcher = MethodDispatcher::new(modules.clone(), DEVICE.to_string());
+    modules.dispatcher.set(dispatcher.clone()).ok().unwrap();
+    (modules, dispatcher)
+}
+
+#[tokio::test]
+async fn dispatcher_round_trips_and_matches_rids_case_insensitively() {
+    let (modules, dispatcher) = scripted();
+    modules.connect("edge1/target");
+    let t = Duration::from_secs(5);
+    let (status, payload) = dispatcher
+        .invoke("target", "echo", json!({"n": 1}), Duration::ZERO, t)
+        .await
+        .unwrap();
+    assert_eq!((status, payload), (200, json!({"n": 1})));
+    let (status, payload) = dispatcher
+        .invoke("target", "shout", Value::Null, Duration::ZERO, t)
+        .await
+        .unwrap();
+    assert_eq!((status, payload), (201, json!("LOUD")));
+    let (status, payload) = dispatcher
+        .invoke("target", "empty", Value::Null, Duration::ZERO, t)
+        .await
+        .unwrap();
+    assert_eq!((status, payload), (200, Value::Null));
+
+    // The request id is a lowercase GUID and the topic is edgeHub's.
+    let requests = modules.requests.lock().unwrap().clone();
+    let (client, topic) = &requests[0];
+    assert_eq!(client, "edge1/target");
+    let parsed = topics::parse_method_request(topic).unwrap();
+    assert_eq!(parsed.method_name, "echo");
+    assert_eq!(parsed.rid, parsed.rid.to_lowercase());
+    assert!(uuid::Uuid::parse_str(&parsed.rid).is_ok());
+}
+
+#[tokio::test]
+async fn dispatcher_not_found_timeout_and_connect_wait() {
+    let (modules, dispatcher) = scripted();
+    let err = dispatcher
+        .invoke(
+            "target",
+            "echo",
+            Value::Null,
+            Duration::ZERO,
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HubError::NotFound(ref m) if m == "Client edge1/target not found"));
+
+    modules.connect("edge1/target");
+    let started = Instant::now();
+    let err = dispatcher
+        .invoke(
+            "target",
+            "silent",
+            Value::Null,
+            Duration::ZERO,
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HubError::Timeout(_)), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // connectTimeout: the module shows up while the call waits.
+    let late = modules.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        late.connect("edge1/late");
+    });
+    let (status, _) = dispatcher
+        .invoke(
+            "late",
+            "echo",
+            json!(1),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTPS API against the scripted modules.
+
+struct HttpsFixture {
+    _dir: tempfile::TempDir,
+    addr: SocketAddr,
+    ca_pem: String,
+    identities: Arc<Identities>,
+    modules: ScriptedModules,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for HttpsFixture {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn https_fixture() -> HttpsFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let identities = Arc::new(
+        Identities::load_or_create(
+            dir.path(),
+            DEVICE,
+            HUB,
+            "localhost",
+            &["caller".to_string(), "target".to_string()],
+        )
+        .unwrap(),
+    );
+    let certs = HubCertificates::load_or_create(dir.path(), "localhost").unwrap();
+    let (modules, dispatcher) = scripted();
+    let state = HttpsState {
+        identities: identities.clone(),
+        dispatcher,
+    };
+    let (addr, server) = serve_https(
+        "127.0.0.1:0".parse().unwrap(),
+        certs.server_tls_config().unwrap(),
+        state,
+    )
+    .await
+    .unwrap();
+    HttpsFixture {
+        _dir: dir,
+        addr,
+        ca_pem: certs.ca_pem.clone(),
+        identities,
+        modules,
+        server,
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A module's SAS token, as the SDKs build it.
+fn token(identities: &Identities, module: &str, expiry: u64) -> String {
+    let uri = sas::resource_uri(HUB, DEVICE, Some(module));
+    let key = identities.primary_key(module).unwrap();
+    let sig = sas::sign(key, sas::string_to_sign(&uri, expiry).as_bytes()).unwrap();
+    sas::format_token(&uri, &sig, expiry)
+}
+
+struct HttpAnswer {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+impl HttpAnswer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// POSTs over TLS, verifying the server against the hub CA (name `localhost`).
+async fn post(
+    addr: SocketAddr,
+    ca_pem: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> HttpAnswer {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let tls = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut request = hyper::Request::post(path)
+        .header("host", "localhost")
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), sender.send_request(request))
+        .await
+        .expect("HTTPS answer in time")
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    HttpAnswer {
+        status,
+        content_type,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+impl HttpsFixture {
+    async fn call(
+        &self,
+        path: &str,
+        caller: Option<&str>,
+        auth: Option<&str>,
+        body: &str,
+    ) -> HttpAnswer {
+        let mut headers = Vec::new();
+        if let Some(c) = caller {
+            headers.push(("x-ms-edge-moduleId", c));
+        }
+        if let Some(a) = auth {
+            headers.push(("authorization", a));
+        }
+        post(self.addr, &self.ca_pem, path, &headers, body).await
+    }
+
+    fn caller_token(&self) -> String {
+        token(&self.identities, "caller", now() + 3600)
+    }
+}
+
+const TARGET_PATH: &str = "/twins/edge1/modules/target/methods?api-version=2020-09-30";
+
+#[tokio::test]
+async fn https_success_returns_status_and_payload() {
+    let f = https_fixture().await;
+    f.modules.connect("edge1/target");
+    let auth = f.caller_token();
+    let body =
+        json!({"methodName": "echo", "payload": {"v": [1, 2]}, "responseTimeoutInSeconds": 10})
+            .to_string();
+    let answer = f
+        .call(TARGET_PATH, Some("edge1/caller"), Some(&auth), &body)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.content_type, "application/json; charset=utf-8");
+    assert_eq!(
+        answer.json(),
+        json!({"status": 200, "payload": {"v": [1, 2]}})
+    );
+
+    // The module's own status travels in the body; percent-encoded ids are decoded; no
+    // api-version needed (Node sends none).
+    let body = json!({"methodName": "fail"}).to_string();
+    let answer = f
+        .call(
+            "/twins/edge1/modules/%74arget/methods",
+            Some("edge1/caller"),
+            Some(&auth),
+            &body,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        json!({"status": 500, "payload": {"error": "no"}})
+    );
+}
+
+#[tokio::test]
+async fn https_rejects_bad_callers() {
+    let f = https_fixture().await;
+    f.modules.connect("edge1/target");
+    let auth = f.caller_token();
+    let body = json!({"methodName": "echo"}).to_string();
+
+    for caller in [
+        None,
+        Some("nomodule"),
+        Some("/x"),
+        Some("edge1/"),
+        Some("a/b/c"),
+    ] {
+        let answer = f.call(TARGET_PATH, caller, Some(&auth), &body).await;
+        assert_eq!(answer.status, 400, "{caller:?}");
+        assert_eq!(
+            answer.json(),
+            json!({"message": "Invalid header value for x-ms-edge-moduleId"})
+        );
+    }
+
+    let answer = f
+        .call(TARGET_PATH, Some("otherdevice/caller"), Some(&auth), &body)
+        .await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.json()["message"],
+        "Only modules on the same device can invoke DirectMethods"
+    );
+
+    // Token of another module, expired token, garbage, none.
+    let wrong = token(&f.identities, "target", now() + 3600);
+    let expired = token(&f.identities, "caller", now() - 3600);
+    for auth in [
+        Some(wrong.as_str()),
+        Some(expired.as_str()),
+        Some("SharedAccessSignature x"),
+        None,
+    ] {
+        let answer = f.call(TARGET_PATH, Some("edge1/caller"), auth, &body).await;
+        assert_eq!(answer.status, 401, "{auth:?}");
+        assert!(answer.json()["message"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn https_validates_the_body() {
+    let f = https_fixture().await;
+    f.modules.connect("edge1/target");
+    let auth = f.caller_token();
+    let big = "x".repeat(128 * 1024);
+    let bodies = [
+        "not json".to_string(),
+        json!({}).to_string(),
+        json!({"methodName": "m".repeat(101)}).to_string(),
+        json!({"methodName": "echo", "responseTimeoutInSeconds": 4}).to_string(),
+        json!({"methodName": "echo", "responseTimeoutInSeconds": 301}).to_string(),
+        json!({"methodName": "echo", "connectTimeoutInSeconds": 301}).to_string(),
+        json!({"methodName": "echo", "payload": big}).to_string(),
+    ];
+    for body in &bodies {
+        let answer = f
+            .call(TARGET_PATH, Some("edge1/caller"), Some(&auth), body)
+            .await;
+        assert_eq!(answer.status, 400, "{}", &body[..body.len().min(80)]);
+        assert!(
+            answer.content_type.starts_with("text/plain"),
+            "{}",
+            answer.content_type
+        );
+        assert!(!answer.body.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn https_not_found_and_timeout() {
+    let f = https_fixture().await;
+    let auth = f.caller_token();
+    let body = json!({"methodName": "echo"}).to_string();
+
+    // Not connected (connectTimeoutInSeconds 0).
+    let answer = f
+        .call(TARGET_PATH, Some("edge1/caller"), Some(&auth), &body)
+        .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.json(),
+        json!({"message": "Client edge1/target not found"})
+    );
+    // Another device, or a device-level call: no leaf devices here.
+    let answer = f
+        .call(
+            "/twins/other/modules/target/methods",
+            Some("edge1/caller"),
+            Some(&auth),
+            &body,
+        )
+        .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.json(),
+        json!({"message": "Client other/target not found"})
+    );
+    let answer = f
+        .call(
+            "/twins/leaf/methods",
+            Some("edge1/caller"),
+            Some(&auth),
+            &body,
+        )
+        .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.json(), json!({"message": "Client leaf not found"}));
+
+    // Connected but silent: 504 after responseTimeoutInSeconds (minimum 5 s).
+    f.modules.connect("edge1/target");
+    let started = Instant::now();
+    let body = json!({"methodName": "silent", "responseTimeoutInSeconds": 5}).to_string();
+    let answer = f
+        .call(TARGET_PATH, Some("edge1/caller"), Some(&auth), &body)
+        .await;
+    assert_eq!(answer.status, 504, "{}", answer.body);
+    assert!(answer.json()["message"].is_string());
+    assert!(started.elapsed() >= Duration::from_secs(5));
+}
