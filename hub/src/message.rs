@@ -186,6 +186,24 @@ impl HubMessage {
     }
 }
 
+impl crate::routes::RouteInput for HubMessage {
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    fn app_property(&self, name: &str) -> Option<&str> {
+        self.app_property_ci(name)
+    }
+
+    fn system_property(&self, name: &str) -> Option<&str> {
+        self.system_property_ci(name)
+    }
+
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 fn lookup_ci<'a>(map: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
     if let Some(v) = map.get(name) {
         return Some(v.as_str());
@@ -278,6 +296,40 @@ mod tests {
         );
         let decoded = property_bag::decode(&bag).unwrap();
         assert!(decoded.contains(&("a/b".to_string(), Some("x&y=z".to_string()))));
+    }
+
+    #[test]
+    fn routes_see_the_message_through_route_input() {
+        use crate::routes::{evaluate, parse_route, Sink};
+        let m = HubMessage::from_wire(
+            "edge1",
+            Some("sensor"),
+            pairs(&[("$.on", Some("output1")), ("Level", Some("high"))]),
+            b"{}".to_vec(),
+        );
+        let route = parse_route(
+            "r",
+            "FROM /messages/modules/sensor/outputs/output1 WHERE level = 'high' AND $connectionModuleId = 'sensor' INTO BrokeredEndpoint(\"/modules/filter/inputs/in1\")",
+            0,
+            0,
+        )
+        .unwrap();
+        let other =
+            parse_route("o", "FROM /messages/modules/other/* INTO $upstream", 1, 0).unwrap();
+        assert!(route.matches(&m));
+        assert!(!other.matches(&m));
+        let sinks = evaluate(&[route, other], &m);
+        assert_eq!(
+            sinks,
+            vec![(
+                Sink::Module {
+                    module_id: "filter".into(),
+                    input: "in1".into()
+                },
+                0,
+                0
+            )]
+        );
     }
 
     #[test]

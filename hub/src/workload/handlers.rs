@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::http::{self, error, Reply};
+use super::http::{self, Reply};
 use super::State;
 use crate::certs::IssuedCertificate;
 
@@ -20,7 +20,22 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// Entry point for every request.
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infallible> {
-    Ok(route(&state, req).await.unwrap_or_else(|e| e))
+    Ok(route(&state, req)
+        .await
+        .unwrap_or_else(|e| http::error(e.status, e.message)))
+}
+
+/// A failed request: becomes `{"message": …}` with `status`.
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError {
+        status,
+        message: message.into(),
+    }
 }
 
 /// Which endpoint a path names.
@@ -32,7 +47,7 @@ enum Endpoint {
     ServerCert { module: String, genid: String },
 }
 
-async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, Reply> {
+async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, ApiError> {
     let endpoint = parse_path(req.uri().path())?;
     let api_version = http::query_param(req.uri().query(), "api-version").unwrap_or_default();
     if api_version.is_empty() {
@@ -96,7 +111,7 @@ async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, Reply> {
     }
 }
 
-fn parse_path(path: &str) -> Result<Endpoint, Reply> {
+fn parse_path(path: &str) -> Result<Endpoint, ApiError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let decode = |s: &str| {
         http::percent_decode(s).ok_or_else(|| {
@@ -128,7 +143,7 @@ fn parse_path(path: &str) -> Result<Endpoint, Reply> {
 }
 
 /// 404 for an unknown module or a generation id that is not the module's.
-fn check_module(state: &State, module: &str, genid: Option<&str>) -> Result<(), Reply> {
+fn check_module(state: &State, module: &str, genid: Option<&str>) -> Result<(), ApiError> {
     let Some(actual) = state.identities.generation_id(module) else {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -145,7 +160,7 @@ fn check_module(state: &State, module: &str, genid: Option<&str>) -> Result<(), 
 }
 
 /// The request body as JSON; an empty body is `{}` unless `required`.
-async fn read_json(req: Request<Incoming>, required: bool) -> Result<Value, Reply> {
+async fn read_json(req: Request<Incoming>, required: bool) -> Result<Value, ApiError> {
     let bytes = Limited::new(req.into_body(), MAX_BODY)
         .collect()
         .await
@@ -182,7 +197,7 @@ async fn read_json(req: Request<Incoming>, required: bool) -> Result<Value, Repl
 }
 
 /// `{"keyId","algo","data"}` → `{"digest"}` (HMAC-SHA256 of the decoded data, module key).
-fn sign(state: &State, module: &str, body: &Value) -> Result<Reply, Reply> {
+fn sign(state: &State, module: &str, body: &Value) -> Result<Reply, ApiError> {
     let ids = &state.identities;
     let key = match body.get("keyId").and_then(Value::as_str) {
         None | Some("primary") => ids.primary_key(module),
@@ -229,7 +244,7 @@ fn sign(state: &State, module: &str, body: &Value) -> Result<Reply, Reply> {
 }
 
 /// Optional `expiration` (RFC 3339 / ISO 8601).
-fn expiration(body: &Value) -> Result<Option<OffsetDateTime>, Reply> {
+fn expiration(body: &Value) -> Result<Option<OffsetDateTime>, ApiError> {
     match body.get("expiration") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => OffsetDateTime::parse(s, &Rfc3339).map(Some).map_err(|e| {
@@ -245,7 +260,7 @@ fn expiration(body: &Value) -> Result<Option<OffsetDateTime>, Reply> {
     }
 }
 
-fn cert_error(e: std::io::Error) -> Reply {
+fn cert_error(e: std::io::Error) -> ApiError {
     let status = if e.kind() == std::io::ErrorKind::InvalidInput {
         StatusCode::BAD_REQUEST
     } else {
