@@ -136,10 +136,10 @@ fn run_case(runner: Runner, case: &Value) -> Result<(), String> {
     if let Some(extra) = obj.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
         return Err(format!("unknown case key {extra:?}"));
     }
-    if !obj
+    if obj
         .get("name")
         .and_then(Value::as_str)
-        .is_some_and(|n| !n.is_empty())
+        .is_none_or(str::is_empty)
     {
         return Err("case has no name".into());
     }
@@ -552,4 +552,24 @@ fn messages(op: &str, input: &Value) -> Result<Outcome, String> {
         }
         _ => return unknown(op),
     })
+}
+
+#[test]
+fn malformed_cases_are_rejected_not_skipped() {
+    let bad = [
+        json!({"name": "n", "op": "parse", "input": "HostName=h;DeviceId=d;x509=true"}),
+        json!({"name": "n", "op": "parse", "input": "x", "expected": 1, "error": "CONFIG"}),
+        json!({"name": "n", "op": "nope", "input": "x", "expected": 1}),
+        json!({"name": "n", "op": "parse", "input": "x", "error": "NO_SUCH_KIND"}),
+        json!({"name": "n", "op": "parse", "input": "x", "error": "CONFIG", "extra": 1}),
+        json!({"op": "parse", "input": "x", "error": "CONFIG"}),
+        json!({"name": "n", "op": "parse", "error": "CONFIG"}),
+        json!({"name": "n", "op": "parse", "input": "", "error": "CONFIG", "error_contains": "zzz"}),
+        json!({"name": "n", "op": "parse", "input": "", "error": "UNAUTHORIZED"}),
+    ];
+    for case in bad {
+        assert!(run_case(connection_strings, &case).is_err(), "{case}");
+    }
+    let good = json!({"name": "n", "op": "parse", "input": "", "error": "CONFIG", "error_contains": "HostName"});
+    assert_eq!(run_case(connection_strings, &good), Ok(()));
 }
