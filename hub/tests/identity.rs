@@ -108,6 +108,11 @@ fn connection_string_has_every_field() {
         format!("HostName={HUB};GatewayHostName={GW};DeviceId={DEVICE};ModuleId=filter;SharedAccessKey={key}")
     );
     assert_eq!(ids.connection_string("nope"), None);
+    let debug = format!("{ids:?}");
+    assert!(
+        debug.contains("filter") && !debug.contains(key),
+        "keys stay out of Debug: {debug}"
+    );
     assert_eq!(ids.device_id(), DEVICE);
     assert_eq!(ids.iothub_host_name(), HUB);
     assert_eq!(ids.gateway_host_name(), GW);

@@ -14,12 +14,24 @@ pub use auth::{AuthError, AuthenticatedModule};
 use file::{IdentityFile, ModuleKeys};
 
 /// The module identities of one edge device.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Identities {
     device_id: String,
     iothub_host_name: String,
     gateway_host_name: String,
     modules: BTreeMap<String, ModuleKeys>,
+}
+
+impl std::fmt::Debug for Identities {
+    // Keys are secrets: never in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities")
+            .field("device_id", &self.device_id)
+            .field("iothub_host_name", &self.iothub_host_name)
+            .field("gateway_host_name", &self.gateway_host_name)
+            .field("modules", &self.modules.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Identities {
