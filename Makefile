@@ -4,13 +4,13 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps lint test-rust test-interop bench clean
+.PHONY: demo test deps lint test-rust test-c test-interop bench clean
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/demo.sh
 
-test: deps lint test-rust test-interop
+test: deps lint test-rust test-c test-interop
 
 deps:
 	bash scripts/install-deps.sh
@@ -22,6 +22,9 @@ lint:
 
 test-rust:
 	$(CARGO) test --workspace
+
+test-c:
+	if [ -f bindings-c/Makefile ]; then $(MAKE) -C bindings-c test; fi
 
 test-interop:
 	bash tests/interop/run.sh
