@@ -1,0 +1,266 @@
+//! The connection task: the only owner of the rumqttc `EventLoop`. It connects with a fresh
+//! SAS token, subscribes, re-sends what was not acknowledged, reconnects with backoff,
+//! renews the token, and hands incoming messages over. It never waits for application
+//! code: everything it delivers goes through unbounded queues.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{
+    Disconnect, Event, EventLoop, Incoming, Outgoing, Publish, Request, Subscribe, SubscribeFilter,
+};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::auth::signer::unix_now;
+use crate::connection::dispatch;
+use crate::connection::failure::{self, Failure};
+use crate::connection::renewal;
+use crate::connection::shared::{lock, Readiness, Shared};
+use crate::error::{Error, ErrorKind};
+use crate::status::StatusEvent;
+use crate::twin;
+
+/// How long a graceful DISCONNECT may take when closing.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(1);
+
+/// Loop state that survives reconnects.
+struct Session {
+    /// Reconnect attempts since the last successful connection.
+    attempt: u32,
+    /// A connection has been ready at least once.
+    ever_ready: bool,
+    /// When the current outage began.
+    down_since: Option<Instant>,
+    /// Lifetime of the token used for the current connection, if it can be renewed.
+    token_lifetime: Option<Duration>,
+}
+
+/// What to do after an event.
+enum Next {
+    Continue,
+    /// The renewal DISCONNECT went out: reconnect at once with a new token.
+    Renew,
+}
+
+/// Runs until the client closes or the connection fails for good.
+pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut session = Session {
+        attempt: 0,
+        ever_ready: false,
+        down_since: None,
+        token_lifetime: None,
+    };
+    shared.readiness.send_replace(Readiness::Connecting(None));
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if eventloop.network.is_none() {
+            let credential = tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                c = shared.tokens.credential() => c,
+            };
+            match credential {
+                Ok(c) => {
+                    eventloop
+                        .mqtt_options
+                        .set_credentials(shared.username.clone(), c.token);
+                    session.token_lifetime = c
+                        .renewable
+                        .then(|| Duration::from_secs(c.expiry.saturating_sub(unix_now())));
+                }
+                Err(e) => {
+                    let failure = failure::from_signing_error(e);
+                    if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
+        let polled = tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            event = eventloop.poll() => event,
+        };
+        match polled {
+            Ok(event) => match handle_event(&mut eventloop, &shared, &mut session, event) {
+                Next::Continue => {}
+                Next::Renew => {
+                    lose_connection(&mut eventloop, &shared);
+                    shared.set_status(StatusEvent::Renewing);
+                }
+            },
+            Err(error) => {
+                tracing::debug!("MQTT connection error: {error}");
+                let failure = failure::from_connection_error(&error);
+                lose_connection(&mut eventloop, &shared);
+                if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
+                    break;
+                }
+            }
+        }
+    }
+    disconnect_gracefully(&mut eventloop).await;
+}
+
+/// Handles one event from rumqttc.
+fn handle_event(
+    eventloop: &mut EventLoop,
+    shared: &Arc<Shared>,
+    session: &mut Session,
+    event: Event,
+) -> Next {
+    match event {
+        Event::Incoming(Incoming::ConnAck(_)) => on_connack(eventloop, shared),
+        Event::Incoming(Incoming::SubAck(ack)) => {
+            let op = lock(&shared.outbox).subscriptions.on_suback(ack.pkid);
+            if let Some(op) = op {
+                let initial = op.initial;
+                let refused = op.complete(&ack.return_codes);
+                if !refused.is_empty() {
+                    tracing::warn!(?refused, "the hub refused some subscriptions");
+                }
+                if initial {
+                    on_ready(shared, session);
+                }
+            }
+        }
+        Event::Incoming(Incoming::PubAck(ack)) => lock(&shared.outbox).tracker.on_puback(ack.pkid),
+        Event::Incoming(Incoming::Publish(publish)) => dispatch::incoming(shared, publish),
+        Event::Outgoing(Outgoing::Publish(pkid)) => {
+            lock(&shared.outbox).tracker.on_outgoing_publish(pkid)
+        }
+        Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
+            lock(&shared.outbox).tracker.on_await_ack(pkid)
+        }
+        Event::Outgoing(Outgoing::Subscribe(pkid)) => {
+            lock(&shared.outbox).subscriptions.on_outgoing(pkid)
+        }
+        Event::Outgoing(Outgoing::Disconnect) => return Next::Renew,
+        _ => {}
+    }
+    Next::Continue
+}
+
+/// A new connection: subscribe everything, then re-send what was not acknowledged, ahead
+/// of anything the application queued meanwhile.
+fn on_connack(eventloop: &mut EventLoop, shared: &Shared) {
+    let filters = shared.subscription_filters();
+    let mut outbox = lock(&shared.outbox);
+    outbox
+        .subscriptions
+        .push_initial(filters.iter().map(|(f, _)| f.clone()).collect());
+    let resend = outbox.tracker.resume();
+    drop(outbox);
+    let subscribe =
+        Subscribe::new_many(filters.into_iter().map(|(f, q)| SubscribeFilter::new(f, q)));
+    eventloop.pending.push_back(Request::Subscribe(subscribe));
+    for (topic, payload, qos) in resend {
+        eventloop
+            .pending
+            .push_back(Request::Publish(Publish::from_bytes(topic, qos, payload)));
+    }
+}
+
+/// The initial SUBACK arrived: the connection is usable.
+fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
+    session.attempt = 0;
+    session.down_since = None;
+    session.ever_ready = true;
+    shared.set_status(StatusEvent::Ready);
+    shared.readiness.send_replace(Readiness::Ready);
+    if let Some(lifetime) = session.token_lifetime {
+        renewal::spawn(Arc::downgrade(shared), shared.current_epoch(), lifetime);
+    }
+    // Re-read the twin: a desired change missed while offline becomes a catch-up patch.
+    twin::request_catch_up(shared);
+}
+
+/// The connection is gone (or being renewed): settle what rumqttc had buffered, take back
+/// everything it would re-send by itself, and start a new generation.
+fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
+    let buffered: Vec<Event> = eventloop.state.events.drain(..).collect();
+    let mut outbox = lock(&shared.outbox);
+    for event in buffered {
+        match event {
+            Event::Outgoing(Outgoing::Publish(pkid)) => outbox.tracker.on_outgoing_publish(pkid),
+            Event::Outgoing(Outgoing::AwaitAck(pkid)) => outbox.tracker.on_await_ack(pkid),
+            Event::Incoming(Incoming::PubAck(ack)) => outbox.tracker.on_puback(ack.pkid),
+            Event::Outgoing(Outgoing::Subscribe(pkid)) => outbox.subscriptions.on_outgoing(pkid),
+            // Incoming messages of a dead connection are delivered again by the hub.
+            _ => {}
+        }
+    }
+    // Drains rumqttc's request queue too, under the outbox lock, so the tracker's view and
+    // rumqttc's agree: everything not acknowledged is now only in the tracker.
+    eventloop.clean();
+    eventloop.pending.clear();
+    eventloop.state.collision = None;
+    outbox.tracker.on_connection_lost();
+    outbox.subscriptions.on_connection_lost();
+    shared.bump_epoch(&mut outbox);
+}
+
+/// After a failure: give up (returns false) or wait for the next attempt (returns true).
+async fn retry_after(
+    shared: &Shared,
+    session: &mut Session,
+    failure: Failure,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
+    if shared.is_closed() {
+        return false;
+    }
+    if failure.refused && !session.ever_ready {
+        shared.shut_down(failure.error, StatusEvent::Refused);
+        return false;
+    }
+    let down_since = *session.down_since.get_or_insert_with(Instant::now);
+    let policy = &shared.options.retry;
+    if policy.gives_up(down_since.elapsed()) {
+        let error = Error::new(
+            ErrorKind::Connection,
+            format!(
+                "gave up reconnecting after {:?}; last error: {}",
+                down_since.elapsed(),
+                failure.error.message()
+            ),
+        );
+        shared.shut_down(error, StatusEvent::GaveUp);
+        return false;
+    }
+    shared.set_status(StatusEvent::Lost(failure.reason));
+    shared
+        .readiness
+        .send_replace(Readiness::Connecting(Some(failure.error)));
+    let delay = policy.delay(session.attempt, rand::random::<f64>());
+    session.attempt = session.attempt.saturating_add(1);
+    tokio::select! {
+        biased;
+        _ = shutdown.changed() => false,
+        _ = tokio::time::sleep(delay) => true,
+    }
+}
+
+/// Sends DISCONNECT if connected, briefly.
+async fn disconnect_gracefully(eventloop: &mut EventLoop) {
+    if eventloop.network.is_none() {
+        return;
+    }
+    eventloop.pending.clear();
+    eventloop.pending.push_back(Request::Disconnect(Disconnect));
+    let _ = tokio::time::timeout(DISCONNECT_GRACE, async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    eventloop.clean();
+}

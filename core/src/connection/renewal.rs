@@ -1,0 +1,67 @@
+//! SAS renewal: at 80 % of the token's lifetime the connection is re-established with a
+//! fresh token (MQTT 3.1.1 cannot re-authenticate in place). To lose nothing, the
+//! disconnect waits briefly for publishes in flight to be acknowledged.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::connection::shared::{lock, Shared};
+
+/// Longest wait for in-flight publishes before renewing anyway (they are re-sent).
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+const DRAIN_POLL: Duration = Duration::from_millis(50);
+
+/// When to renew a token valid for `lifetime`: at 80 % of it.
+pub(crate) fn renewal_delay(lifetime: Duration) -> Duration {
+    lifetime.mul_f64(0.8)
+}
+
+/// Starts the timer for the connection of generation `epoch`. It does nothing if that
+/// connection is gone by then.
+pub(crate) fn spawn(shared: Weak<Shared>, epoch: u64, lifetime: Duration) {
+    tokio::spawn(async move {
+        tokio::time::sleep(renewal_delay(lifetime)).await;
+        let started = Instant::now();
+        loop {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            {
+                let outbox = lock(&shared.outbox);
+                if outbox.closed || outbox.epoch != epoch {
+                    return;
+                }
+                if outbox.tracker.inflight_len() == 0 || started.elapsed() >= DRAIN_LIMIT {
+                    tracing::debug!("renewing the SAS token: reconnecting");
+                    // Queued behind everything already requested; the connection task
+                    // reconnects with a fresh token when it sees the DISCONNECT go out.
+                    if let Err(e) = shared.mqtt.try_disconnect() {
+                        tracing::warn!("could not request the renewal disconnect: {e}");
+                    }
+                    return;
+                }
+            }
+            drop(shared);
+            tokio::time::sleep(DRAIN_POLL).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renews_at_eighty_percent() {
+        assert_eq!(
+            renewal_delay(Duration::from_secs(3600)),
+            Duration::from_secs(2880)
+        );
+        assert_eq!(
+            renewal_delay(Duration::from_secs(10)),
+            Duration::from_secs(8)
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! State shared by the client handles, the connection task and the event streams.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use rumqttc::{AsyncClient, Publish, QoS, SubscribeFilter};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
+
+use crate::auth::TokenSource;
+use crate::connection::subscriptions::{SubscribeOp, SubscribeQueue};
+use crate::connection::tracker::{PendingPublish, Tracker};
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity::ModuleIdentity;
+use crate::inputs::{InputRouter, Redelivery};
+use crate::methods::MethodRouter;
+use crate::options::ClientOptions;
+use crate::protocol::topics;
+use crate::status::{next_status, ConnectionStatus, StatusEvent};
+use crate::twin::TwinRouter;
+use crate::user_topics::TopicRouter;
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it (the state it guards
+/// stays consistent: every critical section is short and panic-free).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Publish and subscribe bookkeeping, and the connection generation.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    pub tracker: Tracker,
+    pub subscriptions: SubscribeQueue,
+    /// Bumped on every connection loss: packet ids of older connections are meaningless.
+    pub epoch: u64,
+    pub closed: bool,
+}
+
+/// What `connect()` waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Readiness {
+    /// The connection task has not started.
+    Idle,
+    /// Connecting or reconnecting; the last failure, if any.
+    Connecting(Option<Error>),
+    /// Connected and subscribed.
+    Ready,
+    /// Stopped for good (bad credentials on the first connect, retries expired, closed).
+    Failed(Error),
+}
+
+/// Everything the client's parts share.
+pub(crate) struct Shared {
+    pub identity: ModuleIdentity,
+    pub options: ClientOptions,
+    pub username: String,
+    pub tokens: TokenSource,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub mqtt: AsyncClient,
+    pub outbox: Mutex<Outbox>,
+    epoch: AtomicU64,
+    closed: AtomicBool,
+    permits: Arc<Semaphore>,
+    pub inputs: Mutex<InputRouter>,
+    pub methods: Mutex<MethodRouter>,
+    pub twin: Mutex<TwinRouter>,
+    pub topics: Mutex<TopicRouter>,
+    pub status: watch::Sender<ConnectionStatus>,
+    pub readiness: watch::Sender<Readiness>,
+    pub shutdown: watch::Sender<bool>,
+    pub redeliver: mpsc::UnboundedSender<Redelivery>,
+}
+
+/// The parts `Shared::new` needs.
+pub(crate) struct SharedParts {
+    pub identity: ModuleIdentity,
+    pub options: ClientOptions,
+    pub username: String,
+    pub tokens: TokenSource,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub mqtt: AsyncClient,
+    pub redeliver: mpsc::UnboundedSender<Redelivery>,
+}
+
+impl Shared {
+    pub(crate) fn new(parts: SharedParts) -> Shared {
+        let permits = Arc::new(Semaphore::new(usize::from(
+            parts.options.max_inflight.max(1),
+        )));
+        Shared {
+            identity: parts.identity,
+            options: parts.options,
+            username: parts.username,
+            tokens: parts.tokens,
+            tls: parts.tls,
+            mqtt: parts.mqtt,
+            outbox: Mutex::new(Outbox::default()),
+            epoch: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            permits,
+            inputs: Mutex::new(InputRouter::default()),
+            methods: Mutex::new(MethodRouter::default()),
+            twin: Mutex::new(TwinRouter::default()),
+            topics: Mutex::new(TopicRouter::default()),
+            status: watch::Sender::new(ConnectionStatus::initial()),
+            readiness: watch::Sender::new(Readiness::Idle),
+            shutdown: watch::Sender::new(false),
+            redeliver: parts.redeliver,
+        }
+    }
+
+    /// True once the client is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Why the client stopped: the terminal error (e.g. `UNAUTHORIZED`), else `CLOSED`.
+    pub(crate) fn closed_error(&self) -> Error {
+        match &*self.readiness.borrow() {
+            Readiness::Failed(e) => e.clone(),
+            _ => Error::closed(),
+        }
+    }
+
+    /// The current connection generation.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Starts a new connection generation (called with the outbox locked).
+    pub(crate) fn bump_epoch(&self, outbox: &mut Outbox) {
+        outbox.epoch += 1;
+        self.epoch.store(outbox.epoch, Ordering::Release);
+    }
+
+    /// Applies a status event (no-op when the status does not change).
+    pub(crate) fn set_status(&self, event: StatusEvent) {
+        self.status
+            .send_if_modified(|current| match next_status(*current, event) {
+                Some(next) => {
+                    *current = next;
+                    true
+                }
+                None => false,
+            });
+    }
+
+    /// Every filter a connection subscribes to: inputs, methods, twin, then user topics.
+    pub(crate) fn subscription_filters(&self) -> Vec<(String, QoS)> {
+        let id = &self.identity;
+        let mut filters = vec![
+            (
+                topics::inputs_filter(&id.device_id, &id.module_id),
+                QoS::AtLeastOnce,
+            ),
+            (topics::METHODS_FILTER.to_string(), QoS::AtLeastOnce),
+            (topics::TWIN_RESPONSE_FILTER.to_string(), QoS::AtLeastOnce),
+            (topics::TWIN_DESIRED_FILTER.to_string(), QoS::AtLeastOnce),
+        ];
+        for (filter, qos) in lock(&self.topics).filters() {
+            if !filters.iter().any(|(f, _)| *f == filter) {
+                filters.push((filter, qos));
+            }
+        }
+        filters
+    }
+
+    /// Waits for a free in-flight slot (QoS 1 publishes only).
+    pub(crate) async fn acquire_permit(&self) -> Result<OwnedSemaphorePermit> {
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::closed())
+    }
+
+    /// A free in-flight slot if there is one right now (for answers sent from `Drop`).
+    pub(crate) fn try_permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.permits).try_acquire_owned().ok()
+    }
+
+    /// Queues a publish; the receiver answers on PUBACK (QoS 1) or once written (QoS 0).
+    pub(crate) fn submit_publish(
+        &self,
+        topic: String,
+        payload: Bytes,
+        qos: QoS,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> Result<oneshot::Receiver<Result<()>>> {
+        let (done, answer) = oneshot::channel();
+        let mut outbox = lock(&self.outbox);
+        if outbox.closed {
+            return Err(Error::closed());
+        }
+        let payload_copy = payload.to_vec();
+        outbox.tracker.push(PendingPublish::new(
+            topic.clone(),
+            payload,
+            qos,
+            Some(done),
+            permit,
+        ));
+        // Queued under the same lock as the tracker entry so their orders agree.
+        if let Err(e) = self.mqtt.try_publish(topic, qos, false, payload_copy) {
+            outbox.tracker.pop_last();
+            return Err(Error::new(
+                ErrorKind::Internal,
+                format!("the request queue refused the publish: {e}"),
+            ));
+        }
+        Ok(answer)
+    }
+
+    /// Publishes and waits for completion, all within the operation timeout.
+    pub(crate) async fn publish_and_wait(
+        &self,
+        topic: String,
+        payload: Bytes,
+        qos: QoS,
+    ) -> Result<()> {
+        let work = async {
+            let permit = match qos {
+                QoS::AtMostOnce => None,
+                _ => Some(self.acquire_permit().await?),
+            };
+            let answer = self.submit_publish(topic, payload, qos, permit)?;
+            answer.await.map_err(|_| Error::closed())?
+        };
+        self.with_timeout("publish", work).await
+    }
+
+    /// Queues a SUBSCRIBE of one filter; the receiver answers on SUBACK.
+    pub(crate) fn submit_subscribe(
+        &self,
+        filter: String,
+        qos: QoS,
+    ) -> Result<oneshot::Receiver<Result<()>>> {
+        let (done, answer) = oneshot::channel();
+        let mut outbox = lock(&self.outbox);
+        if outbox.closed {
+            return Err(Error::closed());
+        }
+        outbox.subscriptions.push_back(SubscribeOp {
+            filters: vec![filter.clone()],
+            waiters: vec![(filter.clone(), done)],
+            initial: false,
+        });
+        if let Err(e) = self
+            .mqtt
+            .try_subscribe_many(vec![SubscribeFilter::new(filter, qos)])
+        {
+            outbox.subscriptions.pop_last();
+            return Err(Error::new(
+                ErrorKind::Internal,
+                format!("the request queue refused the subscription: {e}"),
+            ));
+        }
+        Ok(answer)
+    }
+
+    /// PUBACKs an incoming QoS 1 message delivered in connection generation `epoch`. A message
+    /// from an older connection is not acknowledged: the hub delivers it again.
+    pub(crate) fn send_puback(&self, pkid: u16, epoch: u64) -> Result<()> {
+        let outbox = lock(&self.outbox);
+        if outbox.closed {
+            return Err(Error::closed());
+        }
+        if outbox.epoch != epoch {
+            tracing::debug!(
+                pkid,
+                "not acknowledging a message from an earlier connection"
+            );
+            return Ok(());
+        }
+        let mut publish = Publish::new("", QoS::AtLeastOnce, Vec::new());
+        publish.pkid = pkid;
+        self.mqtt.try_ack(&publish).map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("the request queue refused PUBACK {pkid}: {e}"),
+            )
+        })
+    }
+
+    /// Runs `work` within the operation timeout (`TIMEOUT` names `what`).
+    pub(crate) async fn with_timeout<T>(
+        &self,
+        what: &str,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        let limit = self.options.operation_timeout;
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{what} did not complete within {limit:?}"),
+            )),
+        }
+    }
+
+    /// Stops everything: every pending operation fails with `error` (exactly once), streams
+    /// end, the connection task is told to disconnect. Idempotent.
+    pub(crate) fn shut_down(&self, error: Error, status: StatusEvent) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        {
+            let mut outbox = lock(&self.outbox);
+            outbox.closed = true;
+            outbox.tracker.fail_all(&error);
+            outbox.subscriptions.fail_all(&error);
+        }
+        self.permits.close();
+        lock(&self.inputs).close();
+        // Requests still held are dropped after close: no answers, no callbacks.
+        let held = lock(&self.methods).close();
+        drop(held);
+        lock(&self.twin).close(&error);
+        lock(&self.topics).close();
+        self.set_status(status);
+        self.readiness.send_replace(Readiness::Failed(error));
+        self.shutdown.send_replace(true);
+    }
+}

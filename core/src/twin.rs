@@ -1,0 +1,396 @@
+//! Module twin: get, patch reported properties, desired-property patches, and the catch-up
+//! patch after a reconnect (a desired `$version` that moved while the module was offline).
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use rumqttc::QoS;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::connection::shared::{lock, Shared};
+use crate::error::{Error, Result};
+use crate::protocol::topics;
+
+/// The module twin's properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Twin {
+    /// Desired properties (without `$version`).
+    pub desired: Value,
+    /// Reported properties (without `$version`).
+    pub reported: Value,
+    /// Desired `$version`.
+    pub desired_version: i64,
+    /// Reported `$version`.
+    pub reported_version: i64,
+}
+
+/// A change of desired properties. `patch` is the JSON the hub sent (changed members,
+/// `null` for removed ones, and `$version`); after a reconnect it may be the whole desired
+/// section (a catch-up patch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredPatch {
+    /// The patch, including `$version`.
+    pub patch: Value,
+    /// The desired `$version` after this patch.
+    pub version: i64,
+}
+
+/// Parses a GET response body: `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
+pub(crate) fn parse_twin(body: &[u8]) -> Result<Twin> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::protocol(format!("twin response is not JSON: {e}")))?;
+    let section = |name: &str| -> (Value, i64) {
+        let mut part = value
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        let version = part.get("$version").and_then(Value::as_i64).unwrap_or(0);
+        if let Value::Object(map) = &mut part {
+            map.remove("$version");
+        }
+        (part, version)
+    };
+    if !value.is_object() {
+        return Err(Error::protocol("twin response is not a JSON object"));
+    }
+    let (desired, desired_version) = section("desired");
+    let (reported, reported_version) = section("reported");
+    Ok(Twin {
+        desired,
+        reported,
+        desired_version,
+        reported_version,
+    })
+}
+
+/// Remembers the last desired version handed to the application.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DesiredTracker {
+    last: Option<i64>,
+}
+
+impl DesiredTracker {
+    /// A pushed patch with `version`: deliver it unless it is not newer than what was seen.
+    pub(crate) fn on_patch(&mut self, version: i64) -> bool {
+        if self.last.is_some_and(|last| version <= last) {
+            return false;
+        }
+        self.last = Some(version);
+        true
+    }
+
+    /// The desired section read after a (re)connect: the first read sets the baseline; later
+    /// ones produce a catch-up patch when the version moved past the last one seen.
+    pub(crate) fn on_full_desired(&mut self, version: i64) -> bool {
+        match self.last {
+            None => {
+                self.last = Some(version);
+                false
+            }
+            Some(last) if version > last => {
+                self.last = Some(version);
+                true
+            }
+            Some(_) => false,
+        }
+    }
+}
+
+/// Who waits for a twin response.
+pub(crate) enum TwinWaiter {
+    User(oneshot::Sender<Result<(u16, Bytes)>>),
+    CatchUp,
+}
+
+/// Twin requests in flight, the desired tracker and the patch streams.
+#[derive(Default)]
+pub(crate) struct TwinRouter {
+    pending: HashMap<String, TwinWaiter>,
+    desired: DesiredTracker,
+    streams: Vec<mpsc::UnboundedSender<DesiredPatch>>,
+    closed: bool,
+}
+
+impl TwinRouter {
+    fn broadcast(&mut self, patch: DesiredPatch) {
+        self.streams.retain(|tx| tx.send(patch.clone()).is_ok());
+    }
+
+    pub(crate) fn close(&mut self, error: &Error) {
+        self.closed = true;
+        for (_, waiter) in self.pending.drain() {
+            if let TwinWaiter::User(tx) = waiter {
+                let _ = tx.send(Err(error.clone()));
+            }
+        }
+        self.streams.clear();
+    }
+}
+
+/// Removes a pending request id when its operation ends, however it ends.
+struct PendingGuard<'a> {
+    shared: &'a Shared,
+    rid: String,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.twin).pending.remove(&self.rid);
+    }
+}
+
+/// Sends a twin request and waits for its response `(status, body)`.
+async fn request(
+    shared: &Shared,
+    rid: String,
+    topic: String,
+    body: Bytes,
+    what: &str,
+) -> Result<(u16, Bytes)> {
+    let work = async {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut router = lock(&shared.twin);
+            if router.closed {
+                return Err(Error::closed());
+            }
+            router.pending.insert(rid.clone(), TwinWaiter::User(tx));
+        }
+        let _guard = PendingGuard {
+            shared,
+            rid: rid.clone(),
+        };
+        let permit = shared.acquire_permit().await?;
+        let sent = shared.submit_publish(topic, body, QoS::AtLeastOnce, Some(permit))?;
+        sent.await.map_err(|_| Error::closed())??;
+        rx.await.map_err(|_| Error::closed())?
+    };
+    shared.with_timeout(what, work).await
+}
+
+/// `get_twin`.
+pub(crate) async fn get_twin(shared: &Shared) -> Result<Twin> {
+    let rid = uuid::Uuid::new_v4().to_string();
+    let (status, body) = request(
+        shared,
+        rid.clone(),
+        topics::twin_get_topic(&rid),
+        Bytes::new(),
+        "get_twin",
+    )
+    .await?;
+    if status != 200 {
+        return Err(Error::from_status(
+            status,
+            "the hub refused to read the twin",
+        ));
+    }
+    parse_twin(&body)
+}
+
+/// `patch_reported`.
+pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()> {
+    if !patch.is_object() {
+        return Err(Error::invalid_argument(
+            "a reported-properties patch must be a JSON object",
+        ));
+    }
+    let rid = uuid::Uuid::new_v4().to_string();
+    let (status, _) = request(
+        shared,
+        rid.clone(),
+        topics::twin_patch_reported_topic(&rid),
+        Bytes::from(patch.to_string()),
+        "patch_reported",
+    )
+    .await?;
+    match status {
+        200 | 204 => Ok(()),
+        400 => Err(Error::from_status(
+            status,
+            "the hub rejected the reported-properties patch (invalid name, value, depth or size)",
+        )),
+        _ => Err(Error::from_status(
+            status,
+            "the hub could not apply the reported-properties patch",
+        )),
+    }
+}
+
+/// Reads the twin after a (re)connect without waiting; the answer may produce a catch-up
+/// patch (called by the connection task, which must not wait).
+pub(crate) fn request_catch_up(shared: &Shared) {
+    let rid = uuid::Uuid::new_v4().to_string();
+    {
+        let mut router = lock(&shared.twin);
+        if router.closed {
+            return;
+        }
+        router.pending.insert(rid.clone(), TwinWaiter::CatchUp);
+    }
+    let permit = shared.try_permit();
+    if let Err(e) = shared.submit_publish(
+        topics::twin_get_topic(&rid),
+        Bytes::new(),
+        QoS::AtLeastOnce,
+        permit,
+    ) {
+        tracing::warn!("could not read the twin after connecting: {e}");
+        lock(&shared.twin).pending.remove(&rid);
+    }
+}
+
+/// A twin response from the hub.
+pub(crate) fn on_response(shared: &Shared, topic: &str, body: &[u8]) {
+    let Some(response) = topics::parse_twin_response(topic) else {
+        tracing::warn!(topic, "ignoring a malformed twin response topic");
+        return;
+    };
+    let mut router = lock(&shared.twin);
+    match router.pending.remove(&response.rid) {
+        Some(TwinWaiter::User(tx)) => {
+            let _ = tx.send(Ok((response.status, Bytes::copy_from_slice(body))));
+        }
+        Some(TwinWaiter::CatchUp) => {
+            if response.status != 200 {
+                tracing::warn!(status = response.status, "twin read after reconnect failed");
+                return;
+            }
+            match parse_twin(body) {
+                Ok(twin) => {
+                    if router.desired.on_full_desired(twin.desired_version) {
+                        let mut patch = twin.desired;
+                        if let Value::Object(map) = &mut patch {
+                            map.insert("$version".into(), Value::from(twin.desired_version));
+                        }
+                        router.broadcast(DesiredPatch {
+                            patch,
+                            version: twin.desired_version,
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!("twin read after reconnect: {e}"),
+            }
+        }
+        None => tracing::debug!(rid = response.rid, "twin response nobody waits for"),
+    }
+}
+
+/// A desired-properties patch pushed by the hub.
+pub(crate) fn on_desired_patch(shared: &Shared, topic: &str, body: &[u8]) {
+    let topic_version = topics::parse_desired_patch_topic(topic).flatten();
+    let patch: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("ignoring a desired patch that is not JSON: {e}");
+            return;
+        }
+    };
+    let version = topic_version.or_else(|| patch.get("$version").and_then(Value::as_i64));
+    let mut router = lock(&shared.twin);
+    match version {
+        Some(v) if !router.desired.on_patch(v) => {
+            tracing::debug!(
+                version = v,
+                "dropping a desired patch not newer than the last one"
+            );
+        }
+        Some(v) => router.broadcast(DesiredPatch { patch, version: v }),
+        None => router.broadcast(DesiredPatch { patch, version: 0 }),
+    }
+}
+
+/// Registers a desired-patch stream.
+pub(crate) fn open_stream(shared: &Arc<Shared>) -> DesiredPatchStream {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut router = lock(&shared.twin);
+    if !router.closed {
+        router.streams.push(tx);
+    }
+    drop(router);
+    DesiredPatchStream {
+        rx,
+        shared: Arc::clone(shared),
+    }
+}
+
+/// A stream of [`DesiredPatch`]es (each stream gets every patch). Patches not newer than
+/// the last one delivered are dropped. Ends when the client closes.
+pub struct DesiredPatchStream {
+    rx: mpsc::UnboundedReceiver<DesiredPatch>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for DesiredPatchStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DesiredPatchStream").finish_non_exhaustive()
+    }
+}
+
+impl DesiredPatchStream {
+    /// The next patch, or `None` once the stream has ended.
+    pub async fn next(&mut self) -> Option<DesiredPatch> {
+        std::future::poll_fn(|cx| self.poll_patch(cx)).await
+    }
+
+    fn poll_patch(&mut self, cx: &mut Context<'_>) -> Poll<Option<DesiredPatch>> {
+        match std::task::ready!(self.rx.poll_recv(cx)) {
+            Some(_) if self.shared.is_closed() => {
+                self.rx.close();
+                Poll::Ready(None)
+            }
+            other => Poll::Ready(other),
+        }
+    }
+}
+
+impl futures_util::Stream for DesiredPatchStream {
+    type Item = DesiredPatch;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DesiredPatch>> {
+        self.get_mut().poll_patch(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn twin_body_splits_versions_out() {
+        let body = br#"{"desired":{"a":1,"$version":7},"reported":{"b":2,"$version":3}}"#;
+        let twin = parse_twin(body).unwrap();
+        assert_eq!(twin.desired, json!({"a": 1}));
+        assert_eq!(twin.reported, json!({"b": 2}));
+        assert_eq!((twin.desired_version, twin.reported_version), (7, 3));
+        assert!(parse_twin(b"[]").is_err());
+        assert!(parse_twin(b"nope").is_err());
+    }
+
+    #[test]
+    fn patches_not_newer_than_the_last_are_dropped() {
+        let mut t = DesiredTracker::default();
+        assert!(t.on_patch(3));
+        assert!(!t.on_patch(3));
+        assert!(!t.on_patch(2));
+        assert!(t.on_patch(5));
+    }
+
+    #[test]
+    fn catch_up_only_when_the_version_moved() {
+        let mut t = DesiredTracker::default();
+        assert!(!t.on_full_desired(4), "the first read is the baseline");
+        assert!(!t.on_full_desired(4), "nothing changed while offline");
+        assert!(t.on_full_desired(6), "changed while offline");
+        assert!(
+            !t.on_patch(6),
+            "the pushed patch for the same version is stale now"
+        );
+        assert!(t.on_patch(7));
+        assert!(!t.on_full_desired(7));
+    }
+}
