@@ -1,4 +1,33 @@
-//! Embedding API: start/stop a hub in-process.
+//! Embedding API: start a complete hub in-process (MQTT broker, twins, direct methods,
+//! workload API, HTTPS methods API, admin API) and stop it again.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use crate::admin::{AdminState, UpstreamFeed};
+use crate::certs::HubCertificates;
+use crate::config::HubConfig;
+use crate::identity::Identities;
+use crate::message::HubMessage;
+use crate::methods::{HttpsState, MethodDispatcher};
+use crate::mqtt::{Broker, BrokerSettings, IotHubHandler};
+use crate::store::{Store, UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
+use crate::twins::TwinService;
+use crate::workload::WorkloadServer;
+
+/// Workload API version announced to modules in `IOTEDGE_APIVERSION`.
+pub const WORKLOAD_API_VERSION: &str = "2019-01-30";
+/// The MQTT port modules assume when `EDGEMODULE_MQTT_PORT` is not set.
+pub const DEFAULT_MQTT_PORT: u16 = 8883;
+/// The HTTPS port modules assume when `EDGEMODULE_HTTPS_PORT` is not set.
+pub const DEFAULT_HTTPS_PORT: u16 = 443;
 
 /// Errors of the hub's embedding API and of the services behind it.
 #[derive(Debug, thiserror::Error)]
@@ -18,4 +47,355 @@ pub enum HubError {
     /// Anything else, described.
     #[error("{0}")]
     Other(String),
+}
+
+/// Starts hubs.
+pub struct Hub;
+
+impl Hub {
+    /// Starts every service of the hub described by `config`. State (keys, certificates,
+    /// queued messages, twins, sessions) lives in `config.state_dir`; starting again with the
+    /// same directory (and the previously bound ports) is a restart.
+    pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
+        std::fs::create_dir_all(&config.state_dir)?;
+        let modules = config.manifest.module_names();
+        let identities = Arc::new(Identities::load_or_create(
+            &config.state_dir,
+            &config.device_id,
+            &config.iothub_host_name,
+            &config.gateway_host_name,
+            &modules,
+        )?);
+        let certs = Arc::new(HubCertificates::load_or_create(
+            &config.state_dir,
+            &config.gateway_host_name,
+        )?);
+        let ca_file = HubCertificates::ca_cert_path(&config.state_dir);
+        if !ca_file.exists() {
+            std::fs::write(&ca_file, &certs.ca_pem)?;
+        }
+        let store = Store::open_with_limit(
+            &config.database_path(),
+            config.manifest.store_max_size_bytes,
+        )
+        .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
+
+        let upstream = UpstreamFeed::new(UPSTREAM_KEEP);
+        match store.recent(UPSTREAM_ENDPOINT, UPSTREAM_KEEP) {
+            Ok(kept) => kept.into_iter().for_each(|q| upstream.push(q.message)),
+            Err(e) => tracing::warn!(error = %e, "reading earlier $upstream messages failed"),
+        }
+        let tls = certs.server_tls_config()?;
+        let feed = upstream.clone();
+        let broker = Broker::start(BrokerSettings {
+            bind: config.mqtt_bind,
+            tls: tls.clone(),
+            identities: identities.clone(),
+            store: store.clone(),
+            routes: config.manifest.routes.clone(),
+            policy: config
+                .manifest
+                .authorization
+                .clone()
+                .with_this_device_id(config.device_id.clone()),
+            store_ttl_secs: config.manifest.store_ttl_secs,
+            reauth_interval: config.reauth_interval,
+            upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
+        })
+        .await?;
+
+        let manifest_desired: Vec<(String, Value)> = config
+            .manifest
+            .modules
+            .iter()
+            .map(|m| (m.name.clone(), m.desired.clone()))
+            .collect();
+        let router = broker.clone();
+        let twins = TwinService::new(
+            store.clone(),
+            broker.clone(),
+            identities.clone(),
+            &manifest_desired,
+            Arc::new(move |notification: HubMessage| {
+                let router = router.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = router.route_message(notification).await {
+                        tracing::warn!(error = %e, "routing a twin change notification failed");
+                    }
+                });
+            }),
+        )
+        .map_err(HubError::Other)?;
+        let methods = MethodDispatcher::new(broker.clone(), config.device_id.clone());
+        broker.set_handler(Arc::new(Services {
+            twins: twins.clone(),
+            methods: methods.clone(),
+        }));
+
+        let workload =
+            WorkloadServer::start(&config.workload_socket, identities.clone(), certs.clone())
+                .await?;
+        let (https_addr, https_task) = crate::methods::serve_https(
+            config.https_bind,
+            tls,
+            HttpsState {
+                identities: identities.clone(),
+                dispatcher: methods.clone(),
+            },
+        )
+        .await?;
+
+        let env = Arc::new(EnvFacts {
+            identities: identities.clone(),
+            module_settings: config
+                .manifest
+                .modules
+                .iter()
+                .map(|m| (m.name.clone(), m.env.clone().into_iter().collect()))
+                .collect(),
+            workload_socket: config.workload_socket.clone(),
+            mqtt_port: broker.local_addr().port(),
+            https_port: https_addr.port(),
+        });
+        let env_for_admin = env.clone();
+        let (admin_addr, admin_task) = crate::admin::serve_admin(
+            AdminState {
+                identities: identities.clone(),
+                twins: twins.clone(),
+                methods: methods.clone(),
+                broker: Arc::new(broker.clone()),
+                module_env: Arc::new(move |m: &str| env_for_admin.module_env(m)),
+                ca_certificate_file: ca_file,
+                upstream: upstream.clone(),
+                info: serde_json::json!({
+                    "mqtt": broker.local_addr().to_string(),
+                    "https": https_addr.to_string(),
+                }),
+            },
+            config.admin_bind,
+        )
+        .await?;
+        tracing::info!(
+            mqtt = %broker.local_addr(),
+            https = %https_addr,
+            admin = %admin_addr,
+            workload = %config.workload_socket.display(),
+            "hub started"
+        );
+        Ok(RunningHub {
+            config,
+            identities,
+            certs,
+            broker,
+            twins,
+            methods,
+            upstream,
+            env,
+            workload: Some(workload),
+            https_addr,
+            admin_addr,
+            tasks: vec![https_task, admin_task],
+        })
+    }
+}
+
+/// A running hub. Dropping it without [`RunningHub::shutdown`] leaves its tasks running
+/// until the runtime ends.
+pub struct RunningHub {
+    config: HubConfig,
+    identities: Arc<Identities>,
+    certs: Arc<HubCertificates>,
+    broker: Broker,
+    twins: TwinService,
+    methods: MethodDispatcher,
+    upstream: UpstreamFeed,
+    env: Arc<EnvFacts>,
+    workload: Option<WorkloadServer>,
+    https_addr: SocketAddr,
+    admin_addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningHub {
+    /// Bound MQTT-over-TLS address.
+    pub fn mqtt_addr(&self) -> SocketAddr {
+        self.broker.local_addr()
+    }
+
+    /// Bound HTTPS (methods API) address.
+    pub fn https_addr(&self) -> SocketAddr {
+        self.https_addr
+    }
+
+    /// Bound admin API address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// The workload API socket.
+    pub fn workload_socket(&self) -> &Path {
+        &self.config.workload_socket
+    }
+
+    /// The CA certificate (PEM) modules trust.
+    pub fn trust_bundle_pem(&self) -> &str {
+        &self.certs.ca_pem
+    }
+
+    /// The configuration the hub runs with.
+    pub fn config(&self) -> &HubConfig {
+        &self.config
+    }
+
+    /// The broker handle.
+    pub fn broker(&self) -> &Broker {
+        &self.broker
+    }
+
+    /// The `IOTEDGE_*` environment of `module` (as IoT Edge gives it to a module container)
+    /// plus the module's deployment `env` and `EDGEMODULE_MQTT_PORT` /
+    /// `EDGEMODULE_HTTPS_PORT` when the ports are not 8883/443. `None` for unknown modules.
+    pub fn module_env(&self, module: &str) -> Option<Vec<(String, String)>> {
+        self.env.module_env(module)
+    }
+
+    /// `HostName=…;GatewayHostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…`.
+    pub fn connection_string(&self, module: &str) -> Option<String> {
+        self.identities.connection_string(module)
+    }
+
+    /// Merge-patches the desired properties of `module`, pushes the patch to the module if
+    /// it is subscribed, and returns the new `$version`.
+    pub async fn update_desired(&self, module: &str, patch: Value) -> Result<i64, HubError> {
+        let twins = self.twins.clone();
+        let module = module.to_string();
+        tokio::task::spawn_blocking(move || twins.update_desired(&module, patch))
+            .await
+            .map_err(|e| HubError::Other(e.to_string()))?
+    }
+
+    /// `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
+    pub async fn twin(&self, module: &str) -> Result<Value, HubError> {
+        let twins = self.twins.clone();
+        let module = module.to_string();
+        tokio::task::spawn_blocking(move || twins.twin_json(&module))
+            .await
+            .map_err(|e| HubError::Other(e.to_string()))?
+    }
+
+    /// Calls a direct method on a connected module; `(status, payload)` of its answer.
+    /// `NotFound` if the module is not subscribed to methods, `Timeout` after `timeout`.
+    pub async fn invoke_method(
+        &self,
+        module: &str,
+        method: &str,
+        payload: Value,
+        timeout: Duration,
+    ) -> Result<(i32, Value), HubError> {
+        self.methods
+            .invoke(module, method, payload, Duration::ZERO, timeout)
+            .await
+    }
+
+    /// Messages routed to `$upstream`, oldest first (the last 10 000).
+    pub fn upstream_messages(&self) -> Vec<HubMessage> {
+        self.upstream.snapshot()
+    }
+
+    /// The `$upstream` history and a receiver for what follows, with no gap.
+    pub fn subscribe_upstream(&self) -> (Vec<HubMessage>, broadcast::Receiver<HubMessage>) {
+        self.upstream.subscribe()
+    }
+
+    /// True when `module` is connected over MQTT.
+    pub fn is_connected(&self, module: &str) -> bool {
+        self.broker
+            .is_connected(&format!("{}/{module}", self.identities.device_id()))
+    }
+
+    /// Publishes directly into a module's MQTT session (for tests and tools).
+    pub fn publish_to_module(&self, module: &str, topic: &str, payload: Bytes, qos: u8) -> bool {
+        let client_id = format!("{}/{module}", self.identities.device_id());
+        self.broker.publish_to(&client_id, topic, payload, qos)
+    }
+
+    /// Stops every service: closes client connections (their state is saved), the HTTP
+    /// servers and the workload socket. Start again with the same state directory and ports
+    /// to restart.
+    pub async fn shutdown(mut self) {
+        self.broker.shutdown().await;
+        for task in self.tasks.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(workload) = self.workload.take() {
+            workload.shutdown().await;
+        }
+        tracing::info!("hub stopped");
+    }
+}
+
+/// Routes the broker's IoT Hub requests to the twin and method services.
+struct Services {
+    twins: TwinService,
+    methods: MethodDispatcher,
+}
+
+impl IotHubHandler for Services {
+    fn twin_request(&self, module: &str, topic: &str, payload: &[u8]) -> Option<(String, Bytes)> {
+        self.twins.handle_request(module, topic, payload)
+    }
+
+    fn method_response(&self, module: &str, topic: &str, payload: &[u8]) {
+        self.methods.on_response(module, topic, payload);
+    }
+}
+
+/// What a module's environment is computed from.
+struct EnvFacts {
+    identities: Arc<Identities>,
+    module_settings: Vec<(String, Vec<(String, String)>)>,
+    workload_socket: PathBuf,
+    mqtt_port: u16,
+    https_port: u16,
+}
+
+impl EnvFacts {
+    fn module_env(&self, module: &str) -> Option<Vec<(String, String)>> {
+        let generation_id = self.identities.generation_id(module)?;
+        let mut env: Vec<(String, String)> = self
+            .module_settings
+            .iter()
+            .find(|(name, _)| name == module)
+            .map(|(_, settings)| settings.clone())
+            .unwrap_or_default();
+        let mut set = |name: &str, value: String| {
+            env.retain(|(n, _)| n != name);
+            env.push((name.to_string(), value));
+        };
+        set(
+            "IOTEDGE_WORKLOADURI",
+            format!("unix://{}", self.workload_socket.display()),
+        );
+        set(
+            "IOTEDGE_IOTHUBHOSTNAME",
+            self.identities.iothub_host_name().to_string(),
+        );
+        set(
+            "IOTEDGE_GATEWAYHOSTNAME",
+            self.identities.gateway_host_name().to_string(),
+        );
+        set("IOTEDGE_DEVICEID", self.identities.device_id().to_string());
+        set("IOTEDGE_MODULEID", module.to_string());
+        set("IOTEDGE_MODULEGENERATIONID", generation_id.to_string());
+        set("IOTEDGE_APIVERSION", WORKLOAD_API_VERSION.to_string());
+        set("IOTEDGE_AUTHSCHEME", "sasToken".to_string());
+        if self.mqtt_port != DEFAULT_MQTT_PORT {
+            set("EDGEMODULE_MQTT_PORT", self.mqtt_port.to_string());
+        }
+        if self.https_port != DEFAULT_HTTPS_PORT {
+            set("EDGEMODULE_HTTPS_PORT", self.https_port.to_string());
+        }
+        Some(env)
+    }
 }

@@ -1,6 +1,5 @@
-//! `edgemodule-hub` command line.
+//! `edgemodule-hub` command line (see `edgemodule_hub::cli`).
 
-fn main() {
-    eprintln!("edgemodule-hub: not built yet");
-    std::process::exit(2);
+fn main() -> std::process::ExitCode {
+    edgemodule_hub::cli::run()
 }

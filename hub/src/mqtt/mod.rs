@@ -1,1 +1,37 @@
-//! mqtt (work in progress).
+//! The MQTT 3.1.1 server modules connect to (protocol.md §3–§7, §9): TLS listener, SAS
+//! authentication, persistent sessions, telemetry routing into the store, delivery of
+//! module inputs, IoT Hub twin/method topics, and IoT Edge 1.2-style user topics.
+//!
+//! Layout: `listener` accepts, `connect` authenticates, `connection` runs one client
+//! (`inbound` handles its packets), `delivery` + `mailbox` feed its inputs, `routing`
+//! evaluates routes, `sessions` tracks who is connected, `session_state` persists
+//! subscriptions, `access` decides what a module may publish/subscribe, `maintenance` does
+//! periodic re-authentication and store housekeeping, `codec` frames packets.
+
+mod access;
+mod broker;
+mod codec;
+mod connect;
+mod connection;
+mod delivery;
+mod inbound;
+mod inflight;
+mod listener;
+mod mailbox;
+mod maintenance;
+mod routing;
+mod session_state;
+mod sessions;
+
+pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
+pub use broker::{Broker, BrokerSettings, IotHubHandler};
+pub use codec::MAX_MESSAGE_SIZE;
+pub use routing::UpstreamHook;
+
+/// Current Unix time in seconds.
+pub(crate) fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

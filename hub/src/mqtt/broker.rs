@@ -1,0 +1,258 @@
+//! The broker handle: start/stop, the state every connection shares, and the operations
+//! other hub services use (publish into a client's session, subscription queries, routing
+//! a hub-generated message).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rumqttc::QoS;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::routing::{fan_out, Router, UpstreamHook};
+use super::sessions::{Outbound, Sessions};
+use crate::authz::Policy;
+use crate::hub::HubError;
+use crate::identity::Identities;
+use crate::message::HubMessage;
+use crate::routes::Route;
+use crate::store::Store;
+
+/// Handles the IoT Hub topics the broker does not own: twin requests and method responses.
+pub trait IotHubHandler: Send + Sync {
+    /// A publish on `$iothub/twin/…` from `module`; returns the response to publish back.
+    fn twin_request(&self, module: &str, topic: &str, payload: &[u8]) -> Option<(String, Bytes)>;
+    /// A publish on `$iothub/methods/res/…` from `module`.
+    fn method_response(&self, module: &str, topic: &str, payload: &[u8]);
+}
+
+/// Everything the broker needs to start.
+pub struct BrokerSettings {
+    /// Listen address (port 0 = ephemeral).
+    pub bind: SocketAddr,
+    /// TLS server configuration.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// Module identities (authentication).
+    pub identities: Arc<Identities>,
+    /// The hub database.
+    pub store: Store,
+    /// Parsed routes.
+    pub routes: Vec<Route>,
+    /// IoT Edge 1.2 broker authorization policy for user topics.
+    pub policy: Policy,
+    /// `storeAndForwardConfiguration.timeToLiveSecs` (negative = forever).
+    pub store_ttl_secs: i64,
+    /// How often connected clients are re-authenticated.
+    pub reauth_interval: Duration,
+    /// Called for every message stored for `$upstream`.
+    pub upstream: UpstreamHook,
+}
+
+/// State shared by the listener, every connection and the handle.
+pub(crate) struct Shared {
+    pub hub_name: String,
+    pub identities: Arc<Identities>,
+    pub store: Store,
+    pub router: Router,
+    pub policy: Policy,
+    pub sessions: Sessions,
+    pub handler: RwLock<Option<Arc<dyn IotHubHandler>>>,
+    pub upstream: UpstreamHook,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// The twin/method handler, if installed.
+    pub fn handler(&self) -> Option<Arc<dyn IotHubHandler>> {
+        self.handler.read().ok().and_then(|h| h.clone())
+    }
+}
+
+/// A cheap-to-clone handle to the running broker.
+#[derive(Clone)]
+pub struct Broker {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Broker {
+    /// Binds the listener and starts accepting connections.
+    pub async fn start(settings: BrokerSettings) -> std::io::Result<Broker> {
+        let listener = super::listener::bind(settings.bind)?;
+        let local_addr = listener.local_addr()?;
+        let modules = settings.identities.modules();
+        let shared = Arc::new(Shared {
+            hub_name: settings.identities.iothub_host_name().to_string(),
+            identities: settings.identities,
+            store: settings.store,
+            router: Router::new(settings.routes, &modules, settings.store_ttl_secs),
+            policy: settings.policy,
+            sessions: Sessions::default(),
+            handler: RwLock::new(None),
+            upstream: settings.upstream,
+            shutdown: watch::Sender::new(false),
+        });
+        let acceptor = tokio_rustls::TlsAcceptor::from(settings.tls);
+        let tasks = vec![
+            tokio::spawn(super::listener::accept_loop(
+                shared.clone(),
+                listener,
+                acceptor,
+            )),
+            tokio::spawn(super::maintenance::run(
+                shared.clone(),
+                settings.reauth_interval,
+            )),
+        ];
+        tracing::info!(%local_addr, "MQTT broker listening");
+        Ok(Broker {
+            shared,
+            local_addr,
+            tasks: Arc::new(Mutex::new(tasks)),
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Installs the twin/method handler (done once the services exist).
+    pub fn set_handler(&self, handler: Arc<dyn IotHubHandler>) {
+        if let Ok(mut h) = self.shared.handler.write() {
+            *h = Some(handler);
+        }
+    }
+
+    /// Publishes to a connected client's session (QoS 0 or 1, capped at the granted QoS).
+    /// Returns false if the client is not connected, has no subscription matching `topic`,
+    /// or its outbound queue is full.
+    pub fn publish_to(&self, client_id: &str, topic: &str, payload: Bytes, qos: u8) -> bool {
+        let Some(session) = self.shared.sessions.get(client_id) else {
+            return false;
+        };
+        let Some(granted) = session.matching_qos(topic) else {
+            return false;
+        };
+        let qos = if qos >= 1 && granted == QoS::AtLeastOnce {
+            QoS::AtLeastOnce
+        } else {
+            QoS::AtMostOnce
+        };
+        session
+            .outbound
+            .try_send(Outbound {
+                topic: topic.to_string(),
+                payload,
+                qos,
+            })
+            .is_ok()
+    }
+
+    /// True when the client is connected and has a subscription whose filter matches `topic`.
+    pub fn is_subscribed(&self, client_id: &str, topic: &str) -> bool {
+        self.shared
+            .sessions
+            .get(client_id)
+            .is_some_and(|s| s.matching_qos(topic).is_some())
+    }
+
+    /// True when the client is connected.
+    pub fn is_connected(&self, client_id: &str) -> bool {
+        self.shared.sessions.get(client_id).is_some()
+    }
+
+    /// Client ids of every connected client.
+    pub fn connected_clients(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .shared
+            .sessions
+            .all()
+            .iter()
+            .map(|s| s.client_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Resolves to true as soon as the client is connected with a subscription matching
+    /// `topic`, or to false after `timeout`.
+    pub async fn wait_subscribed(&self, client_id: &str, topic: &str, timeout: Duration) -> bool {
+        let mut changes = self.shared.sessions.watch_changes();
+        let wait = async {
+            loop {
+                changes.borrow_and_update();
+                if self.is_subscribed(client_id, topic) {
+                    return true;
+                }
+                if changes.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
+    /// Routes and stores a message the hub itself produced (e.g. a twin change
+    /// notification). Returns how many endpoints it was stored for.
+    pub async fn route_message(&self, message: HubMessage) -> Result<usize, HubError> {
+        let Some(routed) = self.shared.router.route(message, super::now_unix()) else {
+            return Ok(0);
+        };
+        let count = routed.targets.len();
+        let seqs = self
+            .shared
+            .store
+            .enqueue_many_async(&[(routed.message.as_ref(), routed.targets.as_slice())])
+            .await
+            .map_err(|e| HubError::Other(format!("storing message: {e}")))?;
+        fan_out(std::slice::from_ref(&routed), &seqs, &self.shared.upstream);
+        Ok(count)
+    }
+
+    /// Stops accepting, closes every connection (their state is saved), and waits for them.
+    pub async fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+        let sessions = self.shared.sessions.all();
+        for s in &sessions {
+            s.request_close("hub shutting down");
+        }
+        for s in &sessions {
+            let _ = tokio::time::timeout(Duration::from_secs(5), s.wait_finished()).await;
+        }
+        let tasks: Vec<JoinHandle<()>> = match self.tasks.lock() {
+            Ok(mut t) => t.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for t in tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+impl crate::twins::ClientPublisher for Broker {
+    fn publish_to(&self, client_id: &str, topic: &str, payload: Bytes, qos: u8) -> bool {
+        Broker::publish_to(self, client_id, topic, payload, qos)
+    }
+
+    fn is_subscribed(&self, client_id: &str, topic: &str) -> bool {
+        Broker::is_subscribed(self, client_id, topic)
+    }
+
+    fn is_connected(&self, client_id: &str) -> bool {
+        Broker::is_connected(self, client_id)
+    }
+
+    fn wait_subscribed<'a>(
+        &'a self,
+        client_id: &'a str,
+        topic: &'a str,
+        timeout: Duration,
+    ) -> crate::twins::WaitFuture<'a> {
+        Box::pin(Broker::wait_subscribed(self, client_id, topic, timeout))
+    }
+}

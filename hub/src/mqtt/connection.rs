@@ -1,0 +1,448 @@
+//! One client connection after TLS: CONNECT, session set-up (takeover of an older
+//! connection with the same client id), then a single task that reads packets, writes
+//! what is due in batches (one flush per wake-up), delivers stored input messages, and
+//! watches keep-alive and close requests.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_util::stream::FuturesOrdered;
+use futures_util::{FutureExt, StreamExt};
+use rumqttc::{ConnAck, ConnectReturnCode, Packet, QoS};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::broker::Shared;
+use super::codec::{write_packet, write_puback, write_publish};
+use super::connect::{handshake, refuse};
+use super::delivery::{Delivery, FetchRequest};
+use super::inflight::{Inflight, InflightEntry};
+use super::mailbox::Mailbox;
+use super::routing::{fan_out, Routed};
+use super::session_state::{self, Subject};
+use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
+use crate::identity::AuthenticatedModule;
+use crate::store::QueuedMessage;
+
+/// Outstanding store batches per connection before the connection stops reading.
+const MAX_PENDING_BATCHES: usize = 64;
+/// Time a write to the client may take before the connection is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time a taken-over connection gets to save its state.
+const TAKEOVER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Outbound publishes taken per wake-up.
+const OUTBOUND_BURST: usize = 256;
+
+/// The publishes of one read, stored in one transaction; their PUBACKs follow the commit.
+pub(super) struct IngestDone {
+    pub pkids: Vec<u16>,
+    pub routed: Vec<Routed>,
+    pub result: Result<Vec<Vec<i64>>, String>,
+}
+
+type IngestFuture = Pin<Box<dyn Future<Output = IngestDone> + Send>>;
+type FetchFuture =
+    Pin<Box<dyn Future<Output = (FetchRequest, Result<Vec<QueuedMessage>, String>)> + Send>>;
+
+/// The connection's state (everything but the socket and the futures being awaited).
+pub(super) struct Conn {
+    pub shared: Arc<Shared>,
+    pub handle: Arc<SessionHandle>,
+    pub module: AuthenticatedModule,
+    pub identity: String,
+    pub client_id: String,
+    pub clean_session: bool,
+    pub inflight: Inflight,
+    pub delivery: Option<Delivery>,
+    pub mailbox: Option<Arc<Mailbox>>,
+    pub wbuf: BytesMut,
+    /// PUBACKs owed for the current read (in arrival order).
+    pub batch_pkids: Vec<u16>,
+    /// Messages of the current read to store.
+    pub batch_routed: Vec<Routed>,
+    /// Store acks to send (endpoint, seq).
+    pub acks: Vec<(String, i64)>,
+    /// Ack writes not known to be committed yet (a store read waits for them).
+    pub ack_tasks: Vec<JoinHandle<()>>,
+    /// Last subscription save (the next one waits for it).
+    pub last_save: Option<JoinHandle<()>>,
+}
+
+impl Conn {
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            module: &self.module,
+            identity: &self.identity,
+            client_id: &self.client_id,
+        }
+    }
+}
+
+/// Serves one TLS connection until it closes.
+pub async fn run<S>(shared: Arc<Shared>, mut stream: S, peer: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    let Some(accepted) = handshake(&shared, &mut stream, &mut rbuf, peer).await else {
+        return;
+    };
+    if *shared.shutdown.borrow() {
+        refuse(&mut stream, ConnectReturnCode::ServiceUnavailable).await;
+        return;
+    }
+    let module = accepted.module;
+    let client_id = module.client_id();
+    let identity = module.identity(&shared.hub_name);
+    let conn_id = shared.sessions.next_conn_id();
+    let (tx, mut outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
+    let handle = Arc::new(SessionHandle::new(
+        conn_id,
+        client_id.clone(),
+        tx,
+        module.token_expiry,
+    ));
+    if let Some(previous) = shared.sessions.insert(handle.clone()) {
+        tracing::info!(%client_id, %peer, "new connection takes over the session");
+        previous.request_close("session taken over by a new connection");
+        let _ = tokio::time::timeout(TAKEOVER_TIMEOUT, previous.wait_finished()).await;
+    }
+    let mailbox = shared.router.mailbox(&module.module_id).cloned();
+    let mut conn = Conn {
+        shared: shared.clone(),
+        handle: handle.clone(),
+        module,
+        identity,
+        client_id: client_id.clone(),
+        clean_session: accepted.clean_session,
+        inflight: Inflight::default(),
+        delivery: None,
+        mailbox: mailbox.clone(),
+        wbuf: BytesMut::with_capacity(16 * 1024),
+        batch_pkids: Vec::new(),
+        batch_routed: Vec::new(),
+        acks: Vec::new(),
+        ack_tasks: Vec::new(),
+        last_save: None,
+    };
+    let subs = match session_state::open(&shared, &conn.subject(), accepted.clean_session).await {
+        Ok(subs) => subs,
+        Err(e) => {
+            tracing::error!(%client_id, error = %e, "session state unavailable");
+            refuse(&mut stream, ConnectReturnCode::ServiceUnavailable).await;
+            finish(conn).await;
+            return;
+        }
+    };
+    let session_present = !subs.is_empty();
+    if let Ok(mut s) = handle.subscriptions.write() {
+        *s = subs;
+    }
+    let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, session_present));
+    let _ = write_packet(&mut conn.wbuf, &connack);
+    conn.update_delivery();
+    shared.sessions.changed();
+    tracing::info!(%client_id, %peer, clean_session = accepted.clean_session, session_present, "client connected");
+
+    let keep_alive = (accepted.keep_alive > 0)
+        .then(|| Duration::from_millis(u64::from(accepted.keep_alive) * 1500));
+    let mut last_read = Instant::now();
+    let keep_alive_sleep = tokio::time::sleep(keep_alive.unwrap_or(Duration::from_secs(3600)));
+    tokio::pin!(keep_alive_sleep);
+    let mut ingest: FuturesOrdered<IngestFuture> = FuturesOrdered::new();
+    let mut fetch: Option<FetchFuture> = None;
+
+    let reason: String = loop {
+        if !conn.wbuf.is_empty() {
+            let written = tokio::time::timeout(WRITE_TIMEOUT, async {
+                stream.write_all(&conn.wbuf).await?;
+                stream.flush().await
+            })
+            .await;
+            conn.wbuf.clear();
+            match written {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => break format!("write failed: {e}"),
+                Err(_) => break "write timed out".to_string(),
+            }
+        }
+        let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
+        tokio::select! {
+            biased;
+            reason = handle.close_requested() => break reason,
+            read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
+                match read {
+                    Ok(0) => break "connection closed by the client".to_string(),
+                    Ok(_) => {}
+                    Err(e) => break format!("read failed: {e}"),
+                }
+                last_read = Instant::now();
+                if let Err(reason) = conn.process_input(&mut rbuf) {
+                    break reason;
+                }
+                if let Some(f) = conn.take_batch(ingest.is_empty()) {
+                    ingest.push_back(f);
+                }
+            }
+            Some(done) = ingest.next(), if !ingest.is_empty() => {
+                if let Err(reason) = conn.on_ingest_done(done) {
+                    break reason;
+                }
+                let mut failed = None;
+                while let Some(Some(done)) = ingest.next().now_or_never() {
+                    if let Err(reason) = conn.on_ingest_done(done) {
+                        failed = Some(reason);
+                        break;
+                    }
+                }
+                if let Some(reason) = failed {
+                    break reason;
+                }
+            }
+            Some(out) = outbound_rx.recv() => {
+                conn.write_outbound(out);
+                for _ in 0..OUTBOUND_BURST {
+                    match outbound_rx.try_recv() {
+                        Ok(out) => conn.write_outbound(out),
+                        Err(_) => break,
+                    }
+                }
+            }
+            (request, rows) = async { match fetch.as_mut() { Some(f) => f.await, None => std::future::pending().await } } => {
+                fetch = None;
+                conn.on_fetched(&request, rows);
+            }
+            _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
+            _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
+                let deadline = last_read + keep_alive.unwrap_or_default();
+                if Instant::now() >= deadline {
+                    break "keep-alive timeout".to_string();
+                }
+                keep_alive_sleep.as_mut().reset(deadline);
+            }
+        }
+        if let Some(request) = conn.pump() {
+            fetch = Some(conn.fetch_future(request));
+        }
+        conn.flush_acks();
+    };
+    tracing::info!(%client_id, %peer, %reason, "client disconnected");
+    if !conn.wbuf.is_empty() {
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            let _ = stream.write_all(&conn.wbuf).await;
+            let _ = stream.flush().await;
+        })
+        .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
+    finish(conn).await;
+}
+
+/// Saves what must survive the connection and unregisters it.
+async fn finish(mut conn: Conn) {
+    if let Some(delivery) = conn.delivery.take() {
+        conn.acks.extend(delivery_acks(delivery));
+    }
+    conn.flush_acks();
+    if conn.clean_session {
+        if let Some(mb) = &conn.mailbox {
+            mb.reset();
+        }
+    }
+    if let Some(save) = conn.last_save.take() {
+        let _ = save.await;
+    }
+    conn.shared
+        .sessions
+        .remove(&conn.client_id, conn.handle.conn_id);
+    conn.handle.mark_finished();
+}
+
+fn delivery_acks(mut delivery: Delivery) -> Vec<(String, i64)> {
+    let acks = delivery.take_acks();
+    delivery.stop();
+    acks
+}
+
+impl Conn {
+    /// Starts or stops input delivery to match the current subscriptions.
+    pub fn update_delivery(&mut self) {
+        let inputs_qos = self.handle.subscriptions.read().ok().and_then(|subs| {
+            subs.iter()
+                .filter(|s| s.kind == super::access::SubscriptionKind::Inputs)
+                .map(|s| s.qos)
+                .max_by_key(|q| *q as u8)
+        });
+        match (inputs_qos, self.delivery.as_mut(), &self.mailbox) {
+            (Some(qos), Some(d), _) => d.set_qos(qos),
+            (Some(qos), None, Some(mb)) => {
+                self.delivery = Some(Delivery::start(
+                    mb.clone(),
+                    self.handle.conn_id,
+                    &self.module.device_id,
+                    qos,
+                ));
+            }
+            (None, Some(_), _) => {
+                if let Some(d) = self.delivery.take() {
+                    self.acks.extend(delivery_acks(d));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends what the delivery window allows; returns a store read to start, if any.
+    fn pump(&mut self) -> Option<FetchRequest> {
+        let d = self.delivery.as_mut()?;
+        let request = d.pump(&mut self.inflight, &mut self.wbuf);
+        self.acks.extend(d.take_acks());
+        request
+    }
+
+    fn on_fetched(&mut self, request: &FetchRequest, rows: Result<Vec<QueuedMessage>, String>) {
+        let Some(d) = self.delivery.as_mut() else {
+            return;
+        };
+        match rows {
+            Ok(rows) => {
+                let rows = rows.into_iter().map(|q| (q.seq, q.message)).collect();
+                d.on_fetched(request, rows, &mut self.inflight, &mut self.wbuf);
+            }
+            Err(e) => {
+                tracing::warn!(client_id = %self.client_id, error = %e, "reading queued messages failed");
+                d.on_fetch_failed();
+            }
+        }
+        self.acks.extend(d.take_acks());
+    }
+
+    /// A store read that starts once every earlier ack is committed.
+    fn fetch_future(&mut self, request: FetchRequest) -> FetchFuture {
+        let acks = std::mem::take(&mut self.ack_tasks);
+        let store = self.shared.store.clone();
+        Box::pin(async move {
+            for a in acks {
+                let _ = a.await;
+            }
+            let endpoint = request.endpoint_id.clone();
+            let limit = request.limit;
+            let rows = tokio::task::spawn_blocking(move || {
+                store.pending(&endpoint, i64::MIN, limit, super::now_unix())
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+            (request, rows)
+        })
+    }
+
+    /// Removes delivered messages from the store (grouped per endpoint, not awaited).
+    fn flush_acks(&mut self) {
+        if self.acks.is_empty() {
+            return;
+        }
+        self.ack_tasks.retain(|t| !t.is_finished());
+        let mut acks = std::mem::take(&mut self.acks);
+        acks.sort_unstable();
+        let mut start = 0;
+        while start < acks.len() {
+            let endpoint = acks[start].0.clone();
+            let end = start
+                + acks[start..]
+                    .iter()
+                    .take_while(|(e, _)| *e == endpoint)
+                    .count();
+            let seqs: Vec<i64> = acks[start..end].iter().map(|(_, s)| *s).collect();
+            let store = self.shared.store.clone();
+            self.ack_tasks.push(tokio::spawn(async move {
+                if let Err(e) = store.ack_async(&endpoint, &seqs).await {
+                    tracing::warn!(%endpoint, error = %e, "removing delivered messages failed");
+                }
+            }));
+            start = end;
+        }
+    }
+
+    /// Turns the current read's publishes into one store batch. With nothing to store and
+    /// nothing ahead of it, the PUBACKs are written at once.
+    fn take_batch(&mut self, nothing_pending: bool) -> Option<IngestFuture> {
+        if self.batch_routed.is_empty() {
+            if self.batch_pkids.is_empty() {
+                return None;
+            }
+            if nothing_pending {
+                for pkid in self.batch_pkids.drain(..) {
+                    write_puback(&mut self.wbuf, pkid);
+                }
+                return None;
+            }
+        }
+        let pkids = std::mem::take(&mut self.batch_pkids);
+        let routed = std::mem::take(&mut self.batch_routed);
+        let store = self.shared.store.clone();
+        Some(Box::pin(async move {
+            let result = if routed.is_empty() {
+                Ok(Vec::new())
+            } else {
+                let items: Vec<(&crate::message::HubMessage, &[crate::store::Target])> = routed
+                    .iter()
+                    .map(|r| (r.message.as_ref(), r.targets.as_slice()))
+                    .collect();
+                store
+                    .enqueue_many_async(&items)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            IngestDone {
+                pkids,
+                routed,
+                result,
+            }
+        }))
+    }
+
+    /// A store batch finished: hand the messages on, then PUBACK.
+    fn on_ingest_done(&mut self, done: IngestDone) -> Result<(), String> {
+        let seqs = done.result.map_err(|e| {
+            tracing::error!(client_id = %self.client_id, error = %e, "storing messages failed");
+            format!("store failure: {e}")
+        })?;
+        fan_out(&done.routed, &seqs, &self.shared.upstream);
+        for pkid in done.pkids {
+            write_puback(&mut self.wbuf, pkid);
+        }
+        Ok(())
+    }
+
+    /// Writes a publish queued by another part of the hub.
+    fn write_outbound(&mut self, out: Outbound) {
+        let pkid = if out.qos == QoS::AtLeastOnce {
+            match self.inflight.allocate(InflightEntry::Other) {
+                Some(id) => id,
+                None => return,
+            }
+        } else {
+            0
+        };
+        if !write_publish(
+            &mut self.wbuf,
+            &out.topic,
+            out.qos,
+            pkid,
+            false,
+            &out.payload,
+        ) {
+            tracing::warn!(client_id = %self.client_id, topic = %out.topic, "outbound topic too long, dropped");
+            if pkid != 0 {
+                self.inflight.complete(pkid);
+            }
+        }
+    }
+}
