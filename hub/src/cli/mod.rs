@@ -5,6 +5,7 @@ mod args;
 mod client;
 mod commands;
 mod logging;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -43,10 +44,7 @@ async fn dispatch(command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve(args) => {
             logging::init(args.log_format, &args.log_level);
-            Err(CliError(format!(
-                "serve is not available in this build ({})",
-                args.manifest.display()
-            )))
+            serve::serve(args).await
         }
         Command::Env(args) => {
             logging::init(args::LogFormat::Text, "warn");

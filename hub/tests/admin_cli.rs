@@ -1,0 +1,414 @@
+//! The `edgemodule-hub` binary: `serve` on explicit free ports in a temporary directory,
+//! then `env`, `twin --desired`, `invoke` (a rumqttc module answers), `monitor`, `--help`
+//! of every subcommand, and the error when no hub is running.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use edgemodule::protocol::{mqtt_identity, sas, topics};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_edgemodule-hub");
+const DEVICE: &str = "cli-device";
+const HUB: &str = "clihub.azure-devices.net";
+
+fn manifest() -> Value {
+    let module = |image: &str| {
+        json!({"type": "docker", "status": "running", "restartPolicy": "always",
+               "settings": {"image": image, "createOptions": "{}"}})
+    };
+    json!({"modulesContent": {
+        "$edgeAgent": {"properties.desired": {
+            "schemaVersion": "1.1",
+            "runtime": {"type": "docker", "settings": {}},
+            "systemModules": {
+                "edgeAgent": {"type": "docker", "settings": {"image": "agent"}},
+                "edgeHub": {"type": "docker", "status": "running", "restartPolicy": "always", "settings": {"image": "hub"}}
+            },
+            "modules": {"sensor": module("sensor"), "filter": module("filter")}
+        }},
+        "$edgeHub": {"properties.desired": {
+            "schemaVersion": "1.1",
+            "routes": {"toCloud": "FROM /messages/modules/sensor/* INTO $upstream"},
+            "storeAndForwardConfiguration": {"timeToLiveSecs": 7200}
+        }},
+        "filter": {"properties.desired": {"threshold": 10}}
+    }})
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Lines of a child's stdout, read on a thread.
+fn line_reader(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+struct ServedHub {
+    process: Running,
+    admin: String,
+    mqtt_port: u16,
+    _dir: tempfile::TempDir,
+}
+
+fn serve() -> ServedHub {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("deployment.json");
+    std::fs::write(&manifest_path, manifest().to_string()).unwrap();
+    let (mqtt_port, https_port, admin_port) = (free_port(), free_port(), free_port());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--manifest"])
+        .arg(&manifest_path)
+        .arg("--state")
+        .arg(dir.path().join("state"))
+        .args(["--device-id", DEVICE, "--iothub-hostname", HUB])
+        .args(["--bind-address", "127.0.0.1"])
+        .args(["--mqtt-port", &mqtt_port.to_string()])
+        .args(["--https-port", &https_port.to_string()])
+        .args(["--admin-port", &admin_port.to_string()])
+        .args(["--log-level", "warn", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let lines = line_reader(child.stdout.take().unwrap());
+    let process = Running(child);
+    let ready = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve prints a ready line");
+    assert!(ready.starts_with("edgemodule-hub ready:"), "{ready}");
+    let admin = format!("127.0.0.1:{admin_port}");
+    assert!(ready.contains(&format!("admin={admin}")), "{ready}");
+    assert!(
+        ready.contains(&format!("mqtt=127.0.0.1:{mqtt_port}")),
+        "{ready}"
+    );
+    assert!(ready.contains(&format!("device={DEVICE}")), "{ready}");
+    ServedHub {
+        process,
+        admin,
+        mqtt_port,
+        _dir: dir,
+    }
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}, stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// `NAME` → value from `export NAME='value'` lines.
+fn shell_var(text: &str, name: &str) -> Option<String> {
+    let prefix = format!("export {name}='");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim_end_matches('\'').to_string())
+}
+
+/// A module connected over MQTT with its connection-string key and the hub CA file.
+async fn connect_module(
+    mqtt_port: u16,
+    module: &str,
+    key: &str,
+    ca_file: &Path,
+) -> (AsyncClient, rumqttc::EventLoop) {
+    let expiry = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let uri = sas::resource_uri(HUB, DEVICE, Some(module));
+    let signature = sas::sign(key, sas::string_to_sign(&uri, expiry).as_bytes()).unwrap();
+    let token = sas::format_token(&uri, &signature, expiry);
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(ca_file).unwrap();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut options = MqttOptions::new(
+        mqtt_identity::client_id(DEVICE, Some(module)),
+        "localhost",
+        mqtt_port,
+    );
+    options
+        .set_credentials(
+            mqtt_identity::username(HUB, DEVICE, Some(module), "edgemodule-test", None),
+            token,
+        )
+        .set_keep_alive(Duration::from_secs(30))
+        .set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(tls),
+        )));
+    AsyncClient::new(options, 16)
+}
+
+/// Polls until a SUBACK arrives.
+async fn wait_suback(events: &mut rumqttc::EventLoop) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Event::Incoming(Packet::SubAck(_)) = events.poll().await.unwrap() {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("SUBACK in time");
+}
+
+#[test]
+fn help_of_every_subcommand() {
+    for sub in ["serve", "env", "monitor", "invoke", "twin"] {
+        let out = stdout(&cli(&[sub, "--help"]));
+        assert!(out.contains("Usage: edgemodule-hub"), "{sub}: {out}");
+    }
+    let top = stdout(&cli(&["--help"]));
+    for sub in ["serve", "env", "monitor", "invoke", "twin"] {
+        assert!(top.contains(sub), "{top}");
+    }
+    assert!(stdout(&cli(&["serve", "--help"])).contains("--manifest"));
+    assert!(stdout(&cli(&["twin", "--help"])).contains("--desired"));
+    assert!(stdout(&cli(&["env", "--help"])).contains("--format"));
+    assert!(!cli(&["no-such-command"]).status.success());
+}
+
+#[test]
+fn client_commands_explain_a_missing_hub() {
+    let port = free_port();
+    let admin = format!("127.0.0.1:{port}");
+    let out = cli(&["env", "filter", "--admin", &admin]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot reach the hub's admin API at {admin}")),
+        "{err}"
+    );
+    assert!(err.contains("edgemodule-hub serve"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_env_twin_invoke_monitor() {
+    let hub = serve();
+    let admin = hub.admin.as_str();
+
+    // env: both forms, shell and dotenv syntax.
+    let env = stdout(&cli(&["env", "filter", "--admin", admin]));
+    assert_eq!(
+        shell_var(&env, "IOTEDGE_MODULEID").as_deref(),
+        Some("filter")
+    );
+    assert_eq!(shell_var(&env, "IOTEDGE_DEVICEID").as_deref(), Some(DEVICE));
+    assert!(shell_var(&env, "IOTEDGE_WORKLOADURI")
+        .unwrap()
+        .starts_with("unix://"));
+    let connection_string = shell_var(&env, "EdgeHubConnectionString").unwrap();
+    assert!(connection_string.contains(&format!("DeviceId={DEVICE};ModuleId=filter;")));
+    let ca_file = shell_var(&env, "EdgeModuleCACertificateFile").unwrap();
+    assert!(std::fs::read_to_string(&ca_file)
+        .unwrap()
+        .contains("BEGIN CERTIFICATE"));
+    let dotenv = stdout(&cli(&[
+        "env", "filter", "--format", "dotenv", "--admin", admin,
+    ]));
+    assert!(
+        dotenv.lines().any(|l| l == "IOTEDGE_MODULEID=filter"),
+        "{dotenv}"
+    );
+    let unknown = cli(&["env", "nosuchmodule", "--admin", admin]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("404"));
+
+    // twin: manifest desired, then an update.
+    let twin: Value =
+        serde_json::from_str(&stdout(&cli(&["twin", "filter", "--admin", admin]))).unwrap();
+    assert_eq!(twin["desired"], json!({"threshold": 10, "$version": 1}));
+    let twin: Value = serde_json::from_str(&stdout(&cli(&[
+        "twin",
+        "filter",
+        "--desired",
+        r#"{"threshold": 20}"#,
+        "--admin",
+        admin,
+    ])))
+    .unwrap();
+    assert_eq!(twin["desired"], json!({"threshold": 20, "$version": 2}));
+    assert!(
+        !cli(&["twin", "filter", "--desired", "{oops", "--admin", admin])
+            .status
+            .success()
+    );
+
+    // invoke: not connected → 404; then a module answers.
+    let out = cli(&["invoke", "filter", "ping", "--admin", admin]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+
+    let key = connection_string
+        .split(';')
+        .find_map(|p| p.strip_prefix("SharedAccessKey="))
+        .unwrap()
+        .to_string();
+    let (filter, mut filter_events) =
+        connect_module(hub.mqtt_port, "filter", &key, Path::new(&ca_file)).await;
+    filter
+        .subscribe(topics::METHODS_FILTER, QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    wait_suback(&mut filter_events).await;
+    let responder = tokio::spawn(async move {
+        loop {
+            let Ok(event) = filter_events.poll().await else {
+                return;
+            };
+            if let Event::Incoming(Packet::Publish(p)) = event {
+                if let Some(request) = topics::parse_method_request(&p.topic) {
+                    let asked: Value = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
+                    let body = json!({"method": request.method_name, "asked": asked}).to_string();
+                    filter
+                        .publish(
+                            topics::method_response_topic(200, &request.rid),
+                            QoS::AtMostOnce,
+                            false,
+                            body,
+                        )
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    });
+    let admin_owned = admin.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        cli(&[
+            "invoke",
+            "filter",
+            "ping",
+            r#"{"n": 1}"#,
+            "--timeout",
+            "10",
+            "--admin",
+            &admin_owned,
+        ])
+    })
+    .await
+    .unwrap();
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        answer,
+        json!({"status": 200, "payload": {"method": "ping", "asked": {"n": 1}}})
+    );
+    responder.abort();
+
+    // monitor: follows $upstream live.
+    let mut monitor = Command::new(BIN)
+        .args(["monitor", "--admin", admin])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = line_reader(monitor.stdout.take().unwrap());
+    let _monitor = Running(monitor);
+    let sensor_key = {
+        let env = stdout(&cli(&["env", "sensor", "--admin", admin]));
+        let cs = shell_var(&env, "EdgeHubConnectionString").unwrap();
+        cs.split(';')
+            .find_map(|p| p.strip_prefix("SharedAccessKey="))
+            .unwrap()
+            .to_string()
+    };
+    let (sensor, mut sensor_events) =
+        connect_module(hub.mqtt_port, "sensor", &sensor_key, Path::new(&ca_file)).await;
+    let pump = tokio::spawn(async move { while sensor_events.poll().await.is_ok() {} });
+    for i in 0..3 {
+        let topic = topics::telemetry_topic(DEVICE, Some("sensor"), "%24.on=temperature&unit=C");
+        sensor
+            .publish(topic, QoS::AtLeastOnce, false, format!("{{\"t\":{i}}}"))
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = tokio::task::block_in_place(|| lines.recv_timeout(left)).expect("monitor line");
+        seen.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    for (i, message) in seen.iter().enumerate() {
+        assert_eq!(
+            message["source"],
+            "/messages/modules/sensor/outputs/temperature"
+        );
+        assert_eq!(message["body"], format!("{{\"t\":{i}}}"));
+        assert_eq!(message["properties"]["unit"], "C");
+        assert_eq!(message["systemProperties"]["connectionModuleId"], "sensor");
+    }
+    pump.abort();
+
+    // SIGTERM → graceful exit.
+    let mut process = hub.process;
+    let pid = process.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = process.0.try_wait().unwrap() {
+            assert!(status.success(), "serve exited with {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "serve did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
