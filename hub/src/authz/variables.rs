@@ -54,3 +54,34 @@ pub(crate) fn unknown_variable(value: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_and_unknown_variables() {
+        let b = Bindings {
+            identity: "hub/d/m",
+            device_id: "d",
+            module_id: "m",
+            client_id: "d/m",
+            this_device_id: "edge",
+        };
+        assert_eq!(
+            b.substitute(
+                "x/{{iot:device_id}}/{{iot:module_id}}/{{mqtt:client_id}}/{{iot:this_device_id}}"
+            ),
+            "x/d/m/d/m/edge"
+        );
+        assert_eq!(b.substitute("{{iot:identity}}"), "hub/d/m");
+        assert_eq!(b.substitute("{{other}}"), "{{other}}");
+        assert_eq!(
+            unknown_variable("a/{{iot:identity}}/{{x}}"),
+            Some("{{x}}".into())
+        );
+        assert_eq!(unknown_variable("{{{}bad}}}"), Some("{{{}bad}}".into()));
+        assert_eq!(unknown_variable("{{iot:module_id}}{{iot:device_id}}"), None);
+        assert_eq!(unknown_variable("no {{ closing"), None);
+    }
+}

@@ -160,6 +160,7 @@ impl Parser {
         let next = self.peek();
         match next.tok {
             Tok::Into => Ok(()),
+            Tok::Eof => Err(RouteError::expected("INTO", next)),
             Tok::RParen => Err(RouteError::at(next.pos, "unmatched closing ')'")),
             Tok::Unknown => Err(invalid_symbol(next)),
             _ => Err(RouteError::expected("an operator or INTO", next)),
