@@ -393,7 +393,9 @@ fn body_content_type_and_encoding() {
         s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect()
     }
     let json = r#"{"t": 50}"#;
-    let cases: Vec<(Option<&str>, Option<&str>, Vec<u8>, Want)> = vec![
+    /// (content type, content encoding, body, expected)
+    type Case = (Option<&'static str>, Option<&'static str>, Vec<u8>, Want);
+    let cases: Vec<Case> = vec![
         (Some("application/json"), Some("utf-8"), json.into(), T),
         (Some("Application/JSON"), Some("UTF-8"), json.into(), T),
         (
@@ -719,7 +721,8 @@ fn evaluate_deduplicates_per_sink_keeping_best_priority() {
         module_id: "x".into(),
         input: "y".into(),
     };
-    let table: Vec<(Msg, Vec<(Sink, u32, u32)>)> = vec![
+    type Expected = Vec<(Sink, u32, u32)>;
+    let table: Vec<(Msg, Expected)> = vec![
         (base(), vec![(Sink::Upstream, 1, 200), (m.clone(), 3, 7)]),
         (
             Msg::new("/twinChangeNotifications"),
