@@ -159,6 +159,10 @@ where
     let mut fetch: Option<FetchFuture> = None;
 
     let reason: String = loop {
+        if let Some(request) = conn.pump() {
+            fetch = Some(conn.fetch_future(request));
+        }
+        conn.flush_acks();
         if !conn.wbuf.is_empty() {
             let written = tokio::time::timeout(WRITE_TIMEOUT, async {
                 stream.write_all(&conn.wbuf).await?;
@@ -227,10 +231,6 @@ where
                 keep_alive_sleep.as_mut().reset(deadline);
             }
         }
-        if let Some(request) = conn.pump() {
-            fetch = Some(conn.fetch_future(request));
-        }
-        conn.flush_acks();
     };
     tracing::info!(%client_id, %peer, %reason, "client disconnected");
     if !conn.wbuf.is_empty() {
