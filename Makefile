@@ -4,13 +4,13 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps lint test-rust test-c test-interop bench clean
+.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop bench clean
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-interop
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop
 
 deps:
 	bash scripts/install-deps.sh
@@ -25,6 +25,18 @@ test-rust:
 
 test-c:
 	if [ -f bindings-c/Makefile ]; then $(MAKE) -C bindings-c test; fi
+
+test-python:
+	if [ -f bindings-python/Makefile ]; then $(MAKE) -C bindings-python test; fi
+
+test-node:
+	if [ -f bindings-node/Makefile ]; then $(MAKE) -C bindings-node test; fi
+
+test-java:
+	if [ -f bindings-java/Makefile ]; then $(MAKE) -C bindings-java test; fi
+
+test-dotnet:
+	if [ -f bindings-dotnet/Makefile ]; then $(MAKE) -C bindings-dotnet test; fi
 
 test-interop:
 	bash tests/interop/run.sh
