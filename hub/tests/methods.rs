@@ -2,6 +2,8 @@
 //! the dispatcher with a scripted in-process "module", and end to end through a running
 //! hub with a rumqttc module answering.
 
+mod common;
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -504,4 +506,134 @@ async fn https_not_found_and_timeout() {
     assert_eq!(answer.status, 504, "{}", answer.body);
     assert!(answer.json()["message"].is_string());
     assert!(started.elapsed() >= Duration::from_secs(5));
+}
+
+// ---------------------------------------------------------------------------------------
+// End to end: HTTPS caller → hub → module over MQTT (TLS, SAS) and back.
+
+use common::TestHub;
+use rumqttc::QoS;
+
+/// Answers one method request on `raw` with `status`, echoing the payload; the rid is
+/// upper-cased to check the hub matches it case-insensitively.
+async fn answer_one(raw: &mut common::Raw, status: i32) -> (String, Value) {
+    let request = raw
+        .next_publish(common::WAIT)
+        .await
+        .expect("method request");
+    if request.qos == QoS::AtLeastOnce {
+        raw.puback(request.pkid).await;
+    }
+    let parsed = topics::parse_method_request(&request.topic).expect("request topic");
+    let payload: Value = serde_json::from_slice(&request.payload).unwrap();
+    let body = json!({"got": payload}).to_string();
+    raw.publish(
+        &topics::method_response_topic(status, &parsed.rid.to_uppercase()),
+        body.as_bytes(),
+        QoS::AtMostOnce,
+    )
+    .await;
+    (parsed.method_name, payload)
+}
+
+#[tokio::test]
+async fn https_call_reaches_a_real_module_and_back() {
+    let hub = TestHub::start(&common::deployment(&["caller", "target"], &[], None)).await;
+    let https = hub.hub.https_addr();
+    let ca = hub.hub.trust_bundle_pem().to_string();
+    let auth = hub.creds("caller").password;
+    let caller = format!("{}/caller", common::DEVICE);
+    let path = format!(
+        "/twins/{}/modules/target/methods?api-version=2020-09-30",
+        common::DEVICE
+    );
+    let headers = |auth: &str| {
+        vec![
+            ("x-ms-edge-moduleId".to_string(), caller.clone()),
+            ("authorization".to_string(), auth.to_string()),
+        ]
+    };
+    let call = |auth: String, body: Value| {
+        let (ca, path, headers) = (ca.clone(), path.clone(), headers(&auth));
+        tokio::spawn(async move {
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            post(https, &ca, &path, &headers, &body.to_string()).await
+        })
+    };
+
+    // Not connected yet → 404.
+    let answer = call(auth.clone(), json!({"methodName": "reset"}))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.json(),
+        json!({"message": format!("Client {}/target not found", common::DEVICE)})
+    );
+
+    // Connected and subscribed: a full round trip.
+    let (mut target, _) = hub.connect("target", true).await;
+    target
+        .subscribe(&[("$iothub/methods/POST/#", QoS::AtLeastOnce)])
+        .await;
+    let pending = call(
+        auth.clone(),
+        json!({"methodName": "reset", "payload": {"hard": true}, "responseTimeoutInSeconds": 10}),
+    );
+    let (method, payload) = answer_one(&mut target, 202).await;
+    assert_eq!((method.as_str(), payload), ("reset", json!({"hard": true})));
+    let answer = pending.await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.content_type, "application/json; charset=utf-8");
+    assert_eq!(
+        answer.json(),
+        json!({"status": 202, "payload": {"got": {"hard": true}}})
+    );
+
+    // Wrong token (another module's) → 401, and nothing reaches the module.
+    let wrong = hub.creds("target").password;
+    let answer = call(wrong, json!({"methodName": "reset"})).await.unwrap();
+    assert_eq!(answer.status, 401);
+    assert!(target.next_publish(common::QUIET).await.is_none());
+
+    // A module that never answers: 504 (hub API with a short timeout).
+    let err = hub
+        .hub
+        .invoke_method("target", "slow", json!(null), Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HubError::Timeout(_)), "{err:?}");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn connect_timeout_waits_for_the_module_to_subscribe() {
+    let hub = TestHub::start(&common::deployment(&["caller", "target"], &[], None)).await;
+    let https = hub.hub.https_addr();
+    let ca = hub.hub.trust_bundle_pem().to_string();
+    let auth = hub.creds("caller").password;
+    let caller = format!("{}/caller", common::DEVICE);
+    let path = format!("/twins/{}/modules/target/methods", common::DEVICE);
+    let body = json!({"methodName": "hello", "payload": 7, "connectTimeoutInSeconds": 10, "responseTimeoutInSeconds": 10}).to_string();
+    let pending = tokio::spawn(async move {
+        let headers = [
+            ("x-ms-edge-moduleId", caller.as_str()),
+            ("authorization", auth.as_str()),
+        ];
+        post(https, &ca, &path, &headers, &body).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (mut target, _) = hub.connect("target", true).await;
+    target
+        .subscribe(&[("$iothub/methods/POST/#", QoS::AtMostOnce)])
+        .await;
+    let (method, payload) = answer_one(&mut target, 200).await;
+    assert_eq!((method.as_str(), payload), ("hello", json!(7)));
+    let answer = pending.await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json(), json!({"status": 200, "payload": {"got": 7}}));
+    hub.stop().await;
 }

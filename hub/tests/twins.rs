@@ -1,6 +1,8 @@
 //! Twins: the service against a real store with a recording publisher (no broker needed),
 //! and end to end over MQTT against a running hub.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -302,4 +304,220 @@ fn state_survives_restart_and_manifest_changes_keep_versions_monotonic() {
             "reported": {"seen": 1, "$version": 2}
         })
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// End to end: a module over MQTT (TLS, SAS) against a running hub.
+
+use common::{Raw, TestHub};
+use edgemodule_hub::config::HubConfig;
+use edgemodule_hub::hub::Hub;
+use rumqttc::QoS;
+
+/// A deployment where `filter` has desired properties and twin change notifications go
+/// upstream.
+fn twin_deployment(threshold: i64) -> String {
+    let text = common::deployment(
+        &["filter", "other"],
+        &[("notes", "FROM /twinChangeNotifications INTO $upstream")],
+        None,
+    );
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["modulesContent"]["filter"] = json!({"properties.desired": {"threshold": threshold}});
+    v.to_string()
+}
+
+/// Subscribes to twin responses and desired patches.
+async fn twin_client(hub: &TestHub, module: &str) -> Raw {
+    let (mut raw, _) = hub.connect(module, true).await;
+    raw.subscribe(&[
+        ("$iothub/twin/res/#", QoS::AtMostOnce),
+        ("$iothub/twin/PATCH/properties/desired/#", QoS::AtLeastOnce),
+    ])
+    .await;
+    raw
+}
+
+/// Publishes a twin request and returns (response topic, body).
+async fn request(raw: &mut Raw, topic: &str, body: &[u8]) -> (String, Vec<u8>) {
+    raw.publish(topic, body, QoS::AtMostOnce).await;
+    let p = raw.next_publish(common::WAIT).await.expect("twin response");
+    (p.topic, p.payload.to_vec())
+}
+
+#[tokio::test]
+async fn mqtt_get_patch_validate_and_desired_push() {
+    let hub = TestHub::start(&twin_deployment(25)).await;
+    let mut raw = twin_client(&hub, "filter").await;
+
+    let (topic, body) = request(&mut raw, "$iothub/twin/GET/?$rid=g1", b" ").await;
+    assert_eq!(topic, "$iothub/twin/res/200/?$rid=g1");
+    let twin: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        twin,
+        json!({"desired": {"threshold": 25, "$version": 1}, "reported": {"$version": 1}})
+    );
+
+    let patch = br#"{"status": "ok", "stats": {"n": 3}}"#;
+    let (topic, body) = request(
+        &mut raw,
+        "$iothub/twin/PATCH/properties/reported/?$rid=p1",
+        patch,
+    )
+    .await;
+    assert_eq!(topic, "$iothub/twin/res/204/?$rid=p1");
+    assert!(body.is_empty());
+    let (_, body) = request(&mut raw, "$iothub/twin/GET/?$rid=g2", b"").await;
+    let twin: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        twin["reported"],
+        json!({"status": "ok", "stats": {"n": 3}, "$version": 2})
+    );
+
+    // Every §10 rule → 400 with an empty body, nothing stored.
+    let mut deep = json!(1);
+    for _ in 0..12 {
+        deep = json!({ "n": deep });
+    }
+    let bad = [
+        b"{oops".to_vec(),
+        b"[]".to_vec(),
+        json!({"a.b": 1}).to_string().into_bytes(),
+        json!({"$x": 1}).to_string().into_bytes(),
+        json!({"a b": 1}).to_string().into_bytes(),
+        json!({"a#b": 1}).to_string().into_bytes(),
+        json!({"ctl\u{1}": 1}).to_string().into_bytes(),
+        json!({ "k".repeat(1025): 1 }).to_string().into_bytes(),
+        json!({"s": "x".repeat(4097)}).to_string().into_bytes(),
+        json!({"i": 4_503_599_627_370_496_i64})
+            .to_string()
+            .into_bytes(),
+        json!({"arr": [1, null]}).to_string().into_bytes(),
+        deep.to_string().into_bytes(),
+        json!({"big": "x".repeat(4000), "b2": "x".repeat(4000), "b3": "x".repeat(4000),
+               "b4": "x".repeat(4000), "b5": "x".repeat(4000), "b6": "x".repeat(4000),
+               "b7": "x".repeat(4000), "b8": "x".repeat(4000), "b9": "x".repeat(4000)})
+        .to_string()
+        .into_bytes(),
+    ];
+    for (i, payload) in bad.iter().enumerate() {
+        let topic = format!("$iothub/twin/PATCH/properties/reported/?$rid=bad{i}");
+        let (res, body) = request(&mut raw, &topic, payload).await;
+        assert_eq!(
+            res,
+            format!("$iothub/twin/res/400/?$rid=bad{i}"),
+            "{}",
+            String::from_utf8_lossy(payload)
+        );
+        assert!(body.is_empty());
+    }
+    let (res, _) = request(&mut raw, "$iothub/twin/DELETE/?$rid=u1", b"").await;
+    assert_eq!(res, "$iothub/twin/res/400/?$rid=u1");
+    assert_eq!(
+        hub.hub.twin("filter").await.unwrap()["reported"]["$version"],
+        2
+    );
+
+    // The operator changes desired properties: the module gets the patch with $version.
+    let version = hub
+        .hub
+        .update_desired("filter", json!({"threshold": 30, "mode": "fast"}))
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    let push = raw.next_publish(common::WAIT).await.expect("desired patch");
+    assert_eq!(
+        push.topic,
+        "$iothub/twin/PATCH/properties/desired/?$version=2"
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&push.payload).unwrap(),
+        json!({"threshold": 30, "mode": "fast", "$version": 2})
+    );
+    if push.qos == QoS::AtLeastOnce {
+        raw.puback(push.pkid).await;
+    }
+
+    // The reported patch became a twin change notification routed upstream.
+    let deadline = std::time::Instant::now() + common::WAIT;
+    let note = loop {
+        let found = hub
+            .hub
+            .upstream_messages()
+            .into_iter()
+            .find(|m| m.source == "/twinChangeNotifications");
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no twin change notification"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        note.system_properties["messageType"],
+        "twinChangeNotification"
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&note.body).unwrap(),
+        json!({"status": "ok", "stats": {"n": 3}})
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn twin_state_persists_across_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |threshold: i64| {
+        let manifest = edgemodule_hub::manifest::parse(&twin_deployment(threshold)).unwrap();
+        HubConfig::for_tests(manifest, dir.path().to_path_buf())
+    };
+    // The state lives in `dir`; TestHub's own directory is unused here.
+    let hub = TestHub {
+        hub: Hub::start(config(25)).await.unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let mut raw = twin_client(&hub, "filter").await;
+    let (res, _) = request(
+        &mut raw,
+        "$iothub/twin/PATCH/properties/reported/?$rid=1",
+        br#"{"boots": 1}"#,
+    )
+    .await;
+    assert_eq!(res, "$iothub/twin/res/204/?$rid=1");
+    assert_eq!(
+        hub.hub
+            .update_desired("filter", json!({"extra": true}))
+            .await
+            .unwrap(),
+        2
+    );
+    raw.disconnect().await;
+    hub.stop().await;
+
+    // Same manifest: everything is back, versions included.
+    let hub = TestHub {
+        hub: Hub::start(config(25)).await.unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let mut raw = twin_client(&hub, "filter").await;
+    let (_, body) = request(&mut raw, "$iothub/twin/GET/?$rid=2", b" ").await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({
+            "desired": {"threshold": 25, "extra": true, "$version": 2},
+            "reported": {"boots": 1, "$version": 2}
+        })
+    );
+    raw.disconnect().await;
+    hub.stop().await;
+
+    // A changed manifest section replaces desired; the version keeps growing.
+    let hub = Hub::start(config(50)).await.unwrap();
+    assert_eq!(
+        hub.twin("filter").await.unwrap()["desired"],
+        json!({"threshold": 50, "$version": 3})
+    );
+    hub.shutdown().await;
 }
