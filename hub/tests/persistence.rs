@@ -1,0 +1,250 @@
+//! Durability against a crash: the hub binary runs as a child process, a sender streams
+//! QoS 1 messages routed to a receiver, the hub is killed with SIGKILL mid-stream and
+//! restarted on the same state directory and ports. Every message the hub had PUBACKed must
+//! reach the receiver (duplicates allowed).
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{output_topic, Creds, Event, Raw, DEVICE, WAIT};
+use edgemodule::protocol::connection_string;
+use rumqttc::{ConnectReturnCode, Packet, QoS};
+
+const HUB: &str = env!("CARGO_BIN_EXE_edgemodule-hub");
+/// Messages the sender offers.
+const MESSAGES: usize = 3000;
+/// The hub is killed once this many have been acknowledged.
+const KILL_AFTER: usize = 800;
+/// Publishes in flight at once.
+const WINDOW: usize = 64;
+
+/// The hub child process; killed when dropped so a failing test leaves nothing behind.
+struct HubProcess {
+    child: Child,
+}
+
+impl HubProcess {
+    fn start(manifest: &Path, state: &Path, ports: &Ports) -> HubProcess {
+        let mut child = Command::new(HUB)
+            .arg("serve")
+            .arg("--manifest")
+            .arg(manifest)
+            .arg("--state")
+            .arg(state)
+            .args(["--bind-address", "127.0.0.1"])
+            .args(["--mqtt-port", &ports.mqtt.to_string()])
+            .args(["--https-port", &ports.https.to_string()])
+            .args(["--admin-port", &ports.admin.to_string()])
+            .args(["--log-level", "warn"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("hub binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("ready") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let mut process = HubProcess { child };
+        if rx.recv_timeout(Duration::from_secs(30)).is_err() {
+            process.kill();
+            panic!("the hub did not report ready");
+        }
+        process
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+struct Ports {
+    mqtt: u16,
+    https: u16,
+    admin: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The module's credentials, from `edgemodule-hub env` (the admin API).
+fn module_creds(module: &str, admin_port: u16) -> Creds {
+    let out = Command::new(HUB)
+        .args([
+            "env",
+            module,
+            "--format",
+            "dotenv",
+            "--form",
+            "connection-string",
+        ])
+        .args(["--admin", &format!("127.0.0.1:{admin_port}")])
+        .output()
+        .expect("env command");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let cs = text
+        .lines()
+        .find_map(|l| l.strip_prefix("EdgeHubConnectionString="))
+        .map(|v| v.trim_matches(|c| c == '"' || c == '\''))
+        .unwrap_or_else(|| panic!("no connection string in: {text}"));
+    let cs = connection_string::parse(cs).expect("connection string");
+    let key = cs.shared_access_key.expect("key");
+    Creds::signed(&cs.host_name, DEVICE, module, &key, 3600)
+}
+
+fn index_of(payload: &[u8]) -> usize {
+    std::str::from_utf8(payload)
+        .ok()
+        .and_then(|s| s.strip_prefix("msg-"))
+        .and_then(|n| n.parse().ok())
+        .expect("payload msg-N")
+}
+
+/// Receives and acknowledges until the connection closes; records every index seen.
+async fn receive_until_closed(mut raw: Raw, seen: Arc<Mutex<HashSet<usize>>>) {
+    loop {
+        match raw.recv(Duration::from_secs(60)).await {
+            Event::Packet(Packet::Publish(p)) => {
+                seen.lock().unwrap().insert(index_of(&p.payload));
+                raw.puback(p.pkid).await;
+            }
+            Event::Packet(_) => {}
+            Event::Closed | Event::Timeout => return,
+        }
+    }
+}
+
+async fn connect(addr: SocketAddr, ca: &str, creds: &Creds) -> Raw {
+    let (raw, ack) = Raw::connect(addr, ca, creds, false, 60).await;
+    assert_eq!(ack.code, ConnectReturnCode::Success);
+    raw
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_message_survives_a_kill_9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest: PathBuf = dir.path().join("deployment.json");
+    std::fs::write(&manifest, common::routed_deployment()).expect("manifest");
+    let state = dir.path().join("state");
+    let ports = Ports {
+        mqtt: free_port(),
+        https: free_port(),
+        admin: free_port(),
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], ports.mqtt));
+
+    let mut hub = HubProcess::start(&manifest, &state, &ports);
+    let ca = std::fs::read_to_string(state.join("certs").join("ca.pem")).expect("CA file");
+    let sender_creds = module_creds("sender", ports.admin);
+    let receiver_creds = module_creds("receiver", ports.admin);
+
+    let mut receiver = connect(addr, &ca, &receiver_creds).await;
+    receiver.subscribe_inputs("receiver").await;
+    let seen = Arc::new(Mutex::new(HashSet::new()));
+    let receiving = tokio::spawn(receive_until_closed(receiver, seen.clone()));
+
+    // Stream with a window of publishes in flight; kill the hub once enough were PUBACKed,
+    // while more are on the wire.
+    let mut sender = connect(addr, &ca, &sender_creds).await;
+    let topic = output_topic("sender", "out1", &[]);
+    let mut acked: HashSet<usize> = HashSet::new();
+    let mut pkid_to_index = std::collections::HashMap::new();
+    let mut next = 0usize;
+    let mut killed = false;
+    'stream: loop {
+        while next < MESSAGES && pkid_to_index.len() < WINDOW {
+            let pkid = sender
+                .publish(&topic, format!("msg-{next}").as_bytes(), QoS::AtLeastOnce)
+                .await;
+            pkid_to_index.insert(pkid, next);
+            next += 1;
+        }
+        match sender.recv(WAIT).await {
+            Event::Packet(Packet::PubAck(ack)) => {
+                if let Some(i) = pkid_to_index.remove(&ack.pkid) {
+                    acked.insert(i);
+                }
+                if !killed && acked.len() >= KILL_AFTER {
+                    hub.kill();
+                    killed = true;
+                }
+            }
+            Event::Packet(_) => {}
+            Event::Closed => break 'stream,
+            Event::Timeout => panic!("the hub stopped answering before it was killed"),
+        }
+        if next >= MESSAGES && pkid_to_index.is_empty() {
+            break;
+        }
+    }
+    assert!(killed, "the hub was killed mid-stream");
+    assert!(acked.len() >= KILL_AFTER);
+    assert!(
+        acked.len() < MESSAGES,
+        "some messages were still unacknowledged at the kill"
+    );
+    tokio::time::timeout(WAIT, receiving)
+        .await
+        .expect("receiver sees the close")
+        .expect("receiver task");
+
+    // Restart on the same state and ports; the receiver's session comes back.
+    let _hub = HubProcess::start(&manifest, &state, &ports);
+    let (receiver, ack) = Raw::connect(addr, &ca, &receiver_creds, false, 60).await;
+    assert_eq!(ack.code, ConnectReturnCode::Success);
+    assert!(ack.session_present, "the subscription survived the crash");
+    let receiving = tokio::spawn(receive_until_closed(receiver, seen.clone()));
+    let all_back = async {
+        loop {
+            let missing = acked
+                .iter()
+                .filter(|i| !seen.lock().unwrap().contains(*i))
+                .count();
+            if missing == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(60), all_back)
+        .await
+        .is_err()
+    {
+        let seen = seen.lock().unwrap();
+        let mut missing: Vec<_> = acked
+            .iter()
+            .filter(|i| !seen.contains(*i))
+            .copied()
+            .collect();
+        missing.sort_unstable();
+        panic!(
+            "{} acknowledged messages lost, e.g. {:?}",
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        );
+    }
+    receiving.abort();
+}
