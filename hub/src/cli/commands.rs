@@ -90,7 +90,11 @@ pub async fn monitor(args: MonitorArgs) -> Result<(), CliError> {
     let mut body = response.into_body();
     let stdout = std::io::stdout();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| CliError(format!("monitor stream broke off: {e}")))?;
+        let frame = frame.map_err(|e| {
+            CliError(format!(
+                "monitor stream ended: the hub closed the connection ({e})"
+            ))
+        })?;
         if let Ok(data) = frame.into_data() {
             let mut out = stdout.lock();
             out.write_all(&data)

@@ -3,10 +3,13 @@
 
 mod merge;
 mod publisher;
+mod service;
 mod validate;
 
 pub use merge::{merge_patch, with_version};
 pub use publisher::{ClientPublisher, WaitFuture};
-pub use validate::{validate_patch, validate_section_size};
-mod service;
 pub use service::{ChangeHook, TwinService};
+pub use validate::{
+    validate_patch, validate_section_size, MAX_DEPTH, MAX_INTEGER, MAX_KEY_BYTES,
+    MAX_SECTION_BYTES, MAX_STRING_BYTES, MIN_INTEGER,
+};
