@@ -203,6 +203,25 @@ async fn wait_suback(events: &mut rumqttc::EventLoop) {
     .expect("SUBACK in time");
 }
 
+/// A plain HTTP GET against the admin API; (status line, JSON body).
+fn admin_get(admin: &str, path: &str) -> (String, Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(admin).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.lines().next().unwrap().to_string();
+    (status, serde_json::from_str(body).unwrap())
+}
+
 #[test]
 fn help_of_every_subcommand() {
     for sub in ["serve", "env", "monitor", "invoke", "twin"] {
@@ -238,6 +257,20 @@ fn client_commands_explain_a_missing_hub() {
 async fn serve_env_twin_invoke_monitor() {
     let hub = serve();
     let admin = hub.admin.as_str();
+
+    // Plain admin API.
+    let (status, health) = admin_get(admin, "/health");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["deviceId"], DEVICE);
+    assert_eq!(health["mqtt"], format!("127.0.0.1:{}", hub.mqtt_port));
+    let (_, modules) = admin_get(admin, "/modules");
+    assert_eq!(
+        modules["modules"],
+        json!([{"moduleId": "filter", "connected": false}, {"moduleId": "sensor", "connected": false}])
+    );
+    let (status, _) = admin_get(admin, "/modules/nosuch/twin");
+    assert!(status.contains("404"), "{status}");
 
     // env: both forms, shell and dotenv syntax.
     let env = stdout(&cli(&["env", "filter", "--admin", admin]));
@@ -303,6 +336,14 @@ async fn serve_env_twin_invoke_monitor() {
         .await
         .unwrap();
     wait_suback(&mut filter_events).await;
+    let admin_owned = admin.to_string();
+    let (_, modules) = tokio::task::spawn_blocking(move || admin_get(&admin_owned, "/modules"))
+        .await
+        .unwrap();
+    assert_eq!(
+        modules["modules"][0],
+        json!({"moduleId": "filter", "connected": true})
+    );
     let responder = tokio::spawn(async move {
         loop {
             let Ok(event) = filter_events.poll().await else {
