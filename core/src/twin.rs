@@ -83,13 +83,15 @@ impl DesiredTracker {
         true
     }
 
-    /// The desired section read after a (re)connect: the first read sets the baseline; later
-    /// ones produce a catch-up patch when the version moved past the last one seen.
-    pub(crate) fn on_full_desired(&mut self, version: i64) -> bool {
+    /// The desired section read after a connect. On the very first connection it only sets
+    /// the baseline; after a reconnect it produces a catch-up patch when the version moved
+    /// past the last one seen — or when none was ever seen (the first read was lost with
+    /// the first connection, so changes may have been missed).
+    pub(crate) fn on_full_desired(&mut self, version: i64, reconnect: bool) -> bool {
         match self.last {
             None => {
                 self.last = Some(version);
-                false
+                reconnect
             }
             Some(last) if version > last => {
                 self.last = Some(version);
@@ -103,7 +105,10 @@ impl DesiredTracker {
 /// Who waits for a twin response.
 pub(crate) enum TwinWaiter {
     User(oneshot::Sender<Result<(u16, Bytes)>>),
-    CatchUp,
+    /// The read after a connect; `reconnect` is false for the client's first connection.
+    CatchUp {
+        reconnect: bool,
+    },
 }
 
 /// Twin requests in flight, the desired tracker and the patch streams.
@@ -118,6 +123,13 @@ pub(crate) struct TwinRouter {
 impl TwinRouter {
     fn broadcast(&mut self, patch: DesiredPatch) {
         self.streams.retain(|tx| tx.send(patch.clone()).is_ok());
+    }
+
+    /// The connection is gone: answers to its catch-up read no longer count (the next
+    /// connection reads again).
+    pub(crate) fn forget_catch_up(&mut self) {
+        self.pending
+            .retain(|_, waiter| !matches!(waiter, TwinWaiter::CatchUp { .. }));
     }
 
     pub(crate) fn close(&mut self, error: &Error) {
@@ -223,14 +235,16 @@ pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()>
 
 /// Reads the twin after a (re)connect without waiting; the answer may produce a catch-up
 /// patch (called by the connection task, which must not wait).
-pub(crate) fn request_catch_up(shared: &Shared) {
+pub(crate) fn request_catch_up(shared: &Shared, reconnect: bool) {
     let rid = uuid::Uuid::new_v4().to_string();
     {
         let mut router = lock(&shared.twin);
         if router.closed {
             return;
         }
-        router.pending.insert(rid.clone(), TwinWaiter::CatchUp);
+        router
+            .pending
+            .insert(rid.clone(), TwinWaiter::CatchUp { reconnect });
     }
     let permit = shared.try_permit();
     if let Err(e) = shared.submit_publish(
@@ -255,14 +269,17 @@ pub(crate) fn on_response(shared: &Shared, topic: &str, body: &[u8]) {
         Some(TwinWaiter::User(tx)) => {
             let _ = tx.send(Ok((response.status, Bytes::copy_from_slice(body))));
         }
-        Some(TwinWaiter::CatchUp) => {
+        Some(TwinWaiter::CatchUp { reconnect }) => {
             if response.status != 200 {
                 tracing::warn!(status = response.status, "twin read after reconnect failed");
                 return;
             }
             match parse_twin(body) {
                 Ok(twin) => {
-                    if router.desired.on_full_desired(twin.desired_version) {
+                    if router
+                        .desired
+                        .on_full_desired(twin.desired_version, reconnect)
+                    {
                         let mut patch = twin.desired;
                         if let Value::Object(map) = &mut patch {
                             map.insert("$version".into(), Value::from(twin.desired_version));
@@ -383,14 +400,24 @@ mod tests {
     #[test]
     fn catch_up_only_when_the_version_moved() {
         let mut t = DesiredTracker::default();
-        assert!(!t.on_full_desired(4), "the first read is the baseline");
-        assert!(!t.on_full_desired(4), "nothing changed while offline");
-        assert!(t.on_full_desired(6), "changed while offline");
+        assert!(
+            !t.on_full_desired(4, false),
+            "the first read is the baseline"
+        );
+        assert!(!t.on_full_desired(4, true), "nothing changed while offline");
+        assert!(t.on_full_desired(6, true), "changed while offline");
         assert!(
             !t.on_patch(6),
             "the pushed patch for the same version is stale now"
         );
         assert!(t.on_patch(7));
-        assert!(!t.on_full_desired(7));
+        assert!(!t.on_full_desired(7, true));
+    }
+
+    #[test]
+    fn catch_up_when_the_first_read_was_lost() {
+        let mut t = DesiredTracker::default();
+        assert!(t.on_full_desired(2, true));
+        assert!(!t.on_patch(2));
     }
 }

@@ -168,6 +168,7 @@ fn on_connack(eventloop: &mut EventLoop, shared: &Shared) {
 
 /// The initial SUBACK arrived: the connection is usable.
 fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
+    let reconnect = session.ever_ready;
     session.attempt = 0;
     session.down_since = None;
     session.ever_ready = true;
@@ -177,7 +178,7 @@ fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
         renewal::spawn(Arc::downgrade(shared), shared.current_epoch(), lifetime);
     }
     // Re-read the twin: a desired change missed while offline becomes a catch-up patch.
-    twin::request_catch_up(shared);
+    twin::request_catch_up(shared, reconnect);
 }
 
 /// The connection is gone (or being renewed): settle what rumqttc had buffered, take back
@@ -203,6 +204,8 @@ fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     outbox.tracker.on_connection_lost();
     outbox.subscriptions.on_connection_lost();
     shared.bump_epoch(&mut outbox);
+    drop(outbox);
+    lock(&shared.twin).forget_catch_up();
 }
 
 /// After a failure: give up (returns false) or wait for the next attempt (returns true).

@@ -1,0 +1,196 @@
+//! Shared setup for the conformance tests: a real `edgemodule-hub` in-process (temporary
+//! state directory, ephemeral 127.0.0.1 ports) and clients built from its module
+//! environment, without touching the process environment.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use edgemodule::{ClientBuilder, ConnectionState, ConnectionStatus, ModuleClient, RetryPolicy};
+use edgemodule_hub::config::HubConfig;
+use edgemodule_hub::hub::{Hub, RunningHub};
+use edgemodule_hub::manifest;
+use tokio::sync::watch;
+
+/// The edge device id the hub uses by default.
+pub const DEVICE: &str = "edge-device";
+
+/// Modules: `sender` (outputs routed to `receiver`'s inputs and upstream), `receiver`
+/// (desired properties from the manifest), `caller` (invokes methods).
+pub const MANIFEST: &str = r#"{
+  "modulesContent": {
+    "$edgeAgent": {
+      "properties.desired": {
+        "schemaVersion": "1.1",
+        "runtime": { "type": "docker", "settings": {} },
+        "systemModules": {},
+        "modules": {
+          "sender":   { "type": "docker", "status": "running", "settings": { "image": "sender" } },
+          "receiver": { "type": "docker", "status": "running", "settings": { "image": "receiver" } },
+          "caller":   { "type": "docker", "status": "running", "settings": { "image": "caller" } }
+        }
+      }
+    },
+    "$edgeHub": {
+      "properties.desired": {
+        "schemaVersion": "1.1",
+        "routes": {
+          "one":   "FROM /messages/modules/sender/outputs/output1 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input1\")",
+          "two":   "FROM /messages/modules/sender/outputs/output2 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input2\")",
+          "three": "FROM /messages/modules/sender/outputs/output3 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input3\")",
+          "up":    "FROM /messages/modules/sender/outputs/up INTO $upstream"
+        },
+        "storeAndForwardConfiguration": { "timeToLiveSecs": 7200 }
+      }
+    },
+    "receiver": {
+      "properties.desired": { "threshold": 30, "nested": { "unit": "C" } }
+    }
+  }
+}"#;
+
+/// A running hub and its state directory.
+pub struct TestHub {
+    hub: Option<RunningHub>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestHub {
+    /// Starts a hub with [`MANIFEST`].
+    pub async fn start() -> TestHub {
+        let dir = tempfile::tempdir().expect("temporary state directory");
+        let manifest = manifest::parse(MANIFEST).expect("test manifest");
+        let config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        let hub = within(20, "hub start", Hub::start(config))
+            .await
+            .expect("hub starts");
+        TestHub {
+            hub: Some(hub),
+            dir,
+        }
+    }
+
+    /// The running hub.
+    pub fn hub(&self) -> &RunningHub {
+        self.hub.as_ref().expect("hub is running")
+    }
+
+    /// The module's environment as IoT Edge would give it.
+    pub fn env(&self, module: &str) -> Vec<(String, String)> {
+        self.hub().module_env(module).expect("module in manifest")
+    }
+
+    /// A builder reading `module`'s environment, with test-friendly timeouts.
+    pub fn builder(&self, module: &str) -> ClientBuilder {
+        let env = self.env(module);
+        ModuleClient::builder()
+            .from_environment_lookup(move |name| {
+                env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+            .operation_timeout(Duration::from_secs(15))
+            .retry_policy(fast_retry())
+    }
+
+    /// A connected client for `module`.
+    pub async fn client(&self, module: &str) -> ModuleClient {
+        let client = within(20, "client build", self.builder(module).build())
+            .await
+            .expect("client builds");
+        within(20, "connect", client.connect())
+            .await
+            .expect("client connects");
+        client
+    }
+
+    /// Stops the hub (state is kept); returns the configuration to restart it with the
+    /// same ports.
+    pub async fn stop(&mut self) -> HubConfig {
+        let hub = self.hub.take().expect("hub is running");
+        let mut config = hub.config().clone();
+        config.mqtt_bind = hub.mqtt_addr();
+        config.https_bind = hub.https_addr();
+        config.admin_bind = hub.admin_addr();
+        within(20, "hub shutdown", hub.shutdown()).await;
+        config
+    }
+
+    /// Starts the hub again with `config`.
+    pub async fn start_again(&mut self, config: HubConfig) {
+        let hub = within(20, "hub restart", Hub::start(config))
+            .await
+            .expect("hub restarts");
+        self.hub = Some(hub);
+    }
+
+    /// Stops and starts the hub on the same ports with the same state.
+    pub async fn restart(&mut self) {
+        let config = self.stop().await;
+        self.start_again(config).await;
+    }
+
+    /// Starts a second hub instance on the same state directory but other (ephemeral)
+    /// ports: modules retrying the original ports stay disconnected meanwhile.
+    pub async fn start_elsewhere(&self, config: &HubConfig) -> RunningHub {
+        let mut other = config.clone();
+        let ephemeral: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
+        other.mqtt_bind = ephemeral;
+        other.https_bind = ephemeral;
+        other.admin_bind = ephemeral;
+        within(20, "second hub start", Hub::start(other))
+            .await
+            .expect("second hub starts")
+    }
+}
+
+/// Quick reconnects for tests.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(500),
+        multiplier: 2.0,
+        jitter: 0.2,
+        give_up_after: None,
+    }
+}
+
+/// Awaits `future`, failing the test after `secs` seconds.
+pub async fn within<T>(secs: u64, what: &str, future: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), future).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} did not finish within {secs} s"),
+    }
+}
+
+/// Waits until the status satisfies `pred`; returns it.
+pub async fn wait_status(
+    status: &mut watch::Receiver<ConnectionStatus>,
+    secs: u64,
+    pred: impl Fn(&ConnectionStatus) -> bool,
+) -> ConnectionStatus {
+    within(secs, "status change", async {
+        loop {
+            let current = *status.borrow_and_update();
+            if pred(&current) {
+                return current;
+            }
+            status.changed().await.expect("status channel open");
+        }
+    })
+    .await
+}
+
+/// True when connected.
+pub fn connected(s: &ConnectionStatus) -> bool {
+    s.state == ConnectionState::Connected
+}
+
+/// Polls `cond` every 20 ms until it holds, failing the test after `secs` seconds.
+pub async fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    within(secs, what, async {
+        while !cond() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}

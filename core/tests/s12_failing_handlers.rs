@@ -1,0 +1,110 @@
+//! S12: a handler that fails (drops, abandons, panics): the method answers 500, the message
+//! is delivered again, and the client keeps running.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{within, TestHub};
+use edgemodule::Message;
+use serde_json::json;
+
+#[tokio::test]
+async fn dropped_method_request_answers_500_and_the_next_call_works() {
+    let hub = TestHub::start().await;
+    let client = hub.client("receiver").await;
+    let mut requests = client.method("flaky");
+    tokio::spawn(async move {
+        let first = requests.next().await.unwrap();
+        // The handler panics while holding the request.
+        let failed = tokio::spawn(async move {
+            let _request = first;
+            panic!("handler failed");
+        })
+        .await;
+        assert!(failed.is_err());
+        let second = requests.next().await.unwrap();
+        second.respond(200, json!({"ok": true})).await.unwrap();
+    });
+
+    let (status, payload) = within(
+        15,
+        "first call",
+        hub.hub()
+            .invoke_method("receiver", "flaky", json!(null), Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 500);
+    assert!(payload["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("flaky"));
+
+    let (status, payload) = within(
+        15,
+        "second call",
+        hub.hub()
+            .invoke_method("receiver", "flaky", json!(null), Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
+    assert_eq!((status, payload), (200, json!({"ok": true})));
+}
+
+#[tokio::test]
+async fn abandoned_or_dropped_messages_come_back_until_acked() {
+    let hub = TestHub::start().await;
+    let receiver = within(
+        10,
+        "build",
+        hub.builder("receiver")
+            .redelivery_delay(Duration::from_millis(200))
+            .build(),
+    )
+    .await
+    .unwrap();
+    within(10, "connect", receiver.connect()).await.unwrap();
+    let mut input = receiver.input("input1");
+    let sender = hub.client("sender").await;
+    let mut sent = Message::new("retry me");
+    sent.message_id = Some("only-one".into());
+    within(10, "send", sender.send_output("output1", sent))
+        .await
+        .unwrap();
+
+    let first = within(10, "first delivery", input.next()).await.unwrap();
+    assert_eq!(first.message_id.as_deref(), Some("only-one"));
+    first.abandon();
+
+    let second = within(10, "after abandon", input.next()).await.unwrap();
+    assert_eq!(second.message_id.as_deref(), Some("only-one"));
+    // A handler that panics mid-processing drops the message un-acked.
+    let crashed = tokio::spawn(async move {
+        let _message = second;
+        panic!("handler crashed");
+    })
+    .await;
+    assert!(crashed.is_err());
+
+    let third = within(10, "after crash", input.next()).await.unwrap();
+    assert_eq!(third.message_id.as_deref(), Some("only-one"));
+    third.ack().unwrap();
+
+    // Acknowledged: it does not come back, and the client still works.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(800), input.next())
+            .await
+            .is_err()
+    );
+    within(
+        10,
+        "send again",
+        sender.send_output("output1", Message::new("next")),
+    )
+    .await
+    .unwrap();
+    let next = within(10, "next message", input.next()).await.unwrap();
+    assert_eq!(next.body, b"next");
+    next.ack().unwrap();
+}
