@@ -1164,3 +1164,34 @@ fn comments() {
     );
     assert!(swallowed.is_err());
 }
+
+/// Long flat chains and deep (but bounded) nesting work; beyond the limits the route is
+/// refused instead of exhausting the stack.
+#[test]
+fn size_limits() {
+    let chain: Vec<String> = (0..500).map(|i| format!("key2 = '{i}'")).collect();
+    let long = format!("FROM /* WHERE {} INTO $upstream", chain.join(" OR "));
+    let route = parse_route("long", &long, 0, 0).expect("500-term chain");
+    assert!(route.matches(&base()));
+    let too_long: Vec<String> = (0..600).map(|i| format!("key2 = '{i}'")).collect();
+    let err = parse_route(
+        "long",
+        &format!("FROM /* WHERE {} INTO $upstream", too_long.join(" AND ")),
+        0,
+        0,
+    )
+    .unwrap_err();
+    assert!(err.message.contains("condition is too long"), "{err}");
+
+    let nested = format!(
+        "FROM /* WHERE {}key2 = '3'{} INTO $upstream",
+        "NOT NOT (".repeat(20),
+        ")".repeat(20)
+    );
+    assert!(parse_route("deep", &nested, 0, 0)
+        .expect("60 levels")
+        .matches(&base()));
+    let huge = format!("FROM /* WHERE {}true INTO $upstream", "(".repeat(100_000));
+    let err = parse_route("huge", &huge, 0, 0).unwrap_err();
+    assert!(err.message.contains("too deeply nested"), "{err}");
+}

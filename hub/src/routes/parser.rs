@@ -10,8 +10,13 @@ use super::error::{describe, RouteError};
 use super::lexer::{tokenize, Tok, Token};
 use super::sink::{self, Sink};
 
-/// Deepest allowed condition tree; keeps every later recursive pass far from the stack limit.
-const MAX_DEPTH: usize = 64;
+/// Deepest allowed nesting of parentheses, prefix operators and call arguments (bounds the
+/// parser's own recursion).
+const MAX_NESTING: usize = 64;
+
+/// Highest allowed condition tree (long `a OR b OR …` chains grow it by one per operator);
+/// keeps the checker and evaluator far from the stack limit.
+const MAX_DEPTH: usize = 512;
 
 /// The pieces of a route as written.
 #[derive(Debug)]
@@ -188,10 +193,10 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Node, RouteError> {
-        if self.nesting >= MAX_DEPTH {
+        if self.nesting >= MAX_NESTING {
             return Err(RouteError::at(
                 self.peek().pos,
-                format!("condition is too deeply nested (more than {MAX_DEPTH} levels)"),
+                format!("condition is too deeply nested (more than {MAX_NESTING} levels)"),
             ));
         }
         self.nesting += 1;
@@ -290,7 +295,7 @@ fn checked(node: Node) -> Result<Node, RouteError> {
     if node.depth > MAX_DEPTH {
         Err(RouteError::at(
             node.pos,
-            format!("condition is too deeply nested (more than {MAX_DEPTH} levels)"),
+            format!("condition is too long (expression tree deeper than {MAX_DEPTH})"),
         ))
     } else {
         Ok(node)
