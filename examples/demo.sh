@@ -1,2 +1,158 @@
 #!/usr/bin/env bash
-echo "demo: not built yet"
+# End-to-end demo (`make demo`, after a release build of the hub and the filter example):
+# a local hub from examples/deployment.json, the Rust filter module and a sensor module
+# connected through the IoT Edge environment the hub prints, a direct method, a desired
+# property change, and the messages that reached $upstream.
+#
+# Ports are picked by the hub (0 = free port) unless DEMO_MQTT_PORT / DEMO_HTTPS_PORT /
+# DEMO_ADMIN_PORT are set; DEMO_PROFILE=debug runs debug builds. Exits 0 with "DEMO OK"
+# on success, non-zero with "DEMO FAILED" and the last log lines.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/${DEMO_PROFILE:-release}"
+HUB="$BIN/edgemodule-hub"
+FILTER="$BIN/filter"
+SENSOR="$BIN/sensor"
+MANIFEST="$ROOT/examples/deployment.json"
+COUNT=10      # readings 20.0, 22.5, …, 42.5
+EXPECTED=7    # readings above the default threshold 25
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgemodule-demo.XXXXXX")"
+HUB_PID=""
+FILTER_PID=""
+
+say() { printf '\n== %s\n' "$*"; }
+
+show_logs() {
+    for log in hub.log filter.log sensor.log; do
+        if [[ -s "$WORK/$log" ]]; then
+            echo "---- last lines of $log" >&2
+            tail -n 20 "$WORK/$log" >&2
+        fi
+    done
+}
+
+fail() {
+    echo "DEMO FAILED: $*" >&2
+    show_logs
+    exit 1
+}
+
+stop() {
+    local pid="$1"
+    [[ -n "$pid" ]] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    stop "$FILTER_PID"
+    stop "$HUB_PID"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'fail "interrupted"' INT TERM
+
+# Polls "$@" every 0.2 s until it succeeds or $WAIT seconds pass.
+wait_for() {
+    local what="$1"
+    shift
+    local deadline=$((SECONDS + ${WAIT:-20}))
+    until "$@"; do
+        ((SECONDS < deadline)) || fail "timed out waiting for $what"
+        sleep 0.2
+    done
+}
+
+for exe in "$HUB" "$FILTER" "$SENSOR"; do
+    [[ -x "$exe" ]] || fail "$exe is missing: run 'cargo build --release -p edgemodule-hub -p edgemodule-example-filter' (or 'make demo')"
+done
+
+say "Starting the hub ($MANIFEST)"
+: >"$WORK/hub.out"
+"$HUB" serve --manifest "$MANIFEST" --state "$WORK/state" --bind-address 127.0.0.1 \
+    --mqtt-port "${DEMO_MQTT_PORT:-0}" --https-port "${DEMO_HTTPS_PORT:-0}" \
+    --admin-port "${DEMO_ADMIN_PORT:-0}" >"$WORK/hub.out" 2>"$WORK/hub.log" &
+HUB_PID=$!
+hub_ready() {
+    kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"
+    grep -q 'edgemodule-hub ready' "$WORK/hub.out"
+}
+wait_for "the hub to start" hub_ready
+READY="$(grep 'edgemodule-hub ready' "$WORK/hub.out")"
+echo "$READY"
+ADMIN="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$READY")"
+[[ -n "$ADMIN" ]] || fail "cannot read the admin address from: $READY"
+
+# The IoT Edge runtime form: IOTEDGE_* + the workload socket (+ EDGEMODULE_*_PORT).
+"$HUB" env filter --admin "$ADMIN" --form workload >"$WORK/filter.env" ||
+    fail "edgemodule-hub env filter failed"
+"$HUB" env sensor --admin "$ADMIN" --form workload >"$WORK/sensor.env" ||
+    fail "edgemodule-hub env sensor failed"
+echo "filter environment:"
+sed 's/^/  /' "$WORK/filter.env"
+
+say "Starting the filter module"
+: >"$WORK/filter.log"
+(
+    set -a
+    # shellcheck disable=SC1091
+    . "$WORK/filter.env"
+    exec "$FILTER"
+) >>"$WORK/filter.log" 2>&1 &
+FILTER_PID=$!
+filter_connected() {
+    kill -0 "$FILTER_PID" 2>/dev/null || fail "the filter exited"
+    grep -q 'filter: connected' "$WORK/filter.log"
+}
+wait_for "the filter to connect" filter_connected
+grep 'filter: connected' "$WORK/filter.log"
+
+say "Running the sensor ($COUNT readings)"
+(
+    set -a
+    # shellcheck disable=SC1091
+    . "$WORK/sensor.env"
+    exec "$SENSOR" --count "$COUNT" --interval-ms 50
+) >"$WORK/sensor.log" 2>&1 || fail "the sensor failed"
+tail -n 3 "$WORK/sensor.log"
+
+say "Waiting for the forwarded readings at \$upstream"
+upstream_count() {
+    "$HUB" monitor --no-follow --admin "$ADMIN" >"$WORK/upstream.jsonl" 2>>"$WORK/hub.log" || return 1
+    grep -c '"temperature' "$WORK/upstream.jsonl" || true
+}
+enough_upstream() { [[ "$(upstream_count)" -ge "$EXPECTED" ]]; }
+wait_for "$EXPECTED messages at \$upstream" enough_upstream
+sed 's/^/  /' "$WORK/upstream.jsonl"
+GOT="$(upstream_count)"
+[[ "$GOT" -eq "$EXPECTED" ]] || fail "expected $EXPECTED forwarded readings, \$upstream has $GOT"
+
+say "Invoking the direct method 'reset' on the filter"
+RESET="$("$HUB" invoke filter reset --admin "$ADMIN" --timeout 10)" || fail "invoke reset failed"
+echo "$RESET"
+grep -Eq '"status": *200' <<<"$RESET" || fail "reset did not answer 200"
+grep -Eq '"forwarded": *'"$EXPECTED"'([^0-9]|$)' <<<"$RESET" ||
+    fail "reset did not report $EXPECTED forwarded messages"
+
+say "Raising TemperatureThreshold to 30 (desired property)"
+"$HUB" twin filter --desired '{"TemperatureThreshold": 30}' --admin "$ADMIN" >/dev/null ||
+    fail "changing the desired property failed"
+reported_30() {
+    "$HUB" twin filter --admin "$ADMIN" >"$WORK/twin.json" 2>>"$WORK/hub.log" || return 1
+    tr -d ' \n' <"$WORK/twin.json" | grep -Eq '"reported":\{[^}]*"TemperatureThreshold":30(\.0)?[,}]'
+}
+wait_for "the filter to report the new threshold" reported_30
+grep 'threshold now' "$WORK/filter.log" || true
+
+echo
+echo "DEMO OK: $EXPECTED of $COUNT readings above 25 went sensor -> filter -> \$upstream;" \
+    "reset answered 200 with forwarded=$EXPECTED; the filter reported TemperatureThreshold 30."
