@@ -1,7 +1,8 @@
 'use strict';
 // Starts edgemodule-hub on the standard ports (8883 MQTT, 443 HTTPS) for the official SDK,
 // and wraps the CLI calls the tests make as the operator.
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile } = require('node:child_process');
+const { promisify } = require('node:util');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -50,12 +51,14 @@ async function startHub() {
   await waitForPort(8883, proc);
   await waitForPort(adminPort, proc);
   const admin = `127.0.0.1:${adminPort}`;
-  const cli = (...args) => execFileSync(BIN, [...args, '--admin', admin], { encoding: 'utf8', timeout: 60000 });
+  // Asynchronous on purpose: a synchronous child process would freeze the SDK clients that
+  // share this event loop while the hub waits for them (methods, desired patches).
+  const cli = async (...args) => (await promisify(execFile)(BIN, [...args, '--admin', admin], { encoding: 'utf8', timeout: 60000 })).stdout;
   return {
     cli,
-    moduleEnv(module) {
+    async moduleEnv(module) {
       const env = {};
-      for (const line of cli('env', module, '--format', 'dotenv').split('\n')) {
+      for (const line of (await cli('env', module, '--format', 'dotenv')).split('\n')) {
         const i = line.indexOf('=');
         if (i > 0 && !line.startsWith('#')) env[line.slice(0, i)] = line.slice(i + 1);
       }
