@@ -14,7 +14,8 @@
 //!   (and is safe to call from inside one);
 //! - [`panic`]: guards that turn a panic into an `INTERNAL` error so none crosses an FFI
 //!   boundary;
-//! - [`codes`]: the stable numeric codes of errors, connection states and reasons.
+//! - [`codes`]: the stable numeric codes of errors, connection states and reasons;
+//! - [`config`]: environment port overrides applied the same way in every binding.
 //!
 //! ## How a binding uses it
 //!
@@ -42,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod codes;
+pub mod config;
 pub mod delivery;
 pub mod hosted;
 pub mod ops;

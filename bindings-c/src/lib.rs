@@ -1,0 +1,43 @@
+//! # edgemodule C ABI
+//!
+//! `libedgemodule.so` / `libedgemodule.a` and `include/edgemodule.h` (generated from this
+//! crate by cbindgen). The whole `edgemodule` module client behind opaque handles,
+//! `int32_t` result codes with a thread-local message, UTF-8 `(pointer, length)` strings
+//! and `(fn, ctx, ctx_free)` callbacks that run on a per-client delivery thread. The .NET
+//! binding calls this ABI too. The shared machinery (runtime, delivery thread, close
+//! protocol, panic guard) is in `edgemodule-ffi`; this crate only converts arguments.
+//!
+//! Every export catches panics (→ `EDGEMODULE_E_INTERNAL`) so none unwinds into C.
+
+#![warn(missing_docs)]
+#![allow(non_camel_case_types)]
+
+mod args;
+mod callbacks;
+mod client;
+mod error;
+mod inputs;
+mod invoke;
+mod message;
+mod methods;
+mod options;
+mod send;
+mod status;
+mod topics;
+mod twin;
+mod version;
+
+pub use args::*;
+pub use callbacks::*;
+pub use client::*;
+pub use error::*;
+pub use inputs::*;
+pub use invoke::*;
+pub use message::*;
+pub use methods::*;
+pub use options::*;
+pub use send::*;
+pub use status::*;
+pub use topics::*;
+pub use twin::*;
+pub use version::*;

@@ -1,0 +1,214 @@
+//! Sending messages: to an output, as module telemetry, in batches; blocking and async.
+
+use std::ffi::{c_char, c_void};
+
+use edgemodule_core::{Message, Result};
+
+use crate::args::str_arg;
+use crate::callbacks::{done, edgemodule_ctx_free_cb, edgemodule_done_cb, HostCallback};
+use crate::client::edgemodule_client_t;
+use crate::error::{call, invalid};
+use crate::message::edgemodule_message_t;
+
+/// # Safety
+/// `messages` is NULL (with count 0) or an array of `count` live messages.
+unsafe fn batch(
+    messages: *const *const edgemodule_message_t,
+    count: usize,
+) -> Result<Vec<Message>> {
+    if messages.is_null() {
+        return if count == 0 {
+            Ok(Vec::new())
+        } else {
+            Err(invalid("messages is NULL"))
+        };
+    }
+    // SAFETY: caller contract.
+    let handles = unsafe { std::slice::from_raw_parts(messages, count) };
+    handles
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| {
+            // SAFETY: caller contract.
+            unsafe { edgemodule_message_t::get(m) }
+                .cloned()
+                .map_err(|_| invalid(format!("messages[{i}] is NULL")))
+        })
+        .collect()
+}
+
+/// Sends a copy of `message` to output `output` (routed by the hub) and returns once the
+/// hub acknowledged it. `EDGEMODULE_E_MESSAGE_TOO_LARGE` (nothing sent) above 256 KiB.
+///
+/// # Safety
+/// `client` and `message` are live; `output` is valid for `output_len`.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_output(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    message: *const edgemodule_message_t,
+) -> i32 {
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, message) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                str_arg(output, output_len, "output")?.to_string(),
+                edgemodule_message_t::get(message)?.clone(),
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.block_on(async move { core.send_output(&output, message).await })
+    })
+}
+
+/// Starts sending a copy of `message` to `output`; `done_cb` runs exactly once with the
+/// result (the message may be freed as soon as this returns). On a non-OK return `done_cb`
+/// is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` and `message` are live; `output` is valid for `output_len`.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_output_async(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    message: *const edgemodule_message_t,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, message) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                str_arg(output, output_len, "output")?.to_string(),
+                edgemodule_message_t::get(message)?.clone(),
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.start(
+            async move { core.send_output(&output, message).await },
+            done(callback),
+        )
+    })
+}
+
+/// Sends a copy of `message` as module telemetry (no output name); returns once the hub
+/// acknowledged it.
+///
+/// # Safety
+/// `client` and `message` are live.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_event(
+    client: *const edgemodule_client_t,
+    message: *const edgemodule_message_t,
+) -> i32 {
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, message) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                edgemodule_message_t::get(message)?.clone(),
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.block_on(async move { core.send_event(message).await })
+    })
+}
+
+/// Starts sending a copy of `message` as module telemetry; `done_cb` runs exactly once.
+/// On a non-OK return `done_cb` is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` and `message` are live.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_event_async(
+    client: *const edgemodule_client_t,
+    message: *const edgemodule_message_t,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, message) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                edgemodule_message_t::get(message)?.clone(),
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.start(
+            async move { core.send_event(message).await },
+            done(callback),
+        )
+    })
+}
+
+/// Sends copies of `count` messages to `output`, pipelined, and returns once the hub
+/// acknowledged all of them (else the first error; earlier messages may have been
+/// delivered). Every message is checked before any is sent.
+///
+/// # Safety
+/// `client` is live; `messages` is an array of `count` live messages.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_output_batch(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    messages: *const *const edgemodule_message_t,
+    count: usize,
+) -> i32 {
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, messages) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                str_arg(output, output_len, "output")?.to_string(),
+                batch(messages, count)?,
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.block_on(async move { core.send_output_batch(&output, messages).await })
+    })
+}
+
+/// Starts `edgemodule_client_send_output_batch`; `done_cb` runs exactly once. The messages
+/// may be freed as soon as this returns. On a non-OK return `done_cb` is not called
+/// (`ctx_free` is).
+///
+/// # Safety
+/// `client` is live; `messages` is an array of `count` live messages.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_output_batch_async(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    messages: *const *const edgemodule_message_t,
+    count: usize,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, messages) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                str_arg(output, output_len, "output")?.to_string(),
+                batch(messages, count)?,
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.start(
+            async move { core.send_output_batch(&output, messages).await },
+            done(callback),
+        )
+    })
+}

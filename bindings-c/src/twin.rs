@@ -1,0 +1,225 @@
+//! Module twin: get, patch reported properties, desired-property patches.
+
+use std::ffi::{c_char, c_void};
+
+use edgemodule_core::{DesiredPatch, Twin};
+use serde_json::Value;
+
+use crate::args::{give_string, json_arg, out_arg};
+use crate::callbacks::{done, edgemodule_ctx_free_cb, edgemodule_done_cb, HostCallback};
+use crate::client::edgemodule_client_t;
+use crate::error::{call, report};
+
+/// Result of `edgemodule_client_get_twin_async`: on success `twin_json` (`twin_json_len`
+/// bytes, also NUL-terminated, borrowed for the call) is
+/// `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`; on failure it is NULL.
+pub type edgemodule_twin_cb = Option<
+    unsafe extern "C" fn(
+        ctx: *mut c_void,
+        result: i32,
+        twin_json: *const c_char,
+        twin_json_len: usize,
+    ),
+>;
+
+/// A desired-properties patch: `patch_json` (borrowed, `patch_json_len` bytes, also
+/// NUL-terminated) holds the changed members (`null` for removed ones) and `$version`;
+/// after a reconnect it may be the whole desired section (a catch-up patch). `version` is
+/// the desired `$version` after the patch.
+pub type edgemodule_desired_cb = Option<
+    unsafe extern "C" fn(
+        ctx: *mut c_void,
+        patch_json: *const c_char,
+        patch_json_len: usize,
+        version: i64,
+    ),
+>;
+
+/// The twin as standard JSON, `$version`s included.
+fn twin_to_json(twin: &Twin) -> String {
+    let section = |props: &Value, version: i64| {
+        let mut props = match props {
+            Value::Object(map) => map.clone(),
+            _ => serde_json::Map::new(),
+        };
+        props.insert("$version".into(), Value::from(version));
+        Value::Object(props)
+    };
+    serde_json::json!({
+        "desired": section(&twin.desired, twin.desired_version),
+        "reported": section(&twin.reported, twin.reported_version),
+    })
+    .to_string()
+}
+
+/// Reads the module twin. On success `*twin_json` receives a NUL-terminated JSON string
+/// (`{"desired":{…,"$version":n},"reported":{…,"$version":m}}`) to free with
+/// `edgemodule_string_free`, and `*twin_json_len` (optional) its length.
+///
+/// # Safety
+/// `client` is live; `twin_json` is writable; `twin_json_len` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_get_twin(
+    client: *const edgemodule_client_t,
+    twin_json: *mut *mut c_char,
+    twin_json_len: *mut usize,
+) -> i32 {
+    call(|| {
+        // SAFETY: caller contract.
+        let hosted = unsafe { edgemodule_client_t::get(client) }?;
+        // SAFETY: caller contract.
+        unsafe { out_arg(twin_json, "twin_json") }?;
+        let core = hosted.client().clone();
+        let twin = hosted.block_on(async move { core.get_twin().await })?;
+        // SAFETY: caller contract (checked above).
+        unsafe { give_string(twin_to_json(&twin), twin_json, twin_json_len) };
+        Ok(())
+    })
+}
+
+/// Starts reading the twin; `cb` runs exactly once with the result. On a non-OK return
+/// `cb` is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` is live; `ctx` is valid for `cb`/`ctx_free`.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_get_twin_async(
+    client: *const edgemodule_client_t,
+    cb: edgemodule_twin_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let hosted = unsafe { edgemodule_client_t::get(client) }?;
+        let core = hosted.client().clone();
+        hosted.start(
+            async move { core.get_twin().await.map(|t| twin_to_json(&t)) },
+            move |result| {
+                let code = report(&result);
+                if let Some(func) = callback.func {
+                    let json = result.ok().and_then(|j| std::ffi::CString::new(j).ok());
+                    let (ptr, len) = json
+                        .as_ref()
+                        .map_or((std::ptr::null(), 0), |j| (j.as_ptr(), j.as_bytes().len()));
+                    // SAFETY: host callback with its context; `json` outlives the call.
+                    unsafe { func(callback.ctx(), code, ptr, len) };
+                }
+                drop(callback);
+            },
+        )
+    })
+}
+
+/// Merges `patch_json` (a JSON object; `null` removes a member) into the reported
+/// properties and returns once the hub applied it. A refusal → `EDGEMODULE_E_SERVICE` (or
+/// a status-specific code).
+///
+/// # Safety
+/// `client` is live; `patch_json` is valid for `patch_json_len`.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_patch_reported(
+    client: *const edgemodule_client_t,
+    patch_json: *const c_char,
+    patch_json_len: usize,
+) -> i32 {
+    call(|| {
+        // SAFETY: caller contract.
+        let hosted = unsafe { edgemodule_client_t::get(client) }?;
+        // SAFETY: caller contract.
+        let patch = unsafe { json_arg(patch_json, patch_json_len, "patch_json") }?;
+        let core = hosted.client().clone();
+        hosted.block_on(async move { core.patch_reported(patch).await })
+    })
+}
+
+/// Starts `edgemodule_client_patch_reported`; `done_cb` runs exactly once. On a non-OK
+/// return `done_cb` is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` is live; `patch_json` is valid for `patch_json_len`; `ctx` is valid for the
+/// callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_patch_reported_async(
+    client: *const edgemodule_client_t,
+    patch_json: *const c_char,
+    patch_json_len: usize,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let hosted = unsafe { edgemodule_client_t::get(client) }?;
+        // SAFETY: caller contract.
+        let patch = unsafe { json_arg(patch_json, patch_json_len, "patch_json") }?;
+        let core = hosted.client().clone();
+        hosted.start(
+            async move { core.patch_reported(patch).await },
+            done(callback),
+        )
+    })
+}
+
+type DesiredFn = unsafe extern "C" fn(*mut c_void, *const c_char, usize, i64);
+
+/// Registers `cb` for desired-property patches (replacing an earlier one); `cb = NULL`
+/// unregisters. Patches pushed while the client was disconnected arrive as one catch-up
+/// patch after it reconnects.
+///
+/// # Safety
+/// `client` is live; `ctx` is valid for `cb`/`ctx_free`.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_set_desired_callback(
+    client: *const edgemodule_client_t,
+    cb: edgemodule_desired_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback: HostCallback<DesiredFn> = HostCallback::new(cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let hosted = unsafe { edgemodule_client_t::get(client) }?;
+        let Some(func) = callback.func else {
+            hosted.unregister("desired");
+            return Ok(());
+        };
+        let stream = hosted.client().desired_patches();
+        hosted.register("desired", stream, move |patch: DesiredPatch| {
+            let Ok(json) = std::ffi::CString::new(patch.patch.to_string()) else {
+                return;
+            };
+            // SAFETY: host callback with its context; `json` outlives the call.
+            unsafe {
+                func(
+                    callback.ctx(),
+                    json.as_ptr(),
+                    json.as_bytes().len(),
+                    patch.version,
+                )
+            };
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twin_to_json_puts_versions_back() {
+        let twin = Twin {
+            desired: serde_json::json!({"a": 1}),
+            reported: Value::Null,
+            desired_version: 4,
+            reported_version: 2,
+        };
+        let v: Value = serde_json::from_str(&twin_to_json(&twin)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"desired": {"a": 1, "$version": 4}, "reported": {"$version": 2}})
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! Library version and process-wide shutdown.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use edgemodule_ffi::runtime;
+
+use crate::error::call;
+
+/// Version of the C ABI: bumped only by an incompatible change (none so far).
+pub const EDGEMODULE_ABI_VERSION: i32 = 1;
+
+/// The library version, e.g. `"0.1.0"` (static, NUL-terminated).
+#[no_mangle]
+pub extern "C" fn edgemodule_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Shuts edgemodule down in this process, within `timeout_ms`: closes every client still
+/// open (as `edgemodule_client_close`), stops the runtime and joins its threads and every
+/// delivery thread. Call it once, after freeing your clients, before the process exits —
+/// managed hosts (Mono/.NET, JVM) need it to exit cleanly and leak checkers then report
+/// nothing. Afterwards every call fails with `EDGEMODULE_E_CLOSED` (handles may still be
+/// freed). Do not call it from a callback. `EDGEMODULE_E_TIMEOUT` when some thread did not
+/// stop in time.
+#[no_mangle]
+pub extern "C" fn edgemodule_shutdown(timeout_ms: u32) -> i32 {
+    call(|| runtime::shutdown(Duration::from_millis(u64::from(timeout_ms))))
+}
