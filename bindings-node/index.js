@@ -1,0 +1,31 @@
+'use strict';
+// edgemodule: an Azure IoT Edge module client for Node.js, on a Rust core.
+const { ModuleClient } = require('./lib/client');
+const { Message, Properties } = require('./lib/message');
+const { Twin } = require('./lib/twin');
+const { MethodRequest, MethodResponse } = require('./lib/methods');
+const { Subscription } = require('./lib/subscription');
+const errors = require('./lib/errors');
+
+exports.ModuleClient = ModuleClient;
+exports.Message = Message;
+exports.Properties = Properties;
+exports.Twin = Twin;
+exports.MethodRequest = MethodRequest;
+exports.MethodResponse = MethodResponse;
+exports.Subscription = Subscription;
+exports.ErrorCode = errors.ErrorCode;
+exports.EdgeModuleError = errors.EdgeModuleError;
+exports.InvalidArgumentError = errors.InvalidArgumentError;
+exports.ConfigError = errors.ConfigError;
+exports.UnauthorizedError = errors.UnauthorizedError;
+exports.ConnectionError = errors.ConnectionError;
+exports.TimeoutError = errors.TimeoutError;
+exports.ClosedError = errors.ClosedError;
+exports.MessageTooLargeError = errors.MessageTooLargeError;
+exports.ProtocolError = errors.ProtocolError;
+exports.ServiceError = errors.ServiceError;
+exports.CancelledError = errors.CancelledError;
+exports.NotFoundError = errors.NotFoundError;
+exports.ThrottledError = errors.ThrottledError;
+exports.InternalError = errors.InternalError;
