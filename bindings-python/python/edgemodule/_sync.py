@@ -1,0 +1,127 @@
+"""The blocking client, :class:`edgemodule.ModuleClient`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Dict, Iterable, Optional, Union
+
+from . import _native
+from ._base import HANDLER_WAIT, ClientBase
+from .errors import EdgeModuleError
+from .models import Message, MethodResponse
+
+MessageLike = Union[Message, str, bytes]
+
+
+class Subscription:
+    """A user-topic subscription; ``unsubscribe()`` stops its handler."""
+
+    def __init__(self, client: ClientBase, reg_id: int, topic_filter: str) -> None:
+        self._client = client
+        self._reg_id = reg_id
+        #: The topic filter.
+        self.topic_filter = topic_filter
+
+    def unsubscribe(self) -> None:
+        """Stops delivering messages of this subscription."""
+        self._client._native.unlisten(self._reg_id)
+        self._client._dispatcher.remove(self._reg_id)
+
+    def __repr__(self) -> str:
+        return f"Subscription({self.topic_filter!r})"
+
+
+class ModuleClient(ClientBase):
+    """An Azure IoT Edge module client with a blocking API.
+
+    Every call blocks until the hub answered, with the GIL released (other threads run) and
+    Ctrl-C honoured. Handlers run on the client's delivery thread (``edgemodule-<module>``),
+    one at a time. Create it with :meth:`create_from_edge_environment` or
+    :meth:`create_from_connection_string`; use it as a context manager or call
+    :meth:`shutdown`.
+    """
+
+    def _wait(self, op: "_native.Op") -> Any:
+        self._check_open()
+        return op.wait()
+
+    def connect(self) -> None:
+        """Connects; returns once connected and subscribed. Optional: every operation
+        connects on demand."""
+        self._ensure_thread()
+        self._wait(self._native.connect())
+
+    def disconnect(self) -> None:
+        """Same as :meth:`shutdown` (edgemodule clients are not reopened after closing)."""
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Closes the client: operations still in flight fail with ``ClosedError``; waits
+        for a running handler to return; no handler runs afterwards. Idempotent."""
+        if self._forked:
+            return
+        if self._begin_close():
+            try:
+                self._native.close().wait()
+            except EdgeModuleError:
+                pass
+        self._join_thread(HANDLER_WAIT)
+
+    def send_message_to_output(self, message: MessageLike, output_name: str) -> None:
+        """Sends ``message`` to output ``output_name``; returns on the hub's acknowledgement."""
+        self._wait(self._native.send_output(output_name, self._message(message)))
+
+    def send_message(self, message: MessageLike) -> None:
+        """Sends ``message`` as module telemetry (no output name)."""
+        self._wait(self._native.send_event(self._message(message)))
+
+    def send_messages_to_output(self, messages: Iterable[MessageLike], output_name: str) -> None:
+        """Sends several messages to ``output_name``, pipelined; returns when all were
+        acknowledged (raises the first error)."""
+        self._wait(self._native.send_output_batch(output_name, [self._message(m) for m in messages]))
+
+    def get_twin(self) -> Dict[str, Any]:
+        """The module twin: ``{"desired": {..., "$version": n}, "reported": {...}}``."""
+        return json.loads(self._wait(self._native.get_twin()))
+
+    def patch_twin_reported_properties(self, reported_properties_patch: Dict[str, Any]) -> None:
+        """Merges ``reported_properties_patch`` into the reported properties."""
+        self._wait(self._native.patch_reported(json.dumps(reported_properties_patch)))
+
+    def invoke_method(self, method_params: Dict[str, Any], device_id: str, module_id: Optional[str] = None) -> Dict[str, Any]:
+        """Calls a direct method on another module (or a device). ``method_params``:
+        ``methodName``, ``payload``, ``responseTimeoutInSeconds``, ``connectTimeoutInSeconds``.
+        Returns ``{"status": int, "payload": ...}``."""
+        return json.loads(self._wait(self._native.invoke_method(*self._invoke_args(method_params, device_id, module_id))))
+
+    def send_method_response(self, method_response: MethodResponse) -> None:
+        """Answers a method call received by ``on_method_request_received``."""
+        self._wait(self._method_call(method_response))
+
+    def publish(self, topic: str, payload: Union[str, bytes], qos: int = 1) -> None:
+        """Publishes ``payload`` to a user-defined topic (QoS 0 or 1)."""
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        self._wait(self._native.publish(topic, data, qos))
+
+    def subscribe(self, topic_filter: str, handler: Callable[..., Any]) -> Subscription:
+        """Subscribes to a user-defined topic filter; ``handler(UserMessage)`` runs for every
+        message. Returns once the hub accepted the subscription."""
+        self._check_open()
+        self._ensure_thread()
+        with self._dispatcher.lock:
+            reg_id, op = self._native.subscribe(topic_filter)
+            self._add_topic_handler(reg_id, handler)
+        try:
+            self._wait(op)
+        except BaseException:
+            self._dispatcher.remove(reg_id)
+            self._native.unlisten(reg_id)
+            raise
+        return Subscription(self, reg_id, topic_filter)
+
+    def __enter__(self) -> "ModuleClient":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()

@@ -1,0 +1,231 @@
+"""Messages, method requests and responses, user-topic messages and connection status —
+named and shaped as azure-iot-device users know them."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any, Dict, Optional, Tuple, Union
+
+__all__ = [
+    "Message",
+    "MethodRequest",
+    "MethodResponse",
+    "UserMessage",
+    "ConnectionState",
+    "StatusReason",
+]
+
+_SYSTEM = (
+    "message_id",
+    "correlation_id",
+    "user_id",
+    "content_type",
+    "content_encoding",
+    "creation_time",
+    "expiry_time_utc",
+    "message_schema",
+    "component_name",
+)
+_RECEIVED_ONLY = (
+    "interface_id",
+    "to",
+    "ack",
+    "operation",
+    "input_name",
+    "connection_device_id",
+    "connection_module_id",
+)
+
+
+class Message:
+    """A message to send, or one received on an input.
+
+    ``data`` is ``bytes`` for received messages; to send, give ``str`` (UTF-8), ``bytes``,
+    or any JSON-serialisable value (encoded as JSON, ``content_type`` set to
+    ``application/json`` and ``content_encoding`` to ``utf-8`` unless given).
+    """
+
+    __slots__ = ("data", "custom_properties", "output_name", "_receipt") + _SYSTEM + _RECEIVED_ONLY
+
+    def __init__(
+        self,
+        data: Any,
+        message_id: Optional[str] = None,
+        content_encoding: Optional[str] = None,
+        content_type: Optional[str] = None,
+        output_name: Optional[str] = None,
+        *,
+        correlation_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        custom_properties: Optional[Dict[str, str]] = None,
+        creation_time: Optional[str] = None,
+        expiry_time_utc: Optional[str] = None,
+        message_schema: Optional[str] = None,
+        component_name: Optional[str] = None,
+    ) -> None:
+        self.data = data
+        self.message_id = message_id
+        self.content_encoding = content_encoding
+        self.content_type = content_type
+        self.output_name = output_name
+        self.correlation_id = correlation_id
+        self.user_id = user_id
+        self.custom_properties: Dict[str, str] = dict(custom_properties or {})
+        self.creation_time = creation_time
+        self.expiry_time_utc = expiry_time_utc
+        self.message_schema = message_schema
+        self.component_name = component_name
+        self.interface_id: Optional[str] = None
+        self.to: Optional[str] = None
+        self.ack: Optional[str] = None
+        self.operation: Optional[str] = None
+        self.input_name: Optional[str] = None
+        self.connection_device_id: Optional[str] = None
+        self.connection_module_id: Optional[str] = None
+        self._receipt: Any = None
+
+    @classmethod
+    def _from_native(cls, parts: Tuple[bytes, Dict[str, str], Dict[str, str]], receipt: Any = None) -> "Message":
+        body, properties, system = parts
+        message = cls.__new__(cls)
+        message.data = body
+        message.custom_properties = properties
+        message.output_name = None
+        for name in _SYSTEM + _RECEIVED_ONLY:
+            setattr(message, name, None)
+        for name, value in system.items():
+            setattr(message, name, value)
+        message._receipt = receipt
+        return message
+
+    def _to_native(self) -> tuple:
+        data = self.data
+        content_type, content_encoding = self.content_type, self.content_encoding
+        if isinstance(data, str):
+            body = data.encode("utf-8")
+        elif isinstance(data, bytes):
+            body = data
+        elif isinstance(data, (bytearray, memoryview)):
+            body = bytes(data)
+        else:
+            body = json.dumps(data).encode("utf-8")
+            content_type = content_type or "application/json"
+            content_encoding = content_encoding or "utf-8"
+        props = self.custom_properties or None
+        if props and not all(type(k) is str and type(v) is str for k, v in props.items()):
+            props = {str(k): str(v) for k, v in props.items()}
+        return (
+            body,
+            props,
+            self.message_id,
+            self.correlation_id,
+            self.user_id,
+            content_type,
+            content_encoding,
+            self.creation_time,
+            self.expiry_time_utc,
+            self.message_schema,
+            self.component_name,
+        )
+
+    def get_size(self) -> int:
+        """Body plus property bytes (what the 256 KiB limit counts, without wire keys)."""
+        body = self._to_native()[0]
+        size = len(body)
+        for k, v in (self.custom_properties or {}).items():
+            size += len(str(k).encode()) + len(str(v).encode())
+        for name in _SYSTEM:
+            value = getattr(self, name)
+            if value is not None:
+                size += len(str(value).encode())
+        return size
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        data = self.data
+        return json.loads(data if isinstance(data, (str, bytes, bytearray)) else json.dumps(data))
+
+    def __repr__(self) -> str:
+        shown = self.data if not isinstance(self.data, bytes) or len(self.data) <= 80 else self.data[:80] + b"..."
+        return f"Message({shown!r}, input_name={self.input_name!r}, message_id={self.message_id!r})"
+
+    def __str__(self) -> str:
+        return str(self.data)
+
+
+class MethodRequest:
+    """A direct-method call: ``request_id``, ``name`` and the JSON-decoded ``payload``."""
+
+    __slots__ = ("request_id", "name", "payload", "_call")
+
+    def __init__(self, request_id: str, name: str, payload: Any = None) -> None:
+        self.request_id = request_id
+        self.name = name
+        self.payload = payload
+        self._call: Any = None
+
+    def __repr__(self) -> str:
+        return f"MethodRequest(request_id={self.request_id!r}, name={self.name!r}, payload={self.payload!r})"
+
+
+class MethodResponse:
+    """The answer to a method call: an HTTP-like ``status`` and a JSON-serialisable ``payload``."""
+
+    __slots__ = ("request_id", "status", "payload")
+
+    def __init__(self, request_id: str, status: int, payload: Any = None) -> None:
+        self.request_id = request_id
+        self.status = status
+        self.payload = payload
+
+    @classmethod
+    def create_from_method_request(cls, method_request: MethodRequest, status: int, payload: Any = None) -> "MethodResponse":
+        """The response to ``method_request``."""
+        return cls(method_request.request_id, status, payload)
+
+    def __repr__(self) -> str:
+        return f"MethodResponse(request_id={self.request_id!r}, status={self.status!r}, payload={self.payload!r})"
+
+
+class UserMessage:
+    """A message received on a user-defined MQTT topic."""
+
+    __slots__ = ("topic", "payload")
+
+    def __init__(self, topic: str, payload: bytes) -> None:
+        self.topic = topic
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"UserMessage(topic={self.topic!r}, payload={self.payload!r})"
+
+
+class ConnectionState(str, enum.Enum):
+    """The connection state passed to ``on_connection_state_change``."""
+
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTED = "CONNECTED"
+    DISCONNECTED_RETRYING = "DISCONNECTED_RETRYING"
+    CLOSED = "CLOSED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class StatusReason(str, enum.Enum):
+    """Why the connection state changed."""
+
+    OK = "OK"
+    EXPIRED_SAS_TOKEN = "EXPIRED_SAS_TOKEN"
+    BAD_CREDENTIAL = "BAD_CREDENTIAL"
+    NO_NETWORK = "NO_NETWORK"
+    RETRY_EXPIRED = "RETRY_EXPIRED"
+    COMMUNICATION_ERROR = "COMMUNICATION_ERROR"
+    CLIENT_CLOSE = "CLIENT_CLOSE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PayloadLike = Union[str, bytes, bytearray, memoryview]
