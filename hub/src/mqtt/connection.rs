@@ -177,23 +177,12 @@ where
             }
         }
         let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
+        // Order matters: finished store batches (PUBACKs) and queued output first, so a busy
+        // reader cannot starve them; polling `ingest` first also hands new batches to the
+        // store without delay.
         tokio::select! {
             biased;
             reason = handle.close_requested() => break reason,
-            read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
-                match read {
-                    Ok(0) => break "connection closed by the client".to_string(),
-                    Ok(_) => {}
-                    Err(e) => break format!("read failed: {e}"),
-                }
-                last_read = Instant::now();
-                if let Err(reason) = conn.process_input(&mut rbuf) {
-                    break reason;
-                }
-                if let Some(f) = conn.take_batch(ingest.is_empty()) {
-                    ingest.push_back(f);
-                }
-            }
             Some(done) = ingest.next(), if !ingest.is_empty() => {
                 if let Err(reason) = conn.on_ingest_done(done) {
                     break reason;
@@ -223,6 +212,20 @@ where
                 conn.on_fetched(&request, rows);
             }
             _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
+            read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
+                match read {
+                    Ok(0) => break "connection closed by the client".to_string(),
+                    Ok(_) => {}
+                    Err(e) => break format!("read failed: {e}"),
+                }
+                last_read = Instant::now();
+                if let Err(reason) = conn.process_input(&mut rbuf) {
+                    break reason;
+                }
+                if let Some(f) = conn.take_batch(ingest.is_empty()) {
+                    ingest.push_back(f);
+                }
+            }
             _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
                 let deadline = last_read + keep_alive.unwrap_or_default();
                 if Instant::now() >= deadline {
