@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::TokenSource;
 use crate::builder::ClientBuilder;
-use crate::connection::shared::{lock, Readiness, Shared};
+use crate::connection::shared::{lock, Readiness, Shared, MAX_TOPIC_LEN};
 use crate::connection::{self, event_loop};
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::ModuleIdentity;
@@ -260,6 +260,16 @@ impl ModuleClient {
             Some(&id.module_id),
             &message.encode_bag(output),
         );
+        if topic.len() > MAX_TOPIC_LEN {
+            return Err(Error::new(
+                ErrorKind::MessageTooLarge,
+                format!(
+                    "the encoded properties make the topic {} bytes; MQTT allows \
+                     {MAX_TOPIC_LEN} (put large data in the body)",
+                    topic.len()
+                ),
+            ));
+        }
         Ok((topic, Bytes::from(message.body)))
     }
 

@@ -67,38 +67,44 @@ pub(crate) fn parse_twin(body: &[u8]) -> Result<Twin> {
     })
 }
 
-/// Remembers the last desired version handed to the application.
+/// Remembers which desired versions the application has been told about.
+///
+/// `delivered` is the last version handed to the application (a patch or a catch-up);
+/// only it decides whether a pushed patch is stale. `baseline` is what the first
+/// connection's own twin read showed: the application never saw that read, so it does not
+/// suppress patches, but it tells a later reconnect whether anything changed meanwhile.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DesiredTracker {
-    last: Option<i64>,
+    delivered: Option<i64>,
+    baseline: Option<i64>,
 }
 
 impl DesiredTracker {
-    /// A pushed patch with `version`: deliver it unless it is not newer than what was seen.
+    /// A pushed patch with `version`: deliver it unless it is not newer than the last one
+    /// delivered.
     pub(crate) fn on_patch(&mut self, version: i64) -> bool {
-        if self.last.is_some_and(|last| version <= last) {
+        if self.delivered.is_some_and(|last| version <= last) {
             return false;
         }
-        self.last = Some(version);
+        self.delivered = Some(version);
         true
     }
 
-    /// The desired section read after a connect. On the very first connection it only sets
-    /// the baseline; after a reconnect it produces a catch-up patch when the version moved
-    /// past the last one seen — or when none was ever seen (the first read was lost with
-    /// the first connection, so changes may have been missed).
+    /// The desired section read after a connect. The first connection's read only sets the
+    /// baseline. After a reconnect it produces a catch-up patch when the version moved past
+    /// everything known — or when nothing is known (the first read was lost with the first
+    /// connection, so changes may have been missed).
     pub(crate) fn on_full_desired(&mut self, version: i64, reconnect: bool) -> bool {
-        match self.last {
-            None => {
-                self.last = Some(version);
-                reconnect
-            }
-            Some(last) if version > last => {
-                self.last = Some(version);
-                true
-            }
-            Some(_) => false,
+        let known = self.delivered.max(self.baseline);
+        if !reconnect {
+            self.baseline = self.baseline.max(Some(version));
+            return false;
         }
+        if known.is_some_and(|k| version <= k) {
+            return false;
+        }
+        self.delivered = Some(version);
+        true
     }
 }
 
@@ -412,6 +418,16 @@ mod tests {
         );
         assert!(t.on_patch(7));
         assert!(!t.on_full_desired(7, true));
+    }
+
+    #[test]
+    fn the_first_read_does_not_swallow_a_patch_it_overtook() {
+        let mut t = DesiredTracker::default();
+        // The hub applied an operator change before answering the first read...
+        assert!(!t.on_full_desired(2, false));
+        // ...so the patch for that change arrives after the read: still news to the app.
+        assert!(t.on_patch(2));
+        assert!(!t.on_full_desired(2, true), "nothing new after a reconnect");
     }
 
     #[test]

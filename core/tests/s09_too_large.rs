@@ -26,6 +26,15 @@ async fn oversized_is_refused_locally_and_the_limit_itself_passes() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
 
+    // Properties travel in the topic, whose length MQTT limits to 65 535 bytes.
+    let big_property = Message::new("small body").with_property("blob", "x".repeat(70_000));
+    let e = sender
+        .send_output("output1", big_property)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
+    assert!(e.message().contains("65535"), "{e}");
+
     // A batch is checked as a whole before anything is sent.
     let batch = vec![
         Message::new("fine"),

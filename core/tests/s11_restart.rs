@@ -189,3 +189,42 @@ async fn sending_across_token_renewals_loses_nothing() {
         "renewal is invisible: {states:?}"
     );
 }
+
+#[tokio::test]
+async fn a_module_started_before_its_hub_connects_when_the_hub_comes_up() {
+    let mut hub = TestHub::start().await;
+    let cs = hub.hub().connection_string("sender").unwrap();
+    let trust = hub.hub().trust_bundle_pem().to_string();
+    let port = hub.hub().mqtt_addr().port();
+    let config = hub.stop().await;
+
+    let client = edgemodule::ModuleClient::builder()
+        .connection_string(cs)
+        .trust_bundle_pem(trust)
+        .mqtt_port(port)
+        .operation_timeout(Duration::from_secs(2))
+        .retry_policy(common::fast_retry())
+        .build()
+        .await
+        .unwrap();
+    let e = within(10, "connect without hub", client.connect())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), edgemodule::ErrorKind::Connection, "{e}");
+    let status = *client.status().borrow();
+    assert_eq!(status.state, ConnectionState::DisconnectedRetrying);
+    assert_eq!(status.reason, edgemodule::StatusReason::NoNetwork);
+
+    // Still retrying in the background: the hub appears and the same client connects.
+    hub.start_again(config).await;
+    let mut status = client.status();
+    common::wait_status(&mut status, 10, common::connected).await;
+    within(10, "connect", client.connect()).await.unwrap();
+    within(
+        10,
+        "send",
+        client.send_output("up", Message::new("late start")),
+    )
+    .await
+    .unwrap();
+}

@@ -20,6 +20,9 @@ use crate::status::{next_status, ConnectionStatus, StatusEvent};
 use crate::twin::TwinRouter;
 use crate::user_topics::TopicRouter;
 
+/// Longest MQTT topic: its length is a 16-bit prefix.
+pub(crate) const MAX_TOPIC_LEN: usize = u16::MAX as usize;
+
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (the state it guards
 /// stays consistent: every critical section is short and panic-free).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -188,6 +191,16 @@ impl Shared {
         qos: QoS,
         permit: Option<OwnedSemaphorePermit>,
     ) -> Result<oneshot::Receiver<Result<()>>> {
+        if topic.len() > MAX_TOPIC_LEN {
+            // rumqttc would silently truncate the length prefix and corrupt the packet.
+            return Err(Error::new(
+                ErrorKind::MessageTooLarge,
+                format!(
+                    "the topic with the encoded properties is {} bytes; MQTT allows {MAX_TOPIC_LEN}",
+                    topic.len()
+                ),
+            ));
+        }
         let (done, answer) = oneshot::channel();
         let mut outbox = lock(&self.outbox);
         if outbox.closed {
