@@ -166,3 +166,28 @@ async fn unsubscribe_stops_deliveries() {
     );
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn connections_whose_token_expired_are_closed_by_reauthentication() {
+    let hub = TestHub::start_with(&common::routed_deployment(), |c| {
+        c.reauth_interval = std::time::Duration::from_millis(300);
+    })
+    .await;
+    // Expired 298 s ago: still inside the 5-minute skew for about two seconds.
+    let nearly = common::Creds::for_module(&hub.hub, "sender", -298);
+    let (mut short, ack) =
+        common::Raw::connect(hub.addr(), hub.hub.trust_bundle_pem(), &nearly, false, 60).await;
+    assert_eq!(ack.code, rumqttc::ConnectReturnCode::Success);
+    let (mut long, _) = hub.connect("receiver", false).await;
+
+    assert!(short.expect_closed().await.is_empty());
+    assert!(!hub.hub.is_connected("sender"));
+    // The valid connection survived the same re-authentication rounds.
+    long.send(rumqttc::Packet::PingReq).await;
+    assert!(matches!(
+        long.recv(common::WAIT).await,
+        Event::Packet(rumqttc::Packet::PingResp)
+    ));
+    assert!(hub.hub.is_connected("receiver"));
+    hub.stop().await;
+}

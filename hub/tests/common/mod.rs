@@ -94,11 +94,16 @@ pub struct TestHub {
 impl TestHub {
     /// Starts a hub on 127.0.0.1 ephemeral ports for `deployment_json`.
     pub async fn start(deployment_json: &str) -> TestHub {
+        TestHub::start_with(deployment_json, |_| {}).await
+    }
+
+    /// Same as `start`, with a chance to change the configuration first.
+    pub async fn start_with(deployment_json: &str, tweak: impl FnOnce(&mut HubConfig)) -> TestHub {
         let dir = tempfile::tempdir().expect("tempdir");
         let manifest = edgemodule_hub::manifest::parse(deployment_json).expect("manifest");
-        let hub = Hub::start(HubConfig::for_tests(manifest, dir.path().to_path_buf()))
-            .await
-            .expect("hub starts");
+        let mut config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        tweak(&mut config);
+        let hub = Hub::start(config).await.expect("hub starts");
         TestHub { hub, dir }
     }
 
