@@ -57,6 +57,21 @@ impl Hub {
     /// queued messages, twins, sessions) lives in `config.state_dir`; starting again with the
     /// same directory (and the previously bound ports) is a restart.
     pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
+        let mut started = Started::default();
+        match Hub::start_services(config, &mut started).await {
+            Ok(hub) => Ok(hub),
+            Err(e) => {
+                // Free the ports and the socket taken so far: a retry must be able to bind.
+                started.stop().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_services(
+        config: HubConfig,
+        started: &mut Started,
+    ) -> Result<RunningHub, HubError> {
         std::fs::create_dir_all(&config.state_dir)?;
         let modules = config.manifest.module_names();
         let identities = Arc::new(Identities::load_or_create(
@@ -104,6 +119,7 @@ impl Hub {
             upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
         })
         .await?;
+        started.broker = Some(broker.clone());
 
         let manifest_desired: Vec<(String, Value)> = config
             .manifest
@@ -133,9 +149,10 @@ impl Hub {
             methods: methods.clone(),
         }));
 
-        let workload =
+        started.workload = Some(
             WorkloadServer::start(&config.workload_socket, identities.clone(), certs.clone())
-                .await?;
+                .await?,
+        );
         let (https_addr, https_task) = crate::methods::serve_https(
             config.https_bind,
             tls,
@@ -145,6 +162,7 @@ impl Hub {
             },
         )
         .await?;
+        started.tasks.push(https_task);
 
         let env = Arc::new(EnvFacts {
             identities: identities.clone(),
@@ -176,6 +194,7 @@ impl Hub {
             config.admin_bind,
         )
         .await?;
+        started.tasks.push(admin_task);
         tracing::info!(
             mqtt = %broker.local_addr(),
             https = %https_addr,
@@ -183,6 +202,8 @@ impl Hub {
             workload = %config.workload_socket.display(),
             "hub started"
         );
+        // Everything started: nothing to undo any more.
+        started.broker = None;
         Ok(RunningHub {
             config,
             identities,
@@ -192,12 +213,35 @@ impl Hub {
             methods,
             upstream,
             env,
-            workload: Some(workload),
+            workload: started.workload.take(),
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
-            tasks: vec![https_task, admin_task],
+            tasks: std::mem::take(&mut started.tasks),
         })
+    }
+}
+
+/// What `Hub::start` has started so far (stopped again if a later step fails).
+#[derive(Default)]
+struct Started {
+    broker: Option<Broker>,
+    workload: Option<WorkloadServer>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Started {
+    async fn stop(self) {
+        if let Some(broker) = self.broker {
+            broker.shutdown().await;
+        }
+        for task in self.tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(workload) = self.workload {
+            workload.shutdown().await;
+        }
     }
 }
 

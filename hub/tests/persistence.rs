@@ -248,3 +248,54 @@ async fn every_acknowledged_message_survives_a_kill_9() {
     }
     receiving.abort();
 }
+
+#[tokio::test]
+async fn a_graceful_in_process_restart_keeps_sessions_and_queued_messages() {
+    let first = common::TestHub::start(&common::routed_deployment()).await;
+    let (mut receiver, _) = first.connect("receiver", false).await;
+    receiver.subscribe_inputs("receiver").await;
+    receiver.disconnect().await;
+    let (mut sender, _) = first.connect("sender", false).await;
+    sender
+        .publish_acked(&output_topic("sender", "out1", &[]), b"msg-1")
+        .await;
+
+    let mut config = first.hub.config().clone();
+    config.mqtt_bind = first.hub.mqtt_addr();
+    config.https_bind = first.hub.https_addr();
+    config.admin_bind = first.hub.admin_addr();
+    let ca = first.hub.trust_bundle_pem().to_string();
+    let common::TestHub { hub, dir } = first;
+    hub.shutdown().await;
+    assert!(matches!(sender.recv(WAIT).await, Event::Closed));
+
+    let hub = edgemodule_hub::hub::Hub::start(config)
+        .await
+        .expect("restart on the same ports");
+    assert_eq!(hub.trust_bundle_pem(), ca, "same CA after a restart");
+    let creds = Creds::for_module(&hub, "receiver", 3600);
+    let (mut receiver, ack) = Raw::connect(hub.mqtt_addr(), &ca, &creds, false, 60).await;
+    assert!(ack.session_present);
+    assert_eq!(index_of(&receiver.receive_acked().await.payload), 1);
+    hub.shutdown().await;
+    drop(dir);
+}
+
+#[tokio::test]
+async fn a_failed_start_releases_what_it_had_bound() {
+    let running = common::TestHub::start(&common::routed_deployment()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = edgemodule_hub::manifest::parse(&common::routed_deployment()).expect("manifest");
+    let mut config =
+        edgemodule_hub::config::HubConfig::for_tests(manifest, dir.path().to_path_buf());
+    let mqtt_port = free_port();
+    config.mqtt_bind = SocketAddr::from(([127, 0, 0, 1], mqtt_port));
+    // The admin port is taken by the running hub: the start fails after the broker bound.
+    config.admin_bind = running.hub.admin_addr();
+    assert!(edgemodule_hub::hub::Hub::start(config).await.is_err());
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", mqtt_port)).is_ok(),
+        "the MQTT port was released"
+    );
+    running.stop().await;
+}

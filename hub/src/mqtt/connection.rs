@@ -113,6 +113,10 @@ where
         previous.request_close("session taken over by a new connection");
         let _ = tokio::time::timeout(TAKEOVER_TIMEOUT, previous.wait_finished()).await;
     }
+    if *shared.shutdown.borrow() {
+        // Registered after the shutdown closed everyone else.
+        handle.request_close("hub shutting down");
+    }
     let mailbox = shared.router.mailbox(&module.module_id).cloned();
     let mut conn = Conn {
         shared: shared.clone(),
@@ -227,7 +231,12 @@ where
                 }
             }
             _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
-                let deadline = last_read + keep_alive.unwrap_or_default();
+                let period = keep_alive.unwrap_or_default();
+                // Not reading (waiting for the store) is not the client's silence.
+                if ingest.len() >= MAX_PENDING_BATCHES {
+                    last_read = Instant::now();
+                }
+                let deadline = last_read + period;
                 if Instant::now() >= deadline {
                     break "keep-alive timeout".to_string();
                 }

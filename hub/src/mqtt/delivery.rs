@@ -18,6 +18,9 @@ use crate::message::HubMessage;
 
 /// Unacknowledged deliveries allowed per connection.
 pub const WINDOW: usize = 1000;
+/// While catching up, the store is read again only once this much of the window is free
+/// (each read returns the in-flight rows too, so reading per PUBACK would be quadratic).
+const REFILL: usize = WINDOW / 2;
 
 /// A store read the connection should run (through the store worker).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +116,7 @@ impl Delivery {
                     }
                 },
                 Mode::CatchUp(endpoint) => {
-                    if self.fetching {
+                    if self.fetching || (space < REFILL && inflight.deliveries() > 0) {
                         return None;
                     }
                     self.fetching = true;

@@ -110,11 +110,13 @@ impl Mailbox {
         }
     }
 
-    /// Clears all state (clean session).
+    /// Clears all state (clean session), unless a connection is consuming.
     pub fn reset(&self) {
         if let Ok(mut s) = self.state.lock() {
-            s.sent_unacked.clear();
-            s.live.clear();
+            if s.owner.is_none() {
+                s.sent_unacked.clear();
+                s.live.clear();
+            }
         }
     }
 
