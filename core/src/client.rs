@@ -376,6 +376,9 @@ impl ModuleClient {
     /// Closes the client: every operation still in flight fails with `CLOSED` (exactly
     /// once; those already acknowledged succeed), the streams end, nothing is delivered
     /// afterwards, and the connection is shut down (DISCONNECT). Idempotent.
+    ///
+    /// `CLOSED` means "not confirmed": a message already written may still have reached
+    /// the hub; one still queued is never sent.
     pub async fn close(&self) -> Result<()> {
         self.shared()
             .shut_down(Error::closed(), StatusEvent::Closed);
@@ -397,4 +400,25 @@ fn check_output(output: &str) -> Result<()> {
         return Err(Error::invalid_argument("the output name must not be empty"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn handles_can_cross_threads() {
+        // Bindings move these between their threads and the runtime.
+        send_sync::<ModuleClient>();
+        send_sync::<crate::InputMessage>();
+        send_sync::<crate::MethodRequest>();
+        send::<InputStream>();
+        send::<MethodStream>();
+        send::<DesiredPatchStream>();
+        send::<Subscription>();
+        send_sync::<Error>();
+    }
 }

@@ -146,8 +146,9 @@ async fn desired_change_while_offline_arrives_as_catch_up_patch() {
     assert_eq!(patch.patch["$version"], version);
 
     // Not repeated after a reconnect without changes.
-    hub.restart().await;
+    let config = hub.stop().await;
     common::wait_status(&mut status, 20, |s| s.state != ConnectionState::Connected).await;
+    hub.start_again(config).await;
     common::wait_status(&mut status, 20, common::connected).await;
     assert!(tokio::time::timeout(Duration::from_secs(1), patches.next())
         .await

@@ -59,8 +59,13 @@ pub struct TestHub {
 impl TestHub {
     /// Starts a hub with [`MANIFEST`].
     pub async fn start() -> TestHub {
+        TestHub::start_with(MANIFEST).await
+    }
+
+    /// Starts a hub with the given deployment manifest.
+    pub async fn start_with(manifest_json: &str) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary state directory");
-        let manifest = manifest::parse(MANIFEST).expect("test manifest");
+        let manifest = manifest::parse(manifest_json).expect("test manifest");
         let config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
         let hub = within(20, "hub start", Hub::start(config))
             .await
