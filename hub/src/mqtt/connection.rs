@@ -3,9 +3,7 @@
 //! what is due in batches (one flush per wake-up), delivers stored input messages, and
 //! watches keep-alive and close requests.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,16 +17,16 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::broker::Shared;
-use super::codec::{write_packet, write_puback, write_publish};
+use super::codec::{write_packet, write_publish};
 use super::connect::{handshake, refuse};
-use super::delivery::{Delivery, FetchRequest};
+use super::delivery::Delivery;
 use super::inflight::{Inflight, InflightEntry};
 use super::mailbox::Mailbox;
-use super::routing::{fan_out, Routed};
+use super::routing::Routed;
 use super::session_state::{self, Subject};
 use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
+use super::store_io::{FetchFuture, IngestFuture};
 use crate::identity::AuthenticatedModule;
-use crate::store::QueuedMessage;
 
 /// Outstanding store batches per connection before the connection stops reading.
 const MAX_PENDING_BATCHES: usize = 64;
@@ -38,17 +36,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const TAKEOVER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Outbound publishes taken per wake-up.
 const OUTBOUND_BURST: usize = 256;
-
-/// The publishes of one read, stored in one transaction; their PUBACKs follow the commit.
-pub(super) struct IngestDone {
-    pub pkids: Vec<u16>,
-    pub routed: Vec<Routed>,
-    pub result: Result<Vec<Vec<i64>>, String>,
-}
-
-type IngestFuture = Pin<Box<dyn Future<Output = IngestDone> + Send>>;
-type FetchFuture =
-    Pin<Box<dyn Future<Output = (FetchRequest, Result<Vec<QueuedMessage>, String>)> + Send>>;
 
 /// The connection's state (everything but the socket and the futures being awaited).
 pub(super) struct Conn {
@@ -308,129 +295,6 @@ impl Conn {
             }
             _ => {}
         }
-    }
-
-    /// Sends what the delivery window allows; returns a store read to start, if any.
-    fn pump(&mut self) -> Option<FetchRequest> {
-        let d = self.delivery.as_mut()?;
-        let request = d.pump(&mut self.inflight, &mut self.wbuf);
-        self.acks.extend(d.take_acks());
-        request
-    }
-
-    fn on_fetched(&mut self, request: &FetchRequest, rows: Result<Vec<QueuedMessage>, String>) {
-        let Some(d) = self.delivery.as_mut() else {
-            return;
-        };
-        match rows {
-            Ok(rows) => {
-                let rows = rows.into_iter().map(|q| (q.seq, q.message)).collect();
-                d.on_fetched(request, rows, &mut self.inflight, &mut self.wbuf);
-            }
-            Err(e) => {
-                tracing::warn!(client_id = %self.client_id, error = %e, "reading queued messages failed");
-                d.on_fetch_failed();
-            }
-        }
-        self.acks.extend(d.take_acks());
-    }
-
-    /// A store read that starts once every earlier ack is committed.
-    fn fetch_future(&mut self, request: FetchRequest) -> FetchFuture {
-        let acks = std::mem::take(&mut self.ack_tasks);
-        let store = self.shared.store.clone();
-        Box::pin(async move {
-            for a in acks {
-                let _ = a.await;
-            }
-            let endpoint = request.endpoint_id.clone();
-            let limit = request.limit;
-            let rows = tokio::task::spawn_blocking(move || {
-                store.pending(&endpoint, i64::MIN, limit, super::now_unix())
-            })
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()));
-            (request, rows)
-        })
-    }
-
-    /// Removes delivered messages from the store (grouped per endpoint, not awaited).
-    fn flush_acks(&mut self) {
-        if self.acks.is_empty() {
-            return;
-        }
-        self.ack_tasks.retain(|t| !t.is_finished());
-        let mut acks = std::mem::take(&mut self.acks);
-        acks.sort_unstable();
-        let mut start = 0;
-        while start < acks.len() {
-            let endpoint = acks[start].0.clone();
-            let end = start
-                + acks[start..]
-                    .iter()
-                    .take_while(|(e, _)| *e == endpoint)
-                    .count();
-            let seqs: Vec<i64> = acks[start..end].iter().map(|(_, s)| *s).collect();
-            let store = self.shared.store.clone();
-            self.ack_tasks.push(tokio::spawn(async move {
-                if let Err(e) = store.ack_async(&endpoint, &seqs).await {
-                    tracing::warn!(%endpoint, error = %e, "removing delivered messages failed");
-                }
-            }));
-            start = end;
-        }
-    }
-
-    /// Turns the current read's publishes into one store batch. With nothing to store and
-    /// nothing ahead of it, the PUBACKs are written at once.
-    fn take_batch(&mut self, nothing_pending: bool) -> Option<IngestFuture> {
-        if self.batch_routed.is_empty() {
-            if self.batch_pkids.is_empty() {
-                return None;
-            }
-            if nothing_pending {
-                for pkid in self.batch_pkids.drain(..) {
-                    write_puback(&mut self.wbuf, pkid);
-                }
-                return None;
-            }
-        }
-        let pkids = std::mem::take(&mut self.batch_pkids);
-        let routed = std::mem::take(&mut self.batch_routed);
-        let store = self.shared.store.clone();
-        Some(Box::pin(async move {
-            let result = if routed.is_empty() {
-                Ok(Vec::new())
-            } else {
-                let items: Vec<(&crate::message::HubMessage, &[crate::store::Target])> = routed
-                    .iter()
-                    .map(|r| (r.message.as_ref(), r.targets.as_slice()))
-                    .collect();
-                store
-                    .enqueue_many_async(&items)
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            IngestDone {
-                pkids,
-                routed,
-                result,
-            }
-        }))
-    }
-
-    /// A store batch finished: hand the messages on, then PUBACK.
-    fn on_ingest_done(&mut self, done: IngestDone) -> Result<(), String> {
-        let seqs = done.result.map_err(|e| {
-            tracing::error!(client_id = %self.client_id, error = %e, "storing messages failed");
-            format!("store failure: {e}")
-        })?;
-        fan_out(&done.routed, &seqs, &self.shared.upstream);
-        for pkid in done.pkids {
-            write_puback(&mut self.wbuf, pkid);
-        }
-        Ok(())
     }
 
     /// Writes a publish queued by another part of the hub.

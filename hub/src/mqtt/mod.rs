@@ -22,6 +22,7 @@ mod maintenance;
 mod routing;
 mod session_state;
 mod sessions;
+mod store_io;
 
 pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
 pub use broker::{Broker, BrokerSettings, IotHubHandler};
