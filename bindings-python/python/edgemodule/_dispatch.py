@@ -82,6 +82,9 @@ class Dispatcher:
 
     def __init__(self, status_without_args: bool = False) -> None:
         self.lock = threading.RLock()
+        self.idle = threading.Condition(self.lock)
+        #: Handlers running on the delivery thread right now (0 or 1).
+        self.active = 0
         self.regs: Dict[int, Registration] = {}
         self.closing = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
@@ -98,6 +101,11 @@ class Dispatcher:
         with self.lock:
             self.regs.pop(reg_id, None)
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Waits until no handler runs on the delivery thread; False on timeout."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.active == 0, timeout)
+
     def workers(self) -> list:
         with self.lock:
             return [r.worker for r in self.regs.values() if r.worker is not None]
@@ -106,8 +114,17 @@ class Dispatcher:
     def dispatch(self, event: tuple) -> None:
         with self.lock:
             registration = None if self.closing else self.regs.get(event[0])
-        if registration is None:
-            return  # dropped: inputs are redelivered, method calls answered 500
+            if registration is None:
+                return  # dropped: inputs are redelivered, method calls answered 500
+            self.active += 1  # under the lock that `closing` is read with: shutdown waits for it
+        try:
+            self._deliver(registration, event)
+        finally:
+            with self.idle:
+                self.active -= 1
+                self.idle.notify_all()
+
+    def _deliver(self, registration: Registration, event: tuple) -> None:
         kind = event[1]
         if kind == INPUT:
             message = Message._from_native(event[2], event[3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Callable, Dict, Iterable, Optional, Union
 
 from . import _native
@@ -56,11 +57,15 @@ class ModuleClient(ClientBase):
         self.shutdown()
 
     def shutdown(self) -> None:
-        """Closes the client: operations still in flight fail with ``ClosedError``; waits
-        for a running handler to return; no handler runs afterwards. Idempotent."""
+        """Closes the client: no handler starts any more; a running handler may finish
+        (up to 10 s, unless this is called from it); then operations still in flight fail
+        with ``ClosedError``. No handler runs afterwards. Idempotent."""
         if self._forked:
             return
-        if self._begin_close():
+        first = self._begin_close()
+        if self._thread is not threading.current_thread():
+            self._dispatcher.wait_idle(HANDLER_WAIT)
+        if first:
             try:
                 self._native.close().wait()
             except EdgeModuleError:

@@ -100,24 +100,29 @@ class ModuleClient(ClientBase):
         await self.shutdown()
 
     async def shutdown(self) -> None:
-        """Closes the client: operations in flight fail with ``ClosedError``; waits for
-        running handlers (unless called from one); no handler runs afterwards. Idempotent."""
+        """Closes the client: no handler starts any more; running handlers may finish (up
+        to 10 s, unless this is called from one); then operations still in flight fail with
+        ``ClosedError``. No handler runs afterwards. Idempotent."""
         if self._forked:
             return
-        if self._begin_close():
+        first = self._begin_close()
+        inside = in_handler.get()
+        loop = asyncio.get_running_loop()
+        if not inside:
+            current = asyncio.current_task()
+            running = [w.task for w in self._dispatcher.workers()
+                       if w.task is not None and not w.task.done() and w.task is not current]
+            if running:
+                await asyncio.wait(running, timeout=HANDLER_WAIT)
+            await loop.run_in_executor(None, self._dispatcher.wait_idle, HANDLER_WAIT)
+        if first:
             try:
                 await self._await(self._native.close())
             except EdgeModuleError:
                 pass
-        if in_handler.get():
-            return
-        current = asyncio.current_task()
-        running = [w.task for w in self._dispatcher.workers() if w.task is not None and not w.task.done() and w.task is not current]
-        if running:
-            await asyncio.wait(running, timeout=HANDLER_WAIT)
         thread = self._thread
-        if thread is not None and thread.is_alive():
-            await asyncio.get_running_loop().run_in_executor(None, self._join_thread, HANDLER_WAIT)
+        if not inside and thread is not None and thread.is_alive():
+            await loop.run_in_executor(None, self._join_thread, HANDLER_WAIT)
 
     async def send_message_to_output(self, message: MessageLike, output_name: str) -> None:
         """Sends ``message`` to output ``output_name``; resolves on the hub's acknowledgement."""
