@@ -244,3 +244,41 @@ async fn keep_alive_silence_drops_the_connection() {
     assert!(!hub.hub.is_connected("sender"));
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn module_env_describes_the_iot_edge_runtime_for_a_module() {
+    let hub = TestHub::start(&common::routed_deployment()).await;
+    let env: BTreeMap<String, String> = hub
+        .hub
+        .module_env("receiver")
+        .expect("known module")
+        .into_iter()
+        .collect();
+    let get = |k: &str| env.get(k).map(String::as_str);
+    let socket = hub.hub.workload_socket().display().to_string();
+    assert_eq!(
+        get("IOTEDGE_WORKLOADURI"),
+        Some(format!("unix://{socket}").as_str())
+    );
+    assert_eq!(
+        get("IOTEDGE_IOTHUBHOSTNAME"),
+        Some(hub.hub.config().iothub_host_name.as_str())
+    );
+    assert_eq!(get("IOTEDGE_GATEWAYHOSTNAME"), Some("localhost"));
+    assert_eq!(get("IOTEDGE_DEVICEID"), Some(DEVICE));
+    assert_eq!(get("IOTEDGE_MODULEID"), Some("receiver"));
+    assert!(get("IOTEDGE_MODULEGENERATIONID").is_some_and(|g| !g.is_empty()));
+    assert_eq!(get("IOTEDGE_APIVERSION"), Some("2019-01-30"));
+    assert_eq!(get("IOTEDGE_AUTHSCHEME"), Some("sasToken"));
+    // Ephemeral test ports differ from 8883/443, so the overrides are present.
+    assert_eq!(
+        get("EDGEMODULE_MQTT_PORT"),
+        Some(hub.addr().port().to_string().as_str())
+    );
+    assert_eq!(
+        get("EDGEMODULE_HTTPS_PORT"),
+        Some(hub.hub.https_addr().port().to_string().as_str())
+    );
+    assert!(hub.hub.module_env("nobody").is_none());
+    hub.stop().await;
+}
