@@ -218,6 +218,9 @@ impl InputRouter {
             }
         }
         if let Some(delivery) = message.defuse() {
+            // Held messages of an older connection are delivered again by the hub.
+            self.held
+                .retain(|held| !held.qos1 || held.epoch >= delivery.epoch);
             if self.held.len() >= MAX_HELD {
                 tracing::warn!(
                     "too many input messages without a consumer; leaving the oldest to the hub"

@@ -108,3 +108,30 @@ async fn abandoned_or_dropped_messages_come_back_until_acked() {
     assert_eq!(next.body, b"next");
     next.ack().unwrap();
 }
+
+#[tokio::test]
+async fn a_crash_before_ack_means_redelivery_by_the_hub() {
+    let hub = TestHub::start().await;
+    let sender = hub.client("sender").await;
+    let first = hub.client("receiver").await;
+    let mut input = first.input("input1");
+    let mut sent = Message::new("process me once");
+    sent.message_id = Some("crash-1".into());
+    within(10, "send", sender.send_output("output1", sent))
+        .await
+        .unwrap();
+    let got = within(10, "first delivery", input.next()).await.unwrap();
+    assert_eq!(got.message_id.as_deref(), Some("crash-1"));
+    // The module "crashes" mid-handler: its connection goes away without the PUBACK.
+    std::mem::forget(got);
+    within(10, "close", first.close()).await.unwrap();
+    drop(input);
+    drop(first);
+
+    // The restarted module gets the message again from the hub.
+    let second = hub.client("receiver").await;
+    let mut input = second.input("input1");
+    let again = within(15, "redelivery", input.next()).await.unwrap();
+    assert_eq!(again.message_id.as_deref(), Some("crash-1"));
+    again.ack().unwrap();
+}
