@@ -87,3 +87,46 @@ async fn silent_target_times_out_after_the_response_timeout() {
     );
     keeper.abort();
 }
+
+#[tokio::test]
+async fn a_token_the_hub_rejects_is_unauthorized() {
+    let hub = TestHub::start().await;
+    let target = hub.client("receiver").await;
+    let _methods = target.default_methods();
+    // A well-formed token for the caller with a signature that is not the hub's.
+    let resource = "localhub.azure-devices.net/devices/edge-device/modules/caller";
+    let expiry = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let token = edgemodule::protocol::sas::format_token(
+        resource,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        expiry,
+    );
+    let cs = format!(
+        "HostName=localhub.azure-devices.net;GatewayHostName=localhost;DeviceId={DEVICE};\
+         ModuleId=caller;SharedAccessSignature={token}"
+    );
+    let caller = edgemodule::ModuleClient::builder()
+        .connection_string(cs)
+        .trust_bundle_pem(hub.hub().trust_bundle_pem())
+        .https_port(hub.hub().https_addr().port())
+        .build()
+        .await
+        .unwrap();
+    let e = within(
+        20,
+        "invoke",
+        caller.invoke_method(
+            DEVICE,
+            Some("receiver"),
+            MethodInvokeRequest::new("echo", json!(null)),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    assert_eq!(e.status(), Some(401));
+}
