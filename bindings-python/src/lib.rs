@@ -1,12 +1,12 @@
 //! `edgemodule._native`: the private extension module behind the `edgemodule` Python
 //! package. It adapts the core's async API and nothing more (design.md §4):
 //!
-//! - [`client`]: `Client`, one core `ModuleClient`; every operation returns an [`ops::Op`];
-//! - [`ops`]: an operation in flight, awaited either by a blocking, Ctrl-C-interruptible
-//!   wait (GIL released) or through a [`ops::CompletionPort`] read by the user's asyncio loop;
-//! - [`events`]: core streams forwarded into one bounded queue per client, drained by a
+//! - `client`: `Client`, one core `ModuleClient`; every operation returns an `ops::Op`;
+//! - `ops`: an operation in flight, awaited either by a blocking, Ctrl-C-interruptible
+//!   wait (GIL released) or through a `ops::CompletionPort` read by the user's asyncio loop;
+//! - `events`: core streams forwarded into one bounded queue per client, drained by a
 //!   Python-owned delivery thread (`threading.Thread`) with the GIL released while it waits;
-//! - [`message`], [`options`], [`errors`]: conversions.
+//! - `message`, `options`, `errors`: conversions.
 //!
 //! No tokio task ever takes the GIL: Python objects are only made on Python threads.
 
