@@ -15,11 +15,12 @@
 //! callback may close its own client). Every delivery thread is registered so that
 //! [`join_all`] (from `runtime::shutdown`) can join them all.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::thread::{JoinHandle, ThreadId};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -70,7 +71,6 @@ struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
     events: Arc<Semaphore>,
-    thread: OnceLock<ThreadId>,
     finished: Mutex<bool>,
     finished_cv: Condvar,
 }
@@ -83,6 +83,17 @@ fn relock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 type Registry = Vec<(u64, Arc<Shared>, JoinHandle<()>)>;
 static THREADS: Mutex<Registry> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The id of the delivery this thread runs (0: not a delivery thread). A thread-local
+    /// id instead of `std::thread::current()`, which would allocate per-thread state on
+    /// host threads.
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
+}
+
+fn current_delivery() -> u64 {
+    CURRENT.try_with(Cell::get).unwrap_or(0)
+}
 
 /// A handle to one delivery thread (cheap to clone).
 #[derive(Clone)]
@@ -108,7 +119,6 @@ impl Delivery {
             }),
             ready: Condvar::new(),
             events: Arc::new(Semaphore::new(config.capacity.max(1))),
-            thread: OnceLock::new(),
             finished: Mutex::new(false),
             finished_cv: Condvar::new(),
         });
@@ -117,15 +127,17 @@ impl Delivery {
         let (on_start, on_exit) = (config.on_start, config.on_exit);
         let handle = std::thread::Builder::new()
             .name(config.name)
-            .spawn(move || run(&worker, on_start, on_exit))?;
-        let _ = shared.thread.set(handle.thread().id());
+            .spawn(move || {
+                CURRENT.with(|current| current.set(id));
+                run(&worker, on_start, on_exit);
+            })?;
         relock(&THREADS).push((id, Arc::clone(&shared), handle));
         Ok(Delivery { id, shared })
     }
 
     /// True when called on this delivery thread (i.e. from one of its callbacks).
     pub fn is_current(&self) -> bool {
-        self.shared.thread.get() == Some(&std::thread::current().id())
+        current_delivery() == self.id
     }
 
     /// Queues an event job, waiting while `capacity` events are queued. False (job dropped)
@@ -293,7 +305,7 @@ fn reap_finished() {
 pub fn join_all(timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     let entries: Registry = std::mem::take(&mut *relock(&THREADS));
-    let me = std::thread::current().id();
+    let me = current_delivery();
     let mut left_over = Vec::new();
     for (id, shared, handle) in entries {
         {
@@ -301,8 +313,7 @@ pub fn join_all(timeout: Duration) -> bool {
             relock(&shared.queue).closed = true;
             shared.ready.notify_all();
         }
-        if handle.thread().id() != me && wait_flag(&shared.finished, &shared.finished_cv, deadline)
-        {
+        if id != me && wait_flag(&shared.finished, &shared.finished_cv, deadline) {
             let _ = handle.join();
         } else {
             left_over.push((id, shared, handle));
@@ -481,10 +492,10 @@ mod tests {
         assert!(delivery.join(Duration::from_secs(5)));
     }
 
-    struct Probe(Arc<Mutex<Option<ThreadId>>>);
+    struct Probe(Arc<Mutex<Option<u64>>>);
     impl Drop for Probe {
         fn drop(&mut self) {
-            *self.0.lock().unwrap() = Some(std::thread::current().id());
+            *self.0.lock().unwrap() = Some(current_delivery());
         }
     }
 
@@ -499,8 +510,7 @@ mod tests {
         assert_eq!(*dropped_on.lock().unwrap(), None, "b still holds it");
         std::thread::spawn(move || drop(b)).join().unwrap();
         assert!(delivery.fence(Duration::from_secs(5)));
-        let expected = delivery.shared.thread.get().copied();
-        assert_eq!(*dropped_on.lock().unwrap(), expected);
+        assert_eq!(*dropped_on.lock().unwrap(), Some(delivery.id));
         delivery.close();
         assert!(delivery.join(Duration::from_secs(5)));
     }

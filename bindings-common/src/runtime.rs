@@ -14,7 +14,7 @@
 //! including delivery threads — and refuses (instead of panicking) on a runtime thread.
 
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use edgemodule::{Error, ErrorKind, Result};
@@ -118,13 +118,58 @@ where
         ));
     }
     let handle = handle()?;
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let slot = Arc::new(Slot::default());
+    let sender = SlotSender(Arc::clone(&slot));
     handle.spawn(async move {
         let result = guard_future(future).await;
-        let _ = tx.send(result);
+        sender.send(result);
     });
     // The sender is dropped unsent only when the runtime drops the task (shutdown).
-    rx.recv().unwrap_or_else(|_| Err(shut_down_error()))
+    slot.wait().unwrap_or_else(|| Err(shut_down_error()))
+}
+
+/// A one-shot result slot. (A plain Mutex + Condvar rather than `std::sync::mpsc`, whose
+/// receiver allocates per-thread state on the host's thread that leak checkers then report
+/// as possibly lost.)
+struct Slot<T> {
+    state: Mutex<(Option<T>, bool)>,
+    ready: Condvar,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            state: Mutex::new((None, false)),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    /// The value, or `None` when the sender was dropped without sending.
+    fn wait(&self) -> Option<T> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while !state.1 {
+            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        state.0.take()
+    }
+}
+
+/// Fills a [`Slot`]; dropping it unsent wakes the waiter with nothing.
+struct SlotSender<T>(Arc<Slot<T>>);
+
+impl<T> SlotSender<T> {
+    fn send(self, value: T) {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner()).0 = Some(value);
+    }
+}
+
+impl<T> Drop for SlotSender<T> {
+    fn drop(&mut self) {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        self.0.ready.notify_all();
+    }
 }
 
 /// Spawns `future` on the runtime (a panic in it is logged). `Err` when there is no runtime.
