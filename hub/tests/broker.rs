@@ -282,3 +282,29 @@ async fn module_env_describes_the_iot_edge_runtime_for_a_module() {
     assert!(hub.hub.module_env("nobody").is_none());
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn packets_sent_right_behind_connect_are_served() {
+    let hub = TestHub::start(&common::routed_deployment()).await;
+    let creds = hub.creds("receiver");
+    let mut raw = Raw::open(hub.addr(), hub.hub.trust_bundle_pem()).await;
+    let mut connect = rumqttc::Connect::new(creds.client_id.clone());
+    connect.clean_session = false;
+    connect.set_login(creds.username.clone(), creds.password.clone());
+    let mut sub =
+        rumqttc::Subscribe::new(topics::inputs_filter(DEVICE, "receiver"), QoS::AtLeastOnce);
+    sub.pkid = 7;
+    let mut bytes = bytes::BytesMut::new();
+    Packet::Connect(connect)
+        .write(&mut bytes, usize::MAX)
+        .unwrap();
+    Packet::Subscribe(sub)
+        .write(&mut bytes, usize::MAX)
+        .unwrap();
+    raw.send_bytes(&bytes).await;
+    assert!(
+        matches!(raw.recv(WAIT).await, Event::Packet(Packet::ConnAck(a)) if a.code == ConnectReturnCode::Success)
+    );
+    assert!(matches!(raw.recv(WAIT).await, Event::Packet(Packet::SubAck(a)) if a.pkid == 7));
+    hub.stop().await;
+}

@@ -149,85 +149,99 @@ where
     let mut ingest: FuturesOrdered<IngestFuture> = FuturesOrdered::new();
     let mut fetch: Option<FetchFuture> = None;
 
-    let reason: String = loop {
-        if let Some(request) = conn.pump() {
-            fetch = Some(conn.fetch_future(request));
-        }
-        conn.flush_acks();
-        if !conn.wbuf.is_empty() {
-            let written = tokio::time::timeout(WRITE_TIMEOUT, async {
-                stream.write_all(&conn.wbuf).await?;
-                stream.flush().await
-            })
-            .await;
-            conn.wbuf.clear();
-            match written {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => break format!("write failed: {e}"),
-                Err(_) => break "write timed out".to_string(),
+    // Packets the client sent right behind CONNECT (allowed before the CONNACK).
+    let early = if rbuf.is_empty() {
+        None
+    } else {
+        conn.process_input(&mut rbuf).err()
+    };
+    if let Some(f) = conn.take_batch(true) {
+        ingest.push_back(f);
+    }
+
+    let reason: String = if let Some(reason) = early {
+        reason
+    } else {
+        loop {
+            if let Some(request) = conn.pump() {
+                fetch = Some(conn.fetch_future(request));
             }
-        }
-        let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
-        // Order matters: finished store batches (PUBACKs) and queued output first, so a busy
-        // reader cannot starve them; polling `ingest` first also hands new batches to the
-        // store without delay.
-        tokio::select! {
-            biased;
-            reason = handle.close_requested() => break reason,
-            Some(done) = ingest.next(), if !ingest.is_empty() => {
-                if let Err(reason) = conn.on_ingest_done(done) {
-                    break reason;
+            conn.flush_acks();
+            if !conn.wbuf.is_empty() {
+                let written = tokio::time::timeout(WRITE_TIMEOUT, async {
+                    stream.write_all(&conn.wbuf).await?;
+                    stream.flush().await
+                })
+                .await;
+                conn.wbuf.clear();
+                match written {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => break format!("write failed: {e}"),
+                    Err(_) => break "write timed out".to_string(),
                 }
-                let mut failed = None;
-                while let Some(Some(done)) = ingest.next().now_or_never() {
+            }
+            let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
+            // Order matters: finished store batches (PUBACKs) and queued output first, so a busy
+            // reader cannot starve them; polling `ingest` first also hands new batches to the
+            // store without delay.
+            tokio::select! {
+                biased;
+                reason = handle.close_requested() => break reason,
+                Some(done) = ingest.next(), if !ingest.is_empty() => {
                     if let Err(reason) = conn.on_ingest_done(done) {
-                        failed = Some(reason);
-                        break;
+                        break reason;
+                    }
+                    let mut failed = None;
+                    while let Some(Some(done)) = ingest.next().now_or_never() {
+                        if let Err(reason) = conn.on_ingest_done(done) {
+                            failed = Some(reason);
+                            break;
+                        }
+                    }
+                    if let Some(reason) = failed {
+                        break reason;
                     }
                 }
-                if let Some(reason) = failed {
-                    break reason;
-                }
-            }
-            Some(out) = outbound_rx.recv() => {
-                conn.write_outbound(out);
-                for _ in 0..OUTBOUND_BURST {
-                    match outbound_rx.try_recv() {
-                        Ok(out) => conn.write_outbound(out),
-                        Err(_) => break,
+                Some(out) = outbound_rx.recv() => {
+                    conn.write_outbound(out);
+                    for _ in 0..OUTBOUND_BURST {
+                        match outbound_rx.try_recv() {
+                            Ok(out) => conn.write_outbound(out),
+                            Err(_) => break,
+                        }
                     }
                 }
-            }
-            (request, rows) = async { match fetch.as_mut() { Some(f) => f.await, None => std::future::pending().await } } => {
-                fetch = None;
-                conn.on_fetched(&request, rows);
-            }
-            _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
-            read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
-                match read {
-                    Ok(0) => break "connection closed by the client".to_string(),
-                    Ok(_) => {}
-                    Err(e) => break format!("read failed: {e}"),
+                (request, rows) = async { match fetch.as_mut() { Some(f) => f.await, None => std::future::pending().await } } => {
+                    fetch = None;
+                    conn.on_fetched(&request, rows);
                 }
-                last_read = Instant::now();
-                if let Err(reason) = conn.process_input(&mut rbuf) {
-                    break reason;
-                }
-                if let Some(f) = conn.take_batch(ingest.is_empty()) {
-                    ingest.push_back(f);
-                }
-            }
-            _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
-                let period = keep_alive.unwrap_or_default();
-                // Not reading (waiting for the store) is not the client's silence.
-                if ingest.len() >= MAX_PENDING_BATCHES {
+                _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
+                read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
+                    match read {
+                        Ok(0) => break "connection closed by the client".to_string(),
+                        Ok(_) => {}
+                        Err(e) => break format!("read failed: {e}"),
+                    }
                     last_read = Instant::now();
+                    if let Err(reason) = conn.process_input(&mut rbuf) {
+                        break reason;
+                    }
+                    if let Some(f) = conn.take_batch(ingest.is_empty()) {
+                        ingest.push_back(f);
+                    }
                 }
-                let deadline = last_read + period;
-                if Instant::now() >= deadline {
-                    break "keep-alive timeout".to_string();
+                _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
+                    let period = keep_alive.unwrap_or_default();
+                    // Not reading (waiting for the store) is not the client's silence.
+                    if ingest.len() >= MAX_PENDING_BATCHES {
+                        last_read = Instant::now();
+                    }
+                    let deadline = last_read + period;
+                    if Instant::now() >= deadline {
+                        break "keep-alive timeout".to_string();
+                    }
+                    keep_alive_sleep.as_mut().reset(deadline);
                 }
-                keep_alive_sleep.as_mut().reset(deadline);
             }
         }
     };
