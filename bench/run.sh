@@ -59,8 +59,13 @@ for i in $(seq 1 "$reps"); do
   mosq_run --messages 3000 --rate 1000 >>"$results/mosquitto_latency.jsonl"
 done
 
-if [ -x "$here/client.sh" ]; then
-  bash "$here/client.sh" "$results" "$mqtt_port" "$ca" "$sender_cs" "$reps"
-fi
+# --- the Rust ModuleClient: pipelined sends to an output routed to $upstream ---
+client_run() { "$bench_bin" "$1" --port "$mqtt_port" --ca "$ca" --cs "$sender_cs" "${@:2}"; }
+client_run client-send --messages 20000 --window 1000 >/dev/null
+for i in $(seq 1 "$reps"); do
+  echo "bench: client repetition $i/$reps"
+  client_run client-send --messages 100000 --window 1000 >>"$results/client_throughput.jsonl"
+  client_run client-idle >>"$results/client_idle.jsonl"
+done
 
 "$here/.venv/bin/python" "$here/report.py" "$results" "$root/docs"

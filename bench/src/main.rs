@@ -4,9 +4,12 @@
 //! ```text
 //! edgemodule-bench routed-hub  --port P --ca FILE --sender-cs CS --receiver-cs CS [opts]
 //! edgemodule-bench routed-mqtt --port P [opts]          # plain broker, e.g. mosquitto
+//! edgemodule-bench client-send --port P --ca FILE --cs CS [opts]   # Rust ModuleClient
+//! edgemodule-bench client-idle --port P --ca FILE --cs CS          # idle RSS delta
 //! opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --timeout SECS
 //! ```
 
+mod client;
 mod peer;
 mod routed;
 mod stats;
@@ -57,6 +60,9 @@ async fn main_result() -> Result<(), String> {
         timeout: Duration::from_secs(num(&m, "timeout", 120)?),
     };
     let port: u16 = num(&m, "port", 0)?;
+    if cmd.starts_with("client-") {
+        return client_command(&cmd, &m, port, &params).await;
+    }
     let (sender, receiver) = match cmd.as_str() {
         "routed-hub" => {
             let ca = std::fs::read(need(&m, "ca")?).map_err(|e| format!("--ca: {e}"))?;
@@ -88,6 +94,35 @@ async fn main_result() -> Result<(), String> {
         "p99_us": r.latency.p99_us,
         "p999_us": r.latency.p999_us,
     });
+    println!("{out}");
+    Ok(())
+}
+
+async fn client_command(
+    cmd: &str,
+    m: &HashMap<String, String>,
+    port: u16,
+    p: &routed::RunParams,
+) -> Result<(), String> {
+    let ca = std::fs::read_to_string(need(m, "ca")?).map_err(|e| format!("--ca: {e}"))?;
+    let cs = need(m, "cs")?;
+    let out = if cmd == "client-send" {
+        let output = m.get("output").map(String::as_str).unwrap_or("upstream");
+        let r = client::send(cs, &ca, port, output, p.messages, p.size, p.window).await?;
+        serde_json::json!({
+            "command": cmd, "messages": p.messages, "size": p.size, "window": p.window,
+            "delivered": r.sent, "msgs_per_sec": r.msgs_per_sec,
+            "p50_us": r.latency.p50_us, "p99_us": r.latency.p99_us, "p999_us": r.latency.p999_us,
+        })
+    } else if cmd == "client-idle" {
+        let (bare, connected) = client::idle_rss(cs, &ca, port, Duration::from_secs(3)).await?;
+        serde_json::json!({
+            "command": cmd, "bare_rss_kib": bare, "connected_rss_kib": connected,
+            "idle_rss_delta_kib": connected.saturating_sub(bare),
+        })
+    } else {
+        return Err(format!("unknown command {cmd:?}"));
+    };
     println!("{out}");
     Ok(())
 }
