@@ -12,7 +12,7 @@
 //!   registrations (stream → queue → host callback), async operations that complete
 //!   exactly once on the delivery thread, and a close that waits for in-flight callbacks
 //!   (and is safe to call from inside one);
-//! - [`panic`]: guards that turn a panic into an `INTERNAL` error so none crosses an FFI
+//! - [`panic`](mod@panic): guards that turn a panic into an `INTERNAL` error so none crosses an FFI
 //!   boundary;
 //! - [`codes`]: the stable numeric codes of errors, connection states and reasons;
 //! - [`config`]: environment port overrides applied the same way in every binding.
