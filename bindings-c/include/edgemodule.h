@@ -610,10 +610,10 @@ int32_t edgemodule_last_error_code(void);
 const char *edgemodule_error_name(int32_t code);
 
 /**
- * Registers `cb` for messages arriving on input `input` (replacing an earlier callback for
- * it, whose `ctx_free` then runs after its last call). `cb = NULL` unregisters: messages
- * then go to the default input callback. When replacing or unregistering from another
- * thread, waits (up to 5 s) for a running call of the old callback to return.
+ * Registers `cb` for messages arriving on input `input`, replacing an earlier callback for
+ * it; `cb = NULL` unregisters (messages then go to the default input callback). When
+ * replacing or unregistering outside this client's callbacks, returns once a running call
+ * of the old callback has returned and its `ctx_free` has run (waiting at most 5 s).
  *
  * # Safety
  * `client` is live; `input` is valid for `input_len`; `ctx` is valid for `cb`/`ctx_free`.
@@ -1030,11 +1030,11 @@ int32_t edgemodule_client_subscribe(const edgemodule_client_t *client,
                                     edgemodule_subscription_t **out);
 
 /**
- * Stops delivering the subscription's messages (waiting up to 5 s for a running call of
- * its callback to return, unless called from a callback) and frees it; its `ctx_free`
- * runs after the last call. The hub may keep the MQTT subscription until the next
- * reconnect. NULL is a no-op. Valid after the client was closed, but not after it was
- * freed.
+ * Stops delivering the subscription's messages and frees it. Outside this client's
+ * callbacks it returns once a running call of the callback has returned and its
+ * `ctx_free` has run (waiting at most 5 s); inside one, `ctx_free` runs right after that
+ * callback. The hub may keep the MQTT subscription until the next reconnect. NULL is a
+ * no-op. Valid after the client was closed, but not after it was freed.
  *
  * # Safety
  * `subscription` is NULL or a live subscription, not used afterwards.

@@ -48,10 +48,10 @@ fn handler(callback: HostCallback<InputFn>) -> impl Fn(InputMessage) + Send + Sy
     }
 }
 
-/// Registers `cb` for messages arriving on input `input` (replacing an earlier callback for
-/// it, whose `ctx_free` then runs after its last call). `cb = NULL` unregisters: messages
-/// then go to the default input callback. When replacing or unregistering from another
-/// thread, waits (up to 5 s) for a running call of the old callback to return.
+/// Registers `cb` for messages arriving on input `input`, replacing an earlier callback for
+/// it; `cb = NULL` unregisters (messages then go to the default input callback). When
+/// replacing or unregistering outside this client's callbacks, returns once a running call
+/// of the old callback has returned and its `ctx_free` has run (waiting at most 5 s).
 ///
 /// # Safety
 /// `client` is live; `input` is valid for `input_len`; `ctx` is valid for `cb`/`ctx_free`.

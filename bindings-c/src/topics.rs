@@ -168,11 +168,11 @@ pub unsafe extern "C" fn edgemodule_client_subscribe(
     })
 }
 
-/// Stops delivering the subscription's messages (waiting up to 5 s for a running call of
-/// its callback to return, unless called from a callback) and frees it; its `ctx_free`
-/// runs after the last call. The hub may keep the MQTT subscription until the next
-/// reconnect. NULL is a no-op. Valid after the client was closed, but not after it was
-/// freed.
+/// Stops delivering the subscription's messages and frees it. Outside this client's
+/// callbacks it returns once a running call of the callback has returned and its
+/// `ctx_free` has run (waiting at most 5 s); inside one, `ctx_free` runs right after that
+/// callback. The hub may keep the MQTT subscription until the next reconnect. NULL is a
+/// no-op. Valid after the client was closed, but not after it was freed.
 ///
 /// # Safety
 /// `subscription` is NULL or a live subscription, not used afterwards.

@@ -120,5 +120,16 @@ int main(void) {
     TH_RC(EDGEMODULE_E_CLOSED, edgemodule_client_get_twin_async(closing, NULL, NULL, NULL));
     edgemodule_client_free(closing);
 
+    /* 5. Shutdown with a client still open closes it (its ctx_free runs); freeing the
+     * handle afterwards is still fine, anything else fails with CLOSED. */
+    edgemodule_client_t *leftover = th_client(&hub, "receiver");
+    TH_OK(edgemodule_client_set_input_callback(leftover, "input1", 6, slow_input, NULL, on_input_ctx_free));
+    TH_OK(edgemodule_client_connect(leftover));
+    TH_OK(edgemodule_shutdown(10000));
+    TH_CHECK(th_counter_get(&g_input_ctx_freed) == 2);
+    TH_RC(EDGEMODULE_E_CLOSED, edgemodule_client_connect(leftover));
+    edgemodule_client_free(leftover);
+    TH_CHECK(th_counter_get(&g_input_ctx_freed) == 2);
+
     return th_end(); /* edgemodule_shutdown joins every thread; the process then exits */
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use edgemodule::{Error, ErrorKind, ModuleClient, Result};
 use futures_util::{Stream, StreamExt};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 use crate::delivery::{Delivery, DeliveryArc, DeliveryConfig};
 use crate::ops::{OpToken, OpTracker};
@@ -37,13 +37,15 @@ pub const UNREGISTER_WAIT: Duration = Duration::from_secs(5);
 
 struct Slot {
     active: Arc<AtomicBool>,
-    pump: AbortHandle,
+    pump: JoinHandle<()>,
 }
 
 impl Slot {
-    fn retire(self) {
+    /// Stops calls and the pump; the pump's task, to wait for.
+    fn retire(self) -> JoinHandle<()> {
         self.active.store(false, Ordering::SeqCst);
         self.pump.abort();
+        self.pump
     }
 }
 
@@ -79,7 +81,7 @@ impl Inner {
             std::mem::take(&mut state.slots)
         };
         for slot in slots.into_values() {
-            slot.retire();
+            drop(slot.retire());
         }
         self.delivery.stop_events();
         Some(Teardown {
@@ -301,8 +303,8 @@ impl HostedClient {
     /// input messages are then redelivered, method calls answered 500). It is released on
     /// the delivery thread after its last call.
     ///
-    /// Replacing waits (up to [`UNREGISTER_WAIT`]) until a running call of the previous
-    /// handler has returned, except on the delivery thread itself.
+    /// Replacing waits as [`unregister`](HostedClient::unregister) does for the previous
+    /// handler.
     pub fn register<S, H>(&self, slot: &str, stream: S, handler: H) -> Result<()>
     where
         S: Stream + Send + Unpin + 'static,
@@ -328,30 +330,42 @@ impl HostedClient {
                 Arc::clone(&active),
                 Arc::clone(&self.inner.closed),
             ));
-            state.slots.insert(
-                slot.to_string(),
-                Slot {
-                    active,
-                    pump: task.abort_handle(),
-                },
-            )
+            state
+                .slots
+                .insert(slot.to_string(), Slot { active, pump: task })
         };
         if let Some(previous) = previous {
-            previous.retire();
-            self.inner.delivery.fence(UNREGISTER_WAIT);
+            self.wait_released(previous.retire());
         }
         Ok(())
     }
 
-    /// Empties `slot`: its handler is not called again; waits (up to [`UNREGISTER_WAIT`])
-    /// for a running call to return, except on the delivery thread. True when the slot
-    /// held a registration.
+    /// After a slot was retired: waits (up to [`UNREGISTER_WAIT`]) until its pump has
+    /// stopped and every call and the release of its handler have run on the delivery
+    /// thread. Returns at once on the delivery thread itself (the release then follows the
+    /// current callback).
+    fn wait_released(&self, pump: JoinHandle<()>) {
+        let delivery = &self.inner.delivery;
+        if delivery.is_current() || runtime::in_async_context() {
+            return;
+        }
+        let deadline = Instant::now() + UNREGISTER_WAIT;
+        let _ = runtime::block_on(async move {
+            let _ = tokio::time::timeout(UNREGISTER_WAIT, pump).await;
+            Ok(())
+        });
+        delivery.fence(runtime::remaining(deadline));
+    }
+
+    /// Empties `slot`: its handler is not called again. From a host thread, returns once a
+    /// running call has returned and the handler was released (up to [`UNREGISTER_WAIT`]);
+    /// on the delivery thread, at once (the release follows the current callback). True
+    /// when the slot held a registration.
     pub fn unregister(&self, slot: &str) -> bool {
         let previous = self.inner.state().slots.remove(slot);
         match previous {
             Some(previous) => {
-                previous.retire();
-                self.inner.delivery.fence(UNREGISTER_WAIT);
+                self.wait_released(previous.retire());
                 true
             }
             None => false,
