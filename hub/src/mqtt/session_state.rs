@@ -55,25 +55,16 @@ pub async fn open(
     let store = shared.store.clone();
     let client_id = who.client_id.to_string();
     if clean {
-        let endpoints: Vec<String> = shared
-            .router
-            .mailbox(&who.module.module_id)
-            .map(|mb| {
-                mb.reset();
-                mb.endpoints.clone()
-            })
-            .unwrap_or_default();
-        return tokio::task::spawn_blocking(move || {
-            store.clear_session(&client_id)?;
-            for endpoint in &endpoints {
-                store.trim_endpoint(endpoint, 0)?;
-            }
-            Ok::<_, crate::store::StoreError>(())
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|()| Vec::new())
-        .map_err(|e| e.to_string());
+        // A clean session forgets the MQTT session (subscriptions, what was in flight), not
+        // store-and-forward: queued input messages stay until they are delivered or expire.
+        if let Some(mb) = shared.router.mailbox(&who.module.module_id) {
+            mb.reset();
+        }
+        return tokio::task::spawn_blocking(move || store.clear_session(&client_id))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|()| Vec::new())
+            .map_err(|e| e.to_string());
     }
     let saved = tokio::task::spawn_blocking(move || store.subscriptions(&client_id))
         .await
