@@ -557,7 +557,9 @@ int32_t edgemodule_client_close(const edgemodule_client_t *client);
 
 /**
  * Closes the client as `edgemodule_client_close` does (waiting for in-flight callbacks,
- * unless called from one of them) and frees it. NULL is a no-op.
+ * unless called from one of them) and frees it. NULL is a no-op. No other thread may use
+ * the handle once this is called. Subscriptions and method response handles of the client
+ * stay valid (free them as usual; a response then fails with `EDGEMODULE_E_CLOSED`).
  *
  * # Safety
  * `client` is NULL or a live client not used again afterwards.
@@ -1034,7 +1036,7 @@ int32_t edgemodule_client_subscribe(const edgemodule_client_t *client,
  * callbacks it returns once a running call of the callback has returned and its
  * `ctx_free` has run (waiting at most 5 s); inside one, `ctx_free` runs right after that
  * callback. The hub may keep the MQTT subscription until the next reconnect. NULL is a
- * no-op. Valid after the client was closed, but not after it was freed.
+ * no-op. May be called before or after its client is closed or freed.
  *
  * # Safety
  * `subscription` is NULL or a live subscription, not used afterwards.

@@ -194,7 +194,9 @@ fn close(hosted: &HostedClient, timeout: Duration) -> Result<()> {
 }
 
 /// Closes the client as `edgemodule_client_close` does (waiting for in-flight callbacks,
-/// unless called from one of them) and frees it. NULL is a no-op.
+/// unless called from one of them) and frees it. NULL is a no-op. No other thread may use
+/// the handle once this is called. Subscriptions and method response handles of the client
+/// stay valid (free them as usual; a response then fails with `EDGEMODULE_E_CLOSED`).
 ///
 /// # Safety
 /// `client` is NULL or a live client not used again afterwards.

@@ -172,7 +172,7 @@ pub unsafe extern "C" fn edgemodule_client_subscribe(
 /// callbacks it returns once a running call of the callback has returned and its
 /// `ctx_free` has run (waiting at most 5 s); inside one, `ctx_free` runs right after that
 /// callback. The hub may keep the MQTT subscription until the next reconnect. NULL is a
-/// no-op. Valid after the client was closed, but not after it was freed.
+/// no-op. May be called before or after its client is closed or freed.
 ///
 /// # Safety
 /// `subscription` is NULL or a live subscription, not used afterwards.

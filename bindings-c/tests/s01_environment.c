@@ -13,6 +13,14 @@ static void on_status(void *ctx, int32_t state, int32_t reason) {
     if (state == EDGEMODULE_STATE_CONNECTED && reason == EDGEMODULE_REASON_OK) th_counter_add(&g_connected, 1);
 }
 
+static th_counter g_event_done;
+static int32_t g_event_result = -1;
+static void on_event_sent(void *ctx, int32_t result) {
+    (void)ctx;
+    g_event_result = result;
+    th_counter_add(&g_event_done, 1);
+}
+
 static void on_ctx_free(void *ctx) {
     TH_CHECK(ctx == (void *)&g_connected);
     th_counter_add(&g_ctx_freed, 1);
@@ -22,6 +30,7 @@ int main(void) {
     th_begin("s01_environment", 120);
     th_counter_init(&g_connected);
     th_counter_init(&g_ctx_freed);
+    th_counter_init(&g_event_done);
     th_hub hub;
     th_hub_start(&hub, TH_MANIFEST);
 
@@ -56,7 +65,9 @@ int main(void) {
     TH_OK(edgemodule_message_new((const uint8_t *)"hello", 5, &message));
     TH_OK(edgemodule_client_send_event(client, message));
     TH_OK(edgemodule_client_send_output(client, "up", EDGEMODULE_NUL_TERMINATED, message));
+    TH_OK(edgemodule_client_send_event_async(client, message, on_event_sent, NULL, NULL));
     edgemodule_message_free(message);
+    TH_CHECK(th_counter_wait(&g_event_done, 1, 15000) && g_event_result == EDGEMODULE_OK);
 
     edgemodule_client_free(client);
     TH_CHECK(th_counter_get(&g_ctx_freed) == 1);

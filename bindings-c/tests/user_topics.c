@@ -105,7 +105,15 @@ int main(void) {
     th_sleep_ms(300);
     TH_CHECK(th_counter_get(&g_received) == 3);
 
+    /* A subscription may outlive its client: freeing the client releases its callback;
+     * freeing the subscription afterwards is fine. */
+    edgemodule_subscription_t *late = NULL;
+    TH_OK(edgemodule_client_subscribe(subscriber, "alerts/late/#", EDGEMODULE_NUL_TERMINATED, on_alert, &g_received,
+                                      on_free, &late));
     edgemodule_client_free(publisher);
     edgemodule_client_free(subscriber);
+    TH_CHECK(th_counter_get(&g_freed) == 4);
+    edgemodule_subscription_free(late);
+    TH_CHECK(th_counter_get(&g_freed) == 4);
     return th_end();
 }
