@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -137,8 +138,26 @@ void th_begin(const char *name, int timeout_s) {
     printf("[%s] start (edgemodule %s)\n", name, edgemodule_version());
 }
 
+/* Threads of this process (from /proc/self/task). */
+static int thread_count(void) {
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir) return -1;
+    int n = 0;
+    for (struct dirent *e = readdir(dir); e; e = readdir(dir))
+        if (e->d_name[0] != '.') n++;
+    closedir(dir);
+    return n;
+}
+
 int th_end(void) {
     TH_OK(edgemodule_shutdown(10000));
+    /* Every runtime and delivery thread was joined: only main is left. */
+    int threads = thread_count();
+    if (threads != 1) {
+        char what[128];
+        snprintf(what, sizeof what, "%d threads are still running after edgemodule_shutdown", threads);
+        th_fail(__FILE__, __LINE__, what);
+    }
     for (int i = 0; i < MAX_HUBS; i++) {
         if (g_hubs[i]) {
             th_hub_stop(g_hubs[i]);
