@@ -1,0 +1,28 @@
+package dev.edgemodule;
+
+/**
+ * A user-topic subscription made by {@link ModuleClient#subscribe}. {@link #close()} stops the
+ * delivery of its messages (idempotent).
+ */
+public final class Subscription implements AutoCloseable {
+    private final ModuleClient client;
+    private final long id;
+    private final String filter;
+
+    Subscription(ModuleClient client, long id, String filter) {
+        this.client = client;
+        this.id = id;
+        this.filter = filter;
+    }
+
+    /** @return the topic filter */
+    public String getTopicFilter() {
+        return filter;
+    }
+
+    /** Stops delivering this subscription's messages. */
+    @Override
+    public void close() {
+        client.unsubscribe(id);
+    }
+}

@@ -1,0 +1,307 @@
+//! Operations: connect, send (single and batch), twin, invoke, publish. Each runs blocking
+//! when Java passes no future, or asynchronously, completing the `CompletableFuture` on the
+//! client's callback thread (never on a runtime thread).
+
+use std::future::Future;
+use std::time::Duration;
+
+use edgemodule::{Message, MethodInvokeRequest, Qos, Twin};
+use edgemodule_ffi::HostedClient;
+use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
+use jni::refs::{Global, Reference};
+use jni::sys::{jint, jlong};
+use jni::{Env, EnvUnowned};
+use serde_json::{json, Value};
+
+use crate::client::hosted;
+use crate::convert;
+use crate::error::{entry, invalid, Outcome};
+use crate::jvm::{self, Callback, Level};
+
+/// Runs `work`: blocking when `future` is null (its value is returned), else in the
+/// background with `future` completed by `NativeCallbacks.complete/fail` (null returned).
+pub(crate) fn run<'l, F>(
+    env: &mut Env<'l>,
+    hosted: &HostedClient,
+    future: &JObject<'l>,
+    work: F,
+) -> Outcome<JString<'l>>
+where
+    F: Future<Output = edgemodule::Result<Option<String>>> + Send + 'static,
+{
+    if future.is_null() {
+        let value = hosted.block_on(work)?;
+        return Ok(convert::java_string(env, value.as_deref())?);
+    }
+    let target = env.new_global_ref(future)?;
+    hosted.start(work, move |result| complete(target, result))?;
+    Ok(JString::null())
+}
+
+/// Completes a Java future (on the callback thread), then releases it while attached.
+fn complete(target: Global<JObject<'static>>, result: edgemodule::Result<Option<String>>) {
+    let done = jvm::with_env(|env| {
+        match &result {
+            Ok(value) => {
+                let value = convert::java_string(env, value.as_deref())?;
+                jvm::call(
+                    env,
+                    Callback::Complete,
+                    &[JValue::Object(&target), JValue::Object(&value)],
+                )?;
+            }
+            Err(e) => {
+                let message = env.new_string(e.message())?;
+                jvm::call(
+                    env,
+                    Callback::Fail,
+                    &[
+                        JValue::Object(&target),
+                        JValue::Int(e.kind().code()),
+                        JValue::Object(&message),
+                        JValue::Int(e.status().map_or(-1, i32::from)),
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = done {
+        jvm::log(Level::Error, &format!("cannot complete a future: {e}"));
+    }
+    drop(target);
+}
+
+/// Awaits `work` and discards its value.
+async fn unit(
+    work: impl Future<Output = edgemodule::Result<()>>,
+) -> edgemodule::Result<Option<String>> {
+    work.await.map(|()| None)
+}
+
+/// `String connect(long handle, CompletableFuture future)`
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_connect<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let core = hosted.client().clone();
+        run(
+            env,
+            hosted,
+            &future,
+            async move { unit(core.connect()).await },
+        )
+    })
+}
+
+/// `String sendOutput(long handle, String output, byte[] body, String[] system,
+/// String[] properties, CompletableFuture future)`; a null output sends telemetry.
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_sendOutput<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    output: JString<'l>,
+    body: JByteArray<'l>,
+    system: JObjectArray<'l, JString<'l>>,
+    properties: JObjectArray<'l, JString<'l>>,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let output = convert::opt_string(env, &output)?;
+        let message = convert::message(env, &body, &system, &properties)?;
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            match output {
+                Some(output) => unit(core.send_output(&output, message)).await,
+                None => unit(core.send_event(message)).await,
+            }
+        })
+    })
+}
+
+/// `String sendOutputBatch(long handle, String output, byte[][] bodies, String[][] systems,
+/// String[][] properties, CompletableFuture future)`
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_sendOutputBatch<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    output: JString<'l>,
+    bodies: JObjectArray<'l, JByteArray<'l>>,
+    systems: JObjectArray<'l, JObjectArray<'l, JString<'l>>>,
+    properties: JObjectArray<'l, JObjectArray<'l, JString<'l>>>,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let output = convert::string(env, &output, "outputName")?;
+        let count = bodies.len(env)?;
+        if systems.len(env)? != count || properties.len(env)? != count {
+            return Err(invalid("batch arrays differ in length"));
+        }
+        let mut messages: Vec<Message> = Vec::with_capacity(count);
+        for i in 0..count {
+            // One local frame per message keeps the references of a large batch bounded.
+            let message = env.with_local_frame(16, |env| -> Outcome<Message> {
+                let body = bodies.get_element(env, i)?;
+                let system = systems.get_element(env, i)?;
+                let props = properties.get_element(env, i)?;
+                convert::message(env, &body, &system, &props)
+            })?;
+            messages.push(message);
+        }
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            unit(core.send_output_batch(&output, messages)).await
+        })
+    })
+}
+
+/// The twin as `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
+fn twin_json(twin: Twin) -> String {
+    let section = |mut value: Value, version: i64| {
+        if let Value::Object(map) = &mut value {
+            map.insert("$version".into(), Value::from(version));
+        }
+        value
+    };
+    json!({
+        "desired": section(twin.desired, twin.desired_version),
+        "reported": section(twin.reported, twin.reported_version),
+    })
+    .to_string()
+}
+
+/// `String getTwin(long handle, CompletableFuture future)`: the twin as JSON.
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_getTwin<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            Ok(Some(twin_json(core.get_twin().await?)))
+        })
+    })
+}
+
+/// `String patchReported(long handle, String json, CompletableFuture future)`
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_patchReported<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    patch: JString<'l>,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let text = convert::string(env, &patch, "patch")?;
+        let patch: Value = serde_json::from_str(&text)
+            .map_err(|e| invalid(format!("the reported patch is not JSON: {e}")))?;
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            unit(core.patch_reported(patch)).await
+        })
+    })
+}
+
+fn millis(value: jlong) -> Duration {
+    Duration::from_millis(u64::try_from(value).unwrap_or(0))
+}
+
+/// `String invokeMethod(long handle, String deviceId, String moduleId, String method,
+/// String payloadJson, long responseTimeoutMillis, long connectTimeoutMillis,
+/// CompletableFuture future)`: the answer as `{"status":n,"payload":…}`.
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_invokeMethod<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    device_id: JString<'l>,
+    module_id: JString<'l>,
+    method: JString<'l>,
+    payload: JString<'l>,
+    response_timeout: jlong,
+    connect_timeout: jlong,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let device_id = convert::string(env, &device_id, "deviceId")?;
+        let module_id = convert::opt_string(env, &module_id)?;
+        let method = convert::string(env, &method, "methodName")?;
+        let text = convert::string(env, &payload, "payload")?;
+        let payload: Value = serde_json::from_str(&text)
+            .map_err(|e| invalid(format!("the method payload is not JSON: {e}")))?;
+        let request = MethodInvokeRequest::new(method, payload)
+            .with_response_timeout(millis(response_timeout))
+            .with_connect_timeout(millis(connect_timeout));
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            let answer = core
+                .invoke_method(&device_id, module_id.as_deref(), request)
+                .await?;
+            Ok(Some(
+                json!({"status": answer.status, "payload": answer.payload}).to_string(),
+            ))
+        })
+    })
+}
+
+/// `String publish(long handle, String topic, byte[] payload, int qos, CompletableFuture future)`
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_publish<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    topic: JString<'l>,
+    payload: JByteArray<'l>,
+    qos: jint,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        let topic = convert::string(env, &topic, "topic")?;
+        let payload = convert::bytes(env, &payload)?;
+        let qos = match qos {
+            0 => Qos::AtMostOnce,
+            1 => Qos::AtLeastOnce,
+            other => return Err(invalid(format!("qos must be 0 or 1, not {other}"))),
+        };
+        let core = hosted.client().clone();
+        run(env, hosted, &future, async move {
+            unit(core.publish(&topic, payload, qos)).await
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twin_sections_carry_their_versions() {
+        let twin = Twin {
+            desired: json!({"threshold": 30}),
+            reported: json!({}),
+            desired_version: 4,
+            reported_version: 1,
+        };
+        let value: Value = serde_json::from_str(&twin_json(twin)).unwrap();
+        assert_eq!(value["desired"]["threshold"], 30);
+        assert_eq!(value["desired"]["$version"], 4);
+        assert_eq!(value["reported"]["$version"], 1);
+    }
+}
