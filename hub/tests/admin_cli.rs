@@ -88,11 +88,13 @@ fn serve() -> ServedHub {
     let manifest_path = dir.path().join("deployment.json");
     std::fs::write(&manifest_path, manifest().to_string()).unwrap();
     let (mqtt_port, https_port, admin_port) = (free_port(), free_port(), free_port());
+    // A relative --state (from the hub's working directory) must still hand out absolute
+    // paths: modules run from other directories.
     let mut child = Command::new(BIN)
+        .current_dir(dir.path())
         .args(["serve", "--manifest"])
         .arg(&manifest_path)
-        .arg("--state")
-        .arg(dir.path().join("state"))
+        .args(["--state", "state"])
         .args(["--device-id", DEVICE, "--iothub-hostname", HUB])
         .args(["--bind-address", "127.0.0.1"])
         .args(["--mqtt-port", &mqtt_port.to_string()])
@@ -116,6 +118,11 @@ fn serve() -> ServedHub {
         "{ready}"
     );
     assert!(ready.contains(&format!("device={DEVICE}")), "{ready}");
+    let workload = dir.path().join("state").join("workload.sock");
+    assert!(
+        ready.contains(&format!("workload={}", workload.display())),
+        "{ready}"
+    );
     ServedHub {
         process,
         admin,

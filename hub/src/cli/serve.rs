@@ -47,7 +47,9 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
             args.manifest.display()
         ))
     })?;
-    let mut config = HubConfig::new(manifest, args.state);
+    // Modules run from other directories: every path the hub hands out must be absolute.
+    let state = absolute(args.state)?;
+    let mut config = HubConfig::new(manifest, state);
     if let Some(device_id) = args.device_id {
         config.device_id = device_id;
     }
@@ -61,9 +63,14 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
     config.https_bind = SocketAddr::new(args.bind_address, args.https_port);
     config.admin_bind = SocketAddr::from((Ipv4Addr::LOCALHOST, args.admin_port));
     if let Some(socket) = args.workload_socket {
-        config.workload_socket = socket;
+        config.workload_socket = absolute(socket)?;
     }
     Ok(config)
+}
+
+fn absolute(path: std::path::PathBuf) -> Result<std::path::PathBuf, CliError> {
+    std::path::absolute(&path)
+        .map_err(|e| CliError(format!("cannot resolve the path {}: {e}", path.display())))
 }
 
 /// Resolves on Ctrl-C or SIGTERM; returns the signal's name.
