@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader and writer for twin properties and method payloads, so the library
- * needs no JSON dependency.
+ * A small JSON reader and writer: the one edgemodule uses for twin properties and method
+ * payloads, public so that simple modules need no JSON library either.
  *
  * <p>Reading gives {@code Map<String,Object>} (insertion-ordered), {@code List<Object>},
  * {@code String}, {@code Long} (integers that fit), {@code BigInteger}, {@code Double},
@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code Collection}, array, {@code Number}, {@code CharSequence}, {@code Character} and
  * {@code Enum} (its name).
  */
-final class Json {
+public final class Json {
     private final String text;
     private int pos;
 
@@ -30,9 +30,11 @@ final class Json {
     /**
      * Parses one JSON value.
      *
+     * @param text JSON text
+     * @return the value (see the class documentation for the types)
      * @throws InvalidArgumentException when {@code text} is not JSON
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         if (text == null) {
             throw new InvalidArgumentException("JSON text is null");
         }
@@ -46,9 +48,15 @@ final class Json {
         return value;
     }
 
-    /** Parses a JSON object; {@link InvalidArgumentException} when it is something else. */
+    /**
+     * Parses a JSON object.
+     *
+     * @param text JSON text
+     * @return the object's members, in order
+     * @throws InvalidArgumentException when {@code text} is not a JSON object
+     */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> parseObject(String text) {
+    public static Map<String, Object> parseObject(String text) {
         Object value = parse(text);
         if (!(value instanceof Map)) {
             throw new InvalidArgumentException("expected a JSON object, got: " + abbreviate(text));
@@ -245,10 +253,12 @@ final class Json {
     /**
      * Writes {@code value} as JSON.
      *
+     * @param value a map, collection, array, string, number, boolean, enum or null
+     * @return the JSON text
      * @throws InvalidArgumentException for a value JSON cannot represent (NaN, an unknown
      *     type, a map key that is null)
      */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value, 0);
         return out.toString();
