@@ -214,7 +214,12 @@ public final class ModuleClient implements AutoCloseable {
             dispatcher.status = callback;
             boolean wanted = callback != null;
             if (wanted != statusRegistered) {
-                listen(() -> Native.listenStatus(handle, dispatcher, wanted));
+                try {
+                    listen(() -> Native.listenStatus(handle, dispatcher, wanted));
+                } catch (RuntimeException e) {
+                    dispatcher.status = null;
+                    throw e;
+                }
                 statusRegistered = wanted;
             }
         }
@@ -383,7 +388,12 @@ public final class ModuleClient implements AutoCloseable {
             if (callback != null) {
                 dispatcher.inputs.put(inputName, callback);
                 if (!registered) {
-                    listen(() -> Native.listenInput(handle, dispatcher, inputName, true));
+                    try {
+                        listen(() -> Native.listenInput(handle, dispatcher, inputName, true));
+                    } catch (RuntimeException e) {
+                        dispatcher.inputs.remove(inputName);
+                        throw e;
+                    }
                 }
             } else if (registered) {
                 listen(() -> Native.listenInput(handle, dispatcher, inputName, false));
@@ -405,7 +415,12 @@ public final class ModuleClient implements AutoCloseable {
             dispatcher.defaultInput = callback;
             boolean wanted = callback != null;
             if (wanted != defaultInputRegistered) {
-                listen(() -> Native.listenInput(handle, dispatcher, null, wanted));
+                try {
+                    listen(() -> Native.listenInput(handle, dispatcher, null, wanted));
+                } catch (RuntimeException e) {
+                    dispatcher.defaultInput = null;
+                    throw e;
+                }
                 defaultInputRegistered = wanted;
             }
         }
@@ -475,7 +490,12 @@ public final class ModuleClient implements AutoCloseable {
             dispatcher.desired = callback;
             boolean wanted = callback != null;
             if (wanted != desiredRegistered) {
-                listen(() -> Native.listenDesired(handle, dispatcher, wanted));
+                try {
+                    listen(() -> Native.listenDesired(handle, dispatcher, wanted));
+                } catch (RuntimeException e) {
+                    dispatcher.desired = null;
+                    throw e;
+                }
                 desiredRegistered = wanted;
             }
         }
@@ -499,7 +519,12 @@ public final class ModuleClient implements AutoCloseable {
             if (callback != null) {
                 dispatcher.methods.put(methodName, callback);
                 if (!registered) {
-                    listen(() -> Native.listenMethod(handle, dispatcher, methodName, true));
+                    try {
+                        listen(() -> Native.listenMethod(handle, dispatcher, methodName, true));
+                    } catch (RuntimeException e) {
+                        dispatcher.methods.remove(methodName);
+                        throw e;
+                    }
                 }
             } else if (registered) {
                 listen(() -> Native.listenMethod(handle, dispatcher, methodName, false));
@@ -521,7 +546,12 @@ public final class ModuleClient implements AutoCloseable {
             dispatcher.defaultMethod = callback;
             boolean wanted = callback != null;
             if (wanted != defaultMethodRegistered) {
-                listen(() -> Native.listenMethod(handle, dispatcher, null, wanted));
+                try {
+                    listen(() -> Native.listenMethod(handle, dispatcher, null, wanted));
+                } catch (RuntimeException e) {
+                    dispatcher.defaultMethod = null;
+                    throw e;
+                }
                 defaultMethodRegistered = wanted;
             }
         }
