@@ -72,6 +72,13 @@ function nativeOptions(options, { readCaFromEnvironment = false } = {}) {
     const v = optionalNumber(options, from);
     if (v !== undefined) out[to] = v;
   }
+  if (readCaFromEnvironment) {
+    // Connection strings carry no port: honour the hub's overrides as fromEnvironment does.
+    for (const [name, key] of [['EDGEMODULE_MQTT_PORT', 'mqttPort'], ['EDGEMODULE_HTTPS_PORT', 'httpsPort']]) {
+      const value = Number(process.env[name]);
+      if (out[key] === undefined && Number.isInteger(value) && value > 0) out[key] = value;
+    }
+  }
   if (options.productInfo !== undefined) out.productInfo = String(options.productInfo);
   if (options.modelId !== undefined) out.modelId = String(options.modelId);
   if (options.retry !== undefined && options.retry !== null) {

@@ -1,4 +1,5 @@
 'use strict';
+const { InvalidArgumentError } = require('./errors');
 // Message: body, custom properties and system properties; shaped like azure-iot-device's
 // Message (data, properties.add/getValue, messageId, …) with a few conveniences.
 
@@ -56,8 +57,12 @@ class Properties extends Map {
 const SYSTEM_FIELDS = [
   'messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding',
   'creationTimeUtc', 'expiryTimeUtc', 'messageSchema', 'componentName', 'interfaceId',
-  'to', 'ack', 'operation', 'inputName', 'outputName', 'connectionDeviceId', 'connectionModuleId',
+  'to', 'ackMode', 'operation', 'inputName', 'outputName', 'connectionDeviceId', 'connectionModuleId',
 ];
+
+// `ack` is the method that acknowledges a received message; the `ack` system property
+// (delivery acknowledgement mode, received only) is `ackMode`.
+const NATIVE_NAME = { ackMode: 'ack' };
 
 function toBuffer(data) {
   if (data === undefined || data === null) return Buffer.alloc(0);
@@ -147,13 +152,13 @@ class Message {
   /** @internal the plain object the native addon takes */
   static _toNative(message) {
     if (!(message instanceof Message)) {
-      throw new TypeError('expected an edgemodule Message (new Message(body))');
+      throw new InvalidArgumentError('expected an edgemodule Message (new Message(body))');
     }
     const out = { body: toBuffer(message.data), properties: {} };
     for (const [k, v] of message.properties || []) out.properties[k] = String(v);
     for (const field of SYSTEM_FIELDS) {
       const value = asText(message[field]);
-      if (value !== undefined) out[field] = value;
+      if (value !== undefined) out[NATIVE_NAME[field] || field] = value;
     }
     return out;
   }
@@ -163,7 +168,8 @@ class Message {
     const m = new Message(native.body);
     for (const [k, v] of Object.entries(native.properties || {})) m.properties.set(k, v);
     for (const field of SYSTEM_FIELDS) {
-      if (native[field] !== undefined && native[field] !== null) m[field] = native[field];
+      const value = native[NATIVE_NAME[field] || field];
+      if (value !== undefined && value !== null) m[field] = value;
     }
     m.#receipt = receipt;
     return m;

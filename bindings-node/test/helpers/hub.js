@@ -56,7 +56,7 @@ class Hub {
     const proc = spawn(BIN, ['serve', '--manifest', MANIFEST, '--state', this.state,
       '--bind-address', '127.0.0.1',
       '--mqtt-port', String(ports.mqtt), '--https-port', String(ports.https),
-      '--admin-port', String(ports.admin), '--log-level', 'warn'],
+      '--admin-port', String(ports.admin), '--log-level', process.env.EDGEMODULE_HUB_LOG || 'warn'],
     { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const deadline = Date.now() + 30000;
@@ -133,7 +133,7 @@ class Hub {
 
   async dispose() {
     await this.stop();
-    fs.rmSync(this.state, { recursive: true, force: true });
+    if (!process.env.EDGEMODULE_KEEP_HUB_STATE) fs.rmSync(this.state, { recursive: true, force: true });
   }
 }
 
