@@ -287,6 +287,31 @@ pub extern "system" fn Java_dev_edgemodule_Native_publish<'l>(
     })
 }
 
+/// `String testPanic(long handle, int where, CompletableFuture future)`: panics on purpose —
+/// `0` in the native method, `1` inside the operation's future — so the tests can check that
+/// a panic surfaces as `InternalException` and nothing unwinds into the JVM.
+#[no_mangle]
+pub extern "system" fn Java_dev_edgemodule_Native_testPanic<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    place: jint,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = hosted(handle)?;
+        if place == 0 {
+            panic!("a test panic in a native method");
+        }
+        run(env, hosted, &future, async move {
+            if place == 1 {
+                panic!("a test panic in an operation");
+            }
+            Ok(None)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,9 @@ final class Native {
 
     static native void listenStatus(long handle, Object dispatcher, boolean on);
 
+    /** Panics on purpose (tests only): 0 in the native method, 1 inside the operation. */
+    static native String testPanic(long handle, int where, CompletableFuture<?> future);
+
     /** Closes every client and stops edgemodule's threads; final for this JVM. */
     static native void shutdown(long timeoutMillis);
 }
