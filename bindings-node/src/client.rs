@@ -134,7 +134,10 @@ impl NativeClient {
         output: String,
         messages: Vec<NativeMessage>,
     ) -> napi::Result<()> {
-        let messages = messages.into_iter().map(edgemodule::Message::from).collect();
+        let messages = messages
+            .into_iter()
+            .map(edgemodule::Message::from)
+            .collect();
         self.inner
             .send_output_batch(&output, messages)
             .await
@@ -304,7 +307,10 @@ impl NativeClient {
     }
 
     /// Delivers every connection status change.
-    #[napi(catch_unwind, ts_args_type = "callback: (status: NativeStatus) => void")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "callback: (status: NativeStatus) => void"
+    )]
     pub fn listen_status(
         &self,
         callback: ThreadsafeFunction<

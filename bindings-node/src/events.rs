@@ -56,7 +56,9 @@ impl NativeInputMessage {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        guard.as_ref().map(|m| NativeMessage::from(m.message().clone()))
+        guard
+            .as_ref()
+            .map(|m| NativeMessage::from(m.message().clone()))
     }
 
     /// Acknowledges the message; `false` if it was already settled.

@@ -110,7 +110,9 @@ impl NativeClientOptions {
         if let Some(retry) = self.retry {
             let defaults = RetryPolicy::default();
             builder = builder.retry_policy(RetryPolicy {
-                initial_delay: retry.initial_delay_ms.map_or(defaults.initial_delay, millis),
+                initial_delay: retry
+                    .initial_delay_ms
+                    .map_or(defaults.initial_delay, millis),
                 max_delay: retry.max_delay_ms.map_or(defaults.max_delay, millis),
                 multiplier: retry.multiplier.unwrap_or(defaults.multiplier),
                 jitter: retry.jitter.unwrap_or(defaults.jitter),
