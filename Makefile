@@ -8,6 +8,7 @@ export CARGO_TERM_COLOR ?= never
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
+	bash examples/build-demo-langs.sh
 	bash examples/demo.sh
 
 test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop

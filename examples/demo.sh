@@ -16,6 +16,16 @@ HUB="$BIN/edgemodule-hub"
 FILTER="$BIN/filter"
 SENSOR="$BIN/sensor"
 MANIFEST="$ROOT/examples/deployment.json"
+DEMO_OUT="$ROOT/target/demo"
+# Languages whose filter runs, in order (default: Rust plus every one built into target/demo
+# by examples/build-demo-langs.sh).
+if [[ -z "${DEMO_LANGS:-}" ]]; then
+    DEMO_LANGS="rust"
+    [[ -x "$DEMO_OUT/c/filter" ]] && DEMO_LANGS+=" c"
+    [[ -x "$DEMO_OUT/py/bin/python" ]] && DEMO_LANGS+=" python"
+    [[ -d "$ROOT/examples/node/filter/node_modules/edgemodule" ]] && DEMO_LANGS+=" node"
+fi
+LANGS="$DEMO_LANGS"
 COUNT=10      # readings 20.0, 22.5, …, 42.5
 EXPECTED=7    # readings above the default threshold 25
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgemodule-demo.XXXXXX")"
@@ -100,48 +110,75 @@ ADMIN="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$READY")"
 echo "filter environment:"
 sed 's/^/  /' "$WORK/filter.env"
 
-say "Starting the filter module"
-: >"$WORK/filter.log"
-(
-    set -a
-    # shellcheck disable=SC1091
-    . "$WORK/filter.env"
-    exec "$FILTER"
-) >>"$WORK/filter.log" 2>&1 &
-FILTER_PID=$!
-filter_connected() {
-    kill -0 "$FILTER_PID" 2>/dev/null || fail "the filter exited"
-    grep -q 'filter: connected' "$WORK/filter.log"
+# The filter of each language in turn, as the same module identity: every stage must
+# forward the same readings and answer `reset` the same way, because they share one core.
+filter_command() {
+    case "$1" in
+        rust) echo "$FILTER" ;;
+        c) echo "$DEMO_OUT/c/filter" ;;
+        python) echo "$DEMO_OUT/py/bin/python $ROOT/examples/python/filter/main.py" ;;
+        node) echo "node $ROOT/examples/node/filter/index.js" ;;
+        *) fail "unknown language $1" ;;
+    esac
 }
-wait_for "the filter to connect" filter_connected
-grep 'filter: connected' "$WORK/filter.log"
 
-say "Running the sensor ($COUNT readings)"
-(
-    set -a
-    # shellcheck disable=SC1091
-    . "$WORK/sensor.env"
-    exec "$SENSOR" --count "$COUNT" --interval-ms 50
-) >"$WORK/sensor.log" 2>&1 || fail "the sensor failed"
-tail -n 3 "$WORK/sensor.log"
-
-say "Waiting for the forwarded readings at \$upstream"
 upstream_count() {
     "$HUB" monitor --no-follow --admin "$ADMIN" >"$WORK/upstream.jsonl" 2>>"$WORK/hub.log" || return 1
     grep -c '"temperature' "$WORK/upstream.jsonl" || true
 }
-enough_upstream() { [[ "$(upstream_count)" -ge "$EXPECTED" ]]; }
-wait_for "$EXPECTED messages at \$upstream" enough_upstream
-sed 's/^/  /' "$WORK/upstream.jsonl"
-GOT="$(upstream_count)"
-[[ "$GOT" -eq "$EXPECTED" ]] || fail "expected $EXPECTED forwarded readings, \$upstream has $GOT"
 
-say "Invoking the direct method 'reset' on the filter"
-RESET="$("$HUB" invoke filter reset --admin "$ADMIN" --timeout 10)" || fail "invoke reset failed"
-echo "$RESET"
-grep -Eq '"status": *200' <<<"$RESET" || fail "reset did not answer 200"
-grep -Eq '"forwarded": *'"$EXPECTED"'([^0-9]|$)' <<<"$RESET" ||
-    fail "reset did not report $EXPECTED forwarded messages"
+STAGE=0
+for LANG_NAME in $LANGS; do
+    STAGE=$((STAGE + 1))
+    # shellcheck disable=SC2207
+    CMD=($(filter_command "$LANG_NAME"))
+    say "[$LANG_NAME] Starting the filter module: ${CMD[*]}"
+    : >"$WORK/filter.log"
+    (
+        set -a
+        # shellcheck disable=SC1091
+        . "$WORK/filter.env"
+        exec "${CMD[@]}"
+    ) >>"$WORK/filter.log" 2>&1 &
+    FILTER_PID=$!
+    filter_connected() {
+        kill -0 "$FILTER_PID" 2>/dev/null || fail "the $LANG_NAME filter exited"
+        grep -q 'filter: connected' "$WORK/filter.log"
+    }
+    wait_for "the $LANG_NAME filter to connect" filter_connected
+    grep 'filter: connected' "$WORK/filter.log"
+
+    say "[$LANG_NAME] Running the sensor ($COUNT readings)"
+    (
+        set -a
+        # shellcheck disable=SC1091
+        . "$WORK/sensor.env"
+        exec "$SENSOR" --count "$COUNT" --interval-ms 50
+    ) >"$WORK/sensor.log" 2>&1 || fail "the sensor failed"
+    tail -n 1 "$WORK/sensor.log"
+
+    say "[$LANG_NAME] Waiting for the forwarded readings at \$upstream"
+    WANT=$((EXPECTED * STAGE))
+    enough_upstream() { [[ "$(upstream_count)" -ge "$WANT" ]]; }
+    wait_for "$WANT messages at \$upstream" enough_upstream
+    tail -n "$EXPECTED" "$WORK/upstream.jsonl" | sed 's/^/  /'
+    GOT="$(upstream_count)"
+    [[ "$GOT" -eq "$WANT" ]] || fail "expected $WANT forwarded readings in all, \$upstream has $GOT"
+
+    say "[$LANG_NAME] Invoking the direct method 'reset' on the filter"
+    RESET="$("$HUB" invoke filter reset --admin "$ADMIN" --timeout 10)" || fail "invoke reset failed"
+    echo "$RESET"
+    grep -Eq '"status": *200' <<<"$RESET" || fail "reset did not answer 200"
+    grep -Eq '"forwarded": *'"$EXPECTED"'([^0-9]|$)' <<<"$RESET" ||
+        fail "reset did not report $EXPECTED forwarded messages"
+
+    # The last stage keeps running for the desired-property step below.
+    if [[ "$STAGE" -lt "$(wc -w <<<"$LANGS")" ]]; then
+        stop "$FILTER_PID"
+        FILTER_PID=""
+    fi
+    PASSED="${PASSED:-}${PASSED:+, }$LANG_NAME"
+done
 
 say "Raising TemperatureThreshold to 30 (desired property)"
 "$HUB" twin filter --desired '{"TemperatureThreshold": 30}' --admin "$ADMIN" >/dev/null ||
@@ -154,5 +191,6 @@ wait_for "the filter to report the new threshold" reported_30
 grep 'threshold now' "$WORK/filter.log" || true
 
 echo
-echo "DEMO OK: $EXPECTED of $COUNT readings above 25 went sensor -> filter -> \$upstream;" \
-    "reset answered 200 with forwarded=$EXPECTED; the filter reported TemperatureThreshold 30."
+echo "DEMO OK: in each language ($PASSED), $EXPECTED of $COUNT readings above 25 went" \
+    "sensor -> filter -> \$upstream and reset answered 200 with forwarded=$EXPECTED;" \
+    "the $LANG_NAME filter then reported TemperatureThreshold 30."

@@ -18,7 +18,7 @@ test('the Node filter example filters, reports and answers reset', async () => {
   const sender = await connect(hub, 'sender');
   const module = startModule(path.join(ROOT, 'examples', 'node', 'filter', 'index.js'), await hub.env('filter'));
   try {
-    await module.waitForOutput(/filter module running/);
+    await module.waitForOutput(/filter: connected/);
     assert.equal((await hub.twin('filter')).reported.TemperatureThreshold, 25);
     const got = [];
     receiver.onInput('filtered', (m) => { got.push(m.json().temperature); });
@@ -29,7 +29,7 @@ test('the Node filter example filters, reports and answers reset', async () => {
     assert.deepEqual(got, [26, 40]);
 
     await hub.twin('filter', { TemperatureThreshold: 30 });
-    await module.waitForOutput(/threshold: 30/);
+    await module.waitForOutput(/filter: threshold now 30/);
     assert.equal((await hub.twin('filter')).reported.TemperatureThreshold, 30);
     await sender.sendOutputEvent('temperature', Message.json({ temperature: 29 }));
     await sender.sendOutputEvent('temperature', Message.json({ temperature: 31 }));

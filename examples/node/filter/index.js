@@ -17,7 +17,7 @@ async function main() {
   async function useThreshold(value) {
     threshold = typeof value === 'number' ? value : DEFAULT_THRESHOLD;
     await client.updateReported({ TemperatureThreshold: threshold });
-    console.log(`threshold: ${threshold}`);
+    console.log(`filter: threshold now ${threshold}`);
   }
 
   client.onInput('input1', async (message) => {
@@ -60,7 +60,7 @@ async function main() {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.log('filter module running');
+  console.log(`filter: connected, threshold ${threshold}`);
 }
 
 main().catch((e) => {
