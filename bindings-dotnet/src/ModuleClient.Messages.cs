@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using EdgeModule.Native;
+
+namespace EdgeModule
+{
+    public sealed partial class ModuleClient
+    {
+        // ---- sending ----------------------------------------------------------------------
+
+        /// <summary>
+        /// Sends <paramref name="message"/> to output <paramref name="outputName"/> (routed by the
+        /// hub); completes on the hub's acknowledgement. <see cref="MessageTooLargeException"/>
+        /// (nothing sent) above 256 KiB.
+        /// </summary>
+        public Task SendEventAsync(string outputName, Message message)
+        {
+            return SendEventAsync(outputName, message, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SendEventAsync(string, Message)"/>, with a cancellation token.</summary>
+        public Task SendEventAsync(string outputName, Message message, CancellationToken cancellationToken)
+        {
+            if (outputName == null)
+            {
+                throw new ArgumentNullException("outputName");
+            }
+            if (message == null)
+            {
+                throw new ArgumentNullException("message");
+            }
+            byte[] output = Utf8.Bytes(outputName);
+            return WithNativeMessage(message, native => Operation<object>(cancellationToken,
+                h =>
+                {
+                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output(h, output, Utf8.Len(output), native));
+                    return null;
+                },
+                (h, ctx) => NativeMethods.edgemodule_client_send_output_async(h, output, Utf8.Len(output), native,
+                    Callbacks.Done, ctx, Callbacks.ContextFree),
+                native.Dispose));
+        }
+
+        /// <summary>Sends <paramref name="message"/> as module telemetry (no output name).</summary>
+        public Task SendEventAsync(Message message)
+        {
+            return SendEventAsync(message, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SendEventAsync(Message)"/>, with a cancellation token.</summary>
+        public Task SendEventAsync(Message message, CancellationToken cancellationToken)
+        {
+            if (message == null)
+            {
+                throw new ArgumentNullException("message");
+            }
+            return WithNativeMessage(message, native => Operation<object>(cancellationToken,
+                h =>
+                {
+                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_event(h, native));
+                    return null;
+                },
+                (h, ctx) => NativeMethods.edgemodule_client_send_event_async(h, native, Callbacks.Done, ctx,
+                    Callbacks.ContextFree),
+                native.Dispose));
+        }
+
+        /// <summary>
+        /// Sends <paramref name="messages"/> to <paramref name="outputName"/>, pipelined; completes
+        /// once the hub acknowledged all of them (else fails with the first error; earlier
+        /// messages may have been delivered). Every message is checked before any is sent.
+        /// </summary>
+        public Task SendEventBatchAsync(string outputName, IEnumerable<Message> messages)
+        {
+            return SendEventBatchAsync(outputName, messages, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SendEventBatchAsync(string, IEnumerable{Message})"/>, with a cancellation token.</summary>
+        public Task SendEventBatchAsync(string outputName, IEnumerable<Message> messages, CancellationToken cancellationToken)
+        {
+            if (outputName == null)
+            {
+                throw new ArgumentNullException("outputName");
+            }
+            if (messages == null)
+            {
+                throw new ArgumentNullException("messages");
+            }
+            List<Message> list = messages.ToList();
+            if (list.Any(m => m == null))
+            {
+                throw new ArgumentException("a message is null", "messages");
+            }
+            byte[] output = Utf8.Bytes(outputName);
+            var handles = new List<MessageHandle>();
+            try
+            {
+                foreach (Message m in list)
+                {
+                    handles.Add(m.ToNative());
+                }
+            }
+            catch (Exception e)
+            {
+                DisposeAll(handles);
+                return Task.FromException(e);
+            }
+            IntPtr[] pointers = handles.Select(x => x.DangerousGetHandle()).ToArray();
+            UIntPtr count = new UIntPtr((uint)pointers.Length);
+            return Operation<object>(cancellationToken,
+                h =>
+                {
+                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output_batch(
+                        h, output, Utf8.Len(output), pointers, count));
+                    return null;
+                },
+                (h, ctx) => NativeMethods.edgemodule_client_send_output_batch_async(h, output, Utf8.Len(output),
+                    pointers, count, Callbacks.Done, ctx, Callbacks.ContextFree),
+                () => DisposeAll(handles));
+        }
+
+        /// <summary>Sends every message as module telemetry; completes once all were acknowledged.</summary>
+        public Task SendEventBatchAsync(IEnumerable<Message> messages)
+        {
+            return SendEventBatchAsync(messages, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SendEventBatchAsync(IEnumerable{Message})"/>, with a cancellation token.</summary>
+        public Task SendEventBatchAsync(IEnumerable<Message> messages, CancellationToken cancellationToken)
+        {
+            if (messages == null)
+            {
+                throw new ArgumentNullException("messages");
+            }
+            return Task.WhenAll(messages.Select(m => SendEventAsync(m, cancellationToken)).ToArray());
+        }
+
+        /// <summary>
+        /// Runs <paramref name="start"/> with a native copy of <paramref name="message"/>; the
+        /// copy is freed through the release action <see cref="Operation{T}"/> runs.
+        /// </summary>
+        private static Task WithNativeMessage(Message message, Func<MessageHandle, Task> start)
+        {
+            MessageHandle native;
+            try
+            {
+                native = message.ToNative();
+            }
+            catch (Exception e)
+            {
+                return Task.FromException(e);
+            }
+            return start(native);
+        }
+
+        private static void DisposeAll(List<MessageHandle> handles)
+        {
+            foreach (MessageHandle h in handles)
+            {
+                h.Dispose();
+            }
+        }
+
+        // ---- receiving ----------------------------------------------------------------------
+
+        /// <summary>
+        /// Handles messages arriving on input <paramref name="inputName"/> (replacing an earlier
+        /// handler for it; <c>null</c> removes it, and its messages go to the default handler).
+        /// The message is acknowledged after the handler's task completed with
+        /// <see cref="MessageResponse.Completed"/>; anything else delivers it again.
+        /// </summary>
+        public Task SetInputMessageHandlerAsync(string inputName, MessageHandler messageHandler, object userContext)
+        {
+            return SetInputMessageHandlerAsync(inputName, messageHandler, userContext, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SetInputMessageHandlerAsync(string, MessageHandler, object)"/>, with a cancellation token.</summary>
+        public Task SetInputMessageHandlerAsync(string inputName, MessageHandler messageHandler, object userContext,
+            CancellationToken cancellationToken)
+        {
+            if (inputName == null)
+            {
+                throw new ArgumentNullException("inputName");
+            }
+            byte[] input = Utf8.Bytes(inputName);
+            if (messageHandler == null)
+            {
+                return Register(cancellationToken, h => NativeMethods.edgemodule_client_set_input_callback(
+                    h, input, Utf8.Len(input), null, IntPtr.Zero, null), null);
+            }
+            IntPtr ctx = Callbacks.Root(new InputRegistration(messageHandler, userContext, state));
+            return Register(cancellationToken, h => NativeMethods.edgemodule_client_set_input_callback(
+                h, input, Utf8.Len(input), Callbacks.Input, ctx, Callbacks.ContextFree), () => GCHandle.FromIntPtr(ctx).Free());
+        }
+
+        /// <summary>
+        /// Handles messages of every input without its own handler (replacing an earlier default
+        /// handler; <c>null</c> removes it, and messages are then held until a handler exists).
+        /// </summary>
+        public Task SetMessageHandlerAsync(MessageHandler messageHandler, object userContext)
+        {
+            return SetMessageHandlerAsync(messageHandler, userContext, CancellationToken.None);
+        }
+
+        /// <summary>Same as <see cref="SetMessageHandlerAsync(MessageHandler, object)"/>, with a cancellation token.</summary>
+        public Task SetMessageHandlerAsync(MessageHandler messageHandler, object userContext, CancellationToken cancellationToken)
+        {
+            if (messageHandler == null)
+            {
+                return Register(cancellationToken, h => NativeMethods.edgemodule_client_set_default_input_callback(
+                    h, null, IntPtr.Zero, null), null);
+            }
+            IntPtr ctx = Callbacks.Root(new InputRegistration(messageHandler, userContext, state));
+            return Register(cancellationToken, h => NativeMethods.edgemodule_client_set_default_input_callback(
+                h, Callbacks.Input, ctx, Callbacks.ContextFree), () => GCHandle.FromIntPtr(ctx).Free());
+        }
+    }
+}
