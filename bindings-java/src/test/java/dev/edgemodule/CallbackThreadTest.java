@@ -96,7 +96,9 @@ class CallbackThreadTest {
                 throw new IllegalStateException("continuation failure (expected by the test)");
             });
             f.get(20, TimeUnit.SECONDS);
-            assertTrue(derived.isCompletedExceptionally());
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> derived.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
             client.sendEvent(new Message("still fine"), "up");
         }
     }
