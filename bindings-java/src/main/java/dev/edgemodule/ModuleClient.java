@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #close()} completes or fails (with {@link ClientClosedException}) every operation in
  * flight, and no callback runs after it returns. Keep a reference to the client while it
  * should run: a client that becomes unreachable is closed by the garbage collector. The
- * connection recovers by itself from network and hub failures; a client is never left
- * unusable by retries.
+ * connection recovers by itself from network failures and hub restarts (re-subscribing, and
+ * delivering a catch-up desired patch); by default it never gives up
+ * ({@link ClientOptions#retryGiveUpAfter} sets a limit).
  *
  * <p><b>Errors.</b> Every failure is an unchecked {@link EdgeModuleException} subclass;
  * asynchronous methods complete their future exceptionally with one.
