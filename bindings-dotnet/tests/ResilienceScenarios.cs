@@ -275,8 +275,9 @@ namespace EdgeModule.Tests
                     await Wait.Within(disposedInHandler.Task, 20, "dispose inside the handler");
                     await Wait.Within(Task.WhenAny(open), 20, "the open to finish");
 
-                    // 4. A client closed by an input handler that awaits the close.
-                    using (ModuleClient filter = hub.Client("receiver"))
+                    // 4. A client closed by an input handler that awaits the close (a module without
+                    // the receiver's backlog).
+                    using (ModuleClient filter = hub.Client("filter"))
                     using (ModuleClient feeder = hub.Client("sender"))
                     {
                         var closedInHandler = new TaskCompletionSource<bool>();
@@ -287,7 +288,7 @@ namespace EdgeModule.Tests
                             return MessageResponse.Completed;
                         }, null);
                         await Wait.Within(filter.OpenAsync(), 30, "open");
-                        await MessageScenarios.Send(feeder, "output1", "close-me");
+                        await MessageScenarios.Send(feeder, "readings", "close-me");
                         await Wait.Within(closedInHandler.Task, 30, "close awaited inside a handler");
                     }
                 }

@@ -42,6 +42,7 @@ namespace EdgeModule.Tests
 
         private Process process;
         private readonly StringBuilder log = new StringBuilder();
+        private bool ownsDir = true;
 
         private Hub(string dir)
         {
@@ -67,7 +68,7 @@ namespace EdgeModule.Tests
                 {
                     return bin;
                 }
-                return Path.GetFullPath(Path.Combine(AppDomain.CurrentDomain.BaseDirectory, "..", "..", "..", "target",
+                return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(Hub).Assembly.Location), "..", "..", "..", "target",
                     "debug", "edgemodule-hub"));
             }
         }
@@ -85,7 +86,7 @@ namespace EdgeModule.Tests
         /// <summary>Starts the same state on other, fresh ports (the modules' configured gateway stays unreachable).</summary>
         internal Hub StartElsewhere()
         {
-            var other = new Hub(Dir);
+            var other = new Hub(Dir) { ownsDir = false };
             other.Serve(FreePort(), FreePort(), FreePort());
             return other;
         }
@@ -183,6 +184,10 @@ namespace EdgeModule.Tests
         public void Dispose()
         {
             Stop();
+            if (!ownsDir)
+            {
+                return;
+            }
             try
             {
                 Directory.Delete(Dir, true);

@@ -132,7 +132,7 @@ namespace EdgeModule.Tests
 
         internal static string BesideTests(string file)
         {
-            return Path.Combine(AppDomain.CurrentDomain.BaseDirectory, file);
+            return Path.Combine(Path.GetDirectoryName(typeof(Hub).Assembly.Location), file);
         }
 
         internal static ProcessStartInfo StartInfo(string exe, string args, IDictionary<string, string> env)
