@@ -77,4 +77,4 @@ set -e
 cat "$WORK/consumer.out"
 [[ $rc -eq 0 ]] || fail "the consumer app exited $rc (124: it did not exit within 60 s)"
 grep -q "round trip OK" "$WORK/consumer.out" || fail "no round trip"
-echo "consumer test: 1 passed, 0 failed"
+echo "consumer: 1 passed, 0 failed"
