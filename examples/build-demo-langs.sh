@@ -3,13 +3,14 @@
 #   c/filter           the C example, linked against an installed libedgemodule
 #   py/                a venv with the edgemodule wheel (examples/python/filter/main.py)
 #   node               examples/node/filter/node_modules (the edgemodule package)
-# Each language is optional: DEMO_LANGS (default "c python node") picks them.
+#   dotnet             target/dotnet/example/Filter.exe (Mono; built by bindings-dotnet)
+# Each language is optional: DEMO_LANGS (default "c python node dotnet") picks them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/target/demo"
 mkdir -p "$OUT"
 
-for lang in ${DEMO_LANGS:-c python node}; do
+for lang in ${DEMO_LANGS:-c python node dotnet}; do
   case "$lang" in
     rust) ;;
     c)
@@ -28,6 +29,10 @@ for lang in ${DEMO_LANGS:-c python node}; do
     node)
       echo "demo: building the Node package"
       (cd "$ROOT/examples/node/filter" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+      ;;
+    dotnet)
+      echo "demo: building the .NET filter (Mono)"
+      make -s -C "$ROOT/bindings-dotnet" deps example >/dev/null
       ;;
     *) echo "demo: unknown language $lang" >&2; exit 2 ;;
   esac

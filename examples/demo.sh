@@ -24,6 +24,7 @@ if [[ -z "${DEMO_LANGS:-}" ]]; then
     [[ -x "$DEMO_OUT/c/filter" ]] && DEMO_LANGS+=" c"
     [[ -x "$DEMO_OUT/py/bin/python" ]] && DEMO_LANGS+=" python"
     [[ -d "$ROOT/examples/node/filter/node_modules/edgemodule" ]] && DEMO_LANGS+=" node"
+    [[ -f "$ROOT/target/dotnet/example/Filter.exe" ]] && DEMO_LANGS+=" dotnet"
 fi
 LANGS="$DEMO_LANGS"
 COUNT=10      # readings 20.0, 22.5, …, 42.5
@@ -118,6 +119,7 @@ filter_command() {
         c) echo "$DEMO_OUT/c/filter" ;;
         python) echo "$DEMO_OUT/py/bin/python $ROOT/examples/python/filter/main.py" ;;
         node) echo "node $ROOT/examples/node/filter/index.js" ;;
+        dotnet) echo "mono $ROOT/target/dotnet/example/Filter.exe" ;;
         *) fail "unknown language $1" ;;
     esac
 }
