@@ -11,7 +11,7 @@
 //!   frame, through `dev.edgemodule.NativeCallbacks` methods whose ids are cached in
 //!   [`JNI_OnLoad`]. A Java exception that escapes them is cleared, logged, and the work
 //!   goes on.
-//! - Every native method runs through one guard ([`error`]): errors become
+//! - Every native method runs through one guard (module `error`): errors become
 //!   `EdgeModuleException` subclasses, and no panic reaches the JVM.
 
 #![warn(missing_docs)]

@@ -18,6 +18,10 @@ final class EdgeFuture<T> extends CompletableFuture<T> {
         this.dispatcher = dispatcher;
     }
 
+    void enterCallbackThread() {
+        dispatcher.enter();
+    }
+
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
         return new EdgeFuture<>(dispatcher);

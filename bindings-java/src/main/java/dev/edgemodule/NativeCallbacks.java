@@ -34,6 +34,7 @@ final class NativeCallbacks {
 
     @SuppressWarnings("unchecked")
     static void complete(Object future, String value) {
+        enter(future);
         try {
             ((CompletableFuture<Object>) future).complete(value);
         } catch (Throwable t) {
@@ -42,10 +43,18 @@ final class NativeCallbacks {
     }
 
     static void fail(Object future, int code, String message, int status) {
+        enter(future);
         try {
             ((CompletableFuture<?>) future).completeExceptionally(ErrorCodes.exception(code, message, status));
         } catch (Throwable t) {
             LOG.log(Level.WARNING, "a continuation of an edgemodule future threw", t);
+        }
+    }
+
+    /** Records the callback thread before continuations of the future run on it. */
+    private static void enter(Object future) {
+        if (future instanceof EdgeFuture) {
+            ((EdgeFuture<?>) future).enterCallbackThread();
         }
     }
 

@@ -65,6 +65,20 @@ class CallbackThreadTest {
     }
 
     @Test
+    void continuationsMayNotWaitForTheClientsFuturesEither() throws Exception {
+        try (ModuleClient client = hub.client("receiver")) {
+            // The first thing this client's callback thread ever runs is this continuation.
+            CompletableFuture<Object> nested = client.openAsync().thenApply(v -> client.getTwinAsync().join());
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> nested.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            // Composing instead of waiting works.
+            Twin twin = client.openAsync().thenCompose(v -> client.getTwinAsync()).get(20, TimeUnit.SECONDS);
+            assertEquals(30L, twin.getDesiredProperties().get("threshold"));
+        }
+    }
+
+    @Test
     void anUnreachableClientIsClosedByTheGarbageCollector() {
         WeakReference<ModuleClient> ref = openAndForget();
         Wait.until("the client was collected", Duration.ofSeconds(30), () -> {
