@@ -3,14 +3,15 @@
 #   c/filter           the C example, linked against an installed libedgemodule
 #   py/                a venv with the edgemodule wheel (examples/python/filter/main.py)
 #   node               examples/node/filter/node_modules (the edgemodule package)
+#   java               examples/java/filter/target/filter.jar (Maven; built by bindings-java)
 #   dotnet             target/dotnet/example/Filter.exe (Mono; built by bindings-dotnet)
-# Each language is optional: DEMO_LANGS (default "c python node dotnet") picks them.
+# Each language is optional: DEMO_LANGS (default "c python node java dotnet") picks them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/target/demo"
 mkdir -p "$OUT"
 
-for lang in ${DEMO_LANGS:-c python node dotnet}; do
+for lang in ${DEMO_LANGS:-c python node java dotnet}; do
   case "$lang" in
     rust) ;;
     c)
@@ -29,6 +30,10 @@ for lang in ${DEMO_LANGS:-c python node dotnet}; do
     node)
       echo "demo: building the Node package"
       (cd "$ROOT/examples/node/filter" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+      ;;
+    java)
+      echo "demo: building the Java filter (Maven)"
+      make -s -C "$ROOT/bindings-java" demo >/dev/null
       ;;
     dotnet)
       echo "demo: building the .NET filter (Mono)"

@@ -24,6 +24,7 @@ if [[ -z "${DEMO_LANGS:-}" ]]; then
     [[ -x "$DEMO_OUT/c/filter" ]] && DEMO_LANGS+=" c"
     [[ -x "$DEMO_OUT/py/bin/python" ]] && DEMO_LANGS+=" python"
     [[ -d "$ROOT/examples/node/filter/node_modules/edgemodule" ]] && DEMO_LANGS+=" node"
+    [[ -f "$ROOT/examples/java/filter/target/filter.jar" ]] && DEMO_LANGS+=" java"
     [[ -f "$ROOT/target/dotnet/example/Filter.exe" ]] && DEMO_LANGS+=" dotnet"
 fi
 LANGS="$DEMO_LANGS"
@@ -119,6 +120,7 @@ filter_command() {
         c) echo "$DEMO_OUT/c/filter" ;;
         python) echo "$DEMO_OUT/py/bin/python $ROOT/examples/python/filter/main.py" ;;
         node) echo "node $ROOT/examples/node/filter/index.js" ;;
+        java) echo "java -jar $ROOT/examples/java/filter/target/filter.jar" ;;
         dotnet) echo "mono $ROOT/target/dotnet/example/Filter.exe" ;;
         *) fail "unknown language $1" ;;
     esac
