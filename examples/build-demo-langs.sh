@@ -18,8 +18,8 @@ for lang in ${DEMO_LANGS:-c python node java dotnet}; do
       echo "demo: building the C filter"
       make -s -C "$ROOT/bindings-c" deps >/dev/null
       make -s -C "$ROOT/bindings-c" install PREFIX="$OUT/c/prefix" PROFILE=release >/dev/null
-      make -s -C "$ROOT/examples/c/filter" PKG_CONFIG_PATH="$OUT/c/prefix/lib/pkgconfig" \
-        filter >/dev/null
+      # In the environment, not as a make variable: make 4.3 runs $(shell) without the latter.
+      PKG_CONFIG_PATH="$OUT/c/prefix/lib/pkgconfig" make -s -C "$ROOT/examples/c/filter" filter >/dev/null
       mv "$ROOT/examples/c/filter/filter" "$OUT/c/filter"
       ;;
     python)
