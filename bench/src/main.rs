@@ -1,127 +1,115 @@
 //! `edgemodule-bench`: one measurement per invocation, one JSON line on stdout.
-//! `bench/run.sh` starts the servers, repeats runs and writes `docs/benchmarks.md`.
+//! `bench/measure.py` starts the servers, repeats runs and collects the lines.
 //!
 //! ```text
-//! edgemodule-bench routed-hub  --port P --ca FILE --sender-cs CS --receiver-cs CS [opts]
-//! edgemodule-bench routed-mqtt --port P [opts]          # plain broker, e.g. mosquitto
-//! edgemodule-bench client-send --port P --ca FILE --cs CS [opts]   # Rust ModuleClient
-//! edgemodule-bench client-idle --port P --ca FILE --cs CS          # idle RSS delta
-//! opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --timeout SECS
+//! edgemodule-bench routed-hub  --port P --ca FILE --sender-cs CS --receiver-cs CS [routed opts]
+//! edgemodule-bench routed-mqtt --port P [routed opts]        # plain broker, e.g. mosquitto
+//!   routed opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --timeout SECS
+//! edgemodule-bench send --size BYTES --window W --warmup SECS --round SECS --rounds N
+//! edgemodule-bench latency --rate MSGS_PER_SEC --messages N --warmup N --size BYTES
+//! edgemodule-bench memory --idle SECS --messages N --size BYTES --window W
+//! edgemodule-bench reconnect                                  # prints `ack <epoch ms>` lines
 //! ```
+//! The module commands (`send` … `reconnect`) use the Rust `ModuleClient` with the identity
+//! in `$BENCH_ENV_DIR/sender.env` (and `receiver.env`).
 
-mod client;
+mod cli;
+mod latency;
+mod memory;
+mod module;
 mod peer;
+mod reconnect;
 mod routed;
+mod send;
 mod stats;
 
-use std::collections::HashMap;
-use std::time::Duration;
+use cli::Args;
+use serde_json::json;
 
-fn args() -> (String, HashMap<String, String>) {
-    let mut it = std::env::args().skip(1);
-    let cmd = it.next().unwrap_or_default();
-    let mut map = HashMap::new();
-    while let Some(k) = it.next() {
-        if let Some(name) = k.strip_prefix("--") {
-            map.insert(name.to_string(), it.next().unwrap_or_default());
-        }
-    }
-    (cmd, map)
+async fn routed(a: &Args) -> Result<serde_json::Value, String> {
+    let params = routed::RunParams {
+        messages: a.num("messages", 20_000)?,
+        size: a.num("size", 256)?,
+        window: a.num("window", 500)?,
+        rate: a.opt_num("rate")?,
+        timeout: a.secs("timeout", 120.0)?,
+    };
+    let port: u16 = a.num("port", 0)?;
+    let (sender, receiver) = if a.command == "routed-hub" {
+        let ca = std::fs::read(a.need("ca")?).map_err(|e| format!("--ca: {e}"))?;
+        (
+            peer::hub_module(a.need("sender-cs")?, port, &ca, "out1")?,
+            peer::hub_module(a.need("receiver-cs")?, port, &ca, "out1")?,
+        )
+    } else {
+        (
+            peer::plain("bench-sender", port, "bench/routed"),
+            peer::plain("bench-receiver", port, "bench/routed"),
+        )
+    };
+    let r = routed::run(sender, receiver, &params).await?;
+    Ok(json!({
+        "messages": params.messages, "size": params.size, "window": params.window,
+        "rate": params.rate, "delivered": r.delivered, "msgs_per_sec": r.msgs_per_sec,
+        "p50_us": r.latency.p50_us, "p99_us": r.latency.p99_us, "p999_us": r.latency.p999_us,
+    }))
 }
 
-fn num<T: std::str::FromStr>(
-    m: &HashMap<String, String>,
-    k: &str,
-    default: T,
-) -> Result<T, String> {
-    match m.get(k) {
-        Some(v) => v.parse().map_err(|_| format!("--{k}: not a number: {v}")),
-        None => Ok(default),
-    }
+async fn send(a: &Args) -> Result<serde_json::Value, String> {
+    let shape = send::Shape {
+        output: a.get_or("output", "upstream").to_string(),
+        size: a.num("size", 256)?,
+        window: a.num("window", 100)?,
+    };
+    let client = module::connect("sender", shape.window).await?;
+    let rates = send::rounds(
+        &client,
+        &shape,
+        a.secs("warmup", 1.0)?,
+        a.secs("round", 1.0)?,
+        a.num("rounds", 5)?,
+    )
+    .await?;
+    client.close().await.map_err(|e| e.to_string())?;
+    Ok(json!({ "rounds": rates }))
 }
 
-fn need<'a>(m: &'a HashMap<String, String>, k: &str) -> Result<&'a str, String> {
-    m.get(k)
-        .map(String::as_str)
-        .ok_or(format!("--{k} is required"))
+async fn latency(a: &Args) -> Result<serde_json::Value, String> {
+    let plan = latency::Plan {
+        rate: a.num("rate", 500)?,
+        messages: a.num("messages", 2000)?,
+        warmup: a.num("warmup", 200)?,
+        size: a.num("size", 256)?,
+        timeout: a.secs("timeout", 60.0)?,
+    };
+    let l = latency::run(&plan).await?;
+    Ok(
+        json!({ "p50_us": l.p50_us, "p99_us": l.p99_us, "p999_us": l.p999_us, "samples": plan.messages }),
+    )
 }
 
 async fn main_result() -> Result<(), String> {
-    let (cmd, m) = args();
-    let params = routed::RunParams {
-        messages: num(&m, "messages", 20_000)?,
-        size: num(&m, "size", 256)?,
-        window: num(&m, "window", 500)?,
-        rate: m
-            .get("rate")
-            .map(|r| r.parse())
-            .transpose()
-            .map_err(|_| "--rate: not a number".to_string())?,
-        timeout: Duration::from_secs(num(&m, "timeout", 120)?),
-    };
-    let port: u16 = num(&m, "port", 0)?;
-    if cmd.starts_with("client-") {
-        return client_command(&cmd, &m, port, &params).await;
-    }
-    let (sender, receiver) = match cmd.as_str() {
-        "routed-hub" => {
-            let ca = std::fs::read(need(&m, "ca")?).map_err(|e| format!("--ca: {e}"))?;
-            (
-                peer::hub_module(need(&m, "sender-cs")?, port, &ca, "out1")?,
-                peer::hub_module(need(&m, "receiver-cs")?, port, &ca, "out1")?,
+    let a = Args::from_env();
+    let out = match a.command.as_str() {
+        "routed-hub" | "routed-mqtt" => routed(&a).await?,
+        "send" => send(&a).await?,
+        "latency" => latency(&a).await?,
+        "memory" => {
+            let idle = a.secs("idle", 2.0)?;
+            memory::run(
+                idle,
+                a.num("messages", 100_000)?,
+                a.num("size", 256)?,
+                a.num("window", 100)?,
             )
+            .await?
         }
-        "routed-mqtt" => (
-            peer::plain("bench-sender", port, "bench/routed"),
-            peer::plain("bench-receiver", port, "bench/routed"),
-        ),
+        "reconnect" => return reconnect::run().await,
         other => {
             return Err(format!(
                 "unknown command {other:?}; see the source header for usage"
             ))
         }
-    };
-    let r = routed::run(sender, receiver, &params).await?;
-    let out = serde_json::json!({
-        "command": cmd,
-        "messages": params.messages,
-        "size": params.size,
-        "window": params.window,
-        "rate": params.rate,
-        "delivered": r.delivered,
-        "msgs_per_sec": r.msgs_per_sec,
-        "p50_us": r.latency.p50_us,
-        "p99_us": r.latency.p99_us,
-        "p999_us": r.latency.p999_us,
-    });
-    println!("{out}");
-    Ok(())
-}
-
-async fn client_command(
-    cmd: &str,
-    m: &HashMap<String, String>,
-    port: u16,
-    p: &routed::RunParams,
-) -> Result<(), String> {
-    let ca = std::fs::read_to_string(need(m, "ca")?).map_err(|e| format!("--ca: {e}"))?;
-    let cs = need(m, "cs")?;
-    let out = if cmd == "client-send" {
-        let output = m.get("output").map(String::as_str).unwrap_or("upstream");
-        let r = client::send(cs, &ca, port, output, p.messages, p.size, p.window).await?;
-        serde_json::json!({
-            "command": cmd, "messages": p.messages, "size": p.size, "window": p.window,
-            "delivered": r.sent, "msgs_per_sec": r.msgs_per_sec,
-            "p50_us": r.latency.p50_us, "p99_us": r.latency.p99_us, "p999_us": r.latency.p999_us,
-        })
-    } else if cmd == "client-idle" {
-        let (bare, connected) = client::idle_rss(cs, &ca, port, Duration::from_secs(3)).await?;
-        serde_json::json!({
-            "command": cmd, "bare_rss_kib": bare, "connected_rss_kib": connected,
-            "idle_rss_delta_kib": connected.saturating_sub(bare),
-        })
-    } else {
-        return Err(format!("unknown command {cmd:?}"));
     };
     println!("{out}");
     Ok(())

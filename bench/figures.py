@@ -1,0 +1,150 @@
+"""The figures of one `make bench` run, from bench/results/*.jsonl, and the issue's targets.
+
+Shared by measure.py (which profiles the cases whose target was missed) and report.py.
+Every figure is a median over the repetitions of this run, with its spread (min–max).
+"""
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+LANG_NAMES = {
+    "rust": "Rust", "c": "C", "python": "Python", "python-official": "Python official (azure-iot-device 2.14.0)",
+    "node": "Node", "node-official": "Node official (azure-iot-device 1.18.4 + -mqtt 1.16.4)",
+    "dotnet": ".NET (Mono)", "java": "Java",
+}
+OFFICIAL = {"python": "python-official", "node": "node-official"}
+
+
+@dataclass
+class Summary:
+    median: float
+    lo: float
+    hi: float
+    n: int
+
+    def fmt(self, unit: str = "", digits: int = 0, scale: float = 1.0) -> str:
+        m, lo, hi = self.median / scale, self.lo / scale, self.hi / scale
+        if self.n == 1 or lo == hi:
+            return f"{m:,.{digits}f}{unit}"
+        return f"{m:,.{digits}f}{unit} ({lo:,.{digits}f}–{hi:,.{digits}f})"
+
+
+def summarize(values) -> Optional[Summary]:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return Summary(statistics.median(values), min(values), max(values), len(values))
+
+
+def ratio(a: Optional[Summary], b: Optional[Summary], inverse: bool = False) -> Optional[float]:
+    if a is None or b is None or not a.median or not b.median:
+        return None
+    return b.median / a.median if inverse else a.median / b.median
+
+
+@dataclass
+class Target:
+    key: str
+    text: str
+    ours: str
+    peer: str
+    value: Optional[float]  # the ratio or figure compared with the goal
+    goal: str
+    met: Optional[bool]
+    profile: Optional[tuple] = None  # (lang, kind) to profile when missed
+
+
+def load(results: Path, name: str) -> list:
+    path = results / f"{name}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class Figures:
+    def __init__(self, results: Path):
+        self.results = results
+        self.rows = {name: load(results, name) for name in
+                     ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
+                      "profiles")}
+        run = results / "run.json"
+        self.run = json.loads(run.read_text()) if run.exists() else {}
+
+    def ok(self, section: str, **match) -> list:
+        return [r for r in self.rows[section]
+                if "error" not in r and all(r.get(k) == v for k, v in match.items())]
+
+    def errors(self, section: str, **match) -> list:
+        return [r["error"] for r in self.rows[section]
+                if "error" in r and all(r.get(k) == v for k, v in match.items())]
+
+    # --- 1. send --------------------------------------------------------------------------
+    def send(self, lang: str, api: str, size: int) -> Optional[Summary]:
+        return summarize([x for r in self.ok("send", lang=lang, api=api, size=size) for x in r["rounds"]])
+
+    def send_best(self, lang: str, size: int) -> tuple:
+        """(api, Summary) of the faster of the single-send and batch APIs."""
+        best = (None, None)
+        for api in ("single", "batch"):
+            s = self.send(lang, api, size)
+            if s and (best[1] is None or s.median > best[1].median):
+                best = (api, s)
+        return best
+
+    # --- 2. latency -----------------------------------------------------------------------
+    def latency(self, lang: str, key: str) -> Optional[Summary]:
+        return summarize([r[key] for r in self.ok("latency", lang=lang)])
+
+    # --- 3. memory ------------------------------------------------------------------------
+    def memory(self, lang: str, key: str) -> Optional[Summary]:
+        return summarize([r[key] for r in self.ok("memory", lang=lang)])
+
+    # --- 4. reconnect ---------------------------------------------------------------------
+    def reconnect(self, lang: str) -> Optional[Summary]:
+        return summarize([r["reconnect_ms"] for r in self.ok("reconnect", lang=lang)])
+
+    # --- 5. broker ------------------------------------------------------------------------
+    def broker(self, section: str, broker: str, key: str) -> Optional[Summary]:
+        return summarize([r[key] for r in self.ok(section, broker=broker)])
+
+    # --- targets (issue 9) ----------------------------------------------------------------
+    def targets(self) -> list:
+        out = []
+
+        def add(key, text, ours, peer, value, goal, met, profile=None):
+            out.append(Target(key, text, ours, peer, value, goal, met, profile))
+
+        def fmt(s, unit="", digits=0, scale=1.0):
+            return s.fmt(unit, digits, scale) if s else "n/a"
+
+        for lang, goal in (("python", 10.0), ("node", 5.0)):
+            for size in (256, 16384):
+                api, ours = self.send_best(lang, size)
+                peer = self.send(OFFICIAL[lang], "single", size)
+                r = ratio(ours, peer)
+                label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
+                add(f"{lang}-send-{size}", f"{LANG_NAMES[lang]} send throughput vs official, {label} ({api or '-'} API)",
+                    fmt(ours, " msg/s"), fmt(peer, " msg/s"), r, f"≥ {goal:g}×",
+                    None if r is None else r >= goal, (lang, "send"))
+        for key, label in (("idle_rss_kib", "idle connected"), ("after_rss_kib", "after the messages")):
+            ours, peer = self.memory("python", key), self.memory("python-official", key)
+            r = ratio(ours, peer)
+            add(f"python-rss-{key}", f"Python RSS vs official, {label}", fmt(ours, " MiB", 1, 1024),
+                fmt(peer, " MiB", 1, 1024), r, "≤ 0.5×", None if r is None else r <= 0.5)
+        rust = self.send("rust", "single", 256)
+        add("rust-send", "Rust send throughput, 256 B", fmt(rust, " msg/s"), "", rust.median if rust else None,
+            "≥ 50,000 msg/s", None if rust is None else rust.median >= 50_000, ("rust", "send"))
+        hub = self.broker("broker_throughput", "hub", "msgs_per_sec")
+        mosq = self.broker("broker_throughput", "mosquitto", "msgs_per_sec")
+        r = ratio(hub, mosq)
+        add("hub-vs-mosquitto", "Hub routed throughput vs mosquitto", fmt(hub, " msg/s"), fmt(mosq, " msg/s"), r,
+            "≥ 0.5×", None if r is None else r >= 0.5, ("rust", "routed"))
+        for lang in ("rust", "python", "node"):
+            p99 = self.latency(lang, "p99_us")
+            add(f"{lang}-p99", f"p99 module→module latency, {LANG_NAMES[lang]}→{LANG_NAMES[lang]}",
+                fmt(p99, " ms", 2, 1000), "", p99.median / 1000 if p99 else None, "< 2 ms",
+                None if p99 is None else p99.median < 2000, (lang, "latency"))
+        return out

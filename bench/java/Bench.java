@@ -1,0 +1,122 @@
+// Java module-client benchmark over the dev.edgemodule jar. One measurement per run, one JSON
+// line on stdout:
+//
+//   java -cp edgemodule.jar:. Bench send   --size B --window W --warmup S --round S --rounds N
+//   java -cp edgemodule.jar:. Bench memory --idle S --messages N --size B --window W
+//
+// The identity is the IoT Edge environment of the process (bench/measure.py puts the sender
+// module's there). `window` sends are in flight: each completion starts the next send.
+import dev.edgemodule.ClientOptions;
+import dev.edgemodule.Message;
+import dev.edgemodule.ModuleClient;
+
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+public final class Bench {
+    private static final long BARE_RSS_KIB = statusKib("VmRSS:");
+    private static final AtomicLong ACKED = new AtomicLong();
+    private static final AtomicLong ISSUED = new AtomicLong();
+    private static volatile boolean stop;
+    private static volatile Throwable failure;
+
+    private static long statusKib(String field) {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static double arg(String[] args, String name, double dflt) {
+        int i = Arrays.asList(args).indexOf("--" + name);
+        return i < 0 || i + 1 >= args.length ? dflt : Double.parseDouble(args[i + 1]);
+    }
+
+    /** One of `window` chains: send, and on the acknowledgement send the next. */
+    private static void sendNext(ModuleClient client, byte[] body, long limit, CountDownLatch chains) {
+        if (stop || failure != null || (limit > 0 && ISSUED.incrementAndGet() > limit)) {
+            chains.countDown();
+            return;
+        }
+        client.sendEventAsync(new Message(body), "upstream").whenComplete((ok, error) -> {
+            if (error != null) {
+                failure = error;
+            } else {
+                ACKED.incrementAndGet();
+            }
+            sendNext(client, body, limit, chains);
+        });
+    }
+
+    private static CountDownLatch start(ModuleClient client, String[] args, long limit) {
+        int window = (int) arg(args, "window", 100);
+        byte[] body = new byte[(int) arg(args, "size", 256)];
+        Arrays.fill(body, (byte) 'x');
+        CountDownLatch chains = new CountDownLatch(window);
+        for (int i = 0; i < window; i++) {
+            sendNext(client, body, limit, chains);
+        }
+        return chains;
+    }
+
+    private static void await(CountDownLatch chains) throws Exception {
+        chains.await();
+        if (failure != null) {
+            throw new Exception("send failed", failure);
+        }
+    }
+
+    private static String send(ModuleClient client, String[] args) throws Exception {
+        CountDownLatch chains = start(client, args, 0);
+        Thread.sleep((long) (arg(args, "warmup", 1) * 1000));
+        List<String> rates = new ArrayList<>();
+        for (int r = 0; r < (int) arg(args, "rounds", 5); r++) {
+            long n0 = ACKED.get();
+            long t0 = System.nanoTime();
+            Thread.sleep((long) (arg(args, "round", 1) * 1000));
+            rates.add(String.format(Locale.ROOT, "%.1f", (ACKED.get() - n0) / ((System.nanoTime() - t0) / 1e9)));
+        }
+        stop = true;
+        await(chains);
+        return "{\"rounds\": [" + String.join(", ", rates) + "]}";
+    }
+
+    private static String memory(ModuleClient client, String[] args) throws Exception {
+        long messages = (long) arg(args, "messages", 100000);
+        Thread.sleep((long) (arg(args, "idle", 2) * 1000));
+        long idle = statusKib("VmRSS:");
+        long t0 = System.nanoTime();
+        await(start(client, args, messages));
+        return String.format(Locale.ROOT,
+                "{\"bare_rss_kib\": %d, \"idle_rss_kib\": %d, \"after_rss_kib\": %d, \"peak_rss_kib\": %d, "
+                        + "\"messages\": %d, \"seconds\": %.3f}",
+                BARE_RSS_KIB, idle, statusKib("VmRSS:"), statusKib("VmHWM:"), ACKED.get(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    public static void main(String[] args) throws Exception {
+        ClientOptions options = new ClientOptions().maxInflight((int) arg(args, "window", 100));
+        String result;
+        try (ModuleClient client = ModuleClient.createFromEnvironment(options)) {
+            client.open();
+            switch (args[0]) {
+                case "send": result = send(client, args); break;
+                case "memory": result = memory(client, args); break;
+                default: throw new IllegalArgumentException("unknown mode " + args[0]);
+            }
+        }
+        System.out.println(result);
+        System.exit(0);
+    }
+}

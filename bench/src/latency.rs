@@ -1,0 +1,107 @@
+//! Routed latency between two Rust `ModuleClient`s: the sender's output is routed by the hub
+//! to the receiver's input. Both live in this process, so one clock stamps both ends.
+//!
+//! Payload (shared by every language's benchmark): 8-byte run nonce, sequence number and
+//! send time in ns (both u64 little-endian), then padding up to the message size.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use edgemodule::Message;
+
+use crate::module;
+use crate::stats::{latency, Latency};
+
+/// One latency run.
+pub struct Plan {
+    pub rate: u32,
+    pub messages: u64,
+    pub warmup: u64,
+    pub size: usize,
+    pub timeout: Duration,
+}
+
+fn payload(nonce: &[u8; 8], seq: u64, sent_ns: u64, size: usize) -> Vec<u8> {
+    let mut p = Vec::with_capacity(size.max(24));
+    p.extend_from_slice(nonce);
+    p.extend_from_slice(&seq.to_le_bytes());
+    p.extend_from_slice(&sent_ns.to_le_bytes());
+    p.resize(size.max(24), b'x');
+    p
+}
+
+fn parse(nonce: &[u8; 8], p: &[u8]) -> Option<(u64, u64)> {
+    if p.get(..8)? != nonce {
+        return None;
+    }
+    let seq = u64::from_le_bytes(p.get(8..16)?.try_into().ok()?);
+    let sent = u64::from_le_bytes(p.get(16..24)?.try_into().ok()?);
+    Some((seq, sent))
+}
+
+/// Sends `warmup + messages` at `rate` (open loop: a send does not wait for the previous
+/// one) and returns the latency of the `messages` after the warm-up.
+pub async fn run(plan: &Plan) -> Result<Latency, String> {
+    let clock = Instant::now();
+    let nonce: [u8; 8] =
+        (clock.elapsed().as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes();
+    let receiver = module::connect("receiver", 100).await?;
+    let mut inputs = receiver.input("in1");
+    let total = plan.warmup + plan.messages;
+    let warmup = plan.warmup;
+    let receiving = tokio::spawn(async move {
+        let mut seen = HashSet::new();
+        let mut lat = Vec::new();
+        while (seen.len() as u64) < total {
+            let Some(m) = inputs.next().await else {
+                return Err("receiver closed".to_string());
+            };
+            let now = clock.elapsed().as_nanos() as u64;
+            if let Some((seq, sent)) = parse(&nonce, &m.body) {
+                if seen.insert(seq) && seq >= warmup {
+                    lat.push(now.saturating_sub(sent));
+                }
+            }
+            m.ack().map_err(|e| e.to_string())?;
+        }
+        Ok(lat)
+    });
+    let sender = module::connect("sender", 100).await?;
+    let mut ticker =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(plan.rate.max(1))));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    for seq in 0..total {
+        ticker.tick().await;
+        let body = payload(&nonce, seq, clock.elapsed().as_nanos() as u64, plan.size);
+        let s = sender.clone();
+        tokio::spawn(async move { s.send_output("out1", Message::new(body)).await });
+    }
+    let lat = match tokio::time::timeout(plan.timeout, receiving).await {
+        Ok(Ok(r)) => r?,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(_) => {
+            return Err(format!(
+                "not every message arrived within {:?}",
+                plan.timeout
+            ))
+        }
+    };
+    sender.close().await.map_err(|e| e.to_string())?;
+    receiver.close().await.map_err(|e| e.to_string())?;
+    Ok(latency(lat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trip() {
+        let n = *b"abcdefgh";
+        let p = payload(&n, 7, 123_456, 256);
+        assert_eq!(p.len(), 256);
+        assert_eq!(parse(&n, &p), Some((7, 123_456)));
+        assert_eq!(parse(b"zzzzzzzz", &p), None);
+        assert_eq!(parse(&n, &p[..10]), None);
+    }
+}

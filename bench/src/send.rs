@@ -1,0 +1,89 @@
+//! Send throughput of the Rust `ModuleClient`: `window` sends in flight at all times, each
+//! resolving on its PUBACK; acknowledged messages counted per round after a warm-up.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use edgemodule::{Message, ModuleClient};
+use tokio::task::JoinSet;
+
+/// How one send run is shaped.
+pub struct Shape {
+    pub output: String,
+    pub size: usize,
+    pub window: u16,
+}
+
+struct Counters {
+    acked: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// Starts `window` senders, each sending its next message once the previous was acknowledged.
+fn start(
+    client: &ModuleClient,
+    shape: &Shape,
+    limit: Option<u64>,
+) -> (Arc<Counters>, JoinSet<Result<(), String>>) {
+    let counters = Arc::new(Counters {
+        acked: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    });
+    let issued = Arc::new(AtomicU64::new(0));
+    let body = vec![b'x'; shape.size];
+    let mut tasks = JoinSet::new();
+    for _ in 0..shape.window.max(1) {
+        let (client, counters, issued) = (client.clone(), counters.clone(), issued.clone());
+        let (output, body) = (shape.output.clone(), body.clone());
+        tasks.spawn(async move {
+            while !counters.stop.load(Ordering::Relaxed) {
+                if limit.is_some_and(|n| issued.fetch_add(1, Ordering::Relaxed) >= n) {
+                    break;
+                }
+                client
+                    .send_output(&output, Message::new(body.clone()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                counters.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        });
+    }
+    (counters, tasks)
+}
+
+async fn join(mut tasks: JoinSet<Result<(), String>>) -> Result<(), String> {
+    while let Some(done) = tasks.join_next().await {
+        done.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+/// Messages per second in each of `rounds` rounds of `round`, after `warmup`.
+pub async fn rounds(
+    client: &ModuleClient,
+    shape: &Shape,
+    warmup: Duration,
+    round: Duration,
+    rounds: usize,
+) -> Result<Vec<f64>, String> {
+    let (counters, tasks) = start(client, shape, None);
+    tokio::time::sleep(warmup).await;
+    let mut rates = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let (n0, t0) = (counters.acked.load(Ordering::Relaxed), Instant::now());
+        tokio::time::sleep(round).await;
+        let n = counters.acked.load(Ordering::Relaxed) - n0;
+        rates.push(n as f64 / t0.elapsed().as_secs_f64());
+    }
+    counters.stop.store(true, Ordering::Relaxed);
+    join(tasks).await?;
+    Ok(rates)
+}
+
+/// Sends exactly `messages` messages, `window` in flight.
+pub async fn count(client: &ModuleClient, shape: &Shape, messages: u64) -> Result<(), String> {
+    let (_, tasks) = start(client, shape, Some(messages));
+    join(tasks).await
+}
