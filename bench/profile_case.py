@@ -11,29 +11,31 @@ import time
 from pathlib import Path
 
 FREQ = 499  # Hz: few enough samples to stay cheap, enough for a 1 % resolution
-ROW = re.compile(r"^\s*([\d.]+)%\s+(.*?)\s*$")
+SAMPLE = re.compile(r"^\s*(.+?)\s+(\d+)\s+[0-9a-f]+\s+(.*?)\s+\((.*)\)\s*$")
 
 
-def report(data: Path, pid: int, sort: str, limit: float) -> list:
-    """`perf report` rows for one process: [(percent of its samples, columns…)]."""
-    out = subprocess.run(
-        ["perf", "report", "-i", str(data), "--no-children", "--pid", str(pid), "--sort", sort, "--stdio",
-         "-g", "none", "--percentage", "relative", "--percent-limit", str(limit)],
-        capture_output=True, text=True, timeout=120).stdout
+def samples(data: Path) -> list:
+    """[(pid, thread name, library, symbol)] for every sample `perf record` took."""
+    out = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,pid,ip,sym,dso", "-G"],
+                         capture_output=True, text=True, timeout=300).stdout
     rows = []
     for line in out.splitlines():
-        m = ROW.match(line)
-        if m and not line.startswith("#"):
-            cols = [c for c in re.split(r"\s{2,}", m.group(2)) if c]
-            cols = [re.sub(r"^\[[.k]\] ", "", c).replace(" (deleted)", "") for c in cols]
-            rows.append([float(m.group(1))] + cols)
+        m = SAMPLE.match(line)
+        if m:
+            dso = Path(m.group(4).replace(" (deleted)", "")).name
+            rows.append((int(m.group(2)), m.group(1), dso, m.group(3)))
     return rows
 
 
-def samples_per_pid(data: Path) -> collections.Counter:
-    out = subprocess.run(["perf", "script", "-i", str(data), "-F", "pid"], capture_output=True, text=True,
-                         timeout=120).stdout
-    return collections.Counter(int(x) for x in out.split())
+def shares(rows: list, key, limit: float, top: int) -> list:
+    """[[percent, label…]] of the most frequent keys, at least `limit` percent each."""
+    counts = collections.Counter(key(r) for r in rows)
+    total = sum(counts.values()) or 1
+    out = []
+    for label, n in counts.most_common(top):
+        if 100 * n / total >= limit:
+            out.append([round(100 * n / total, 1), *(label if isinstance(label, tuple) else (label,))])
+    return out
 
 
 def pyspy(argv: list, env: dict, cwd: Path, warm: float, secs: float) -> list:
@@ -68,22 +70,23 @@ def profile(argv: list, hub_pid: int, env: dict, cwd: Path, python: bool = False
         time.sleep(warm)
         if proc.poll() is not None:
             raise RuntimeError(f"the case ended before profiling: {proc.stderr.read()[-300:]}")
-        rec = subprocess.run(["perf", "record", "-F", str(FREQ), "-g", "-p", f"{proc.pid},{hub_pid}", "-o", str(data),
+        rec = subprocess.run(["perf", "record", "-F", str(FREQ), "-p", f"{proc.pid},{hub_pid}", "-o", str(data),
                               "--", "sleep", str(secs)], capture_output=True, text=True, timeout=secs + 60)
         if not data.exists():
             raise RuntimeError(f"perf record failed: {rec.stderr[-300:]}")
     finally:
         proc.kill()
         proc.wait()
-    counts = samples_per_pid(data)
+    rows = samples(data)
     processes = []
     for name, pid in (("client", proc.pid), ("hub", hub_pid)):
+        mine = [r for r in rows if r[0] == pid]
         processes.append({
             "name": name,
-            "cores": round(counts.get(pid, 0) / (FREQ * secs), 2),
-            "threads": report(data, pid, "comm", 2.0)[:6],
-            "libraries": report(data, pid, "dso", 2.0)[:6],
-            "symbols": report(data, pid, "dso,sym", 1.0)[:14],
+            "cores": round(len(mine) / (FREQ * secs), 2),
+            "threads": shares(mine, lambda r: r[1], 2.0, 6),
+            "libraries": shares(mine, lambda r: r[2], 2.0, 6),
+            "symbols": shares(mine, lambda r: (r[2], r[3]), 1.0, 14),
         })
     result = {"seconds": secs, "frequency": FREQ, "processes": processes}
     if python and shutil.which("perf"):

@@ -5,7 +5,7 @@
 //   node bench.js SDK send --size B --window W --warmup S --round S --rounds N [--batch K]
 //   node bench.js SDK latency --rate R --messages N --warmup N --size B
 //   node bench.js SDK memory --idle S --messages N --size B --window W
-//   node bench.js SDK reconnect        # `ready`, then `ack <epoch ms>` per acknowledged send
+//   node bench.js SDK reconnect        # `ready`, then `ack|fail <epoch ms>` per send
 //
 // Clients come from the IoT Edge environment in $BENCH_ENV_DIR/<module>.env. `edgemodule` is
 // resolved through NODE_PATH (the packed release package), the official packages from
@@ -174,7 +174,7 @@ async function reconnect(sdk) {
       await Promise.race([client.sendOutputEvent('upstream', new sdk.Message(body)), timeout]).finally(() => clearTimeout(timer));
       console.log(`ack ${(performance.timeOrigin + performance.now()).toFixed(1)}`);
     } catch {
-      // any failure: try the next message
+      console.log(`fail ${(performance.timeOrigin + performance.now()).toFixed(1)}`); // count it, go on
     }
     await sleep(10);
   }

@@ -5,7 +5,7 @@ One measurement per run, one JSON line on stdout (bench/measure.py runs it):
     bench.py SDK send --size B --window W --warmup S --round S --rounds N [--batch K]
     bench.py SDK latency --rate R --messages N --warmup N --size B
     bench.py SDK memory --idle S --messages N --size B --window W
-    bench.py SDK reconnect            # `ready`, then `ack <epoch ms>` per acknowledged send
+    bench.py SDK reconnect            # `ready`, then `ack|fail <epoch ms>` per send
     bench.py SDK size                 # bytes installed: the package and its dependencies
 
 SDK is `ours` or `official`. Both use the asyncio client of their package, created from the
@@ -206,8 +206,8 @@ async def reconnect(sdk: Sdk) -> None:
         try:
             await asyncio.wait_for(client.send_message_to_output(sdk.Message(body), "upstream"), 60)
             print(f"ack {time.time() * 1000:.1f}", flush=True)
-        except Exception:  # noqa: BLE001 - any failure: try the next message
-            pass
+        except Exception:  # noqa: BLE001 - any failure: count it, try the next message
+            print(f"fail {time.time() * 1000:.1f}", flush=True)
         await asyncio.sleep(0.01)
 
 
