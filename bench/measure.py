@@ -41,6 +41,7 @@ SEND_SIZES = (256, 16384)
 LATENCY = {"rate": 500, "messages": 500 if QUICK else 2000, "warmup": 200, "size": 256}
 MEMORY_MESSAGES = 20_000 if QUICK else 100_000
 RESTART_DOWN_S = 1.0  # reconnect: how long the hub stays stopped before it starts again
+RECONNECT_REPS = 1 if QUICK else 5  # at least; a restart is cheap and the spread is wide
 
 
 def free_port() -> int:
@@ -203,8 +204,9 @@ class Bench:
             print(f"bench: hub vs mosquitto, repetition {rep + 1}/{REPS}", flush=True)
             for name, argv in (("hub", hub), ("mosquitto", mosq)):
                 self.record("broker_throughput", {"broker": name, "rep": rep}, argv + ["--messages", n, "--window", 500])
-                self.record("broker_latency", {"broker": name, "rep": rep},
-                            argv + ["--messages", 3000, "--rate", 1000, "--window", 500])
+                self.record("broker_latency", {"broker": name, "rep": rep, "rate": LATENCY["rate"]},
+                            argv + ["--messages", LATENCY["messages"] + LATENCY["warmup"], "--warmup", LATENCY["warmup"],
+                                    "--rate", LATENCY["rate"], "--window", 500])
 
     # --- 1. send throughput -------------------------------------------------------------
     def send_cases(self, langs: dict) -> list:
@@ -237,6 +239,7 @@ class Bench:
             print(f"bench: routed latency, repetition {rep + 1}/{REPS}", flush=True)
             for lang in ("rust", "python", "python-official", "node", "node-official"):
                 if lang in langs:
+                    self.hub.fresh_store()
                     self.record("latency", {"lang": lang, "rep": rep, **LATENCY}, langs[lang] + ["latency"] + opts,
                                 timeout=120)
 
@@ -317,11 +320,13 @@ class Bench:
             proc.wait()
 
     def reconnect(self, langs: dict) -> None:
-        for rep in range(REPS):
-            print(f"bench: reconnect after a hub restart, repetition {rep + 1}/{REPS}", flush=True)
+        reps = max(REPS, RECONNECT_REPS)
+        for rep in range(reps):
+            print(f"bench: reconnect after a hub restart, repetition {rep + 1}/{reps}", flush=True)
             for lang in ("rust", "python", "python-official", "node", "node-official"):
                 if lang not in langs:
                     continue
+                self.hub.fresh_store()
                 row = {"lang": lang, "rep": rep}
                 try:
                     row.update(self.reconnect_once(langs[lang]))

@@ -53,7 +53,9 @@ def pyspy(argv: list, env: dict, cwd: Path, warm: float, secs: float) -> list:
         own = collections.Counter()
         for line in raw.read_text().splitlines() if raw.exists() else []:
             stack, _, count = line.rpartition(" ")
-            leaf = stack.split(";")[-1]
+            leaf = stack.split(";")[-1].strip()
+            if not leaf:
+                continue
             own[re.sub(r" \((?:/[^)]*/)?([^/)]*)\)", r" (\1)", leaf)] += int(count)
         total = sum(own.values()) or 1
         return [[round(100 * n / total, 1), frame] for frame, n in own.most_common(12)]

@@ -4,7 +4,7 @@
 //! ```text
 //! edgemodule-bench routed-hub  --port P --ca FILE --sender-cs CS --receiver-cs CS [routed opts]
 //! edgemodule-bench routed-mqtt --port P [routed opts]        # plain broker, e.g. mosquitto
-//!   routed opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --timeout SECS
+//!   routed opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --warmup N --timeout SECS
 //! edgemodule-bench send --size BYTES --window W --warmup SECS --round SECS --rounds N
 //! edgemodule-bench latency --rate MSGS_PER_SEC --messages N --warmup N --size BYTES
 //! edgemodule-bench memory --idle SECS --messages N --size BYTES --window W
@@ -32,6 +32,7 @@ async fn routed(a: &Args) -> Result<serde_json::Value, String> {
         size: a.num("size", 256)?,
         window: a.num("window", 500)?,
         rate: a.opt_num("rate")?,
+        warmup: a.num("warmup", 0)?,
         timeout: a.secs("timeout", 120.0)?,
     };
     let port: u16 = a.num("port", 0)?;

@@ -18,6 +18,8 @@ pub struct RunParams {
     pub window: u16,
     /// Messages per second; `None` = as fast as the window allows.
     pub rate: Option<u32>,
+    /// The first `warmup` messages are delivered but left out of the latency figures.
+    pub warmup: u64,
     pub timeout: Duration,
 }
 
@@ -64,6 +66,7 @@ pub async fn run(sender: PeerSpec, receiver: PeerSpec, p: &RunParams) -> Result<
 
     let start = Instant::now();
     let total = p.messages;
+    let warmup = p.warmup;
     let receiving = tokio::spawn(async move {
         let mut seen = HashSet::with_capacity(total);
         let mut lat = Vec::with_capacity(total);
@@ -74,7 +77,9 @@ pub async fn run(sender: PeerSpec, receiver: PeerSpec, p: &RunParams) -> Result<
                     if let Some((seq, sent)) = parse(&publish.payload) {
                         if seen.insert(seq) {
                             let now = start.elapsed().as_nanos() as u64;
-                            lat.push(now.saturating_sub(sent));
+                            if seq >= warmup {
+                                lat.push(now.saturating_sub(sent));
+                            }
                             last = Instant::now();
                         }
                     }
@@ -126,8 +131,8 @@ pub async fn run(sender: PeerSpec, receiver: PeerSpec, p: &RunParams) -> Result<
     };
     let secs = last.duration_since(start).as_secs_f64();
     Ok(RunResult {
-        delivered: lat.len(),
-        msgs_per_sec: lat.len() as f64 / secs.max(1e-9),
+        delivered: total,
+        msgs_per_sec: total as f64 / secs.max(1e-9),
         latency: latency(lat),
     })
 }
