@@ -77,6 +77,41 @@ def targets_table(fig: Figures) -> list:
     return lines
 
 
+def ratio_table(fig: Figures) -> list:
+    """Every edgemodule-vs-peer comparison of the run in one table; > 1× = edgemodule better."""
+    rows = []
+
+    def add(what, ours, peer, r, unit_fmt):
+        rows.append(f"| {what} | {unit_fmt(ours)} | {unit_fmt(peer)} | {fx(r)} |")
+
+    msgs = lambda s: fmt(s, " msg/s")  # noqa: E731
+    ms = lambda s: fmt(s, " ms", 2, 1000)  # noqa: E731
+    mib = lambda s: fmt(s, " MiB", 1, 1024)  # noqa: E731
+    for lang in ("python", "node"):
+        peer = OFFICIAL[lang]
+        name = LANG_NAMES[lang]
+        for size in (256, 16384):
+            a, b = fig.send_best(lang, size)[1], fig.send_best(peer, size)[1]
+            add(f"{name} send throughput, {'256 B' if size == 256 else '16 KiB'}", a, b, ratio(a, b), msgs)
+        a, b = fig.latency(lang, "p99_us"), fig.latency(peer, "p99_us")
+        add(f"{name} routed latency p99 (official / ours)", a, b, ratio(a, b, inverse=True), ms)
+        for key, label in (("idle_rss_kib", "idle, whole process"), ("idle_client_kib", "idle, client only"),
+                           ("after_rss_kib", "after the messages, whole process")):
+            a, b = fig.memory(lang, key), fig.memory(peer, key)
+            add(f"{name} RSS {label} (official / ours)", a, b, ratio(a, b, inverse=True), mib)
+        a, b = fig.reconnect(lang), fig.reconnect(peer)
+        add(f"{name} reconnect after a hub restart (official / ours)", a, b, ratio(a, b, inverse=True),
+            lambda s: fmt(s, " ms"))
+    for row in fig.rows["sizes"]:
+        if row.get("official_bytes"):
+            rows.append(f"| {row['what']} (official / ours) | {row['ours_bytes'] / 1048576:,.1f} MiB | "
+                        f"{row['official_bytes'] / 1048576:,.1f} MiB | {fx(row['official_bytes'] / row['ours_bytes'])} |")
+    a = fig.broker("broker_throughput", "hub", "msgs_per_sec")
+    b = fig.broker("broker_throughput", "mosquitto", "msgs_per_sec")
+    add("edgemodule-hub vs mosquitto, routed throughput", a, b, ratio(a, b), msgs)
+    return ["| comparison | edgemodule | peer | ratio (> 1× = edgemodule better) |", "|---|---|---|---|"] + rows
+
+
 def failures(fig: Figures, section: str, **match) -> str:
     errs = fig.errors(section, **match)
     return f" ({len(errs)} failed run{'s' if len(errs) > 1 else ''}: {errs[0][:120]})" if errs else ""
@@ -432,6 +467,10 @@ def main(results: Path, docs: Path) -> None:
         "",
         *targets_table(fig),
         "",
+        "## Ratios at a glance",
+        "",
+        *ratio_table(fig),
+        "",
         *section_send(fig),
         *section_latency(fig),
         *section_memory(fig),
@@ -457,7 +496,8 @@ def main(results: Path, docs: Path) -> None:
     docs.mkdir(parents=True, exist_ok=True)
     (docs / "benchmarks.md").write_text("\n".join(lines))
     chart(fig, docs / "benchmarks.png")
-    print("\n".join(["", "bench: targets (issue 9) — full report in docs/benchmarks.md", ""] + targets_table(fig)))
+    print("\n".join(["", "bench: edgemodule vs its peers, this run", ""] + ratio_table(fig)
+                    + ["", "bench: targets (issue 9) — details in docs/benchmarks.md", ""] + targets_table(fig)))
 
 
 if __name__ == "__main__":
