@@ -395,6 +395,7 @@ def main() -> None:
                 t0 = time.monotonic()
                 section()
                 meta[f"{name}_s"] = round(time.monotonic() - t0, 1)
+                meta[f"{name}_load"] = os.getloadavg()
     finally:
         bench.stop()
         meta["loadavg_end"] = os.getloadavg()
