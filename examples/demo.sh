@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end demo (`make demo`, after a release build of the hub and the filter example):
-# a local hub from examples/deployment.json, the Rust filter module and a sensor module
-# connected through the IoT Edge environment the hub prints, a direct method, a desired
-# property change, and the messages that reached $upstream.
+# a local hub from examples/deployment.json; the filter module of each built language in
+# turn with a sensor module, connected through the IoT Edge environment the hub prints, a
+# direct method, a desired property change and the messages that reached $upstream; then the
+# showcase: one stream chained through a filter in every language to $upstream.
 #
 # Ports are picked by the hub (0 = free port) unless DEMO_MQTT_PORT / DEMO_HTTPS_PORT /
 # DEMO_ADMIN_PORT are set; DEMO_PROFILE=debug runs debug builds. Exits 0 with "DEMO OK"
@@ -65,8 +66,10 @@ stop() {
     wait "$pid" 2>/dev/null || true
 }
 
+STAGE_PIDS=()
 cleanup() {
     stop "$FILTER_PID"
+    for pid in "${STAGE_PIDS[@]}"; do stop "$pid"; done
     stop "$HUB_PID"
     rm -rf "$WORK"
 }
@@ -194,7 +197,64 @@ reported_30() {
 wait_for "the filter to report the new threshold" reported_30
 grep 'threshold now' "$WORK/filter.log" || true
 
+# The showcase: one stream through a filter in every language, chained by routes
+# (source -> stage-rust -> stage-c -> stage-python -> stage-node -> stage-java ->
+# stage-dotnet -> $upstream); each stage's desired threshold is higher than the last.
+PIPELINE="rust c python node java dotnet"
+PIPELINE_NOTE="skipped (needs every language built: make demo)"
+HAVE_ALL=1
+for lang in $PIPELINE; do [[ " $LANGS " == *" $lang "* ]] || HAVE_ALL=0; done
+if [[ "$HAVE_ALL" -eq 1 ]]; then
+    stop "$FILTER_PID"
+    FILTER_PID=""
+    say "Showcase: one stream through every language"
+    for lang in $PIPELINE; do
+        "$HUB" env "stage-$lang" --admin "$ADMIN" --form workload >"$WORK/stage-$lang.env" ||
+            fail "edgemodule-hub env stage-$lang failed"
+        # shellcheck disable=SC2207
+        CMD=($(filter_command "$lang"))
+        (
+            set -a
+            # shellcheck disable=SC1091
+            . "$WORK/stage-$lang.env"
+            exec "${CMD[@]}"
+        ) >"$WORK/stage-$lang.log" 2>&1 &
+        STAGE_PIDS+=("$!")
+    done
+    for lang in $PIPELINE; do
+        stage_connected() { grep -q 'filter: connected' "$WORK/stage-$lang.log"; }
+        wait_for "stage-$lang to connect" stage_connected
+    done
+    "$HUB" env source --admin "$ADMIN" --form workload >"$WORK/source.env" ||
+        fail "edgemodule-hub env source failed"
+    BEFORE="$(upstream_count)"
+    (
+        set -a
+        # shellcheck disable=SC1091
+        . "$WORK/source.env"
+        exec "$SENSOR" --count "$COUNT" --interval-ms 20
+    ) >"$WORK/sensor.log" 2>&1 || fail "the source sensor failed"
+    FINAL=2  # readings above the last stage's threshold (38): 40 and 42.5
+    pipeline_done() { [[ "$(upstream_count)" -ge $((BEFORE + FINAL)) ]]; }
+    wait_for "the stream to leave the last stage" pipeline_done
+    echo "  source sent $COUNT readings (20 … 42.5)"
+    for lang in $PIPELINE; do
+        THRESHOLD="$("$HUB" twin "stage-$lang" --admin "$ADMIN" | tr -d ' \n' |
+            sed -n 's/.*"desired":{[^}]*"TemperatureThreshold":\([0-9.]*\).*/\1/p')"
+        RESULT="$("$HUB" invoke "stage-$lang" reset --admin "$ADMIN" --timeout 10)" ||
+            fail "invoke reset on stage-$lang failed"
+        FORWARDED="$(tr -d ' \n' <<<"$RESULT" | sed -n 's/.*"forwarded":\([0-9]*\).*/\1/p')"
+        printf '  %-7s threshold %-3s forwarded %s\n' "$lang" "$THRESHOLD" "$FORWARDED"
+        # Readings 20, 22.5, … above every threshold so far: what this stage must have sent.
+        WANT_STAGE="$(awk -v t="$THRESHOLD" -v n="$COUNT" 'BEGIN { c = 0; for (i = 0; i < n; i++) if (20 + 2.5 * i > t) c++; print c }')"
+        [[ "$FORWARDED" == "$WANT_STAGE" ]] || fail "stage-$lang forwarded $FORWARDED, expected $WANT_STAGE"
+    done
+    [[ "$(upstream_count)" -eq $((BEFORE + FINAL)) ]] ||
+        fail "expected $FINAL readings at \$upstream from the pipeline"
+    PIPELINE_NOTE="one stream passed rust -> c -> python -> node -> java -> dotnet -> \$upstream ($COUNT in, $FINAL out)"
+fi
+
 echo
 echo "DEMO OK: in each language ($PASSED), $EXPECTED of $COUNT readings above 25 went" \
     "sensor -> filter -> \$upstream and reset answered 200 with forwarded=$EXPECTED;" \
-    "the $LANG_NAME filter then reported TemperatureThreshold 30."
+    "the $LANG_NAME filter then reported TemperatureThreshold 30. Showcase: $PIPELINE_NOTE."
