@@ -312,14 +312,30 @@ def explain(fig: Figures, t) -> list:
             return []
         need = goal * peer.median
         rust = fig.send_best("rust", size)[1]
-        lines = [f"{t.goal.strip('≥ ')} the official figure would be {need:,.0f} msg/s. The fastest edgemodule client "
-                 f"at this size in this run reached {top.median:,.0f} msg/s ({LANG_NAMES[top_lang]})"
-                 + (f" and the Rust client {rust.median:,.0f} msg/s" if rust and top_lang != "rust" else "")
-                 + f"; {LANG_NAMES[lang]} reaches {ours.median / top.median:.0%} of that."]
+        head = f"{t.goal.strip('≥ ')} the official figure would be {need:,.0f} msg/s. "
+        if top_lang == lang:
+            head += (f"{LANG_NAMES[lang]} is itself the fastest edgemodule client at this size in this run"
+                     + (f", level with or ahead of the Rust client ({rust.median:,.0f} msg/s)." if rust else "."))
+        else:
+            head += (f"The fastest edgemodule client at this size in this run reached {top.median:,.0f} msg/s "
+                     f"({LANG_NAMES[top_lang]}); {LANG_NAMES[lang]} reaches {ours.median / top.median:.0%} of that.")
+        lines = [head]
         if need > top.median:
             lines[-1] += (" The target is above what this hub accepts from any client on this machine, where the"
                           " client and the hub share 2 cores: the ceiling is the hub's per-message work (TLS,"
                           " routing, the SQLite store) plus the client's, not the binding alone.")
+        prof = next((p for p in fig.rows["profiles"] if (p["lang"], p["kind"], p.get("size")) == t.profile
+                     and "error" not in p), None)
+        if prof:
+            c = {q["name"]: q for q in prof["processes"]}
+            hub_top = c["hub"]["threads"][0] if c["hub"]["threads"] else None
+            lines[-1] += (f" In the profile the client used {c['client']['cores']:.2f} cores and the hub "
+                          f"{c['hub']['cores']:.2f}")
+            if hub_top:
+                lines[-1] += (f"; the hub's busiest thread was `{hub_top[1]}` ({hub_top[0]:.0f} % of its samples"
+                              + (", the single thread that writes every message to SQLite before it is"
+                                 " acknowledged" if hub_top[1] == "hub-store-write" else "") + ")")
+            lines[-1] += "."
         return lines
     if key.startswith("python-rss-"):
         phase = "after" if "after" in key else "idle"
