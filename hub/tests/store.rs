@@ -379,6 +379,22 @@ fn upstream_is_trimmed_to_the_newest() {
     assert_eq!(store.trim_endpoint("nothing", 10).unwrap(), 0);
 }
 
+#[test]
+fn trimming_a_large_backlog_takes_several_chunks_and_keeps_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let messages: Vec<_> = (0..5_000).map(|i| msg(&format!("u{i}"))).collect();
+    let targets = [target(UPSTREAM_ENDPOINT, 0, None)];
+    let batch: Vec<_> = messages.iter().map(|m| (m, &targets[..])).collect();
+    store.enqueue_many(&batch).unwrap();
+    // More than one chunk's worth: every row beyond the newest 100 goes, in order.
+    assert_eq!(store.trim_endpoint(UPSTREAM_ENDPOINT, 100).unwrap(), 4_900);
+    assert_eq!(store.count(UPSTREAM_ENDPOINT).unwrap(), 100);
+    let kept = store.recent(UPSTREAM_ENDPOINT, 100).unwrap();
+    assert_eq!(bodies(&kept).first().map(String::as_str), Some("u4900"));
+    assert_eq!(bodies(&kept).last().map(String::as_str), Some("u4999"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_async_enqueues_share_commits_and_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -218,10 +218,20 @@ impl Store {
     /// Keeps only the newest `keep` entries of `endpoint` (e.g. `$upstream`, 10,000);
     /// returns how many were deleted.
     pub fn trim_endpoint(&self, endpoint: &str, keep: usize) -> Result<usize, StoreError> {
-        let endpoint = endpoint.to_string();
-        self.inner.writer.call(Box::new(move |conn, ctx| {
-            queue::trim(conn, ctx, &endpoint, keep)
-        }))
+        // In chunks, each its own writer call: enqueues (and so PUBACKs) run in between,
+        // instead of stalling behind one huge delete after a burst.
+        const CHUNK: usize = 2_000;
+        let mut total = 0;
+        loop {
+            let endpoint = endpoint.to_string();
+            let deleted = self.inner.writer.call(Box::new(move |conn, ctx| {
+                queue::trim(conn, ctx, &endpoint, keep, CHUNK)
+            }))?;
+            total += deleted;
+            if deleted < CHUNK {
+                return Ok(total);
+            }
+        }
     }
 
     /// The newest `limit` entries of `endpoint`, oldest first (expired ones included).

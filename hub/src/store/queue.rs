@@ -121,11 +121,14 @@ pub(crate) fn delete_expired(
 }
 
 /// Keeps only the newest `keep` entries of `endpoint`.
+/// Deletes at most `max_rows` of the oldest entries of `endpoint` beyond the newest `keep`;
+/// returns how many it deleted. Bounded so one call never holds the writer for long.
 pub(crate) fn trim(
     conn: &Connection,
     ctx: &mut Ctx,
     endpoint: &str,
     keep: usize,
+    max_rows: usize,
 ) -> Result<usize, StoreError> {
     let cutoff: Option<i64> = conn
         .prepare_cached(
@@ -136,10 +139,14 @@ pub(crate) fn trim(
     let Some(cutoff) = cutoff else {
         return Ok(0);
     };
-    let mut stmt =
-        conn.prepare_cached("DELETE FROM queue WHERE endpoint = ?1 AND seq <= ?2 RETURNING size")?;
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM queue WHERE seq IN (SELECT seq FROM queue WHERE endpoint = ?1 AND seq <= ?2 \
+         ORDER BY seq LIMIT ?3) RETURNING size",
+    )?;
     let sizes = stmt
-        .query_map(params![endpoint, cutoff], |r| r.get::<_, i64>(0))?
+        .query_map(params![endpoint, cutoff, to_i64(max_rows as u64)], |r| {
+            r.get::<_, i64>(0)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let freed: u64 = sizes.iter().map(|s| (*s).max(0) as u64).sum();
     ctx.size = ctx.size.saturating_sub(freed);
