@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::admin::{AdminState, UpstreamFeed};
 use crate::certs::HubCertificates;
 use crate::config::HubConfig;
+pub use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::methods::{HttpsState, MethodDispatcher};
@@ -28,26 +29,6 @@ pub const WORKLOAD_API_VERSION: &str = "2019-01-30";
 pub const DEFAULT_MQTT_PORT: u16 = 8883;
 /// The HTTPS port modules assume when `EDGEMODULE_HTTPS_PORT` is not set.
 pub const DEFAULT_HTTPS_PORT: u16 = 443;
-
-/// Errors of the hub's embedding API and of the services behind it.
-#[derive(Debug, thiserror::Error)]
-pub enum HubError {
-    /// The named module, method or resource does not exist (or is not connected).
-    #[error("not found: {0}")]
-    NotFound(String),
-    /// An operation did not complete in time.
-    #[error("timed out: {0}")]
-    Timeout(String),
-    /// The request was malformed.
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    /// An I/O error (sockets, files).
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// Anything else, described.
-    #[error("{0}")]
-    Other(String),
-}
 
 /// Starts hubs.
 pub struct Hub;

@@ -12,6 +12,7 @@ pub mod authz;
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod hub;
 pub mod identity;
 pub mod manifest;

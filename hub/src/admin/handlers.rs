@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::upstream::message_json;
 use super::AdminState;
-use crate::hub::HubError;
+use crate::error::HubError;
 use crate::methods::http_util::{
     json_response, message_response, path_segments, query_param, read_body, ChannelBody,
     ResponseBody,

@@ -10,7 +10,7 @@ use edgemodule::protocol::topics;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::hub::HubError;
+use crate::error::HubError;
 use crate::twins::ClientPublisher;
 
 /// Largest request or response payload, in bytes (§10).

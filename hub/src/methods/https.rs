@@ -17,7 +17,7 @@ use super::http_util::{
 };
 use super::request::parse_method_request;
 use super::MethodDispatcher;
-use crate::hub::HubError;
+use crate::error::HubError;
 use crate::identity::Identities;
 
 /// Header naming the calling module as `{deviceId}/{moduleId}`.

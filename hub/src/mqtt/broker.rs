@@ -13,20 +13,13 @@ use tokio::task::JoinHandle;
 
 use super::routing::{fan_out, Router, UpstreamHook};
 use super::sessions::{Outbound, Sessions};
+use super::shared::{IotHubHandler, Shared};
 use crate::authz::Policy;
-use crate::hub::HubError;
+use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::routes::Route;
 use crate::store::Store;
-
-/// Handles the IoT Hub topics the broker does not own: twin requests and method responses.
-pub trait IotHubHandler: Send + Sync {
-    /// A publish on `$iothub/twin/…` from `module`; returns the response to publish back.
-    fn twin_request(&self, module: &str, topic: &str, payload: &[u8]) -> Option<(String, Bytes)>;
-    /// A publish on `$iothub/methods/res/…` from `module`.
-    fn method_response(&self, module: &str, topic: &str, payload: &[u8]);
-}
 
 /// Everything the broker needs to start.
 pub struct BrokerSettings {
@@ -48,26 +41,6 @@ pub struct BrokerSettings {
     pub reauth_interval: Duration,
     /// Called for every message stored for `$upstream`.
     pub upstream: UpstreamHook,
-}
-
-/// State shared by the listener, every connection and the handle.
-pub(crate) struct Shared {
-    pub hub_name: String,
-    pub identities: Arc<Identities>,
-    pub store: Store,
-    pub router: Router,
-    pub policy: Policy,
-    pub sessions: Sessions,
-    pub handler: RwLock<Option<Arc<dyn IotHubHandler>>>,
-    pub upstream: UpstreamHook,
-    pub shutdown: watch::Sender<bool>,
-}
-
-impl Shared {
-    /// The twin/method handler, if installed.
-    pub fn handler(&self) -> Option<Arc<dyn IotHubHandler>> {
-        self.handler.read().ok().and_then(|h| h.clone())
-    }
 }
 
 /// A cheap-to-clone handle to the running broker.

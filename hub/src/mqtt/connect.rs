@@ -8,8 +8,8 @@ use bytes::BytesMut;
 use rumqttc::{ConnAck, ConnectReturnCode, Packet, Protocol};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::broker::Shared;
 use super::codec::{read_packet, write_packet, Frame};
+use super::shared::Shared;
 use crate::identity::AuthenticatedModule;
 
 /// Time a client gets to send CONNECT after the TLS handshake.

@@ -16,7 +16,6 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::broker::Shared;
 use super::codec::{write_packet, write_publish};
 use super::connect::{handshake, refuse};
 use super::delivery::Delivery;
@@ -25,6 +24,7 @@ use super::mailbox::Mailbox;
 use super::routing::Routed;
 use super::session_state::{self, Subject};
 use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
+use super::shared::Shared;
 use super::store_io::{FetchFuture, IngestFuture};
 use crate::identity::AuthenticatedModule;
 

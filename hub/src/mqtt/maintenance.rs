@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use edgemodule::protocol::sas::MAX_CLOCK_SKEW_SECS;
 
-use super::broker::Shared;
+use super::shared::Shared;
 use crate::store::{UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
 
 /// How often expired messages are purged and `$upstream` trimmed.

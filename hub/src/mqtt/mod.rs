@@ -22,12 +22,14 @@ mod maintenance;
 mod routing;
 mod session_state;
 mod sessions;
+mod shared;
 mod store_io;
 
 pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
-pub use broker::{Broker, BrokerSettings, IotHubHandler};
+pub use broker::{Broker, BrokerSettings};
 pub use codec::MAX_MESSAGE_SIZE;
 pub use routing::UpstreamHook;
+pub use shared::IotHubHandler;
 
 /// Current Unix time in seconds.
 pub(crate) fn now_unix() -> u64 {

@@ -8,8 +8,8 @@ use rumqttc::QoS;
 use tokio::task::JoinHandle;
 
 use super::access::{classify_subscribe, SubscriptionKind};
-use super::broker::Shared;
 use super::sessions::Subscription;
+use super::shared::Shared;
 use crate::authz::Operation;
 use crate::identity::AuthenticatedModule;
 

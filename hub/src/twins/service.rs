@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::merge::{merge_patch, with_version};
 use super::publisher::ClientPublisher;
 use super::validate::{validate_patch, validate_section_size};
-use crate::hub::HubError;
+use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::store::{Store, TwinState};
