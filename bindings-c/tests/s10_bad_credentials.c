@@ -28,7 +28,7 @@ static double now_s(void) {
 int main(void) {
     th_begin("s10_bad_credentials", 120);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *client = th_client_with(&hub, "sender", wrong_key);
     double start = now_s();
     TH_RC(EDGEMODULE_E_UNAUTHORIZED, edgemodule_client_connect(client));
