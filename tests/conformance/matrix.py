@@ -78,19 +78,29 @@ def own_name(name: str) -> str:
     return head.rsplit(".", 1)[-1] + name[len(head):]
 
 
+def junit_status(case: ET.Element) -> str:
+    if case.find("failure") is not None or case.find("error") is not None:
+        return FAIL
+    if case.find("skipped") is not None or case.get("status") in ("notrun", "disabled"):
+        return SKIP
+    return PASS
+
+
 def read_junit(root: ET.Element, source: str) -> List[Outcome]:
     """JUnit XML as pytest, node --test, Maven surefire and ctest --output-junit write it."""
     outcomes = []
     for case in root.iter("testcase"):
-        name = case.get("name", "")
         where = f"{source} {case.get('classname', '')}".strip()
-        if case.find("failure") is not None or case.find("error") is not None:
-            status = FAIL
-        elif case.find("skipped") is not None or case.get("status") in ("notrun", "disabled"):
-            status = SKIP
-        else:
-            status = PASS
-        outcomes.append(Outcome(name, where, status))
+        outcomes.append(Outcome(case.get("name", ""), where, junit_status(case)))
+    # node --test writes a test with subtests as a nested <testsuite> named after the test:
+    # it counts as one test, failed when any of its subtests failed. (A root <testsuite> is
+    # a file or class, whose name does not count.)
+    for suite in root.iter("testsuite"):
+        if suite is root or not scenario_ids(suite.get("name", "")):
+            continue
+        cases = [junit_status(c) for c in suite.iter("testcase")]
+        status = FAIL if FAIL in cases else SKIP if SKIP in cases or not cases else PASS
+        outcomes.append(Outcome(suite.get("name", ""), f"{source} (subtests)", status))
     return outcomes
 
 
