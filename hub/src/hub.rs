@@ -159,6 +159,7 @@ impl Hub {
             https_port: https_addr.port(),
         });
         let env_for_admin = env.clone();
+        let runtime_slot = crate::runtime::RuntimeSlot::default();
         let (broker_for_admin, device_for_admin) = (broker.clone(), config.device_id.clone());
         let (admin_addr, admin_task) = crate::admin::serve_admin(
             AdminState {
@@ -174,6 +175,7 @@ impl Hub {
                     "mqtt": broker.local_addr().to_string(),
                     "https": https_addr.to_string(),
                 }),
+                runtime: runtime_slot.clone(),
             },
             config.admin_bind,
         )
@@ -201,6 +203,7 @@ impl Hub {
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
+            runtime_slot,
             tasks: std::mem::take(&mut started.tasks),
         })
     }
@@ -244,10 +247,17 @@ pub struct RunningHub {
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
+    runtime_slot: crate::runtime::RuntimeSlot,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningHub {
+    /// Where the module runtime (`crate::runtime::Agent`) makes itself visible to the admin
+    /// API.
+    pub fn runtime_slot(&self) -> &crate::runtime::RuntimeSlot {
+        &self.runtime_slot
+    }
+
     /// Bound MQTT-over-TLS address.
     pub fn mqtt_addr(&self) -> SocketAddr {
         self.broker.local_addr()

@@ -20,6 +20,8 @@ pub mod message;
 pub mod methods;
 pub mod mqtt;
 pub mod routes;
+pub mod runtime;
+pub mod scaffold;
 pub mod store;
 pub mod twins;
 pub mod workload;

@@ -11,6 +11,7 @@
 //! | `POST /modules/{m}/methods/{name}?timeout=s&connectTimeout=s` (body: payload JSON) | `{"status":n,"payload":…}` |
 //! | `GET /modules/{m}/inspect` | `{"module":…,"connected":…,"delivered":…,…}` (contract 5; `RunningHub::inspect`) |
 //! | `GET /upstream[?follow=true][&history=false]` | one JSON object per line per `$upstream` message (`follow` keeps streaming new ones; `history=false` skips earlier ones) |
+//! | `GET /runtime`, `GET /modules/{m}/logs[?tail=n][&follow=true]` | the module runtime ([`crate::runtime::admin`]) |
 //!
 //! Errors are `{"message": …}` with 400, 404, 405, 500 or 504.
 
@@ -58,6 +59,8 @@ pub struct AdminState {
     pub upstream: UpstreamFeed,
     /// Extra facts merged into `GET /health` (e.g. `{"mqtt": "127.0.0.1:8883"}`).
     pub info: Value,
+    /// The module runtime, once `serve --run-modules` started it (`GET /runtime`, logs).
+    pub runtime: crate::runtime::RuntimeSlot,
 }
 
 /// Serves the admin API on `bind` until the returned task is aborted (which also ends open

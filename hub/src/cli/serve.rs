@@ -12,11 +12,31 @@ use crate::mqtt::{DeliveryMode, DeliveryPolicy};
 /// Builds the configuration, starts the hub, prints one `ready` line on stdout, waits for a
 /// shutdown signal and shuts down gracefully.
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let manifest_dir = absolute(args.manifest.clone())?
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let runtime = args.runtime.settings(manifest_dir);
     let config = config_from_args(args)?;
+    // Decided before the hub starts: per-module workload sockets need their owners.
+    let plan = match runtime {
+        Some(settings) => Some(super::runtime_cmds::plan(&config, settings).await?),
+        None => None,
+    };
     let hub = Hub::start(config)
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
-    let ready = format!(
+    let agent = match plan {
+        Some(plan) => match crate::runtime::Agent::start(plan, &hub).await {
+            Ok(agent) => Some(agent),
+            Err(e) => {
+                hub.shutdown().await;
+                return Err(CliError(format!("cannot start the modules: {e}")));
+            }
+        },
+        None => None,
+    };
+    let mut ready = format!(
         "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} delivery={}",
         hub.config().device_id,
         hub.mqtt_addr(),
@@ -25,6 +45,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         hub.workload_socket().display(),
         hub.config().delivery.mode.as_str()
     );
+    if let Some(agent) = &agent {
+        ready.push_str(&format!(" modules={}", agent.view().mode().as_str()));
+    }
     tracing::info!(
         mqtt = %hub.mqtt_addr(),
         https = %hub.https_addr(),
@@ -38,6 +61,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     let signal = shutdown_signal().await;
     tracing::info!(signal, "shutting down");
+    if let Some(agent) = agent {
+        agent.shutdown().await;
+    }
     hub.shutdown().await;
     Ok(())
 }

@@ -132,6 +132,7 @@ fn parse_modules(
             name: name.clone(),
             desired,
             env,
+            agent: module.value.clone(),
         });
     }
     Ok(specs)
