@@ -4,14 +4,14 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance bench clean
+.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance bench clean demo-containers test-containers
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/build-demo-langs.sh
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance test-containers
 
 deps:
 	bash scripts/install-deps.sh
@@ -51,6 +51,16 @@ CONFORMANCE_REQUIRE ?= S01-S13
 conformance:
 	python3 tests/conformance/test_matrix.py
 	python3 tests/conformance/matrix.py --require $(CONFORMANCE_REQUIRE)
+
+# Modules as container images (docs/containers.md): the Python and C filter images built from
+# local base images, run by `edgemodule-hub up`. Installs podman & co when missing; the
+# process form runs instead, loudly, where containers cannot run.
+demo-containers: deps
+	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
+	bash examples/demo-containers.sh
+
+test-containers:
+	bash tests/containers/run.sh
 
 bench: deps
 	bash bench/run.sh

@@ -48,12 +48,22 @@ fn reported(state: &Path, admin: &str) -> Value {
         .args(["ps", "--json", "--admin", admin])
         .output()
         .expect("ps runs");
-    assert!(out.status.success(), "ps failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ps failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ps --json prints JSON")
 }
 
 /// Polls `ps --json` until `done` holds for module `name`, or fails after `within`.
-fn wait_for(state: &Path, admin: &str, name: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+fn wait_for(
+    state: &Path,
+    admin: &str,
+    name: &str,
+    within: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + within;
     loop {
         let all = reported(state, admin);
@@ -61,14 +71,24 @@ fn wait_for(state: &Path, admin: &str, name: &str, within: Duration, done: impl 
         if done(&m) {
             return m;
         }
-        assert!(Instant::now() < deadline, "{name} did not get there in {within:?}: {m:#}");
+        assert!(
+            Instant::now() < deadline,
+            "{name} did not get there in {within:?}: {m:#}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn logs(state: &Path, admin: &str, name: &str) -> String {
-    let out = cli(state).args(["logs", name, "--admin", admin]).output().expect("logs runs");
-    assert!(out.status.success(), "logs failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(state)
+        .args(["logs", name, "--admin", admin])
+        .output()
+        .expect("logs runs");
+    assert!(
+        out.status.success(),
+        "logs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -84,8 +104,16 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
     std::fs::write(&manifest_path, manifest().to_string()).unwrap();
     std::fs::create_dir(dir.path().join("bin")).unwrap();
     let script = dir.path().join("bin/work.sh");
-    std::fs::write(&script, "#!/bin/sh\necho \"worker says $GREETING from $(pwd)\"\nexec sleep 600\n").unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(&script).status().unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"worker says $GREETING from $(pwd)\"\nexec sleep 600\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
     let state = dir.path().join("state");
 
     let mut command = Command::new(BIN);
@@ -98,16 +126,23 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
         .args(["--run-modules", "processes", "--cool-off-unit-secs", "1"])
         .args(["--max-restart-count", "2", "--stop-timeout-secs", "3"]);
     let mut hub = HubProcess::serve(command, Ports::default());
-    assert_eq!(hub.ready.get("modules").map(String::as_str), Some("processes"));
+    assert_eq!(
+        hub.ready.get("modules").map(String::as_str),
+        Some("processes")
+    );
     let admin = hub.addr("admin").to_string();
     let started = Instant::now();
 
     // never: ran once, exit 0, stopped for good.
-    let once = wait_for(&state, &admin, "once", Duration::from_secs(20), |m| m["runtimeStatus"] == "stopped");
+    let once = wait_for(&state, &admin, "once", Duration::from_secs(20), |m| {
+        m["runtimeStatus"] == "stopped"
+    });
     assert_eq!(once["exitCode"], 0);
     assert_eq!(once["restartCount"], 0);
     assert_eq!(once["x-edgemodule"]["starts"], 1);
-    assert!(once["lastExitTimeUtc"].as_str().unwrap() >= once["lastStartTimeUtc"].as_str().unwrap());
+    assert!(
+        once["lastExitTimeUtc"].as_str().unwrap() >= once["lastStartTimeUtc"].as_str().unwrap()
+    );
 
     // on-failure + exit 3: restarted after 1 s, then 2 s; after 2 restarts it stays failed.
     let crasher = wait_for(&state, &admin, "crasher", Duration::from_secs(30), |m| {
@@ -121,8 +156,16 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
         "two cool-offs (1 s + 2 s) cannot end after {:?}",
         started.elapsed()
     );
-    assert!(crasher["statusDescription"].as_str().unwrap().contains("not restarted after 2 restarts"));
-    assert_eq!(logs(&state, &admin, "crasher").matches("crasher ran").count(), 3);
+    assert!(crasher["statusDescription"]
+        .as_str()
+        .unwrap()
+        .contains("not restarted after 2 restarts"));
+    assert_eq!(
+        logs(&state, &admin, "crasher")
+            .matches("crasher ran")
+            .count(),
+        3
+    );
 
     // on-failure + exit 0: "stopped", and started again by the next reconcile (5 s), uncounted.
     let clean = wait_for(&state, &admin, "clean", Duration::from_secs(30), |m| {
@@ -137,9 +180,15 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
     assert_eq!(all["modules"]["off"]["x-edgemodule"]["starts"], 0);
     assert_eq!(all["modules"]["imageonly"]["runtimeStatus"], "failed");
     assert_eq!(all["lastDesiredStatus"]["code"], 500);
-    assert!(all["lastDesiredStatus"]["description"].as_str().unwrap().contains("imageonly"));
+    assert!(all["lastDesiredStatus"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("imageonly"));
     assert_eq!(all["systemModules"]["edgeHub"]["runtimeStatus"], "running");
-    assert_eq!(all["modules"]["sleeper"]["settings"]["image"], "localhost/not-built:1");
+    assert_eq!(
+        all["modules"]["sleeper"]["settings"]["image"],
+        "localhost/not-built:1"
+    );
 
     // The module environment, and the working directory and env of the manifest.
     let sleeper = wait_for(&state, &admin, "sleeper", Duration::from_secs(20), |m| {
@@ -158,49 +207,85 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
     assert!(env.contains("IOTEDGE_MODULEID=sleeper"), "{env}");
     assert!(env.contains("IOTEDGE_WORKLOADURI=unix://"), "{env}");
     assert!(env.contains("IOTEDGE_APIVERSION="), "{env}");
-    let worker = wait_for(&state, &admin, "worker", Duration::from_secs(20), |m| m["runtimeStatus"] == "running");
+    let worker = wait_for(&state, &admin, "worker", Duration::from_secs(20), |m| {
+        m["runtimeStatus"] == "running"
+    });
     let worker_pid = worker["x-edgemodule"]["pid"].as_u64().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !logs(&state, &admin, "worker").contains("worker says hello") {
-        assert!(Instant::now() < deadline, "worker output: {}", logs(&state, &admin, "worker"));
+        assert!(
+            Instant::now() < deadline,
+            "worker output: {}",
+            logs(&state, &admin, "worker")
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(logs(&state, &admin, "worker").contains(&format!("from {}", dir.path().join("bin").display())));
+    assert!(logs(&state, &admin, "worker")
+        .contains(&format!("from {}", dir.path().join("bin").display())));
 
     // Killed: always → backoff, restarted after the 1 s cool-off, counted.
     let pid = sleeper["x-edgemodule"]["pid"].as_u64().unwrap();
     let killed_at = Instant::now();
-    assert!(Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
     let restarted = wait_for(&state, &admin, "sleeper", Duration::from_secs(20), |m| {
         m["runtimeStatus"] == "running" && m["restartCount"] == 1
     });
-    assert!(killed_at.elapsed() >= Duration::from_secs(1), "restarted before the cool-off");
+    assert!(
+        killed_at.elapsed() >= Duration::from_secs(1),
+        "restarted before the cool-off"
+    );
     assert_eq!(restarted["exitCode"], 137);
     assert_eq!(restarted["x-edgemodule"]["starts"], 2);
     assert_ne!(restarted["x-edgemodule"]["pid"], pid);
 
     // ps as a table names every module with its state.
-    let table = cli(&state).args(["ps", "--admin", &admin]).output().unwrap();
+    let table = cli(&state)
+        .args(["ps", "--admin", &admin])
+        .output()
+        .unwrap();
     let table = String::from_utf8_lossy(&table.stdout);
-    let crasher_row = table.lines().find(|l| l.starts_with("crasher")).unwrap_or_default();
-    assert!(crasher_row.contains("process") && crasher_row.contains("failed"), "{table}");
+    let crasher_row = table
+        .lines()
+        .find(|l| l.starts_with("crasher"))
+        .unwrap_or_default();
+    assert!(
+        crasher_row.contains("process") && crasher_row.contains("failed"),
+        "{table}"
+    );
     assert!(table.lines().any(|l| l.starts_with("edgeHub")), "{table}");
-    let tail = cli(&state).args(["logs", "crasher", "--tail", "1", "--admin", &admin]).output().unwrap();
+    let tail = cli(&state)
+        .args(["logs", "crasher", "--tail", "1", "--admin", &admin])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&tail.stdout), "crasher ran\n");
-    let missing = cli(&state).args(["logs", "nope", "--admin", &admin]).output().unwrap();
+    let missing = cli(&state)
+        .args(["logs", "nope", "--admin", &admin])
+        .output()
+        .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not found: module 'nope'"));
 
     // SIGTERM: every module is stopped before the hub exits.
     let sleeper_pid = restarted["x-edgemodule"]["pid"].as_u64().unwrap();
     assert!(pid_alive(sleeper_pid) && pid_alive(worker_pid));
-    assert!(Command::new("kill").args(["-TERM", &hub.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &hub.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = hub.try_wait() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the hub did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the hub did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
@@ -215,13 +300,24 @@ fn a_hub_without_run_modules_says_so() {
     std::fs::write(&manifest_path, manifest().to_string()).unwrap();
     let state = dir.path().join("state");
     let mut command = Command::new(BIN);
-    command.arg("serve").arg("--manifest").arg(&manifest_path).arg("--state").arg(&state);
+    command
+        .arg("serve")
+        .arg("--manifest")
+        .arg(&manifest_path)
+        .arg("--state")
+        .arg(&state);
     let hub = HubProcess::serve(command, Ports::default());
     assert!(!hub.ready.contains_key("modules"));
     let admin = hub.addr("admin").to_string();
-    let out = cli(&state).args(["ps", "--admin", &admin]).output().unwrap();
+    let out = cli(&state)
+        .args(["ps", "--admin", &admin])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--run-modules"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--run-modules"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -235,24 +331,49 @@ fn new_writes_a_module_and_a_manifest_the_hub_runs() {
             .args(["new", lang, &name])
             .output()
             .unwrap();
-        assert!(out.status.success(), "new {lang}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "new {lang}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let module_dir = dir.path().join("modules").join(&name);
-        for file in ["module.json", "Dockerfile.amd64", "Dockerfile.arm64v8", "Dockerfile.arm32v7"] {
+        for file in [
+            "module.json",
+            "Dockerfile.amd64",
+            "Dockerfile.arm64v8",
+            "Dockerfile.arm32v7",
+        ] {
             assert!(module_dir.join(file).is_file(), "{lang}: {file}");
         }
     }
-    let again = Command::new(BIN).current_dir(dir.path()).args(["new", "python", "pythonmod"]).output().unwrap();
+    let again = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["new", "python", "pythonmod"])
+        .output()
+        .unwrap();
     assert!(!again.status.success());
-    let bad = Command::new(BIN).current_dir(dir.path()).args(["new", "python", "9lives"]).output().unwrap();
+    let bad = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["new", "python", "9lives"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 
     // The manifest the six calls made is one the hub serves, with every module and route.
     let state = dir.path().join("state");
     let mut command = Command::new(BIN);
-    command.arg("serve").arg("--manifest").arg(&manifest_path).arg("--state").arg(&state);
+    command
+        .arg("serve")
+        .arg("--manifest")
+        .arg(&manifest_path)
+        .arg("--state")
+        .arg(&state);
     let hub = HubProcess::serve(command, Ports::default());
     let admin = hub.addr("admin").to_string();
-    let twin = cli(&state).args(["twin", "pythonmod", "--admin", &admin]).output().unwrap();
+    let twin = cli(&state)
+        .args(["twin", "pythonmod", "--admin", &admin])
+        .output()
+        .unwrap();
     assert!(twin.status.success());
     let twin: Value = serde_json::from_slice(&twin.stdout).unwrap();
     assert_eq!(twin["desired"]["Enabled"], true);

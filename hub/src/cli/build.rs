@@ -35,8 +35,8 @@ pub fn recipe(dir: &Path, platform: &str) -> Result<ImageRecipe, String> {
     let path = dir.join("module.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let json: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     let image = &json["image"];
     let field = |value: &Value, name: &str| -> Result<String, String> {
         value
@@ -70,7 +70,12 @@ pub fn recipe(dir: &Path, platform: &str) -> Result<ImageRecipe, String> {
             .iter()
             .map(|item| field(item, "image.buildOptions"))
             .collect::<Result<_, _>>()?,
-        _ => return Err(format!("{}: image.buildOptions must be an array", path.display())),
+        _ => {
+            return Err(format!(
+                "{}: image.buildOptions must be an array",
+                path.display()
+            ))
+        }
     };
     Ok(ImageRecipe {
         tag: format!("{repository}:{version}-{platform}"),
@@ -105,11 +110,9 @@ pub fn packages_dir(given: Option<&Path>, dir: &Path) -> Result<PathBuf, String>
     for ancestor in start.ancestors() {
         let dist = ancestor.join("dist");
         let has_packages = std::fs::read_dir(&dist).is_ok_and(|entries| {
-            entries.flatten().any(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("edgemodule-")
-            })
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("edgemodule-"))
         });
         if has_packages {
             return Ok(dist);
@@ -188,9 +191,16 @@ mod tests {
         let module = root.path().join("modules/m");
         std::fs::create_dir_all(&module).unwrap();
         std::fs::create_dir_all(root.path().join("dist")).unwrap();
-        std::fs::write(root.path().join("dist/edgemodule-0.1.0-linux-x64.tar.gz"), b"").unwrap();
+        std::fs::write(
+            root.path().join("dist/edgemodule-0.1.0-linux-x64.tar.gz"),
+            b"",
+        )
+        .unwrap();
         if std::env::var_os(PACKAGES_ENV).is_none() {
-            assert_eq!(packages_dir(None, &module).unwrap(), root.path().join("dist"));
+            assert_eq!(
+                packages_dir(None, &module).unwrap(),
+                root.path().join("dist")
+            );
         }
         let given = Path::new("/elsewhere");
         assert_eq!(packages_dir(Some(given), &module).unwrap(), given);

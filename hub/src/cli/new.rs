@@ -43,9 +43,6 @@ pub fn new(args: NewArgs) -> Result<(), CliError> {
         created.dir.display(),
         created.image
     );
-    println!(
-        "  edgemodule-hub up --manifest {}",
-        args.manifest.display()
-    );
+    println!("  edgemodule-hub up --manifest {}", args.manifest.display());
     Ok(())
 }

@@ -139,8 +139,7 @@ pub async fn logs(args: LogsArgs) -> Result<(), CliError> {
     }
     let mut body = response.into_body();
     while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|e| CliError(format!("the hub closed the log stream ({e})")))?;
+        let frame = frame.map_err(|e| CliError(format!("the hub closed the log stream ({e})")))?;
         if let Ok(data) = frame.into_data() {
             let mut out = std::io::stdout().lock();
             out.write_all(&data)
@@ -172,7 +171,10 @@ mod tests {
         assert!(lines[0].starts_with("NAME"));
         assert!(lines[1].starts_with("edgeHub") && lines[1].contains("hub"));
         let filter: Vec<&str> = lines[2].split_whitespace().collect();
-        assert_eq!(&filter[..6], &["filter", "container", "backoff", "1", "137", "-"]);
+        assert_eq!(
+            &filter[..6],
+            &["filter", "container", "backoff", "1", "137", "-"]
+        );
         assert!(lines[2].ends_with("localhost/f:1"));
     }
 }

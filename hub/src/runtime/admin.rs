@@ -15,9 +15,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
 use super::{logs, RuntimeSlot};
-use crate::methods::http_util::{
-    json_response, message_response, ChannelBody, ResponseBody,
-};
+use crate::methods::http_util::{json_response, message_response, ChannelBody, ResponseBody};
 
 /// How often a follower looks for new output.
 const FOLLOW_POLL: Duration = Duration::from_millis(200);

@@ -61,7 +61,9 @@ pub fn parse(text: &str) -> Result<CreateOptions, String> {
             "User" => options.user = Some(string(value, "User")?).filter(|u| !u.is_empty()),
             "Labels" => {
                 for (name, label) in object(value, "Labels")? {
-                    options.labels.insert(name.clone(), string(label, "Labels")?);
+                    options
+                        .labels
+                        .insert(name.clone(), string(label, "Labels")?);
                 }
             }
             "HostConfig" => host_config(object(value, "HostConfig")?, &mut options)?,
@@ -216,7 +218,10 @@ mod tests {
             options.mounts,
             vec!["type=volume,destination=/cache,source=cache,ro=true".to_string()]
         );
-        assert_eq!(options.devices, vec!["/dev/ttyUSB0:/dev/ttyUSB0:rwm".to_string()]);
+        assert_eq!(
+            options.devices,
+            vec!["/dev/ttyUSB0:/dev/ttyUSB0:rwm".to_string()]
+        );
         assert_eq!(options.network_mode.as_deref(), Some("azure-iot-edge"));
         assert_eq!(
             options.ignored,
@@ -248,8 +253,10 @@ mod tests {
         assert!(parse(r#"{"HostConfig":{"Binds":[1]}}"#)
             .unwrap_err()
             .contains("HostConfig.Binds"));
-        assert!(parse(r#"{"HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/t"}]}}"#)
-            .unwrap_err()
-            .contains("tmpfs"));
+        assert!(
+            parse(r#"{"HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/t"}]}}"#)
+                .unwrap_err()
+                .contains("tmpfs")
+        );
     }
 }

@@ -163,7 +163,13 @@ impl Podman {
     pub async fn stop(&self, container: &str, grace: Duration) {
         let _ = self
             .command()
-            .args(["stop", "--ignore", "--time", &grace.as_secs().to_string(), container])
+            .args([
+                "stop",
+                "--ignore",
+                "--time",
+                &grace.as_secs().to_string(),
+                container,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -179,7 +185,10 @@ impl Podman {
             .output()
             .await
             .ok()?;
-        let pid: u32 = String::from_utf8_lossy(&output.stdout).trim().parse().ok()?;
+        let pid: u32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .ok()?;
         (pid > 0).then_some(pid)
     }
 }
@@ -244,8 +253,11 @@ impl Podman {
             let json = serde_json::to_string(entrypoint).unwrap_or_default();
             command.args(["--entrypoint", &json]);
         }
+        // createOptions' Env first: the module's environment (IoT Edge's variables, its
+        // `env`) wins over it, as edgelet merges them.
+        let env: Vec<&(String, String)> = options.env.iter().chain(request.env).collect();
         let mut seen = std::collections::BTreeSet::new();
-        for (name, value) in request.env.iter().rev() {
+        for (name, value) in env.into_iter().rev() {
             if seen.insert(name.as_str()) {
                 command.args(["--env", name]);
                 command.env(name, value);
@@ -349,7 +361,10 @@ mod tests {
     fn container_names_are_safe_and_differ_per_state_directory() {
         let a = container_name("filter", Path::new("/tmp/a"));
         let b = container_name("filter", Path::new("/tmp/b"));
-        assert!(a.starts_with("filter-") && a.len() == "filter-".len() + 8, "{a}");
+        assert!(
+            a.starts_with("filter-") && a.len() == "filter-".len() + 8,
+            "{a}"
+        );
         assert_ne!(a, b);
         assert!(container_name("ä b", Path::new("/")).starts_with("__b-"));
     }
@@ -362,7 +377,7 @@ mod tests {
             version: String::new(),
         };
         let options = super::super::create_options::parse(
-            r#"{"Cmd":["--fast"],"HostConfig":{"Binds":["/d:/d"]}}"#,
+            r#"{"Cmd":["--fast"],"Env":["SECRET=from-options","OPT=1"],"HostConfig":{"Binds":["/d:/d"]}}"#,
         )
         .unwrap();
         let env = vec![
@@ -383,10 +398,16 @@ mod tests {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         let line = args.join(" ");
-        assert!(line.starts_with("run --rm --pull=never --network=host --name m-1"), "{line}");
+        assert!(
+            line.starts_with("run --rm --pull=never --network=host --name m-1"),
+            "{line}"
+        );
         assert!(line.contains("--volume /s/workload/m.sock:/var/run/iotedge/workload.sock"));
         assert!(line.contains("--volume /d:/d"));
-        assert!(line.ends_with("--env SECRET localhost/m:1 --fast"), "{line}");
+        assert!(
+            line.ends_with("--env SECRET --env OPT localhost/m:1 --fast"),
+            "{line}"
+        );
         assert!(!line.contains("value-"), "{line}");
         let value = std
             .get_envs()

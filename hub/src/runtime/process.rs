@@ -118,9 +118,18 @@ mod tests {
 
     #[test]
     fn programs_with_a_slash_resolve_against_the_working_directory() {
-        assert_eq!(resolve_program("python3", Path::new("/w")), PathBuf::from("python3"));
-        assert_eq!(resolve_program("bin/f", Path::new("/w")), PathBuf::from("/w/bin/f"));
-        assert_eq!(resolve_program("/usr/bin/f", Path::new("/w")), PathBuf::from("/usr/bin/f"));
+        assert_eq!(
+            resolve_program("python3", Path::new("/w")),
+            PathBuf::from("python3")
+        );
+        assert_eq!(
+            resolve_program("bin/f", Path::new("/w")),
+            PathBuf::from("/w/bin/f")
+        );
+        assert_eq!(
+            resolve_program("/usr/bin/f", Path::new("/w")),
+            PathBuf::from("/usr/bin/f")
+        );
     }
 
     #[tokio::test]
@@ -146,7 +155,9 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "no output: {text:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let status = stop_process(&mut started, Duration::from_secs(5)).await.unwrap();
+        let status = stop_process(&mut started, Duration::from_secs(5))
+            .await
+            .unwrap();
         assert_eq!(exit_code(&status), 128 + i64::from(libc::SIGTERM));
     }
 }

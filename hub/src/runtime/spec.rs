@@ -89,9 +89,7 @@ pub fn run_specs(manifest: &Manifest, base_dir: &Path) -> Result<Vec<RunSpec>, M
         .iter()
         .map(|module| run_spec(module, base_dir))
         .collect::<Result<Vec<_>, _>>()?;
-    specs.sort_by(|a, b| {
-        (a.startup_order, &a.name).cmp(&(b.startup_order, &b.name))
-    });
+    specs.sort_by(|a, b| (a.startup_order, &a.name).cmp(&(b.startup_order, &b.name)));
     Ok(specs)
 }
 
@@ -259,7 +257,10 @@ fn process_spec(ext: &Value, path: &str, base_dir: &Path) -> Result<ProcessSpec,
             ))
         }
     };
-    if let Some(unknown) = ext.keys().find(|k| !matches!(k.as_str(), "command" | "workingDir")) {
+    if let Some(unknown) = ext
+        .keys()
+        .find(|k| !matches!(k.as_str(), "command" | "workingDir"))
+    {
         return Err(ManifestError::new(
             format!("{path}.{unknown}"),
             "is not a known field (command, workingDir)",
@@ -337,12 +338,27 @@ mod tests {
     fn bad_fields_name_their_path() {
         let cases = [
             (r#"{"m":{"status":"paused"}}"#, "modules.m.status"),
-            (r#"{"m":{"restartPolicy":"sometimes"}}"#, "modules.m.restartPolicy"),
+            (
+                r#"{"m":{"restartPolicy":"sometimes"}}"#,
+                "modules.m.restartPolicy",
+            ),
             (r#"{"m":{"startupOrder":-1}}"#, "modules.m.startupOrder"),
-            (r#"{"m":{"settings":{"createOptions":"{"}}}"#, "settings.createOptions"),
-            (r#"{"m":{"x-edgemodule":{"command":[]}}}"#, "x-edgemodule.command"),
-            (r#"{"m":{"x-edgemodule":{"cmd":["a"]}}}"#, "x-edgemodule.command"),
-            (r#"{"m":{"x-edgemodule":{"command":["a"],"shell":true}}}"#, "x-edgemodule.shell"),
+            (
+                r#"{"m":{"settings":{"createOptions":"{"}}}"#,
+                "settings.createOptions",
+            ),
+            (
+                r#"{"m":{"x-edgemodule":{"command":[]}}}"#,
+                "x-edgemodule.command",
+            ),
+            (
+                r#"{"m":{"x-edgemodule":{"cmd":["a"]}}}"#,
+                "x-edgemodule.command",
+            ),
+            (
+                r#"{"m":{"x-edgemodule":{"command":["a"],"shell":true}}}"#,
+                "x-edgemodule.shell",
+            ),
         ];
         for (modules, path) in cases {
             let err = run_specs(&manifest(modules), Path::new("/")).unwrap_err();
@@ -353,8 +369,14 @@ mod tests {
     #[test]
     fn images_get_the_latest_tag_only_without_one() {
         assert_eq!(with_default_tag("filter"), "filter:latest");
-        assert_eq!(with_default_tag("localhost:5000/filter"), "localhost:5000/filter:latest");
-        assert_eq!(with_default_tag("localhost:5000/filter:1"), "localhost:5000/filter:1");
+        assert_eq!(
+            with_default_tag("localhost:5000/filter"),
+            "localhost:5000/filter:latest"
+        );
+        assert_eq!(
+            with_default_tag("localhost:5000/filter:1"),
+            "localhost:5000/filter:1"
+        );
         assert_eq!(with_default_tag("f@sha256:00"), "f@sha256:00");
     }
 }

@@ -103,7 +103,10 @@ pub async fn supervise(
         };
         let (status, restart_count) = {
             let state = module.snapshot();
-            (RuntimeStatus::from_exit_code(exit_code), state.restart_count)
+            (
+                RuntimeStatus::from_exit_code(exit_code),
+                state.restart_count,
+            )
         };
         let policy = module.spec.restart_policy;
         let computed = context.backoff.status_after(status, policy, restart_count);
@@ -136,8 +139,7 @@ pub async fn supervise(
             NextStep::Stay => {
                 module.update(|s| {
                     s.status = computed;
-                    s.description = if computed == RuntimeStatus::Failed && restart_count >= max
-                    {
+                    s.description = if computed == RuntimeStatus::Failed && restart_count >= max {
                         format!("exited with code {exit_code}; not restarted after {max} restarts")
                     } else {
                         format!(
@@ -175,7 +177,12 @@ async fn run_once(
         return None;
     }
     let command = match (&module.run_as, &context.podman) {
-        (RunAs::Container { container, image, .. }, Some(podman)) => {
+        (
+            RunAs::Container {
+                container, image, ..
+            },
+            Some(podman),
+        ) => {
             podman.remove(container).await;
             Ok(podman.run_command(&RunRequest {
                 container,
@@ -195,7 +202,9 @@ async fn run_once(
                 .unwrap_or_else(|| context.state_dir.clone());
             Ok(process::host_command(command, &working_dir, &launch.env))
         }
-        _ => Err(std::io::Error::other("a container module, but podman is not available")),
+        _ => Err(std::io::Error::other(
+            "a container module, but podman is not available",
+        )),
     };
     let now = OffsetDateTime::now_utc();
     let spawned = command.and_then(|command| process::spawn(command, &module.log));
@@ -204,8 +213,14 @@ async fn run_once(
         Ok(started) => started,
         Err(e) => {
             tracing::error!(module = %name, error = %e, "starting the module failed");
-            let code = if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
-            module.log.append(format!("edgemodule-hub: cannot start: {e}\n").as_bytes());
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            };
+            module
+                .log
+                .append(format!("edgemodule-hub: cannot start: {e}\n").as_bytes());
             module.update(|s| {
                 s.exit_code = code;
                 s.last_exit = Some(now);
@@ -285,7 +300,8 @@ async fn stop_module(module: &Supervised, context: &Context, started: &mut Start
     match (&module.run_as, &context.podman) {
         (RunAs::Container { container, .. }, Some(podman)) => {
             podman.stop(container, grace).await;
-            let waited = tokio::time::timeout(grace + Duration::from_secs(10), started.child.wait());
+            let waited =
+                tokio::time::timeout(grace + Duration::from_secs(10), started.child.wait());
             match waited.await {
                 Ok(Ok(status)) => process::exit_code(&status),
                 _ => {

@@ -244,7 +244,9 @@ impl NewModule {
     /// keep their order; nothing already there is replaced.
     pub fn add_to_manifest(&self, existing: Option<&str>) -> Result<(String, String), String> {
         let mut root = match existing {
-            Some(text) => Json::parse(text).map_err(|e| format!("the manifest is not JSON: {e}"))?,
+            Some(text) => {
+                Json::parse(text).map_err(|e| format!("the manifest is not JSON: {e}"))?
+            }
             None => Json::from(serde_json::json!({ "modulesContent": {} })),
         };
         let has_content = root.get("content").is_some();
@@ -313,7 +315,8 @@ impl NewModule {
 
         let text = root.to_pretty();
         // What the hub will read must parse.
-        crate::manifest::parse(&text).map_err(|e| format!("the updated manifest is invalid: {e}"))?;
+        crate::manifest::parse(&text)
+            .map_err(|e| format!("the updated manifest is invalid: {e}"))?;
         Ok((text, route))
     }
 }
@@ -348,37 +351,82 @@ mod tests {
                 .iter()
                 .map(|(p, _)| p.to_string_lossy().into_owned())
                 .collect();
-            for required in ["module.json", "Dockerfile.amd64", "Dockerfile.arm64v8", "Dockerfile.arm32v7"] {
-                assert!(names.iter().any(|n| n == required), "{language:?}: {names:?}");
+            for required in [
+                "module.json",
+                "Dockerfile.amd64",
+                "Dockerfile.arm64v8",
+                "Dockerfile.arm32v7",
+            ] {
+                assert!(
+                    names.iter().any(|n| n == required),
+                    "{language:?}: {names:?}"
+                );
             }
-            let markers = ["#[test]", "unittest", "@Test", "[Fact]", "node:test", "assert("];
+            let markers = [
+                "#[test]",
+                "unittest",
+                "@Test",
+                "[Fact]",
+                "node:test",
+                "assert(",
+            ];
             assert!(
-                files.iter().any(|(_, text)| markers.iter().any(|m| text.contains(m))),
+                files
+                    .iter()
+                    .any(|(_, text)| markers.iter().any(|m| text.contains(m))),
                 "{language:?} has no test: {names:?}"
             );
             for (path, text) in &files {
-                assert!(!text.contains("{{"), "{language:?} {}: unfilled placeholder", path.display());
+                assert!(
+                    !text.contains("{{"),
+                    "{language:?} {}: unfilled placeholder",
+                    path.display()
+                );
                 assert!(!path.to_string_lossy().contains("{{"), "{}", path.display());
             }
-            let arm = &files.iter().find(|(p, _)| p == Path::new("Dockerfile.arm32v7")).unwrap().1;
-            assert!(arm.contains("FROM arm32v7/") || arm.contains("-arm32v7"), "{language:?}: {arm}");
+            let arm = &files
+                .iter()
+                .find(|(p, _)| p == Path::new("Dockerfile.arm32v7"))
+                .unwrap()
+                .1;
+            assert!(
+                arm.contains("FROM arm32v7/") || arm.contains("-arm32v7"),
+                "{language:?}: {arm}"
+            );
             assert!(!arm.contains("amd64"), "{language:?}: {arm}");
-            let json: serde_json::Value =
-                serde_json::from_str(&files.iter().find(|(p, _)| p == Path::new("module.json")).unwrap().1).unwrap();
+            let json: serde_json::Value = serde_json::from_str(
+                &files
+                    .iter()
+                    .find(|(p, _)| p == Path::new("module.json"))
+                    .unwrap()
+                    .1,
+            )
+            .unwrap();
             assert_eq!(json["image"]["repository"], "localhost/my-mod");
-            assert_eq!(json["image"]["tag"]["platforms"]["arm64v8"], "./Dockerfile.arm64v8");
+            assert_eq!(
+                json["image"]["tag"]["platforms"]["arm64v8"],
+                "./Dockerfile.arm64v8"
+            );
             assert_eq!(json["language"], language.module_json_language());
         }
     }
 
     #[test]
     fn a_new_manifest_has_the_module_its_route_and_desired_properties() {
-        let (text, route) = module(Language::Python, "mymod").add_to_manifest(None).unwrap();
-        assert_eq!(route, "FROM /messages/modules/mymod/outputs/* INTO $upstream");
+        let (text, route) = module(Language::Python, "mymod")
+            .add_to_manifest(None)
+            .unwrap();
+        assert_eq!(
+            route,
+            "FROM /messages/modules/mymod/outputs/* INTO $upstream"
+        );
         let manifest = crate::manifest::parse(&text).unwrap();
         let spec = manifest.module("mymod").unwrap();
         assert_eq!(spec.desired["Enabled"], true);
-        assert_eq!(spec.agent["settings"]["image"], "localhost/mymod:0.0.1-amd64");
+        assert_eq!(
+            spec.agent["settings"]["image"],
+            "localhost/mymod:0.0.1-amd64"
+        );
         assert_eq!(manifest.routes.len(), 1);
     }
 
@@ -388,15 +436,24 @@ mod tests {
             "$edgeAgent":{"properties.desired":{"schemaVersion":"1.1","modules":{
                 "zeta":{"type":"docker","settings":{"image":"z"}}}}},
             "$edgeHub":{"properties.desired":{"schemaVersion":"1.2","routes":{"r":"FROM /* INTO $upstream"}}}}}"#;
-        let (text, _) = module(Language::C, "alpha").add_to_manifest(Some(existing)).unwrap();
+        let (text, _) = module(Language::C, "alpha")
+            .add_to_manifest(Some(existing))
+            .unwrap();
         assert!(text.find("\"zeta\"").unwrap() < text.find("\"alpha\"").unwrap());
         assert!(text.contains("\"schemaVersion\": \"1.2\""));
         let manifest = crate::manifest::parse(&text).unwrap();
-        assert_eq!(manifest.module_names(), vec!["alpha".to_string(), "zeta".to_string()]);
+        assert_eq!(
+            manifest.module_names(),
+            vec!["alpha".to_string(), "zeta".to_string()]
+        );
         assert_eq!(manifest.routes.len(), 2);
-        let err = module(Language::C, "zeta").add_to_manifest(Some(existing)).unwrap_err();
+        let err = module(Language::C, "zeta")
+            .add_to_manifest(Some(existing))
+            .unwrap_err();
         assert!(err.contains("already has a module 'zeta'"), "{err}");
-        assert!(module(Language::C, "x").add_to_manifest(Some("[1]")).is_err());
+        assert!(module(Language::C, "x")
+            .add_to_manifest(Some("[1]"))
+            .is_err());
     }
 
     #[test]
@@ -404,7 +461,9 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let manifest = root.path().join("deployment.json");
         let dir = root.path().join("modules/mymod");
-        let created = module(Language::Python, "mymod").create(&dir, &manifest).unwrap();
+        let created = module(Language::Python, "mymod")
+            .create(&dir, &manifest)
+            .unwrap();
         assert!(dir.join("main.py").is_file() && dir.join("Dockerfile.arm64v8").is_file());
         assert_eq!(created.image, "localhost/mymod:0.0.1-amd64");
         assert!(crate::manifest::load(&manifest).is_ok());

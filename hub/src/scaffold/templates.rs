@@ -38,15 +38,25 @@ impl Language {
     /// the per-platform Dockerfiles.
     pub fn files(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Language::C => files!("c": "main.c", "module_state.c", "module_state.h", "test_state.c", "Makefile", "Dockerfile"),
-            Language::Csharp => files!("csharp": "Program.cs", "ModuleState.cs", "{{Class}}.csproj",
-                "tests/ModuleStateTest.cs", "tests/{{Class}}.Tests.csproj", "Dockerfile"),
+            Language::C => {
+                files!("c": "main.c", "module_state.c", "module_state.h", "test_state.c", "Makefile", "Dockerfile")
+            }
+            Language::Csharp => {
+                files!("csharp": "Program.cs", "ModuleState.cs", "{{Class}}.csproj",
+                "tests/ModuleStateTest.cs", "tests/{{Class}}.Tests.csproj", "Dockerfile")
+            }
             Language::Java => files!("java": "pom.xml", "src/main/java/{{package}}/Main.java",
                 "src/main/java/{{package}}/ModuleState.java",
                 "src/test/java/{{package}}/ModuleStateTest.java", "Dockerfile"),
-            Language::Node => files!("node": "app.js", "state.js", "state.test.js", "package.json", "Dockerfile"),
-            Language::Python => files!("python": "main.py", "state.py", "test_state.py", "requirements.txt", "Dockerfile"),
-            Language::Rust => files!("rust": "Cargo.toml", "src/main.rs", "src/state.rs", "Dockerfile"),
+            Language::Node => {
+                files!("node": "app.js", "state.js", "state.test.js", "package.json", "Dockerfile")
+            }
+            Language::Python => {
+                files!("python": "main.py", "state.py", "test_state.py", "requirements.txt", "Dockerfile")
+            }
+            Language::Rust => {
+                files!("rust": "Cargo.toml", "src/main.rs", "src/state.rs", "Dockerfile")
+            }
         }
     }
 
