@@ -18,7 +18,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .unwrap_or_default();
     let runtime = args.runtime.settings(manifest_dir);
     let config = config_from_args(args)?;
-    // Decided before the hub starts: per-module workload sockets need their owners.
+    // Decided before the hub starts: per-module workload sockets need their owners. Once
+    // the hub has them (`HubConfig::workload_owners`), a container module's socket goes
+    // to its image's user: `config.workload_owners.extend(plan.socket_owners().await)`.
     let plan = match runtime {
         Some(settings) => Some(super::runtime_cmds::plan(&config, settings).await?),
         None => None,

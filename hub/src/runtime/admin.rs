@@ -68,7 +68,10 @@ pub fn module_logs(
         if !text.is_empty() && tx.send(Bytes::from(text)).await.is_err() {
             return;
         }
-        while follow {
+        if !follow {
+            return;
+        }
+        loop {
             tokio::select! {
                 () = tokio::time::sleep(FOLLOW_POLL) => {}
                 () = tx.closed() => return,

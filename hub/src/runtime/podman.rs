@@ -416,6 +416,19 @@ mod tests {
         assert_eq!(value.as_deref(), Some("value-two"));
     }
 
+    #[tokio::test]
+    async fn numeric_and_root_users_need_no_container_to_resolve() {
+        let podman = Podman {
+            program: "podman-that-is-never-run".into(),
+            conf: None,
+            version: String::new(),
+        };
+        assert_eq!(podman.image_uid("i", "").await, Some(0));
+        assert_eq!(podman.image_uid("i", "root").await, Some(0));
+        assert_eq!(podman.image_uid("i", "1001:1001").await, Some(1001));
+        assert_eq!(podman.image_uid("i", "moduleuser").await, None);
+    }
+
     #[test]
     fn limits_are_read_from_proc() {
         assert!(hard_limit("Max open files").is_some_and(|n| n > 0));
