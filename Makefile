@@ -61,6 +61,7 @@ demo-containers: deps
 
 test-containers:
 	bash tests/containers/run.sh
+	bash tests/containers/scaffolds.sh
 
 bench: deps
 	bash bench/run.sh

@@ -2,34 +2,63 @@
 # STAND-IN FOR `make dist` (issue 17). Delete this script, and its callers' use of it,
 # once `make dist` exists: the container images only need `make dist`'s output in dist/.
 #
-# Builds the two packages the container tests install, for linux-x64, with the names
-# issue 17 gives them:
-#   dist/edgemodule-<ver>-linux-x64.tar.gz                 C: lib/ (so, a, pkgconfig, cmake), include/
-#   dist/edgemodule-<ver>-cp39-abi3-manylinux_*_x86_64.whl Python (maturin, release)
+#   scripts/containers/dist-standin.sh [x64|arm64]        (default x64)
+#
+# Builds the two packages the container tests install, with the names issue 17 gives them:
+#   dist/edgemodule-<ver>-linux-<x64|arm64>.tar.gz                C: lib/ (so, a, pkgconfig, cmake), include/
+#   dist/edgemodule-<ver>-cp39-abi3-manylinux_*_<x86_64|aarch64>.whl   Python (maturin, release)
+# arm64 is cross-compiled (rustup target aarch64-unknown-linux-gnu, gcc-aarch64-linux-gnu).
 # When dist/ already holds both (the real `make dist` ran), it does nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/dist"
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)"
-C_TARBALL="$DIST/edgemodule-$VERSION-linux-x64.tar.gz"
+ARCH="${1:-x64}"
+case "$ARCH" in
+    x64) TRIPLE="" WHEEL_ARCH=x86_64 ;;
+    arm64) TRIPLE=aarch64-unknown-linux-gnu WHEEL_ARCH=aarch64 ;;
+    *) echo "dist-standin: unknown architecture $ARCH (x64, arm64)" >&2; exit 2 ;;
+esac
+C_TARBALL="$DIST/edgemodule-$VERSION-linux-$ARCH.tar.gz"
+WHEELS="$DIST/edgemodule-$VERSION-cp39-abi3-manylinux_*_$WHEEL_ARCH.whl"
 mkdir -p "$DIST"
 
-have_wheel() { compgen -G "$DIST/edgemodule-$VERSION-cp39-abi3-manylinux_*_x86_64.whl" >/dev/null; }
+have_wheel() { compgen -G "$WHEELS" >/dev/null; }
 if [[ -f "$C_TARBALL" ]] && have_wheel && [[ "${DIST_STANDIN_FORCE:-0}" != 1 ]]; then
-    echo "dist-standin: dist/ already has the C tarball and the wheel"
+    echo "dist-standin: dist/ already has the $ARCH C tarball and wheel"
     exit 0
 fi
 
-echo "dist-standin: building the C tarball (stand-in for make dist)"
+target_dir="$ROOT/target"
+if [[ -n "$TRIPLE" ]]; then
+    rustup target list --installed | grep -qx "$TRIPLE" || rustup target add "$TRIPLE"
+    command -v aarch64-linux-gnu-gcc >/dev/null ||
+        apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+            gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+    export CARGO_BUILD_TARGET="$TRIPLE"
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+    export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+    export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+    target_dir="$ROOT/target/$TRIPLE"
+fi
+
+echo "dist-standin: building the $ARCH C tarball (stand-in for make dist)"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-make -s -C "$ROOT/bindings-c" install PREFIX=/usr/local DESTDIR="$stage" PROFILE=release >/dev/null
-top="edgemodule-$VERSION-linux-x64"
+make -s -C "$ROOT/bindings-c" install PREFIX=/usr/local DESTDIR="$stage" PROFILE=release \
+    TARGET_DIR="$target_dir" >/dev/null
+top="edgemodule-$VERSION-linux-$ARCH"
 mv "$stage/usr/local" "$stage/$top"
 tar -C "$stage" --owner=0 --group=0 -czf "$C_TARBALL" "$top"
 
-echo "dist-standin: building the Python wheel (stand-in for make dist)"
-rm -f "$DIST"/edgemodule-*-cp39-abi3-manylinux_*_x86_64.whl
-make -s -C "$ROOT/bindings-python" wheel >/dev/null
-cp "$ROOT"/bindings-python/dist/edgemodule-"$VERSION"-cp39-abi3-manylinux_*_x86_64.whl "$DIST/"
+echo "dist-standin: building the $ARCH Python wheel (stand-in for make dist)"
+rm -f $WHEELS
+if [[ -n "$TRIPLE" ]]; then
+    make -s -C "$ROOT/bindings-python" venv >/dev/null
+    (cd "$ROOT/bindings-python" && .venv/bin/maturin build --quiet --release --target "$TRIPLE" --out "$stage/wheel")
+    cp "$stage"/wheel/edgemodule-"$VERSION"-cp39-abi3-manylinux_*_"$WHEEL_ARCH".whl "$DIST/"
+else
+    make -s -C "$ROOT/bindings-python" wheel >/dev/null
+    cp "$ROOT"/bindings-python/dist/edgemodule-"$VERSION"-cp39-abi3-manylinux_*_x86_64.whl "$DIST/"
+fi
 ls -l "$DIST"

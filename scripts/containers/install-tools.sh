@@ -32,8 +32,9 @@ done
 ((${#missing[@]} == 0)) || apt_install podman buildah runc skopeo mmdebstrap uidmap
 
 if ((want_arm)); then
-    command -v qemu-aarch64-static >/dev/null 2>&1 && command -v update-binfmts >/dev/null 2>&1 ||
-        apt_install qemu-user-static binfmt-support
+    command -v qemu-aarch64-static >/dev/null 2>&1 && command -v update-binfmts >/dev/null 2>&1 &&
+        command -v arch-test >/dev/null 2>&1 ||
+        apt_install qemu-user-static binfmt-support arch-test
     if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
         mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
     fi

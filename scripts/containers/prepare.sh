@@ -33,7 +33,13 @@ if ! err="$(podman run --rm --pull=never --network=host amd64/debian:bookworm-sl
 fi
 
 # STAND-IN for `make dist` (issue 17): replace with `make dist` once it exists.
-bash "$HERE/dist-standin.sh" >&2
+for p in "${PLATFORMS[@]}"; do
+    case "$p" in
+        amd64) bash "$HERE/dist-standin.sh" x64 >&2 ;;
+        arm64v8) bash "$HERE/dist-standin.sh" arm64 >&2 ;;
+        *) echo "prepare: no packages for $p yet" >&2; exit 1 ;;
+    esac
+done
 
 for p in "${PLATFORMS[@]}"; do
     for lang in python c; do

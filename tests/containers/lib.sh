@@ -81,11 +81,12 @@ wait_for() {
 }
 
 HUB_PID=""
-# start_hub MANIFEST MODE: `up` with --run-modules MODE on ports the hub picks; sets ADMIN.
+# start_hub MANIFEST MODE [STATE]: `up` with --run-modules MODE on ports the hub picks, state
+# in STATE (default $WORK/state); sets ADMIN and exports EDGEMODULE_HUB_STATE.
 start_hub() {
-    local manifest="$1" mode="$2"
+    local manifest="$1" mode="$2" state="${3:-$WORK/state}"
     : >"$WORK/hub.out"
-    EDGEMODULE_HUB_STATE="$WORK/state" "$HUB" up --manifest "$manifest" --state "$WORK/state" \
+    EDGEMODULE_HUB_STATE="$state" "$HUB" up --manifest "$manifest" --state "$state" \
         --run-modules "$mode" --bind-address 127.0.0.1 --mqtt-port 0 --https-port 0 \
         --admin-port 0 >"$WORK/hub.out" 2>"$WORK/hub.log" &
     HUB_PID=$!
@@ -97,7 +98,7 @@ start_hub() {
     READY="$(grep 'edgemodule-hub ready' "$WORK/hub.out")"
     ADMIN="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$READY")"
     [[ -n "$ADMIN" ]] || fail "cannot read the admin address from: $READY"
-    export EDGEMODULE_HUB_STATE="$WORK/state"
+    export EDGEMODULE_HUB_STATE="$state"
 }
 
 stop_hub() {

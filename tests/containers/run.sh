@@ -190,5 +190,28 @@ print(i["Architecture"], i["Os"], len(i["Layers"]), cfg.get("User") or "root",
     echo "  $image: $os/$arch, $layers layers, user $user, cmd $cmd, archive $size ($(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=si)B unpacked)"
 done
 
+ARM_NOTE="arm64: not built (PLATFORMS=\"amd64 arm64v8\" adds it)"
+PY_ARM="$(grep -m1 '^image=localhost/filter-python:.*-arm64v8$' <<<"$prep" | cut -d= -f2 || true)"
+C_ARM="$(grep -m1 '^image=localhost/filter-c:.*-arm64v8$' <<<"$prep" | cut -d= -f2 || true)"
+if [[ -n "$PY_ARM" && -n "$C_ARM" ]]; then
+    say "The arm64 images, run under qemu"
+    T_ARM=$SECONDS
+    write_deployment "$WORK/deployment-arm64.json" "$PY_ARM" "$C_ARM"
+    start_hub "$WORK/deployment-arm64.json" auto "$WORK/state-arm64"
+    for m in $FILTERS; do
+        name="$(module_field "$m" x-edgemodule.container)"
+        [[ "$(podman exec "$name" uname -m)" == aarch64 ]] || fail "$m does not run as aarch64"
+    done
+    WAIT=180 check_pipeline
+    stop_hub
+    for image in "$PY_ARM" "$C_ARM"; do
+        arch="$(skopeo inspect --format '{{.Architecture}}' "containers-storage:$image")"
+        [[ "$arch" == arm64 ]] || fail "$image is $arch"
+        echo "  $image: linux/$arch, $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=si)B"
+    done
+    ARM_NOTE="arm64: both filters passed the same checks under qemu in $((SECONDS - T_ARM)) s"
+fi
+
 echo
+echo "$ARM_NOTE"
 echo "CONTAINER TEST OK in $((SECONDS - T0)) s (images ready in $PREP_SECS s, deployment checks $RUN_SECS s)"
