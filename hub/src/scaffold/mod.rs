@@ -266,26 +266,34 @@ impl NewModule {
             .object_member("$edgeAgent")
             .and_then(|a| a.object_member("properties.desired"))
             .ok_or_else(|| missing("$edgeAgent.properties.desired"))?;
-        for (key, value) in [
-            ("schemaVersion", serde_json::json!("1.1")),
-            (
-                "runtime",
-                serde_json::json!({ "type": "docker", "settings": { "minDockerVersion": "v1.25" } }),
-            ),
-        ] {
-            agent.insert_new(key, Json::from(value));
-        }
+        agent.insert_new("schemaVersion", text("1.1"));
+        agent.insert_new(
+            "runtime",
+            object(vec![
+                ("type", text("docker")),
+                (
+                    "settings",
+                    object(vec![("minDockerVersion", text("v1.25"))]),
+                ),
+            ]),
+        );
         let modules = agent
             .object_member("modules")
             .ok_or_else(|| missing("$edgeAgent modules"))?;
-        let entry = serde_json::json!({
-            "version": "1.0",
-            "type": "docker",
-            "status": "running",
-            "restartPolicy": "always",
-            "settings": { "image": self.amd64_image(), "createOptions": "{}" },
-        });
-        if !modules.insert_new(name, Json::from(entry)) {
+        let entry = object(vec![
+            ("version", text("1.0")),
+            ("type", text("docker")),
+            ("status", text("running")),
+            ("restartPolicy", text("always")),
+            (
+                "settings",
+                object(vec![
+                    ("image", text(&self.amd64_image())),
+                    ("createOptions", text("{}")),
+                ]),
+            ),
+        ]);
+        if !modules.insert_new(name, entry) {
             return Err(format!("the manifest already has a module '{name}'"));
         }
 
@@ -304,7 +312,7 @@ impl NewModule {
         }
         hub.insert_new(
             "storeAndForwardConfiguration",
-            Json::from(serde_json::json!({ "timeToLiveSecs": 7200 })),
+            object(vec![("timeToLiveSecs", Json::Number(7200.into()))]),
         );
 
         let desired = contents
@@ -319,6 +327,21 @@ impl NewModule {
             .map_err(|e| format!("the updated manifest is invalid: {e}"))?;
         Ok((text, route))
     }
+}
+
+/// A JSON string.
+fn text(value: &str) -> Json {
+    Json::String(value.to_string())
+}
+
+/// A JSON object with members in this order.
+fn object(members: Vec<(&str, Json)>) -> Json {
+    Json::Object(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -440,6 +463,8 @@ mod tests {
             .add_to_manifest(Some(existing))
             .unwrap();
         assert!(text.find("\"zeta\"").unwrap() < text.find("\"alpha\"").unwrap());
+        let alpha = &text[text.find("\"alpha\"").unwrap()..];
+        assert!(alpha.find("\"version\"").unwrap() < alpha.find("\"settings\"").unwrap());
         assert!(text.contains("\"schemaVersion\": \"1.2\""));
         let manifest = crate::manifest::parse(&text).unwrap();
         assert_eq!(
