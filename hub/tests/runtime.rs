@@ -223,6 +223,35 @@ fn process_modules_run_restart_by_policy_and_report_like_edge_agent() {
     assert!(logs(&state, &admin, "worker")
         .contains(&format!("from {}", dir.path().join("bin").display())));
 
+    // logs --follow streams what the module writes after it started following.
+    let mut follow = cli(&state)
+        .args([
+            "logs", "worker", "--follow", "--tail", "0", "--admin", &admin,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let log_file = state.join("logs/worker.log");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_file)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"appended while following\n").unwrap();
+    let mut stdout = follow.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(&mut stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("logs --follow printed the new line");
+    assert_eq!(line, "appended while following\n");
+    let _ = follow.kill();
+    let _ = follow.wait();
+
     // Killed: always → backoff, restarted after the 1 s cool-off, counted.
     let pid = sleeper["x-edgemodule"]["pid"].as_u64().unwrap();
     let killed_at = Instant::now();
