@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod delivery;
 pub mod error;
 pub mod message;
 pub mod protocol;
@@ -27,11 +28,13 @@ mod user_topics;
 
 pub use builder::ClientBuilder;
 pub use client::ModuleClient;
+pub use connection::families::Subscribed;
+pub use delivery::{BackgroundError, BackgroundErrorKind, BackgroundErrors, HandlerError};
 pub use error::{Error, ErrorKind, Result};
 pub use inputs::{InputMessage, InputStream};
 pub use invoke::{MethodInvokeRequest, MethodInvokeResponse};
 pub use message::Message;
-pub use methods::{MethodRequest, MethodStream};
+pub use methods::{MethodRequest, MethodResponse, MethodStream};
 pub use options::{
     ClientOptions, Qos, RetryPolicy, DEFAULT_HTTPS_PORT, DEFAULT_MQTT_PORT, HTTPS_PORT_VAR,
     MQTT_PORT_VAR,

@@ -11,9 +11,41 @@ use rumqttc::QoS;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::connection::families::{self, Family, Subscribed};
 use crate::connection::shared::{lock, Shared};
+use crate::delivery::lane::{Lane, Runner};
+use crate::delivery::{attempts, HandlerFamily, HandlerFuture};
 use crate::error::{Error, Result};
 use crate::protocol::topics;
+
+/// A user's desired-properties handler.
+pub(crate) type DesiredHandler = Arc<dyn Fn(DesiredPatch) -> HandlerFuture<()> + Send + Sync>;
+
+/// Runs the desired-properties handler (one patch at a time, with the retry policy).
+pub(crate) struct DesiredRunner {
+    handler: DesiredHandler,
+    shared: std::sync::Weak<Shared>,
+}
+
+impl Runner for DesiredRunner {
+    type Item = DesiredPatch;
+
+    async fn run(&self, patch: DesiredPatch) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        // Patches are acknowledged on arrival; a patch given up on is only reported.
+        attempts(
+            &shared,
+            HandlerFamily::Desired,
+            "",
+            1,
+            || (self.handler)(patch.clone()),
+            || true,
+        )
+        .await;
+    }
+}
 
 /// The module twin's properties.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,17 +149,21 @@ pub(crate) enum TwinWaiter {
     },
 }
 
-/// Twin requests in flight, the desired tracker and the patch streams.
+/// Twin requests in flight, the desired tracker, the patch streams and the handler.
 #[derive(Default)]
 pub(crate) struct TwinRouter {
     pending: HashMap<String, TwinWaiter>,
     desired: DesiredTracker,
     streams: Vec<mpsc::UnboundedSender<DesiredPatch>>,
+    handler: Option<Arc<Lane<DesiredRunner>>>,
     closed: bool,
 }
 
 impl TwinRouter {
-    fn broadcast(&mut self, patch: DesiredPatch) {
+    fn broadcast(&mut self, patch: DesiredPatch, runtime: Option<&tokio::runtime::Handle>) {
+        if let (Some(lane), Some(runtime)) = (&self.handler, runtime) {
+            lane.push(patch.clone(), runtime);
+        }
         self.streams.retain(|tx| tx.send(patch.clone()).is_ok());
     }
 
@@ -146,6 +182,9 @@ impl TwinRouter {
             }
         }
         self.streams.clear();
+        if let Some(lane) = self.handler.take() {
+            lane.take_queued();
+        }
     }
 }
 
@@ -161,15 +200,17 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
-/// Sends a twin request and waits for its response `(status, body)`.
+/// Sends a twin request and waits for its response `(status, body)`. The first one
+/// subscribes to twin responses (and waits for the hub to confirm it).
 async fn request(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     rid: String,
     topic: String,
     body: Bytes,
     what: &str,
 ) -> Result<(u16, Bytes)> {
     let work = async {
+        families::ensure(shared, &[Family::TwinResponses]).await?;
         let (tx, rx) = oneshot::channel();
         {
             let mut router = lock(&shared.twin);
@@ -191,7 +232,7 @@ async fn request(
 }
 
 /// `get_twin`.
-pub(crate) async fn get_twin(shared: &Shared) -> Result<Twin> {
+pub(crate) async fn get_twin(shared: &Arc<Shared>) -> Result<Twin> {
     let rid = uuid::Uuid::new_v4().to_string();
     let (status, body) = request(
         shared,
@@ -211,7 +252,7 @@ pub(crate) async fn get_twin(shared: &Shared) -> Result<Twin> {
 }
 
 /// `patch_reported`.
-pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()> {
+pub(crate) async fn patch_reported(shared: &Arc<Shared>, patch: &Value) -> Result<()> {
     if !patch.is_object() {
         return Err(Error::invalid_argument(
             "a reported-properties patch must be a JSON object",
@@ -239,9 +280,12 @@ pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()>
     }
 }
 
-/// Reads the twin after a (re)connect without waiting; the answer may produce a catch-up
-/// patch (called by the connection task, which must not wait).
+/// Reads the twin after a (re)connect without waiting, if desired patches are handled; the
+/// answer may produce a catch-up patch (called by the connection task, which must not wait).
 pub(crate) fn request_catch_up(shared: &Shared, reconnect: bool) {
+    if !lock(&shared.outbox).families.contains(Family::Desired) {
+        return;
+    }
     let rid = uuid::Uuid::new_v4().to_string();
     {
         let mut router = lock(&shared.twin);
@@ -290,10 +334,13 @@ pub(crate) fn on_response(shared: &Shared, topic: &str, body: &[u8]) {
                         if let Value::Object(map) = &mut patch {
                             map.insert("$version".into(), Value::from(twin.desired_version));
                         }
-                        router.broadcast(DesiredPatch {
-                            patch,
-                            version: twin.desired_version,
-                        });
+                        router.broadcast(
+                            DesiredPatch {
+                                patch,
+                                version: twin.desired_version,
+                            },
+                            shared.runtime(),
+                        );
                     }
                 }
                 Err(e) => tracing::warn!("twin read after reconnect: {e}"),
@@ -322,9 +369,48 @@ pub(crate) fn on_desired_patch(shared: &Shared, topic: &str, body: &[u8]) {
                 "dropping a desired patch not newer than the last one"
             );
         }
-        Some(v) => router.broadcast(DesiredPatch { patch, version: v }),
-        None => router.broadcast(DesiredPatch { patch, version: 0 }),
+        Some(v) => router.broadcast(DesiredPatch { patch, version: v }, shared.runtime()),
+        None => router.broadcast(DesiredPatch { patch, version: 0 }, shared.runtime()),
     }
+}
+
+/// Subscribes to desired patches (and twin responses, for the catch-up read). The first time
+/// while connected, reads the twin to learn the version the application starts from.
+fn activate_desired(shared: &Arc<Shared>) -> Subscribed {
+    let (first, live) = {
+        let outbox = lock(&shared.outbox);
+        (!outbox.families.contains(Family::Desired), outbox.live)
+    };
+    let subscribed = families::activate(shared, &[Family::Desired, Family::TwinResponses]);
+    if first && live {
+        // Queued behind the SUBSCRIBE, so the hub knows where to answer.
+        request_catch_up(shared, false);
+    }
+    subscribed
+}
+
+/// Makes `handler` the desired-properties handler (replacing the previous one).
+pub(crate) fn set_handler(shared: &Arc<Shared>, handler: DesiredHandler) -> Subscribed {
+    {
+        let mut router = lock(&shared.twin);
+        if router.closed {
+            return Subscribed::ready(Err(Error::closed()));
+        }
+        let runner = DesiredRunner {
+            handler,
+            shared: Arc::downgrade(shared),
+        };
+        match &router.handler {
+            Some(lane) => lane.set_runner(runner),
+            None => router.handler = Some(Lane::new(runner)),
+        }
+    }
+    activate_desired(shared)
+}
+
+/// Removes the desired-properties handler (it finishes what it already queued).
+pub(crate) fn clear_handler(shared: &Shared) {
+    lock(&shared.twin).handler = None;
 }
 
 /// Registers a desired-patch stream.
@@ -335,6 +421,7 @@ pub(crate) fn open_stream(shared: &Arc<Shared>) -> DesiredPatchStream {
         router.streams.push(tx);
     }
     drop(router);
+    drop(activate_desired(shared));
     DesiredPatchStream {
         rx,
         shared: Arc::clone(shared),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{
-    Disconnect, Event, EventLoop, Incoming, Outgoing, Publish, Request, Subscribe, SubscribeFilter,
+    Disconnect, Event, EventLoop, Incoming, Outgoing, QoS, Request, Subscribe, SubscribeFilter,
+    Unsubscribe,
 };
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -115,7 +116,13 @@ fn handle_event(
     event: Event,
 ) -> Next {
     match event {
-        Event::Incoming(Incoming::ConnAck(_)) => on_connack(eventloop, shared),
+        Event::Incoming(Incoming::ConnAck(ack)) => {
+            let subscribing = on_connack(eventloop, shared, ack.session_present);
+            if !subscribing {
+                // Nothing to subscribe yet: usable at once.
+                on_ready(shared, session);
+            }
+        }
         Event::Incoming(Incoming::SubAck(ack)) => {
             let op = lock(&shared.outbox).subscriptions.on_suback(ack.pkid);
             if let Some(op) = op {
@@ -129,6 +136,12 @@ fn handle_event(
                 }
             }
         }
+        Event::Incoming(Incoming::UnsubAck(ack)) => {
+            let op = lock(&shared.outbox).subscriptions.on_suback(ack.pkid);
+            if let Some(op) = op {
+                op.complete_unsubscribe();
+            }
+        }
         Event::Incoming(Incoming::PubAck(ack)) => lock(&shared.outbox).tracker.on_puback(ack.pkid),
         Event::Incoming(Incoming::Publish(publish)) => dispatch::incoming(shared, publish),
         Event::Outgoing(Outgoing::Publish(pkid)) => {
@@ -137,7 +150,7 @@ fn handle_event(
         Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
             lock(&shared.outbox).tracker.on_await_ack(pkid)
         }
-        Event::Outgoing(Outgoing::Subscribe(pkid)) => {
+        Event::Outgoing(Outgoing::Subscribe(pkid) | Outgoing::Unsubscribe(pkid)) => {
             lock(&shared.outbox).subscriptions.on_outgoing(pkid)
         }
         Event::Outgoing(Outgoing::Disconnect) => return Next::Renew,
@@ -146,24 +159,48 @@ fn handle_event(
     Next::Continue
 }
 
-/// A new connection: subscribe everything, then re-send what was not acknowledged, ahead
-/// of anything the application queued meanwhile.
-fn on_connack(eventloop: &mut EventLoop, shared: &Shared) {
-    let filters = shared.subscription_filters();
+/// A new connection: subscribe every family and topic in use, unsubscribe what a lost
+/// connection did not, then re-send what was not acknowledged (same packet ids with DUP when
+/// the session was resumed) — all ahead of anything the application queued meanwhile.
+/// Returns false when there was nothing to subscribe.
+fn on_connack(eventloop: &mut EventLoop, shared: &Shared, session_present: bool) -> bool {
+    let topic_filters = lock(&shared.topics).filters();
+    let max_pkid = eventloop.mqtt_options.inflight();
     let mut outbox = lock(&shared.outbox);
-    outbox
+    outbox.live = true;
+    let mut filters: Vec<(String, QoS)> = outbox
+        .families
+        .filters(&shared.identity)
+        .into_iter()
+        .map(|f| (f, QoS::AtLeastOnce))
+        .collect();
+    for (filter, qos) in topic_filters {
+        if !filters.iter().any(|(f, _)| *f == filter) {
+            filters.push((filter, qos));
+        }
+    }
+    let start = outbox
         .subscriptions
-        .push_initial(filters.iter().map(|(f, _)| f.clone()).collect());
-    let resend = outbox.tracker.resume();
+        .start_connection(filters.iter().map(|(f, _)| f.clone()).collect());
+    let resend = outbox.tracker.resume(session_present, max_pkid);
     drop(outbox);
-    let subscribe =
-        Subscribe::new_many(filters.into_iter().map(|(f, q)| SubscribeFilter::new(f, q)));
-    eventloop.pending.push_back(Request::Subscribe(subscribe));
-    for (topic, payload, qos) in resend {
+    let subscribing = !start.subscribe.is_empty();
+    if subscribing {
+        let subscribe =
+            Subscribe::new_many(filters.into_iter().map(|(f, q)| SubscribeFilter::new(f, q)));
+        eventloop.pending.push_back(Request::Subscribe(subscribe));
+    }
+    if !start.unsubscribe.is_empty() {
+        let mut unsubscribe = Unsubscribe::new(String::new());
+        unsubscribe.topics = start.unsubscribe;
         eventloop
             .pending
-            .push_back(Request::Publish(Publish::from_bytes(topic, qos, payload)));
+            .push_back(Request::Unsubscribe(unsubscribe));
     }
+    for publish in resend {
+        eventloop.pending.push_back(Request::Publish(publish));
+    }
+    subscribing
 }
 
 /// The initial SUBACK arrived: the connection is usable.
@@ -186,12 +223,19 @@ fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
 fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     let buffered: Vec<Event> = eventloop.state.events.drain(..).collect();
     let mut outbox = lock(&shared.outbox);
+    // A new generation first: from here no PUBACK of the old connection is queued, and the
+    // `clean()` below discards those already queued.
+    shared.bump_epoch(&mut outbox);
+    lock(&shared.acks).reset(outbox.epoch);
+    outbox.live = false;
     for event in buffered {
         match event {
             Event::Outgoing(Outgoing::Publish(pkid)) => outbox.tracker.on_outgoing_publish(pkid),
             Event::Outgoing(Outgoing::AwaitAck(pkid)) => outbox.tracker.on_await_ack(pkid),
             Event::Incoming(Incoming::PubAck(ack)) => outbox.tracker.on_puback(ack.pkid),
-            Event::Outgoing(Outgoing::Subscribe(pkid)) => outbox.subscriptions.on_outgoing(pkid),
+            Event::Outgoing(Outgoing::Subscribe(pkid) | Outgoing::Unsubscribe(pkid)) => {
+                outbox.subscriptions.on_outgoing(pkid)
+            }
             // Incoming messages of a dead connection are delivered again by the hub.
             _ => {}
         }
@@ -203,7 +247,6 @@ fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     eventloop.state.collision = None;
     outbox.tracker.on_connection_lost();
     outbox.subscriptions.on_connection_lost();
-    shared.bump_epoch(&mut outbox);
     drop(outbox);
     lock(&shared.twin).forget_catch_up();
 }

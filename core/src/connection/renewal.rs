@@ -1,6 +1,7 @@
 //! SAS renewal: at 80 % of the token's lifetime the connection is re-established with a
 //! fresh token (MQTT 3.1.1 cannot re-authenticate in place). To lose nothing, the
-//! disconnect waits briefly for publishes in flight to be acknowledged.
+//! disconnect waits briefly for publishes in flight to be acknowledged, and for received
+//! messages being processed to be acknowledged (else the hub delivers them again).
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -33,7 +34,8 @@ pub(crate) fn spawn(shared: Weak<Shared>, epoch: u64, lifetime: Duration) {
                 if outbox.closed || outbox.epoch != epoch {
                     return;
                 }
-                if outbox.tracker.inflight_len() == 0 || started.elapsed() >= DRAIN_LIMIT {
+                let settled = outbox.tracker.inflight_len() == 0 && lock(&shared.acks).len() == 0;
+                if settled || started.elapsed() >= DRAIN_LIMIT {
                     tracing::debug!("renewing the SAS token: reconnecting");
                     // Queued behind everything already requested; the connection task
                     // reconnects with a fresh token when it sees the DISCONNECT go out.

@@ -126,12 +126,14 @@ impl Conn {
                     &p.topic,
                 ) {
                     tracing::warn!(client_id = %self.client_id, topic = %p.topic, "publish not authorized, closing");
+                    self.notify_denied(&p);
                     return Err(format!("publish to {} not authorized", p.topic));
                 }
                 self.forward_user_message(&p);
             }
             PublishTarget::Refused(why) => {
                 tracing::warn!(client_id = %self.client_id, topic = %p.topic, reason = why, "publish not authorized, closing");
+                self.notify_denied(&p);
                 return Err(format!("publish to {} not authorized: {why}", p.topic));
             }
         }
@@ -139,6 +141,24 @@ impl Conn {
             self.batch_pkids.push(p.pkid);
         }
         Ok(())
+    }
+
+    /// Before closing for a denied QoS 1 publish (as the IoT Edge 1.2 broker does, without a
+    /// reason: MQTT 3.1.1 has no negative PUBACK), tells the client which one, so edgemodule
+    /// can fail it with UNAUTHORIZED instead of re-sending it: a QoS 0 PUBLISH on
+    /// `$edgemodule/denied/{pkid}` carrying the topic. Other clients ignore it.
+    fn notify_denied(&mut self, p: &Publish) {
+        if p.qos == QoS::AtLeastOnce {
+            let notice = edgemodule::protocol::topics::publish_denied_topic(p.pkid);
+            write_publish(
+                &mut self.wbuf,
+                &notice,
+                QoS::AtMostOnce,
+                0,
+                false,
+                p.topic.as_bytes(),
+            );
+        }
     }
 
     /// A response to this client's own request (twin), if it subscribed to it.
