@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -198,4 +200,68 @@ pub async fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
         }
     })
     .await
+}
+
+/// What the hub observed about `module`'s traffic (contract 5: `RunningHub::inspect`), as
+/// JSON: `delivered`, `redelivered`, `acks_in_order`, `acks_out_of_order`,
+/// `dup_publishes_received`, `subscriptions`, … (cumulative since the hub started).
+pub fn inspect(hub: &TestHub, module: &str) -> serde_json::Value {
+    let snapshot = hub.hub().inspect(module).expect("module known to the hub");
+    serde_json::to_value(snapshot).expect("inspection serializes")
+}
+
+/// A counter of an inspection.
+pub fn counter(inspection: &serde_json::Value, key: &str) -> u64 {
+    inspection[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("inspection has no counter {key:?}: {inspection}"))
+}
+
+/// Polls `inspect(module)` until `pred` holds; returns that inspection.
+pub async fn wait_inspect(
+    hub: &TestHub,
+    module: &str,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = inspect(hub, module);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !pred(&last) {
+        if tokio::time::Instant::now() >= deadline {
+            panic!("{what}: not reached within {secs} s; last inspection: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        last = inspect(hub, module);
+    }
+    last
+}
+
+/// Asserts that every PUBACK `module` sent matched the hub's oldest outstanding PUBLISH.
+pub fn assert_acks_in_order(inspection: &serde_json::Value) {
+    assert_eq!(
+        counter(inspection, "acks_out_of_order"),
+        0,
+        "PUBACKs out of order: {inspection}"
+    );
+    // Not in contract 5 itself; checked when the hub reports it.
+    if let Some(unexpected) = inspection.get("acks_unexpected").and_then(|v| v.as_u64()) {
+        assert_eq!(unexpected, 0, "PUBACKs for nothing outstanding: {inspection}");
+    }
+}
+
+/// Sends `count` messages to `output`, one after another, with ids `{prefix}{i:03}`.
+pub async fn send_numbered(
+    sender: &ModuleClient,
+    output: &str,
+    prefix: &str,
+    count: usize,
+) {
+    for i in 0..count {
+        let mut message = edgemodule::Message::new(format!("{prefix}{i:03}"));
+        message.message_id = Some(format!("{prefix}{i:03}"));
+        within(15, "send", sender.send_output(output, message))
+            .await
+            .expect("sent");
+    }
 }

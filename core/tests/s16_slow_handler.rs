@@ -1,0 +1,70 @@
+//! S16: a handler slower than the arrival of the next message: later messages wait for it
+//! (one at a time, in order), every PUBACK is in order, nothing is lost — and a message on
+//! another input is processed meanwhile (its acknowledgement waits its turn).
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{assert_acks_in_order, counter, send_numbered, wait_inspect, within, TestHub};
+use tokio::sync::mpsc;
+
+const SLOW: Duration = Duration::from_millis(250);
+const COUNT: usize = 6;
+
+#[tokio::test]
+async fn s16_slow_handler_delays_later_messages_and_loses_nothing() {
+    let hub = TestHub::start().await;
+    let receiver = within(10, "build", hub.builder("receiver").build())
+        .await
+        .unwrap();
+    let (tx, mut seen) = mpsc::unbounded_channel::<String>();
+    let running = Arc::new(AtomicUsize::new(0));
+    let slow_tx = tx.clone();
+    let _ = receiver.set_input_handler(Some("input1"), move |message| {
+        let seen = slow_tx.clone();
+        let running = Arc::clone(&running);
+        async move {
+            assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "one at a time");
+            tokio::time::sleep(SLOW).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+            let _ = seen.send(message.message_id.clone().unwrap_or_default());
+            Ok(())
+        }
+    });
+    let _ = receiver.set_input_handler(Some("input2"), move |message| {
+        let seen = tx.clone();
+        async move {
+            let _ = seen.send(message.message_id.clone().unwrap_or_default());
+            Ok(())
+        }
+    });
+    within(10, "connect", receiver.connect()).await.unwrap();
+
+    let sender = hub.client("sender").await;
+    // Sent far faster than they are handled.
+    send_numbered(&sender, "output1", "slow", COUNT).await;
+    send_numbered(&sender, "output2", "fast", 1).await;
+
+    let mut order = Vec::new();
+    while order.len() < COUNT + 1 {
+        order.push(within(20, "handled", seen.recv()).await.unwrap());
+    }
+    let slow: Vec<&String> = order.iter().filter(|id| id.starts_with("slow")).collect();
+    let expected: Vec<String> = (0..COUNT).map(|i| format!("slow{i:03}")).collect();
+    assert_eq!(slow, expected.iter().collect::<Vec<_>>(), "in order, each once");
+    let fast_at = order.iter().position(|id| id == "fast000").unwrap();
+    assert!(
+        fast_at < COUNT,
+        "the other input is not held up by the slow handler: {order:?}"
+    );
+
+    let seen_by_hub = wait_inspect(&hub, "receiver", 15, "every PUBACK", |v| {
+        counter(v, "acks_in_order") >= (COUNT + 1) as u64
+    })
+    .await;
+    assert_acks_in_order(&seen_by_hub);
+    assert_eq!(counter(&seen_by_hub, "redelivered"), 0, "{seen_by_hub}");
+}
