@@ -1,6 +1,7 @@
-//! S14: messages on two inputs with per-input handlers that take different times: each
-//! handler sees its input's messages one at a time, in order, and the hub saw every PUBACK
-//! for its oldest outstanding PUBLISH.
+//! S14: messages on two inputs with per-input handlers that take different times, with
+//! method calls arriving in between: each handler sees its input's messages one at a time,
+//! in order, and the hub saw every PUBACK for its oldest outstanding PUBLISH (a method call's
+//! acknowledgement waits for the input message that arrived before it).
 
 mod common;
 
@@ -8,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_acks_in_order, counter, send_numbered, wait_inspect, within, TestHub};
+use common::{
+    assert_acks_in_order, call_repeatedly, counter, send_numbered, wait_inspect, within, TestHub,
+};
 use edgemodule::delivery::HandlerFuture;
-use edgemodule::InputMessage;
+use edgemodule::{InputMessage, MethodResponse};
 use tokio::sync::mpsc;
 
 const PER_INPUT: usize = 30;
@@ -44,8 +47,14 @@ async fn s14_per_input_handlers_acknowledge_in_arrival_order() {
         .await
         .unwrap();
     let (tx, mut seen) = mpsc::unbounded_channel();
-    let _ = receiver.set_input_handler(Some("input1"), recorder(Duration::from_millis(15), tx.clone()));
+    let _ = receiver.set_input_handler(
+        Some("input1"),
+        recorder(Duration::from_millis(15), tx.clone()),
+    );
     let _ = receiver.set_input_handler(Some("input2"), recorder(Duration::from_millis(1), tx));
+    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
+        Ok(MethodResponse::new(200, serde_json::Value::Null))
+    });
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;
@@ -57,6 +66,8 @@ async fn s14_per_input_handlers_acknowledge_in_arrival_order() {
         let sender = sender.clone();
         tokio::spawn(async move { send_numbered(&sender, "output2", "b", PER_INPUT).await })
     };
+    let statuses = call_repeatedly(&hub, "receiver", "ping", 20).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     within(60, "sends", one).await.unwrap();
     within(60, "sends", two).await.unwrap();
 
@@ -72,11 +83,19 @@ async fn s14_per_input_handlers_acknowledge_in_arrival_order() {
     let expected = |prefix: &str| -> Vec<String> {
         (0..PER_INPUT).map(|i| format!("{prefix}{i:03}")).collect()
     };
-    assert_eq!(per_input[0], expected("a"), "input1 in send order, each once");
-    assert_eq!(per_input[1], expected("b"), "input2 in send order, each once");
+    assert_eq!(
+        per_input[0],
+        expected("a"),
+        "input1 in send order, each once"
+    );
+    assert_eq!(
+        per_input[1],
+        expected("b"),
+        "input2 in send order, each once"
+    );
 
     let seen_by_hub = wait_inspect(&hub, "receiver", 15, "every PUBACK", |v| {
-        counter(v, "acks_in_order") >= (2 * PER_INPUT) as u64
+        common::acks_total(v) >= (2 * PER_INPUT + 20) as u64
     })
     .await;
     assert_acks_in_order(&seen_by_hub);

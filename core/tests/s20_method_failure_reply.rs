@@ -50,12 +50,14 @@ async fn s20_a_failing_method_handler_gets_the_one_failure_reply() {
         assert!(!payload.to_string().contains("secret"));
         let error = within(10, "background error", errors.next()).await.unwrap();
         assert_eq!(error.kind, BackgroundErrorKind::HandlerFailed);
-        assert_eq!((error.family, error.name.as_str()), (HandlerFamily::Method, method));
+        assert_eq!(
+            (error.family, error.name.as_str()),
+            (HandlerFamily::Method, method)
+        );
     }
     let error_text = METHOD_FAILURE_PAYLOAD;
     assert_eq!(
-        error_text,
-        r#"{"error":"HANDLER_FAILED","message":"the method handler failed"}"#,
+        error_text, r#"{"error":"HANDLER_FAILED","message":"the method handler failed"}"#,
         "the documented bytes"
     );
 

@@ -63,8 +63,10 @@ pub(crate) fn incoming(shared: &Arc<Shared>, publish: Publish) {
         twin::on_desired_patch(shared, topic, &publish.payload);
     } else if topic.starts_with(METHOD_PREFIX) {
         methods::on_request(shared, topic, &publish.payload);
-    } else {
-        on_denied(shared, topic, &publish.payload);
+    } else if let Some((pkid, denied)) = denial(&publish) {
+        if !lock(&shared.outbox).tracker.deny(pkid, denied) {
+            tracing::debug!(pkid, "denial notice for no publish in flight");
+        }
     }
 }
 
@@ -96,15 +98,16 @@ fn decode(bag: &str, publish: &Publish) -> Message {
     Message::from_bag(pairs, publish.payload.to_vec())
 }
 
-/// The hub denied publish `pkid` (`$edgemodule/denied/{pkid}`, payload: the topic).
-fn on_denied(shared: &Shared, topic: &str, payload: &[u8]) {
-    let pkid = topics::parse_publish_denied_topic(topic);
-    let denied = std::str::from_utf8(payload).ok();
-    let (Some(pkid), Some(denied)) = (pkid, denied) else {
-        tracing::debug!(topic, "ignoring a malformed denial notice");
-        return;
-    };
-    if !lock(&shared.outbox).tracker.deny(pkid, denied) {
-        tracing::debug!(pkid, "denial notice for no publish in flight");
+/// A denial notice (`$edgemodule/denied/{pkid}`, payload: the topic): the packet id and topic
+/// of the publish the hub's policy refused. The hub closes the connection right after it, so
+/// the notice may also be among the last packets read before the connection error.
+pub(crate) fn denial(publish: &Publish) -> Option<(u16, &str)> {
+    let pkid = topics::parse_publish_denied_topic(&publish.topic)?;
+    match std::str::from_utf8(&publish.payload) {
+        Ok(topic) => Some((pkid, topic)),
+        Err(_) => {
+            tracing::debug!(topic = publish.topic, "ignoring a malformed denial notice");
+            None
+        }
     }
 }

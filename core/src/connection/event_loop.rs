@@ -236,7 +236,13 @@ fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
             Event::Outgoing(Outgoing::Subscribe(pkid) | Outgoing::Unsubscribe(pkid)) => {
                 outbox.subscriptions.on_outgoing(pkid)
             }
-            // Incoming messages of a dead connection are delivered again by the hub.
+            Event::Incoming(Incoming::Publish(publish)) => {
+                // Incoming messages of a dead connection are delivered again by the hub; a
+                // denial notice is what closed it.
+                if let Some((pkid, topic)) = dispatch::denial(&publish) {
+                    outbox.tracker.deny(pkid, topic);
+                }
+            }
             _ => {}
         }
     }
