@@ -38,29 +38,29 @@ const CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// connection; it is closed by [`close`](ModuleClient::close) or when the last clone is
 /// dropped. Every operation has a timeout (`ClientOptions::operation_timeout`).
 ///
-/// ```no_run
-/// use edgemodule::{Message, ModuleClient};
-///
-/// # async fn run() -> edgemodule::Result<()> {
 /// Handlers (the API every language binding maps; the rules are in [`crate::delivery`]):
 ///
 /// ```no_run
-/// use edgemodule::{Message, MethodResponse, ModuleClient};
+/// use edgemodule::{MethodResponse, ModuleClient};
 ///
 /// # async fn run() -> edgemodule::Result<()> {
 /// let client = ModuleClient::from_environment().await?;
 /// let sender = client.clone();
 /// // One message at a time per handler; acknowledged when the handler returns Ok.
-/// let _ = client.set_input_handler(Some("input1"), move |message| {
-///     let sender = sender.clone();
-///     async move {
-///         sender.send_output("output1", message.message().clone()).await?;
-///         Ok(())
-///     }
-/// });
-/// let _ = client.set_method_handler(Some("reset"), |_request| async {
-///     Ok(MethodResponse::new(200, serde_json::json!({"reset": true})))
-/// });
+/// client
+///     .set_input_handler(Some("input1"), move |message| {
+///         let sender = sender.clone();
+///         async move {
+///             sender.send_output("output1", message.message().clone()).await?;
+///             Ok(())
+///         }
+///     })
+///     .await?; // not connected yet: resolves at once
+/// client
+///     .set_method_handler(Some("reset"), |_request| async {
+///         Ok(MethodResponse::new(200, serde_json::json!({"reset": true})))
+///     })
+///     .await?;
 /// client.connect().await?; // subscribed to inputs and methods once this resolves
 /// # Ok(()) }
 /// ```

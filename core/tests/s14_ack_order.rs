@@ -47,14 +47,23 @@ async fn s14_per_input_handlers_acknowledge_in_arrival_order() {
         .await
         .unwrap();
     let (tx, mut seen) = mpsc::unbounded_channel();
-    let _ = receiver.set_input_handler(
-        Some("input1"),
-        recorder(Duration::from_millis(15), tx.clone()),
-    );
-    let _ = receiver.set_input_handler(Some("input2"), recorder(Duration::from_millis(1), tx));
-    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
-        Ok(MethodResponse::new(200, serde_json::Value::Null))
-    });
+    receiver
+        .set_input_handler(
+            Some("input1"),
+            recorder(Duration::from_millis(15), tx.clone()),
+        )
+        .await
+        .unwrap();
+    receiver
+        .set_input_handler(Some("input2"), recorder(Duration::from_millis(1), tx))
+        .await
+        .unwrap();
+    receiver
+        .set_method_handler(Some("ping"), |_request| async {
+            Ok(MethodResponse::new(200, serde_json::Value::Null))
+        })
+        .await
+        .unwrap();
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;

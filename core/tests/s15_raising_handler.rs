@@ -32,34 +32,40 @@ async fn s15_failing_handler_is_retried_then_acknowledged_and_reported() {
     let calls: Arc<Mutex<HashMap<String, Vec<Instant>>>> = Arc::default();
     let (done_tx, mut done) = mpsc::unbounded_channel::<String>();
     let record = Arc::clone(&calls);
-    let _ = receiver.set_input_handler(Some("input1"), move |message| {
-        let id = message.message_id.clone().unwrap_or_default();
-        let attempt = {
-            let mut calls = record.lock().unwrap();
-            let times = calls.entry(id.clone()).or_default();
-            times.push(Instant::now());
-            times.len()
-        };
-        let done = done_tx.clone();
-        async move {
-            match (id.as_str(), attempt) {
-                // Fails on every attempt (an error, then a panic, then errors).
-                ("poison", 2) => panic!("the handler panicked on purpose"),
-                ("poison", _) => Err(HandlerError::new(format!(
-                    "cannot process, attempt {attempt}"
-                ))),
-                // Fails twice, then succeeds: handled, nothing reported.
-                ("flaky", 1 | 2) => Err(HandlerError::new("not yet")),
-                _ => {
-                    let _ = done.send(id);
-                    Ok(())
+    receiver
+        .set_input_handler(Some("input1"), move |message| {
+            let id = message.message_id.clone().unwrap_or_default();
+            let attempt = {
+                let mut calls = record.lock().unwrap();
+                let times = calls.entry(id.clone()).or_default();
+                times.push(Instant::now());
+                times.len()
+            };
+            let done = done_tx.clone();
+            async move {
+                match (id.as_str(), attempt) {
+                    // Fails on every attempt (an error, then a panic, then errors).
+                    ("poison", 2) => panic!("the handler panicked on purpose"),
+                    ("poison", _) => Err(HandlerError::new(format!(
+                        "cannot process, attempt {attempt}"
+                    ))),
+                    // Fails twice, then succeeds: handled, nothing reported.
+                    ("flaky", 1 | 2) => Err(HandlerError::new("not yet")),
+                    _ => {
+                        let _ = done.send(id);
+                        Ok(())
+                    }
                 }
             }
-        }
-    });
-    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
-        Ok(MethodResponse::new(200, serde_json::Value::Null))
-    });
+        })
+        .await
+        .unwrap();
+    receiver
+        .set_method_handler(Some("ping"), |_request| async {
+            Ok(MethodResponse::new(200, serde_json::Value::Null))
+        })
+        .await
+        .unwrap();
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;

@@ -27,35 +27,47 @@ async fn s16_slow_handler_delays_later_messages_and_loses_nothing() {
     let (tx, mut seen) = mpsc::unbounded_channel::<String>();
     let running = Arc::new(AtomicUsize::new(0));
     let slow_tx = tx.clone();
-    let _ = receiver.set_input_handler(Some("input1"), move |message| {
-        let seen = slow_tx.clone();
-        let running = Arc::clone(&running);
-        async move {
-            assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "one at a time");
-            tokio::time::sleep(SLOW).await;
-            running.fetch_sub(1, Ordering::SeqCst);
-            let _ = seen.send(message.message_id.clone().unwrap_or_default());
-            Ok(())
-        }
-    });
-    let _ = receiver.set_input_handler(Some("input2"), move |message| {
-        let seen = tx.clone();
-        async move {
-            let _ = seen.send(message.message_id.clone().unwrap_or_default());
-            Ok(())
-        }
-    });
-    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
-        Ok(MethodResponse::new(200, serde_json::Value::Null))
-    });
+    receiver
+        .set_input_handler(Some("input1"), move |message| {
+            let seen = slow_tx.clone();
+            let running = Arc::clone(&running);
+            async move {
+                assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "one at a time");
+                tokio::time::sleep(SLOW).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                let _ = seen.send(message.message_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    receiver
+        .set_input_handler(Some("input2"), move |message| {
+            let seen = tx.clone();
+            async move {
+                let _ = seen.send(message.message_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    receiver
+        .set_method_handler(Some("ping"), |_request| async {
+            Ok(MethodResponse::new(200, serde_json::Value::Null))
+        })
+        .await
+        .unwrap();
     let (patch_tx, mut patches) = mpsc::unbounded_channel();
-    let _ = receiver.set_desired_handler(move |patch| {
-        let patches = patch_tx.clone();
-        async move {
-            let _ = patches.send(patch.version);
-            Ok(())
-        }
-    });
+    receiver
+        .set_desired_handler(move |patch| {
+            let patches = patch_tx.clone();
+            async move {
+                let _ = patches.send(patch.version);
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;

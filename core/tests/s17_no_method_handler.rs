@@ -18,8 +18,14 @@ async fn s17_no_method_handler_means_404_at_once() {
         .await
         .unwrap();
     // Handles inputs and desired patches, but no method.
-    let _ = target.set_input_handler(None, |_message| async { Ok(()) });
-    let _ = target.set_desired_handler(|_patch| async { Ok(()) });
+    target
+        .set_input_handler(None, |_message| async { Ok(()) })
+        .await
+        .unwrap();
+    target
+        .set_desired_handler(|_patch| async { Ok(()) })
+        .await
+        .unwrap();
     within(10, "connect", target.connect()).await.unwrap();
     let subscriptions = inspect(&hub, "receiver")["subscriptions"].clone();
     assert!(

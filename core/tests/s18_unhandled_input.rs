@@ -22,17 +22,23 @@ async fn s18_a_message_for_an_unhandled_input_is_acknowledged_dropped_and_report
         .unwrap();
     let mut errors = receiver.background_errors();
     let (tx, mut seen) = mpsc::unbounded_channel::<String>();
-    let _ = receiver.set_input_handler(Some("input1"), move |message| {
-        let seen = tx.clone();
-        async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            let _ = seen.send(message.message_id.clone().unwrap_or_default());
-            Ok(())
-        }
-    });
-    let _ = receiver.set_method_handler(Some("ping"), |_request| async {
-        Ok(MethodResponse::new(200, serde_json::Value::Null))
-    });
+    receiver
+        .set_input_handler(Some("input1"), move |message| {
+            let seen = tx.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let _ = seen.send(message.message_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    receiver
+        .set_method_handler(Some("ping"), |_request| async {
+            Ok(MethodResponse::new(200, serde_json::Value::Null))
+        })
+        .await
+        .unwrap();
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let sender = hub.client("sender").await;
@@ -103,13 +109,16 @@ async fn s18_with_no_input_handler_yet_a_message_waits_for_the_first_one() {
         acks
     );
     let (tx, mut seen) = mpsc::unbounded_channel::<String>();
-    let _ = second.set_input_handler(Some("input1"), move |message| {
-        let seen = tx.clone();
-        async move {
-            let _ = seen.send(message.message_id.clone().unwrap_or_default());
-            Ok(())
-        }
-    });
+    second
+        .set_input_handler(Some("input1"), move |message| {
+            let seen = tx.clone();
+            async move {
+                let _ = seen.send(message.message_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
     assert_eq!(
         within(10, "held message", seen.recv()).await.unwrap(),
         "early000"

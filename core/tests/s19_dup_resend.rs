@@ -22,13 +22,16 @@ async fn s19_unacknowledged_publishes_are_resent_with_dup_after_a_reconnect() {
     let receiver = within(10, "build", hub.builder("receiver").build())
         .await
         .unwrap();
-    let _ = receiver.set_input_handler(Some("input1"), move |message| {
-        let seen = tx.clone();
-        async move {
-            let _ = seen.send(message.message_id.clone().unwrap_or_default());
-            Ok(())
-        }
-    });
+    receiver
+        .set_input_handler(Some("input1"), move |message| {
+            let seen = tx.clone();
+            async move {
+                let _ = seen.send(message.message_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
     within(10, "connect", receiver.connect()).await.unwrap();
 
     let proxy = Proxy::start(hub.hub().mqtt_addr()).await;
@@ -40,9 +43,12 @@ async fn s19_unacknowledged_publishes_are_resent_with_dup_after_a_reconnect() {
     .await
     .unwrap();
     // Something subscribed, so the hub keeps a session to resume.
-    let _ = sender.set_method_handler(Some("noop"), |_request| async {
-        Ok(MethodResponse::new(200, json!(null)))
-    });
+    sender
+        .set_method_handler(Some("noop"), |_request| async {
+            Ok(MethodResponse::new(200, json!(null)))
+        })
+        .await
+        .unwrap();
     within(10, "connect", sender.connect()).await.unwrap();
     let before = inspect(&hub, "sender");
 

@@ -18,22 +18,31 @@ async fn s20_a_failing_method_handler_gets_the_one_failure_reply() {
         .await
         .unwrap();
     let mut errors = target.background_errors();
-    let _ = target.set_method_handler(Some("fails"), |_request| async {
-        Err::<MethodResponse, _>(HandlerError::new("secret internal detail"))
-    });
-    let _ = target.set_method_handler(Some("panics"), |_request| async {
-        if true {
-            panic!("boom");
-        }
-        Ok(MethodResponse::new(200, json!(null)))
-    });
-    let _ = target.set_method_handler(None, |request| async move {
-        // A handler's request is answered by its return value, not by `respond`.
-        let name = request.name.clone();
-        let e = request.respond(200, json!(null)).await.unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        Ok(MethodResponse::new(200, json!({"default": name})))
-    });
+    target
+        .set_method_handler(Some("fails"), |_request| async {
+            Err::<MethodResponse, _>(HandlerError::new("secret internal detail"))
+        })
+        .await
+        .unwrap();
+    target
+        .set_method_handler(Some("panics"), |_request| async {
+            if true {
+                panic!("boom");
+            }
+            Ok(MethodResponse::new(200, json!(null)))
+        })
+        .await
+        .unwrap();
+    target
+        .set_method_handler(None, |request| async move {
+            // A handler's request is answered by its return value, not by `respond`.
+            let name = request.name.clone();
+            let e = request.respond(200, json!(null)).await.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            Ok(MethodResponse::new(200, json!({"default": name})))
+        })
+        .await
+        .unwrap();
     within(10, "connect", target.connect()).await.unwrap();
 
     for method in ["fails", "panics"] {
