@@ -328,7 +328,9 @@ impl ModuleClient {
     ///   all, it first waits up to 10 s for one).
     ///
     /// The first input handler subscribes the client to inputs: the returned [`Subscribed`]
-    /// resolves once the hub confirmed it (awaiting it is optional).
+    /// resolves once the hub confirmed it (awaiting it is optional). A handler that holds a
+    /// clone of the client keeps the connection alive after the other handles are dropped:
+    /// end it with [`close`](ModuleClient::close).
     pub fn set_input_handler<F, Fut>(&self, input: Option<&str>, handler: F) -> Subscribed
     where
         F: Fn(InputMessage) -> Fut + Send + Sync + 'static,

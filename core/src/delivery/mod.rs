@@ -17,7 +17,8 @@
 //! registrations run concurrently. The same rule holds for method handlers (per method, and
 //! the default one), the desired-properties handler and each topic-subscription handler.
 //! Replacing a handler keeps the order: what was queued goes to the new handler. Handlers run
-//! on tasks of the client's tokio runtime, never on the connection task.
+//! on tasks of the client's tokio runtime, never on the connection task. A handler holding a
+//! clone of the client keeps it alive until `close()`.
 //!
 //! # A handler that fails
 //! An input, desired-properties or topic handler that returns an error or panics is called
