@@ -99,7 +99,7 @@ test('module-to-module invokeMethod over HTTPS', async () => {
 });
 
 async function inspect(module) {
-  return JSON.parse(await hub.cli('inspect', module));
+  return JSON.parse(await hub.cli(['inspect', module]));
 }
 
 test('routed messages are acknowledged in order on the strict hub', async () => {
@@ -115,7 +115,7 @@ test('routed messages are acknowledged in order on the strict hub', async () => 
     if (bodies.length === count) resolve();
   }));
   const sender = await client('sender');
-  for (let i = 0; i < count; i += 1) await sender.sendOutputEvent('out1', new Message(String(i)));
+  for (let i = 0; i < count; i += 1) await sender.sendOutputEvent('output1', new Message(String(i)));
   await within(all, `${count} input messages`);
   assert.deepEqual([...bodies].sort((a, b) => a - b), [...Array(count).keys()]);
   let after = await inspect('receiver');

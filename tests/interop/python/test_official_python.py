@@ -146,7 +146,7 @@ def test_routed_messages_are_acknowledged_in_order_on_the_strict_hub(hub, client
     sender = clients("sender")
     count = 100
     for i in range(count):
-        sender.send_message_to_output(Message(str(i)), "out1")
+        sender.send_message_to_output(Message(str(i)), "output1")
     bodies = sorted(int(got.get(timeout=WAIT).data) for _ in range(count))
     assert bodies == list(range(count))
     deadline = time.monotonic() + WAIT
