@@ -4,14 +4,14 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop bench clean
+.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz bench clean
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/build-demo-langs.sh
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz
 
 deps:
 	bash scripts/install-deps.sh
@@ -41,6 +41,10 @@ test-dotnet:
 
 test-interop:
 	bash tests/interop/run.sh
+
+# cargo-fuzz targets of the hub, FUZZ_SECONDS (default 30) each; see scripts/fuzz.sh.
+test-fuzz:
+	bash scripts/fuzz.sh
 
 bench: deps
 	bash bench/run.sh

@@ -16,12 +16,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
     let ready = format!(
-        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={}",
+        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} state={}",
         hub.config().device_id,
         hub.mqtt_addr(),
         hub.https_addr(),
         hub.admin_addr(),
-        hub.workload_socket().display()
+        hub.workload_location().display(),
+        hub.config().state_dir.display()
     );
     tracing::info!(
         mqtt = %hub.mqtt_addr(),
@@ -62,8 +63,16 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
     config.mqtt_bind = SocketAddr::new(args.bind_address, args.mqtt_port);
     config.https_bind = SocketAddr::new(args.bind_address, args.https_port);
     config.admin_bind = SocketAddr::from((Ipv4Addr::LOCALHOST, args.admin_port));
-    if let Some(socket) = args.workload_socket {
-        config.workload_socket = absolute(socket)?;
+    if let Some(dir) = args.workload_dir {
+        config.workload_dir = absolute(dir)?;
+    }
+    config.workload_owners = args.workload_owners.into_iter().collect();
+    if args.insecure_shared_workload {
+        let socket = match args.workload_socket {
+            Some(socket) => absolute(socket)?,
+            None => config.state_dir.join("workload.sock"),
+        };
+        config.insecure_shared_workload = Some(socket);
     }
     Ok(config)
 }

@@ -6,7 +6,9 @@
 //! (`inbound` handles its packets), `delivery` + `mailbox` feed its inputs, `routing`
 //! evaluates routes, `sessions` tracks who is connected, `session_state` persists
 //! subscriptions, `access` decides what a module may publish/subscribe, `maintenance` does
-//! periodic re-authentication and store housekeeping, `codec` frames packets.
+//! periodic re-authentication and store housekeeping, `codec` frames packets and enforces
+//! MQTT 3.1.1's fixed-header rules, `outbound` bounds what may be queued for a client, and
+//! `user_forward` applies the overflow policy of user topics.
 
 mod access;
 mod broker;
@@ -14,16 +16,20 @@ mod codec;
 mod connect;
 mod connection;
 mod delivery;
+#[doc(hidden)]
+pub mod fuzz;
 mod inbound;
 mod inflight;
 mod listener;
 mod mailbox;
 mod maintenance;
+mod outbound;
 mod routing;
 mod session_state;
 mod sessions;
 mod shared;
 mod store_io;
+mod user_forward;
 
 pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
 pub use broker::{Broker, BrokerSettings};
