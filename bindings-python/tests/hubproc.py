@@ -81,8 +81,10 @@ class Hub:
         self.start()
 
     def cli(self, *args: str, timeout: float = 60.0) -> str:
+        # The admin API needs the token in the hub's state directory (EDGEMODULE_HUB_STATE).
+        env = dict(os.environ, EDGEMODULE_HUB_STATE=str(self.state))
         out = subprocess.run([self.binary, *args, "--admin", self.admin], check=True,
-                             capture_output=True, text=True, timeout=timeout)
+                             capture_output=True, text=True, timeout=timeout, env=env)
         return out.stdout
 
     def module_env(self, module: str) -> Dict[str, str]:

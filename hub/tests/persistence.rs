@@ -90,9 +90,11 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-/// The module's credentials, from `edgemodule-hub env` (the admin API).
-fn module_creds(module: &str, admin_port: u16) -> Creds {
+/// The module's credentials, from `edgemodule-hub env` (the admin API; the token is read
+/// from the hub's state directory).
+fn module_creds(module: &str, admin_port: u16, state: &Path) -> Creds {
     let out = Command::new(HUB)
+        .env("EDGEMODULE_HUB_STATE", state)
         .args([
             "env",
             module,
@@ -158,8 +160,8 @@ async fn every_acknowledged_message_survives_a_kill_9() {
 
     let mut hub = HubProcess::start(&manifest, &state, &ports);
     let ca = std::fs::read_to_string(state.join("certs").join("ca.pem")).expect("CA file");
-    let sender_creds = module_creds("sender", ports.admin);
-    let receiver_creds = module_creds("receiver", ports.admin);
+    let sender_creds = module_creds("sender", ports.admin, &state);
+    let receiver_creds = module_creds("receiver", ports.admin, &state);
 
     let mut receiver = connect(addr, &ca, &receiver_creds).await;
     receiver.subscribe_inputs("receiver").await;

@@ -216,6 +216,8 @@ namespace EdgeModule.Tests
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            // The admin API needs the token in the hub's state directory.
+            info.EnvironmentVariables["EDGEMODULE_HUB_STATE"] = StatePath;
             using (Process p = Process.Start(info))
             {
                 var err = p.StandardError.ReadToEndAsync();

@@ -30,9 +30,11 @@ function canConnect(port) {
   });
 }
 
-function run(args, timeoutMs = 60000) {
+// `state` is the hub's state directory: the CLI reads the admin token from it.
+function run(args, state, timeoutMs = 60000) {
+  const env = { ...process.env, EDGEMODULE_HUB_STATE: state };
   return new Promise((resolve, reject) => {
-    execFile(BIN, args, { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(BIN, args, { encoding: 'utf8', timeout: timeoutMs, env }, (error, stdout, stderr) => {
       if (error) reject(new Error(`edgemodule-hub ${args.join(' ')} failed: ${stderr || error.message}`));
       else resolve(stdout);
     });
@@ -104,7 +106,7 @@ class Hub {
 
   /** The module's environment: form 'workload' (IOTEDGE_*) or 'connection-string'. */
   async env(module, form = 'workload') {
-    const out = await run(['env', module, '--format', 'dotenv', '--form', form, '--admin', this.admin]);
+    const out = await run(['env', module, '--format', 'dotenv', '--form', form, '--admin', this.admin], this.state);
     const env = {};
     for (const line of out.split('\n')) {
       const i = line.indexOf('=');
@@ -116,18 +118,18 @@ class Hub {
   async twin(module, desired, admin = this.admin) {
     const args = ['twin', module];
     if (desired !== undefined) args.push('--desired', JSON.stringify(desired));
-    return JSON.parse(await run([...args, '--admin', admin]));
+    return JSON.parse(await run([...args, '--admin', admin], this.state));
   }
 
   async invoke(module, method, payload, timeoutSecs = 10) {
     const args = ['invoke', module, method];
     if (payload !== undefined) args.push(JSON.stringify(payload));
-    return JSON.parse(await run([...args, '--timeout', String(timeoutSecs), '--admin', this.admin]));
+    return JSON.parse(await run([...args, '--timeout', String(timeoutSecs), '--admin', this.admin], this.state));
   }
 
   /** Messages that reached $upstream so far. */
   async upstream() {
-    const out = await run(['monitor', '--no-follow', '--admin', this.admin]);
+    const out = await run(['monitor', '--no-follow', '--admin', this.admin], this.state);
     return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   }
 

@@ -53,7 +53,9 @@ async function startHub() {
   const admin = `127.0.0.1:${adminPort}`;
   // Asynchronous on purpose: a synchronous child process would freeze the SDK clients that
   // share this event loop while the hub waits for them (methods, desired patches).
-  const cli = async (...args) => (await promisify(execFile)(BIN, [...args, '--admin', admin], { encoding: 'utf8', timeout: 60000 })).stdout;
+  // The admin API needs the token in the hub's state directory.
+  const env = { ...process.env, EDGEMODULE_HUB_STATE: state };
+  const cli = async (...args) => (await promisify(execFile)(BIN, [...args, '--admin', admin], { encoding: 'utf8', timeout: 60000, env })).stdout;
   return {
     cli,
     async moduleEnv(module) {

@@ -45,12 +45,14 @@ class Hub:
         self.state = state
 
     def cli(self, *args: str, timeout: float = 60.0) -> str:
+        # The admin API needs the token in the hub's state directory.
         out = subprocess.run(
             [self.binary, *args, "--admin", self.admin],
             check=True,
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=dict(os.environ, EDGEMODULE_HUB_STATE=self.state),
         )
         return out.stdout
 

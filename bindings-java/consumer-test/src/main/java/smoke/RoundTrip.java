@@ -51,7 +51,7 @@ public final class RoundTrip {
                     "--admin-port", admin.substring(admin.indexOf(':') + 1), "--log-level", "warn")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("hub.log").toFile()).start();
             waitForReady(dir.resolve("hub.log"), hub);
-            run(hubBinary, admin);
+            run(hubBinary, admin, dir.resolve("state"));
             System.out.println("SMOKE OK");
         } finally {
             if (hub != null) {
@@ -64,10 +64,10 @@ public final class RoundTrip {
         }
     }
 
-    private static void run(String hubBinary, String admin) throws Exception {
+    private static void run(String hubBinary, String admin, Path state) throws Exception {
         BlockingQueue<Message> received = new LinkedBlockingQueue<>();
-        try (ModuleClient b = ModuleClient.createFromEnvironment(env(hubBinary, admin, "b"));
-                ModuleClient a = ModuleClient.createFromEnvironment(env(hubBinary, admin, "a"))) {
+        try (ModuleClient b = ModuleClient.createFromEnvironment(env(hubBinary, admin, state, "b"));
+                ModuleClient a = ModuleClient.createFromEnvironment(env(hubBinary, admin, state, "a"))) {
             b.setMessageCallback("in", m -> {
                 received.add(m);
                 return IotHubMessageResult.COMPLETE;
@@ -87,10 +87,14 @@ public final class RoundTrip {
         }
     }
 
-    private static Map<String, String> env(String hubBinary, String admin, String module) throws Exception {
+    private static Map<String, String> env(String hubBinary, String admin, Path state, String module)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(hubBinary, "env", module, "--format", "dotenv",
                 "--form", "workload", "--admin", admin));
-        Process p = new ProcessBuilder(command).start();
+        ProcessBuilder pb = new ProcessBuilder(command);
+        // The admin API needs the token in the hub's state directory.
+        pb.environment().put("EDGEMODULE_HUB_STATE", state.toString());
+        Process p = pb.start();
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

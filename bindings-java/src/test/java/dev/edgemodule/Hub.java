@@ -152,7 +152,10 @@ final class Hub implements AutoCloseable {
         command.add("--admin");
         command.add(admin());
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE);
+            // The admin API needs the token in the hub's state directory.
+            pb.environment().put("EDGEMODULE_HUB_STATE", state.toString());
+            Process p = pb.start();
             byte[] out = p.getInputStream().readAllBytes();
             byte[] err = p.getErrorStream().readAllBytes();
             if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
