@@ -269,7 +269,14 @@ fn help_of_every_subcommand() {
     for sub in ["serve", "env", "monitor", "invoke", "twin"] {
         assert!(top.contains(sub), "{top}");
     }
-    assert!(stdout(&cli(&["serve", "--help"])).contains("--manifest"));
+    let serve_help = stdout(&cli(&["serve", "--help"]));
+    assert!(serve_help.contains("--manifest"));
+    // MQTT and HTTPS listen on loopback unless told otherwise (docs/security.md).
+    assert!(serve_help.contains("[default: 127.0.0.1]"), "{serve_help}");
+    assert!(
+        serve_help.contains("--insecure-shared-workload"),
+        "{serve_help}"
+    );
     assert!(stdout(&cli(&["twin", "--help"])).contains("--desired"));
     assert!(stdout(&cli(&["env", "--help"])).contains("--format"));
     assert!(!cli(&["no-such-command"]).status.success());

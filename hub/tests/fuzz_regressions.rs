@@ -6,7 +6,10 @@ use std::path::Path;
 
 use edgemodule_hub::fuzzing;
 
-const TARGETS: [(&str, fn(&[u8])); 4] = [
+/// A target's entry point.
+type EntryPoint = fn(&[u8]);
+
+const TARGETS: [(&str, EntryPoint); 4] = [
     ("route_parser", fuzzing::route_parser),
     ("property_bag", fuzzing::property_bag),
     ("manifest_parser", fuzzing::manifest_parser),

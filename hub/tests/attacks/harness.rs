@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use edgemodule::protocol::{property_bag, topics};
 use rumqttc::QoS;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::{output_topic, Event, Raw, DEVICE};
 use crate::hubproc::HubProc;
@@ -207,7 +207,7 @@ pub async fn workload_sign(hub: &HubProc) -> Result<(), String> {
         .await;
     let expected = edgemodule::protocol::sas::sign(&hub.key("receiver"), b"hello")
         .map_err(|e| e.to_string())?;
-    if status != 200 || signed["digest"] != Value::from(expected) {
+    if status != 200 || signed["digest"] != expected {
         return Err(format!("workload sign answered {status} {signed}"));
     }
     Ok(())
