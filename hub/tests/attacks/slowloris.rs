@@ -101,6 +101,10 @@ async fn https_slowloris(hub: &HubProc, t: &mut Tally) {
             longest = longest.max(held);
         }
     }
+    println!(
+        "  [{GROUP}] HTTPS: {attackers} slow clients, {accepted} held longer than 1 s, the longest {:.1} s",
+        longest.as_secs_f64()
+    );
     t.attack(
         GROUP,
         &format!("{attackers} slow HTTPS connections: more than {HTTPS_CAP} accepted"),
@@ -189,6 +193,10 @@ async fn workload_slowloris(hub: &HubProc, t: &mut Tally) {
             longest = longest.max(held);
         }
     }
+    println!(
+        "  [{GROUP}] workload: {attackers} slow clients, {accepted} held longer than 1 s, the longest {:.1} s",
+        longest.as_secs_f64()
+    );
     t.attack(
         GROUP,
         &format!("{attackers} slow workload connections: more than {WORKLOAD_CAP} accepted"),
@@ -258,6 +266,7 @@ pub async fn fd_limit(t: &mut Tally) {
             still_open += 1;
         }
     }
+    println!("  [{G}] 492 half-open HTTPS connections: MQTT {mqtt:?}, workload {workload:?}, {still_open} still open after {} s", HOLD_LIMIT.as_secs());
     t.attack(
         G,
         "half-open HTTPS connections held past the handshake timeout",
