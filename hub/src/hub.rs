@@ -85,6 +85,8 @@ impl Hub {
             config.manifest.store_max_size_bytes,
         )
         .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
+        // Files written above (keys, certificate metadata, the store's log) are private too.
+        crate::state_dir::restrict_known_files(&config.state_dir)?;
 
         let checkpointer = Checkpointer::start(config.database_path());
         let upstream = UpstreamFeed::new(UPSTREAM_KEEP);

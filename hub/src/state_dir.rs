@@ -41,6 +41,12 @@ pub fn prepare(state_dir: &Path, traversable: bool) -> io::Result<()> {
     let certs = state_dir.join("certs");
     std::fs::create_dir_all(&certs)?;
     set_mode(&certs, PRIVATE_DIR)?;
+    restrict_known_files(state_dir)
+}
+
+/// Makes every known private file of the state directory that exists mode 0600 (run again
+/// once the hub has written its files).
+pub fn restrict_known_files(state_dir: &Path) -> io::Result<()> {
     for name in PRIVATE_FILES {
         restrict_if_present(&state_dir.join(name))?;
     }

@@ -119,6 +119,7 @@ fn file_modes(hub: &HubProc, t: &mut Tally) {
         "hub.db-shm",
         "certs/ca.key.pem",
         "certs/server.key.pem",
+        "certs/meta.json",
     ] {
         paths.push((hub.state.join(name).display().to_string(), 0o600));
     }
