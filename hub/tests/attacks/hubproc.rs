@@ -50,6 +50,11 @@ impl HubProc {
     /// Starts `serve` with `manifest` (contract 2: ephemeral ports read from the ready
     /// line). `fd_limit` runs it under `ulimit -n`.
     pub fn start(manifest: &str, fd_limit: Option<u32>) -> HubProc {
+        HubProc::start_with(manifest, fd_limit, &[])
+    }
+
+    /// `start` with extra `serve` arguments.
+    pub fn start_with(manifest: &str, fd_limit: Option<u32>, extra: &[&str]) -> HubProc {
         let dir = tempfile::tempdir().expect("tempdir");
         // Open like a home directory, so that only the hub's own choices protect its state.
         {
@@ -85,6 +90,7 @@ impl HubProc {
                 "--log-level",
                 "warn",
             ])
+            .args(extra)
             .env_remove("EDGEMODULE_HUB_STATE")
             .stdout(Stdio::piped())
             .stderr(log);

@@ -238,3 +238,96 @@ async fn headers_then_body(socket: &Path, line: &str, body: &str) -> Result<Stri
     .map_err(|e| e.to_string())?;
     Ok(response)
 }
+
+/// `--workload-owner sender=65534`: the sender's socket belongs to the user its process runs
+/// as, who can use that socket and nothing else of the hub's.
+pub async fn owners(t: &mut Tally) {
+    const G: &str = "owners";
+    println!(
+        "[{G}] (own hub with --workload-owner sender={})",
+        probe::NOBODY
+    );
+    if probe::denied_to_nobody("list", Path::new("/")).is_none() {
+        t.not_run(
+            G,
+            "sockets owned by another user",
+            "cannot run a process as uid 65534 (the suite must run as root)",
+        );
+        return;
+    }
+    let hub = HubProc::start_with(
+        &crate::main_manifest(),
+        None,
+        &["--workload-owner", &format!("sender={}", probe::NOBODY)],
+    );
+    let owner = std::os::unix::fs::MetadataExt::uid(
+        &std::fs::symlink_metadata(hub.socket("sender")).expect("sender socket"),
+    );
+    t.check(
+        G,
+        "the sender's socket belongs to its user",
+        owner == probe::NOBODY,
+        format!("uid {owner}"),
+    );
+    for (dir, expected) in [(&hub.state, 0o711), (&hub.workload_dir, 0o711)] {
+        let mode = std::fs::metadata(dir)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        t.check(
+            G,
+            &format!("{} may be passed through, not listed", dir.display()),
+            mode == expected,
+            format!("{mode:o}"),
+        );
+    }
+    match probe::denied_to_nobody("connect", &hub.socket("sender")) {
+        Some((denied, detail)) => t.check(
+            G,
+            "the sender's user reaches its own socket",
+            !denied,
+            detail,
+        ),
+        None => t.not_run(G, "connect as the sender's user", "probe failed to run"),
+    }
+    let mut probes: Vec<(&str, std::path::PathBuf)> = vec![
+        ("list", hub.state.clone()),
+        ("list", hub.workload_dir.clone()),
+        ("read", hub.state.join("identities.json")),
+        ("read", hub.state.join("admin.token")),
+        ("read", hub.state.join("hub.db")),
+    ];
+    for module in ["receiver", "mallory"] {
+        probes.push(("connect", hub.socket(module)));
+    }
+    for (kind, path) in probes {
+        match probe::denied_to_nobody(kind, &path) {
+            Some((denied, detail)) => t.attack(
+                G,
+                &format!("the sender's user {kind}s {}", path.display()),
+                denied,
+                detail,
+            ),
+            None => t.not_run(
+                G,
+                &format!("{kind} {}", path.display()),
+                "probe failed to run",
+            ),
+        }
+    }
+    // The sender's user signs for the sender, and only for it.
+    let genid = hub.generation_id("receiver");
+    let (status, _) = hub
+        .workload(
+            &hub.socket("sender"),
+            "POST",
+            &format!("/modules/receiver/genid/{genid}/sign?api-version=1"),
+            &json!({"data": "aGVsbG8="}).to_string(),
+        )
+        .await;
+    t.attack(
+        G,
+        "the sender's socket signs for the receiver",
+        status == 403,
+        status,
+    );
+}
