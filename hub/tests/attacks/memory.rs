@@ -21,7 +21,7 @@ use crate::hubproc::HubProc;
 
 const GROUP: &str = "memory";
 const BIG: usize = 200 * 1024;
-const BIG_COUNT: u32 = 600;
+const BIG_COUNT: u32 = 1500;
 const RSS_LIMIT_KIB: u64 = 200 * 1024;
 
 fn manifest() -> String {
