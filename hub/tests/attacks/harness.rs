@@ -60,6 +60,12 @@ impl Tally {
         }
     }
 
+    /// Ends a group that has no well-behaved-client check of its own: prints its count.
+    pub fn group_done(&mut self, group: &str) {
+        let attacks = std::mem::take(&mut self.group_tried);
+        println!("  [{group}] {attacks} attacks");
+    }
+
     /// Adds another tally (from a group run on its own task).
     pub fn merge(&mut self, other: Tally) {
         self.tried += other.tried;

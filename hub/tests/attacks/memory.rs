@@ -401,5 +401,6 @@ impl Tally {
             pong && status == 200,
             format!("PINGRESP {pong}, /health {status}"),
         );
+        self.group_done(group);
     }
 }

@@ -330,4 +330,5 @@ pub async fn owners(t: &mut Tally) {
         status == 403,
         status,
     );
+    t.group_done(G);
 }
