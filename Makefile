@@ -4,14 +4,14 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance bench clean
+.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance bench clean
 
 demo: deps
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/build-demo-langs.sh
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance
 
 deps:
 	bash scripts/install-deps.sh
@@ -51,6 +51,10 @@ CONFORMANCE_REQUIRE ?= S01-S13
 conformance:
 	python3 tests/conformance/test_matrix.py
 	python3 tests/conformance/matrix.py --require $(CONFORMANCE_REQUIRE)
+
+# cargo-fuzz targets of the hub, FUZZ_SECONDS (default 30) each; see scripts/fuzz.sh.
+test-fuzz:
+	bash scripts/fuzz.sh
 
 bench: deps
 	bash bench/run.sh

@@ -17,12 +17,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
     let ready = format!(
-        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} delivery={}",
+        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} state={} delivery={}",
         hub.config().device_id,
         hub.mqtt_addr(),
         hub.https_addr(),
         hub.admin_addr(),
-        hub.workload_socket().display(),
+        hub.workload_location().display(),
+        hub.config().state_dir.display(),
         hub.config().delivery.mode.as_str()
     );
     tracing::info!(
@@ -71,8 +72,16 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
         },
         ack_timeout: std::time::Duration::from_secs(args.ack_timeout_secs),
     };
-    if let Some(socket) = args.workload_socket {
-        config.workload_socket = absolute(socket)?;
+    if let Some(dir) = args.workload_dir {
+        config.workload_dir = absolute(dir)?;
+    }
+    config.workload_owners = args.workload_owners.into_iter().collect();
+    if args.insecure_shared_workload {
+        let socket = match args.workload_socket {
+            Some(socket) => absolute(socket)?,
+            None => config.state_dir.join("workload.sock"),
+        };
+        config.insecure_shared_workload = Some(socket);
     }
     Ok(config)
 }
