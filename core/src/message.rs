@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{property_bag, MAX_MESSAGE_SIZE};
+use crate::system_property::{SystemProperty, WIRE_ORDER};
 
 /// A telemetry/output message sent by a module, or an input message it receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -108,8 +109,8 @@ impl Message {
         let mut message = Message::new(body);
         for (key, value) in pairs {
             let value = value.unwrap_or_default();
-            match message.system_field_mut(&key) {
-                Some(field) => *field = Some(value),
+            match SystemProperty::from_wire_key(&key) {
+                Some(property) => *message.system_mut(property) = Some(value),
                 None => {
                     message.properties.insert(key, value);
                 }
@@ -153,51 +154,17 @@ impl Message {
         Ok(())
     }
 
-    /// System properties in wire order, with their wire keys.
+    /// System properties in wire order ([`WIRE_ORDER`]), with their wire keys.
     fn system_properties<'a>(
         &'a self,
         output_name: Option<&'a str>,
     ) -> [(&'static str, Option<&'a str>); 16] {
-        [
-            ("$.on", output_name.or(self.output_name.as_deref())),
-            ("$.mid", self.message_id.as_deref()),
-            ("$.cid", self.correlation_id.as_deref()),
-            ("$.uid", self.user_id.as_deref()),
-            ("$.ct", self.content_type.as_deref()),
-            ("$.ce", self.content_encoding.as_deref()),
-            ("$.ctime", self.creation_time.as_deref()),
-            ("$.exp", self.expiry_time.as_deref()),
-            ("$.schema", self.message_schema.as_deref()),
-            ("$.sub", self.component_name.as_deref()),
-            ("$.ifid", self.interface_id.as_deref()),
-            ("$.to", self.to.as_deref()),
-            ("iothub-operation", self.operation.as_deref()),
-            ("ack", self.ack.as_deref()),
-            ("$.cdid", self.connection_device_id.as_deref()),
-            ("$.cmid", self.connection_module_id.as_deref()),
-        ]
-    }
-
-    /// The field a wire system-property key fills, if it is one.
-    fn system_field_mut(&mut self, key: &str) -> Option<&mut Option<String>> {
-        Some(match key {
-            "$.on" => &mut self.output_name,
-            "$.mid" => &mut self.message_id,
-            "$.cid" => &mut self.correlation_id,
-            "$.uid" => &mut self.user_id,
-            "$.ct" => &mut self.content_type,
-            "$.ce" => &mut self.content_encoding,
-            "$.ctime" => &mut self.creation_time,
-            "$.exp" => &mut self.expiry_time,
-            "$.schema" => &mut self.message_schema,
-            "$.sub" => &mut self.component_name,
-            "$.ifid" => &mut self.interface_id,
-            "$.to" => &mut self.to,
-            "iothub-operation" => &mut self.operation,
-            "ack" => &mut self.ack,
-            "$.cdid" => &mut self.connection_device_id,
-            "$.cmid" => &mut self.connection_module_id,
-            _ => return None,
+        WIRE_ORDER.map(|property| {
+            let value = match property {
+                SystemProperty::OutputName => output_name.or(self.output_name.as_deref()),
+                other => self.system(other),
+            };
+            (property.wire_key().unwrap_or_default(), value)
         })
     }
 }
