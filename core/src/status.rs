@@ -173,6 +173,19 @@ impl StatusReason {
     pub fn from_code(code: i32) -> Option<StatusReason> {
         StatusReason::ALL.iter().copied().find(|r| r.code() == code)
     }
+
+    /// Why the hub refused (CONNACK 4/5) a connection that presented a SAS token expiring
+    /// at `token_expiry` (Unix seconds), the refusal arriving at `now`: `ExpiredSasToken`
+    /// when the token had expired (`token_expiry <= now`), else `BadCredential` — the rule
+    /// of the official SDKs (azure-iot-sdk-java `IotHubTransport`, azure-iot-sdk-c
+    /// `iothubtransport_mqtt_common.c`).
+    pub fn for_refused_token(token_expiry: u64, now: u64) -> StatusReason {
+        if token_expiry <= now {
+            StatusReason::ExpiredSasToken
+        } else {
+            StatusReason::BadCredential
+        }
+    }
 }
 
 impl std::fmt::Display for ConnectionState {

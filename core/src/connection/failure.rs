@@ -31,14 +31,15 @@ pub(crate) struct PresentedToken {
 
 impl Failure {
     /// A refusal of a token whose expiry was not after `now` (the time of the refusal) is an
-    /// expired token, as the official SDKs report it (azure-iot-sdk-java `IotHubTransport`,
-    /// azure-iot-sdk-c `iothubtransport_mqtt_common.c`): reason `ExpiredSasToken`, and no
-    /// retry when the token cannot be renewed.
+    /// expired token ([`StatusReason::for_refused_token`]): reason `ExpiredSasToken`, and
+    /// no retry when the token cannot be renewed.
     pub(crate) fn with_token(mut self, token: Option<PresentedToken>, now: u64) -> Failure {
         let Some(token) = token else {
             return self;
         };
-        if !self.refused || token.expiry > now {
+        if !self.refused
+            || StatusReason::for_refused_token(token.expiry, now) != StatusReason::ExpiredSasToken
+        {
             return self;
         }
         self.reason = StatusReason::ExpiredSasToken;

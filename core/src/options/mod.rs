@@ -20,6 +20,7 @@ pub(crate) mod resolve;
 mod table;
 mod value;
 
+pub use resolve::TrustSource;
 pub use table::{spec, OptionKind, OptionSpec, OPTIONS};
 pub use value::OptionValue;
 

@@ -10,6 +10,31 @@ use crate::error::{Error, Result};
 /// Reads one environment variable (the process environment or a test's map).
 pub(crate) type Lookup<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
 
+impl ClientOptions {
+    /// These options with every unset option that has an environment variable
+    /// (`EDGEMODULE_MQTT_PORT`, `EDGEMODULE_HTTPS_PORT`) taken from `lookup`. A malformed
+    /// variable → `CONFIG` naming it. `ClientBuilder::build` runs this for every source.
+    pub fn with_environment(
+        &self,
+        lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
+    ) -> Result<ClientOptions> {
+        with_environment(self, lookup)
+    }
+
+    /// The gateway ports `(mqtt, https)`: the options, else 8883 / 443 (apply
+    /// [`with_environment`](Self::with_environment) first for the overrides).
+    pub fn gateway_ports(&self) -> (u16, u16) {
+        ports(self)
+    }
+
+    /// Where a client with these options gets its trust bundle: `workload` for a client
+    /// from the `IOTEDGE_*` variables, `ca_file` the value of `EdgeModuleCACertificateFile`
+    /// for a connection-string client. See [`TrustSource`].
+    pub fn trust_source(&self, workload: bool, ca_file: Option<String>) -> Result<TrustSource> {
+        trust_source(self, workload, ca_file)
+    }
+}
+
 /// `options` with every unset option that has an environment variable taken from it.
 /// A malformed variable → `CONFIG` naming the variable.
 pub(crate) fn with_environment(
@@ -46,13 +71,21 @@ pub(crate) fn ports(options: &ClientOptions) -> (u16, u16) {
     )
 }
 
-/// Where the trust bundle comes from.
+/// Where the trust bundle comes from: `trust_bundle_pem`, else `trust_bundle_file`, else
+/// the workload API (`IOTEDGE_*` clients) or the `EdgeModuleCACertificateFile` file
+/// (connection-string clients).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum TrustSource {
+pub enum TrustSource {
     /// `trust_bundle_pem`.
     Pem(String),
-    /// A PEM file: `trust_bundle_file` or `EdgeModuleCACertificateFile` (`what` names it).
-    File { path: String, what: String },
+    /// A PEM file.
+    File {
+        /// Its path.
+        path: String,
+        /// Where the path came from: `trust_bundle_file "…"` or
+        /// `EdgeModuleCACertificateFile "…"`.
+        what: String,
+    },
     /// The workload API's trust bundle.
     Workload,
 }
