@@ -177,8 +177,8 @@ impl StatusReason {
     /// Why the hub refused (CONNACK 4/5) a connection that presented a SAS token expiring
     /// at `token_expiry` (Unix seconds), the refusal arriving at `now`: `ExpiredSasToken`
     /// when the token had expired (`token_expiry <= now`), else `BadCredential` — the rule
-    /// of the official SDKs (azure-iot-sdk-java `IotHubTransport`, azure-iot-sdk-c
-    /// `iothubtransport_mqtt_common.c`).
+    /// of the official Java SDK (`IotHubTransport.exceptionToStatusChangeReason`; see
+    /// docs/core-policies.md).
     pub fn for_refused_token(token_expiry: u64, now: u64) -> StatusReason {
         if token_expiry <= now {
             StatusReason::ExpiredSasToken

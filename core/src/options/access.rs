@@ -105,9 +105,6 @@ fn check(spec: &OptionSpec, value: &OptionValue) -> Result<Checked> {
 fn check_text(name: &str, text: &str) -> Result<()> {
     let fail = |why: &str| Err(Error::invalid_argument(format!("option {name}: {why}")));
     match name {
-        "trust_bundle_pem" if !text.contains("-----BEGIN CERTIFICATE-----") => {
-            fail("holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
-        }
         "product_info" if text.chars().any(char::is_control) => {
             fail("must not contain control characters")
         }
@@ -335,7 +332,6 @@ mod tests {
             ("mqtt_port", "http".into(), "not a whole number"),
             ("product_info", OptionValue::Integer(1), "must be text"),
             ("model_id", "urn:x".into(), "dtmi:"),
-            ("trust_bundle_pem", "not pem".into(), "PEM"),
             ("nope", OptionValue::Integer(1), "unknown option"),
         ] {
             let before = o.clone();

@@ -159,9 +159,10 @@ pub const OPTIONS: [OptionSpec; 17] = [
         kind: OptionKind::Text,
         unit: None,
         env: None,
-        description: "PEM certificates to trust for the gateway; must hold at least one \
-                      '-----BEGIN CERTIFICATE-----'. Unset: trust_bundle_file, else the \
-                      workload API's bundle or the EdgeModuleCACertificateFile file.",
+        description: "PEM certificates to trust for the gateway (parsed when the client is \
+                      built: CONFIG if it holds no usable certificate). Unset: \
+                      trust_bundle_file, else the workload API's bundle or the \
+                      EdgeModuleCACertificateFile file.",
     },
     OptionSpec {
         name: "trust_bundle_file",
