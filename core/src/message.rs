@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{property_bag, MAX_MESSAGE_SIZE};
-use crate::system_property::{SystemProperty, WIRE_ORDER};
+use crate::system_property::{SystemProperty, WIRE_KEYS, WIRE_ORDER};
 
 /// A telemetry/output message sent by a module, or an input message it receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -154,18 +154,36 @@ impl Message {
         Ok(())
     }
 
-    /// System properties in wire order ([`WIRE_ORDER`]), with their wire keys.
+    /// System properties in wire order ([`WIRE_ORDER`]), with their wire keys
+    /// ([`WIRE_KEYS`]). The values are read field by field, in that order, because this runs
+    /// for every message sent (a test checks the order against the table).
     fn system_properties<'a>(
         &'a self,
         output_name: Option<&'a str>,
     ) -> [(&'static str, Option<&'a str>); 16] {
-        WIRE_ORDER.map(|property| {
-            let value = match property {
-                SystemProperty::OutputName => output_name.or(self.output_name.as_deref()),
-                other => self.system(other),
-            };
-            (property.wire_key().unwrap_or_default(), value)
-        })
+        let values = [
+            output_name.or(self.output_name.as_deref()),
+            self.message_id.as_deref(),
+            self.correlation_id.as_deref(),
+            self.user_id.as_deref(),
+            self.content_type.as_deref(),
+            self.content_encoding.as_deref(),
+            self.creation_time.as_deref(),
+            self.expiry_time.as_deref(),
+            self.message_schema.as_deref(),
+            self.component_name.as_deref(),
+            self.interface_id.as_deref(),
+            self.to.as_deref(),
+            self.operation.as_deref(),
+            self.ack.as_deref(),
+            self.connection_device_id.as_deref(),
+            self.connection_module_id.as_deref(),
+        ];
+        let mut pairs = [("", None); 16];
+        for (pair, (key, value)) in pairs.iter_mut().zip(WIRE_KEYS.into_iter().zip(values)) {
+            *pair = (key, value);
+        }
+        pairs
     }
 }
 
@@ -202,6 +220,19 @@ mod tests {
         assert_eq!(m.properties.len(), 2);
         let again = Message::from_bag(decode(&m.encode_bag(None)).unwrap(), b"{}".to_vec());
         assert_eq!(again, m);
+    }
+
+    #[test]
+    fn system_properties_follow_the_wire_order_of_the_table() {
+        let mut m = Message::new("x");
+        for p in SystemProperty::ALL {
+            *m.system_mut(p) = Some(p.name().to_string());
+        }
+        let pairs = m.system_properties(None);
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            assert_eq!(Some(*key), WIRE_ORDER[i].wire_key());
+            assert_eq!(*value, m.system(WIRE_ORDER[i]));
+        }
     }
 
     #[test]

@@ -196,6 +196,23 @@ pub const WIRE_ORDER: [SystemProperty; 16] = [
     S::ConnectionModuleId,
 ];
 
+/// The property-bag key of each entry of [`WIRE_ORDER`], resolved at compile time (the
+/// encoder runs for every message sent).
+pub(crate) const WIRE_KEYS: [&str; 16] = wire_keys();
+
+const fn wire_keys() -> [&'static str; 16] {
+    let mut keys = [""; 16];
+    let mut i = 0;
+    while i < WIRE_ORDER.len() {
+        keys[i] = match SYSTEM_PROPERTIES[WIRE_ORDER[i] as usize].wire_key {
+            Some(key) => key,
+            None => "",
+        };
+        i += 1;
+    }
+    keys
+}
+
 impl SystemProperty {
     /// Every property, in code order.
     pub const ALL: [SystemProperty; 17] = [
@@ -255,16 +272,23 @@ impl SystemProperty {
     }
 
     /// The property for a property-bag key (`$.mid`).
+    #[inline]
     pub fn from_wire_key(key: &str) -> Option<SystemProperty> {
-        SYSTEM_PROPERTIES
+        // Custom properties are the common case: only `$.…` keys and two others are ours.
+        if !key.starts_with("$.") && key != "ack" && key != "iothub-operation" {
+            return None;
+        }
+        WIRE_ORDER
             .iter()
-            .find(|info| info.wire_key == Some(key))
-            .map(|info| info.property)
+            .zip(WIRE_KEYS)
+            .find(|(_, wire)| *wire == key)
+            .map(|(property, _)| *property)
     }
 }
 
 impl Message {
     /// The value of system property `property`.
+    #[inline]
     pub fn system(&self, property: SystemProperty) -> Option<&str> {
         let m = self;
         match property {
@@ -289,6 +313,7 @@ impl Message {
     }
 
     /// The field of system property `property`, to set or clear.
+    #[inline]
     pub fn system_mut(&mut self, property: SystemProperty) -> &mut Option<String> {
         let m = self;
         match property {
@@ -339,6 +364,9 @@ mod tests {
             "every wire key once, all in WIRE_ORDER"
         );
         assert!(WIRE_ORDER.iter().all(|p| p.wire_key().is_some()));
+        for (property, key) in WIRE_ORDER.iter().zip(WIRE_KEYS) {
+            assert_eq!(property.wire_key(), Some(key));
+        }
         assert_eq!(SystemProperty::from_code(17), None);
         assert_eq!(SystemProperty::from_wire_key("$.nope"), None);
     }
