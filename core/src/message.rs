@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{property_bag, MAX_MESSAGE_SIZE};
-use crate::system_property::{SystemProperty, WIRE_KEYS, WIRE_ORDER};
+use crate::system_property::{SystemProperty, WIRE_KEYS};
 
 /// A telemetry/output message sent by a module, or an input message it receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -154,7 +154,8 @@ impl Message {
         Ok(())
     }
 
-    /// System properties in wire order ([`WIRE_ORDER`]), with their wire keys
+    /// System properties in wire order
+    /// ([`WIRE_ORDER`](crate::system_property::WIRE_ORDER)), with their wire keys
     /// ([`WIRE_KEYS`]). The values are read field by field, in that order, because this runs
     /// for every message sent (a test checks the order against the table).
     fn system_properties<'a>(
@@ -191,6 +192,7 @@ impl Message {
 mod tests {
     use super::*;
     use crate::protocol::property_bag::decode;
+    use crate::system_property::WIRE_ORDER;
 
     #[test]
     fn encodes_system_first_then_sorted_custom() {
