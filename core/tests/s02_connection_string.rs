@@ -16,7 +16,7 @@ fn ports(hub: &TestHub) -> (String, String) {
 }
 
 #[tokio::test]
-async fn connects_with_the_simulator_variables() {
+async fn s02_connects_with_the_simulator_variables() {
     let hub = TestHub::start().await;
     let cs = hub
         .hub()
@@ -58,7 +58,7 @@ async fn connects_with_the_simulator_variables() {
 }
 
 #[tokio::test]
-async fn connects_with_a_connection_string_and_explicit_trust_bundle() {
+async fn s02_connects_with_a_connection_string_and_explicit_trust_bundle() {
     let hub = TestHub::start().await;
     let cs = hub.hub().connection_string("receiver").unwrap();
     let client = ModuleClient::builder()
@@ -139,7 +139,7 @@ async fn s02_a_malformed_port_override_is_config_for_connection_strings_too() {
 }
 
 #[tokio::test]
-async fn a_foreign_ca_is_rejected_by_tls_not_ignored() {
+async fn s02_a_foreign_ca_is_rejected_by_tls_not_ignored() {
     let hub = TestHub::start().await;
     let other = TestHub::start().await;
     let cs = hub.hub().connection_string("receiver").unwrap();

@@ -10,7 +10,7 @@ use edgemodule::Message;
 use serde_json::json;
 
 #[tokio::test]
-async fn dropped_method_request_answers_500_and_the_next_call_works() {
+async fn s12_dropped_method_request_answers_500_and_the_next_call_works() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
     let mut requests = client.method("flaky");
@@ -53,7 +53,7 @@ async fn dropped_method_request_answers_500_and_the_next_call_works() {
 }
 
 #[tokio::test]
-async fn abandoned_or_dropped_messages_come_back_until_acked() {
+async fn s12_abandoned_or_dropped_messages_come_back_until_acked() {
     let hub = TestHub::start().await;
     let receiver = within(
         10,
@@ -110,7 +110,7 @@ async fn abandoned_or_dropped_messages_come_back_until_acked() {
 }
 
 #[tokio::test]
-async fn a_crash_before_ack_means_redelivery_by_the_hub() {
+async fn s12_a_crash_before_ack_means_redelivery_by_the_hub() {
     let hub = TestHub::start().await;
     let sender = hub.client("sender").await;
     let first = hub.client("receiver").await;

@@ -1,4 +1,5 @@
-//! User-defined topics through the hub's broker policy (IoT Edge 1.2 `mqttBroker`):
+//! User-defined topics through the hub's broker policy (IoT Edge 1.2 `mqttBroker`; in the
+//! shared deployment `sender` publishes to alerts/#, `receiver` subscribes to it):
 //! publish, subscribe, refusal, and re-subscription after a hub restart.
 
 mod common;
@@ -8,43 +9,11 @@ use std::time::Duration;
 use common::{within, TestHub};
 use edgemodule::{ErrorKind, Qos};
 
-const MANIFEST: &str = r#"{
-  "modulesContent": {
-    "$edgeAgent": {
-      "properties.desired": {
-        "schemaVersion": "1.1",
-        "runtime": { "type": "docker", "settings": {} },
-        "systemModules": {},
-        "modules": {
-          "publisher":  { "type": "docker", "status": "running", "settings": { "image": "p" } },
-          "subscriber": { "type": "docker", "status": "running", "settings": { "image": "s" } }
-        }
-      }
-    },
-    "$edgeHub": {
-      "properties.desired": {
-        "schemaVersion": "1.2",
-        "routes": {},
-        "storeAndForwardConfiguration": { "timeToLiveSecs": 7200 },
-        "mqttBroker": {
-          "authorizations": [
-            { "identities": ["{{iot:identity}}"], "allow": [ { "operations": ["mqtt:connect"] } ] },
-            { "identities": ["localhub.azure-devices.net/edge-device/publisher"],
-              "allow": [ { "operations": ["mqtt:publish"], "resources": ["alerts/#"] } ] },
-            { "identities": ["localhub.azure-devices.net/edge-device/subscriber"],
-              "allow": [ { "operations": ["mqtt:subscribe"], "resources": ["alerts/#"] } ] }
-          ]
-        }
-      }
-    }
-  }
-}"#;
-
 #[tokio::test]
 async fn publish_and_subscribe_follow_the_policy() {
-    let mut hub = TestHub::start_with(MANIFEST).await;
-    let subscriber = hub.client("subscriber").await;
-    let publisher = hub.client("publisher").await;
+    let mut hub = TestHub::start().await;
+    let subscriber = hub.client("receiver").await;
+    let publisher = hub.client("sender").await;
 
     let mut alerts = within(10, "subscribe", subscriber.subscribe("alerts/#"))
         .await

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::manifest::Manifest;
+use crate::mqtt::DeliveryPolicy;
 
 /// Default edge device id.
 pub const DEFAULT_DEVICE_ID: &str = "edge-device";
@@ -38,6 +39,9 @@ pub struct HubConfig {
     pub workload_socket: PathBuf,
     /// Re-authentication period of connected clients; default 5 min.
     pub reauth_interval: Duration,
+    /// How routed messages are delivered to module inputs; default strict (edgeHub's way,
+    /// 30 s ack timeout).
+    pub delivery: DeliveryPolicy,
 }
 
 impl HubConfig {
@@ -55,6 +59,7 @@ impl HubConfig {
             https_bind: SocketAddr::new(any, 443),
             admin_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 15580),
             reauth_interval: DEFAULT_REAUTH_INTERVAL,
+            delivery: DeliveryPolicy::default(),
         }
     }
 
@@ -91,6 +96,8 @@ mod tests {
         assert_eq!(c.workload_socket, PathBuf::from("/tmp/state/workload.sock"));
         assert_eq!(c.database_path(), PathBuf::from("/tmp/state/hub.db"));
         assert_eq!(c.reauth_interval, Duration::from_secs(300));
+        assert!(c.delivery.is_strict());
+        assert_eq!(c.delivery.ack_timeout, Duration::from_secs(30));
 
         let t = HubConfig::for_tests(Manifest::empty(), PathBuf::from("/tmp/s"));
         for addr in [t.mqtt_bind, t.https_bind, t.admin_bind] {

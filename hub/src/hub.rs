@@ -18,7 +18,7 @@ pub use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::methods::{HttpsState, MethodDispatcher};
-use crate::mqtt::{Broker, BrokerSettings, IotHubHandler};
+use crate::mqtt::{Broker, BrokerSettings, IotHubHandler, ModuleInspection};
 use crate::store::{Store, UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
 use crate::twins::TwinService;
 use crate::workload::WorkloadServer;
@@ -98,6 +98,7 @@ impl Hub {
             store_ttl_secs: config.manifest.store_ttl_secs,
             reauth_interval: config.reauth_interval,
             upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
+            delivery: config.delivery,
         })
         .await?;
         started.broker = Some(broker.clone());
@@ -158,6 +159,7 @@ impl Hub {
             https_port: https_addr.port(),
         });
         let env_for_admin = env.clone();
+        let (broker_for_admin, device_for_admin) = (broker.clone(), config.device_id.clone());
         let (admin_addr, admin_task) = crate::admin::serve_admin(
             AdminState {
                 identities: identities.clone(),
@@ -165,6 +167,7 @@ impl Hub {
                 methods: methods.clone(),
                 broker: Arc::new(broker.clone()),
                 module_env: Arc::new(move |m: &str| env_for_admin.module_env(m)),
+                inspect: Arc::new(move |m: &str| broker_for_admin.inspect(&device_for_admin, m)),
                 ca_certificate_file: ca_file,
                 upstream: upstream.clone(),
                 info: serde_json::json!({
@@ -333,6 +336,15 @@ impl RunningHub {
     /// The `$upstream` history and a receiver for what follows, with no gap.
     pub fn subscribe_upstream(&self) -> (Vec<HubMessage>, broadcast::Receiver<HubMessage>) {
         self.upstream.subscribe()
+    }
+
+    /// What the hub observed about `module`'s traffic: connections, current subscriptions,
+    /// input messages delivered and redelivered, PUBACKs in and out of order, PUBLISHes (and
+    /// DUP ones) received. Counters are cumulative since the hub started.
+    pub fn inspect(&self, module: &str) -> Result<ModuleInspection, HubError> {
+        self.broker
+            .inspect(self.identities.device_id(), module)
+            .ok_or_else(|| HubError::NotFound(format!("module '{module}'")))
     }
 
     /// True when `module` is connected over MQTT.

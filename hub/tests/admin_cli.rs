@@ -1,6 +1,11 @@
-//! The `edgemodule-hub` binary: `serve` on explicit free ports in a temporary directory,
+//! The `edgemodule-hub` binary: `serve` on ports it picks (read from its ready line) in a
+//! temporary directory,
 //! then `env`, `twin --desired`, `invoke` (a rumqttc module answers), `monitor`, `--help`
 //! of every subcommand, and the error when no hub is running.
+
+#[path = "common/process.rs"]
+#[allow(dead_code)]
+mod process;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -16,7 +21,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_edgemodule-hub");
+use process::{HubProcess, Ports, BIN};
 const DEVICE: &str = "cli-device";
 const HUB: &str = "clihub.azure-devices.net";
 
@@ -44,6 +49,7 @@ fn manifest() -> Value {
     }})
 }
 
+/// A port nobody listens on (for the missing-hub error).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -77,7 +83,7 @@ fn line_reader(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
 }
 
 struct ServedHub {
-    process: Running,
+    process: HubProcess,
     admin: String,
     mqtt_port: u16,
     _dir: tempfile::TempDir,
@@ -87,46 +93,34 @@ fn serve() -> ServedHub {
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("deployment.json");
     std::fs::write(&manifest_path, manifest().to_string()).unwrap();
-    let (mqtt_port, https_port, admin_port) = (free_port(), free_port(), free_port());
     // A relative --state (from the hub's working directory) must still hand out absolute
     // paths: modules run from other directories.
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .current_dir(dir.path())
         .args(["serve", "--manifest"])
         .arg(&manifest_path)
         .args(["--state", "state"])
         .args(["--device-id", DEVICE, "--iothub-hostname", HUB])
-        .args(["--bind-address", "127.0.0.1"])
-        .args(["--mqtt-port", &mqtt_port.to_string()])
-        .args(["--https-port", &https_port.to_string()])
-        .args(["--admin-port", &admin_port.to_string()])
-        .args(["--log-level", "warn", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let lines = line_reader(child.stdout.take().unwrap());
-    let process = Running(child);
-    let ready = lines
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve prints a ready line");
-    assert!(ready.starts_with("edgemodule-hub ready:"), "{ready}");
-    let admin = format!("127.0.0.1:{admin_port}");
-    assert!(ready.contains(&format!("admin={admin}")), "{ready}");
-    assert!(
-        ready.contains(&format!("mqtt=127.0.0.1:{mqtt_port}")),
-        "{ready}"
-    );
-    assert!(ready.contains(&format!("device={DEVICE}")), "{ready}");
+        .args(["--log-level", "warn", "--log-format", "json"]);
+    // Ports 0: the ready line says which ones the hub took.
+    let process = HubProcess::serve(command, Ports::default());
+    let ready = &process.ready;
+    let admin = process.addr("admin");
+    let mqtt = process.addr("mqtt");
+    assert!(admin.ip().is_loopback() && admin.port() != 0, "{ready:?}");
+    assert!(mqtt.ip().is_loopback() && mqtt.port() != 0, "{ready:?}");
+    assert_ne!(process.addr("https").port(), 0, "{ready:?}");
+    assert_eq!(ready.get("device").map(String::as_str), Some(DEVICE));
     let workload = dir.path().join("state").join("workload.sock");
-    assert!(
-        ready.contains(&format!("workload={}", workload.display())),
-        "{ready}"
+    assert_eq!(
+        ready.get("workload").map(String::as_str),
+        Some(workload.to_str().unwrap())
     );
     ServedHub {
         process,
-        admin,
-        mqtt_port,
+        admin: admin.to_string(),
+        mqtt_port: mqtt.port(),
         _dir: dir,
     }
 }
@@ -441,7 +435,7 @@ async fn serve_env_twin_invoke_monitor() {
 
     // SIGTERM → graceful exit.
     let mut process = hub.process;
-    let pid = process.0.id().to_string();
+    let pid = process.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -449,7 +443,7 @@ async fn serve_env_twin_invoke_monitor() {
         .success());
     let started = Instant::now();
     loop {
-        if let Some(status) = process.0.try_wait().unwrap() {
+        if let Some(status) = process.try_wait() {
             assert!(status.success(), "serve exited with {status}");
             break;
         }

@@ -31,6 +31,7 @@ pub(super) async fn handle(state: &AdminState, req: Request<Incoming>) -> Respon
         (&Method::GET, ["modules"]) => modules(state),
         (&Method::GET, ["modules", m, "env"]) => module_env(state, m),
         (&Method::GET, ["modules", m, "twin"]) => result(state.twins.twin_json(m)),
+        (&Method::GET, ["modules", m, "inspect"]) => inspect(state, m),
         (&Method::PATCH, ["modules", m, "twin", "desired"]) => {
             let module = m.to_string();
             match read_json(req.into_body(), Value::Null).await {
@@ -56,7 +57,7 @@ pub(super) async fn handle(state: &AdminState, req: Request<Incoming>) -> Respon
             )
         }
         (_, ["health"] | ["modules"] | ["upstream"])
-        | (_, ["modules", _, "env" | "twin"])
+        | (_, ["modules", _, "env" | "twin" | "inspect"])
         | (_, ["modules", _, "twin", "desired"])
         | (_, ["modules", _, "methods", _]) => {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
@@ -121,6 +122,16 @@ fn module_env(state: &AdminState, module: &str) -> Response<ResponseBody> {
         StatusCode::OK,
         &json!({ "moduleId": module, "workload": workload, "connectionString": simulator }),
     )
+}
+
+fn inspect(state: &AdminState, module: &str) -> Response<ResponseBody> {
+    match (state.inspect)(module) {
+        Some(snapshot) => match serde_json::to_value(&snapshot) {
+            Ok(value) => json_response(StatusCode::OK, &value),
+            Err(e) => message_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        None => not_found(module),
+    }
 }
 
 async fn invoke(

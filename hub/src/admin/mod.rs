@@ -9,6 +9,7 @@
 //! | `GET /modules/{m}/twin` | `{"desired":{…,"$version":n},"reported":{…,"$version":m}}` |
 //! | `PATCH /modules/{m}/twin/desired` (body: JSON merge patch) | `{"version":n}` |
 //! | `POST /modules/{m}/methods/{name}?timeout=s&connectTimeout=s` (body: payload JSON) | `{"status":n,"payload":…}` |
+//! | `GET /modules/{m}/inspect` | `{"module":…,"connected":…,"delivered":…,…}` (contract 5; `RunningHub::inspect`) |
 //! | `GET /upstream[?follow=true][&history=false]` | one JSON object per line per `$upstream` message (`follow` keeps streaming new ones; `history=false` skips earlier ones) |
 //!
 //! Errors are `{"message": …}` with 400, 404, 405, 500 or 504.
@@ -26,12 +27,15 @@ use tokio::task::JoinHandle;
 
 use crate::identity::Identities;
 use crate::methods::MethodDispatcher;
+use crate::mqtt::ModuleInspection;
 use crate::twins::{ClientPublisher, TwinService};
 
 pub use upstream::{message_json, UpstreamFeed};
 
 /// Computes a module's `IOTEDGE_*` environment (plus `EDGEMODULE_*` port overrides).
 pub type ModuleEnvFn = Arc<dyn Fn(&str) -> Option<Vec<(String, String)>> + Send + Sync>;
+/// A module's delivery inspection (`RunningHub::inspect`); `None` for unknown modules.
+pub type InspectFn = Arc<dyn Fn(&str) -> Option<ModuleInspection> + Send + Sync>;
 
 /// Everything the admin API reads or drives. Cheap to clone.
 #[derive(Clone)]
@@ -46,6 +50,8 @@ pub struct AdminState {
     pub broker: Arc<dyn ClientPublisher>,
     /// The workload-style environment of a module (`RunningHub::module_env`).
     pub module_env: ModuleEnvFn,
+    /// Delivery inspection of a module (`RunningHub::inspect`).
+    pub inspect: InspectFn,
     /// Path of the hub CA certificate (PEM), for `EdgeModuleCACertificateFile`.
     pub ca_certificate_file: PathBuf,
     /// Messages routed to `$upstream`.

@@ -32,6 +32,8 @@ pub enum Command {
     Invoke(InvokeArgs),
     /// Show a module twin, or change its desired properties.
     Twin(TwinArgs),
+    /// Print what the hub observed about a module's delivery traffic, as JSON.
+    Inspect(InspectArgs),
 }
 
 /// `serve`.
@@ -67,12 +69,30 @@ pub struct ServeArgs {
     /// Unix socket of the workload API [default: STATE/workload.sock].
     #[arg(long, value_name = "PATH")]
     pub workload_socket: Option<PathBuf>,
+    /// How routed messages are delivered to module inputs: `strict` as edgeHub does (one
+    /// message in flight per module, redelivery after the ack timeout, out-of-order PUBACKs
+    /// ignored), or `permissive` (1,000 in flight, any PUBACK order) for experiments.
+    #[arg(long, value_enum, default_value_t = DeliveryArg::Strict)]
+    pub delivery: DeliveryArg,
+    /// Strict delivery: seconds to wait for a PUBACK before an input message is sent again
+    /// with DUP (edgeHub's MessageAckTimeoutSecs).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ack_timeout_secs: u64,
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Log filter, e.g. `info` or `edgemodule_hub=debug` (RUST_LOG, when set, wins).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log_level: String,
+}
+
+/// `serve --delivery`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeliveryArg {
+    /// edgeHub's behaviour (default).
+    Strict,
+    /// The relaxed behaviour, for experiments.
+    Permissive,
 }
 
 /// Log output formats.
@@ -158,6 +178,16 @@ pub struct InvokeArgs {
     /// Seconds to wait for the module to connect and subscribe to methods.
     #[arg(long, default_value_t = 0)]
     pub connect_timeout: u64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub admin: AdminAddr,
+}
+
+/// `inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Module name from the manifest.
+    pub module: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub admin: AdminAddr,

@@ -6,7 +6,7 @@ use http_body_util::BodyExt;
 use hyper::Method;
 use serde_json::Value;
 
-use super::args::{EnvArgs, EnvForm, EnvFormat, InvokeArgs, MonitorArgs, TwinArgs};
+use super::args::{EnvArgs, EnvForm, EnvFormat, InspectArgs, InvokeArgs, MonitorArgs, TwinArgs};
 use super::client::{encode_segment, AdminClient, CliError};
 
 /// `env`: the module's environment as shell or dotenv lines.
@@ -144,6 +144,14 @@ pub async fn twin(args: TwinArgs) -> Result<(), CliError> {
         .json(Method::GET, &format!("/modules/{module}/twin"), None)
         .await?;
     print_json(&twin)
+}
+
+/// `inspect`: prints the module's delivery inspection (one JSON object).
+pub async fn inspect(args: InspectArgs) -> Result<(), CliError> {
+    let client = AdminClient::new(&args.admin.addr);
+    let path = format!("/modules/{}/inspect", encode_segment(&args.module));
+    let answer = client.json(Method::GET, &path, None).await?;
+    print_json(&answer)
 }
 
 fn print_json(value: &Value) -> Result<(), CliError> {

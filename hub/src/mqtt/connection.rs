@@ -20,7 +20,9 @@ use super::codec::{write_packet, write_publish};
 use super::connect::{handshake, refuse};
 use super::delivery::Delivery;
 use super::inflight::{Inflight, InflightEntry};
+use super::inspect::ModuleCounters;
 use super::mailbox::Mailbox;
+use super::policy::DeliveryPolicy;
 use super::routing::Routed;
 use super::session_state::{self, Subject};
 use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
@@ -46,6 +48,10 @@ pub(super) struct Conn {
     pub client_id: String,
     pub clean_session: bool,
     pub inflight: Inflight,
+    /// How input messages are delivered (strict: edgeHub's way).
+    pub policy: DeliveryPolicy,
+    /// The module's inspection counters.
+    pub counters: Arc<ModuleCounters>,
     pub delivery: Option<Delivery>,
     pub mailbox: Option<Arc<Mailbox>>,
     pub wbuf: BytesMut,
@@ -105,6 +111,7 @@ where
         handle.request_close("hub shutting down");
     }
     let mailbox = shared.router.mailbox(&module.module_id).cloned();
+    let counters = shared.inspector.counters(&module.module_id);
     let mut conn = Conn {
         shared: shared.clone(),
         handle: handle.clone(),
@@ -113,6 +120,8 @@ where
         client_id: client_id.clone(),
         clean_session: accepted.clean_session,
         inflight: Inflight::default(),
+        policy: shared.delivery,
+        counters,
         delivery: None,
         mailbox: mailbox.clone(),
         wbuf: BytesMut::with_capacity(16 * 1024),
@@ -137,6 +146,7 @@ where
     }
     let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, session_present));
     let _ = write_packet(&mut conn.wbuf, &connack);
+    ModuleCounters::bump(&conn.counters.connections);
     conn.update_delivery();
     shared.sessions.changed();
     tracing::info!(%client_id, %peer, clean_session = accepted.clean_session, session_present, "client connected");
@@ -148,6 +158,10 @@ where
     tokio::pin!(keep_alive_sleep);
     let mut ingest: FuturesOrdered<IngestFuture> = FuturesOrdered::new();
     let mut fetch: Option<FetchFuture> = None;
+    // Strict mode: fires when the oldest unacknowledged input message is due again.
+    let redelivery = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(redelivery);
+    let mut redelivery_armed: Option<Instant> = None;
 
     // Packets the client sent right behind CONNECT (allowed before the CONNACK).
     let early = if rbuf.is_empty() {
@@ -181,6 +195,13 @@ where
                 }
             }
             let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
+            let due = conn.redelivery_due();
+            if due != redelivery_armed {
+                if let Some(at) = due {
+                    redelivery.as_mut().reset(at);
+                }
+                redelivery_armed = due;
+            }
             // Order matters: finished store batches (PUBACKs) and queued output first, so a busy
             // reader cannot starve them; polling `ingest` first also hands new batches to the
             // store without delay.
@@ -216,6 +237,12 @@ where
                     conn.on_fetched(&request, rows);
                 }
                 _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
+                () = &mut redelivery, if redelivery_armed.is_some() => {
+                    redelivery_armed = None;
+                    if let Some(d) = conn.delivery.as_mut() {
+                        d.redeliver_due(Instant::now(), &mut conn.wbuf);
+                    }
+                }
                 read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
                     match read {
                         Ok(0) => break "connection closed by the client".to_string(),
@@ -300,6 +327,8 @@ impl Conn {
                     self.handle.conn_id,
                     &self.module.device_id,
                     qos,
+                    self.policy,
+                    self.counters.clone(),
                 ));
             }
             (None, Some(_), _) => {
@@ -309,6 +338,14 @@ impl Conn {
             }
             _ => {}
         }
+    }
+
+    /// Strict mode: when an unacknowledged input message is due to be sent again.
+    fn redelivery_due(&self) -> Option<Instant> {
+        if !self.policy.is_strict() {
+            return None;
+        }
+        self.delivery.as_ref().and_then(Delivery::next_due)
     }
 
     /// Writes a publish queued by another part of the hub.

@@ -41,7 +41,10 @@ impl Conn {
 
     fn handle_packet(&mut self, packet: Packet) -> Result<(), String> {
         match packet {
-            Packet::Publish(p) => self.on_publish(p),
+            Packet::Publish(p) => {
+                self.count_publish(p.dup);
+                self.on_publish(p)
+            }
             Packet::PubAck(ack) => {
                 self.on_puback(ack.pkid);
                 Ok(())
@@ -180,27 +183,6 @@ impl Conn {
             };
             if session.outbound.try_send(out).is_err() {
                 tracing::warn!(from = %self.client_id, to = %session.client_id, topic = %p.topic, "subscriber queue full, message dropped");
-            }
-        }
-    }
-
-    fn on_puback(&mut self, pkid: u16) {
-        match self.inflight.complete(pkid) {
-            Some(InflightEntry::Delivery { endpoint, seq }) => match self.delivery.as_mut() {
-                Some(d) => d.on_puback(endpoint, seq),
-                None => {
-                    if let Some(id) = self
-                        .mailbox
-                        .as_ref()
-                        .and_then(|m| m.endpoints.get(endpoint))
-                    {
-                        self.acks.push((id.clone(), seq));
-                    }
-                }
-            },
-            Some(InflightEntry::Other) => {}
-            None => {
-                tracing::debug!(client_id = %self.client_id, pkid, "PUBACK for an unknown packet id")
             }
         }
     }

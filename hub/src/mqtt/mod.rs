@@ -6,9 +6,13 @@
 //! (`inbound` handles its packets), `delivery` + `mailbox` feed its inputs, `routing`
 //! evaluates routes, `sessions` tracks who is connected, `session_state` persists
 //! subscriptions, `access` decides what a module may publish/subscribe, `maintenance` does
-//! periodic re-authentication and store housekeeping, `codec` frames packets.
+//! periodic re-authentication and store housekeeping, `codec` frames packets. `policy` says
+//! how strictly input messages are delivered (edgeHub's way by default), `acks` checks
+//! PUBACKs against the oldest outstanding PUBLISH, `inspect` counts for `edgemodule-hub
+//! inspect`.
 
 mod access;
+mod acks;
 mod broker;
 mod codec;
 mod connect;
@@ -16,9 +20,11 @@ mod connection;
 mod delivery;
 mod inbound;
 mod inflight;
+mod inspect;
 mod listener;
 mod mailbox;
 mod maintenance;
+mod policy;
 mod routing;
 mod session_state;
 mod sessions;
@@ -28,6 +34,8 @@ mod store_io;
 pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
 pub use broker::{Broker, BrokerSettings};
 pub use codec::MAX_MESSAGE_SIZE;
+pub use inspect::ModuleInspection;
+pub use policy::{DeliveryMode, DeliveryPolicy, DEFAULT_ACK_TIMEOUT};
 pub use routing::UpstreamHook;
 pub use shared::IotHubHandler;
 

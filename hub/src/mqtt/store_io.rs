@@ -47,7 +47,7 @@ impl Conn {
         match rows {
             Ok(rows) => {
                 let rows = rows.into_iter().map(|q| (q.seq, q.message)).collect();
-                d.on_fetched(request, rows, &mut self.inflight, &mut self.wbuf);
+                d.on_fetched(request, rows);
             }
             Err(e) => {
                 tracing::warn!(client_id = %self.client_id, error = %e, "reading queued messages failed");
@@ -57,8 +57,10 @@ impl Conn {
         self.acks.extend(d.take_acks());
     }
 
-    /// A store read that starts once every earlier ack is committed.
+    /// A store read that starts once every earlier ack is committed (including those just
+    /// taken from the delivery: a read started before their removal returns them again).
     pub(super) fn fetch_future(&mut self, request: FetchRequest) -> FetchFuture {
+        self.flush_acks();
         let acks = std::mem::take(&mut self.ack_tasks);
         let store = self.shared.store.clone();
         Box::pin(async move {

@@ -11,14 +11,14 @@ let hub;
 let open = [];
 
 before(async () => { hub = await startHub(); });
-after(async () => { await hub.stop(); });
+after(async () => { await hub.dispose(); });
 afterEach(async () => {
   await Promise.all(open.map((c) => c.close().catch(() => {})));
   open = [];
 });
 
 async function client(module) {
-  const env = await hub.moduleEnv(module);
+  const env = await hub.env(module, 'workload');
   delete process.env.EdgeHubConnectionString;
   delete process.env.IotHubConnectionString;
   for (const [k, v] of Object.entries(env)) if (k.startsWith('IOTEDGE_')) process.env[k] = v;
@@ -47,9 +47,9 @@ test('output routed to another module input, properties intact', async () => {
   m.contentType = 'application/json';
   m.contentEncoding = 'utf-8';
   m.properties.add('unit', '°C & more=/%+');
-  await sender.sendOutputEvent('out1', m);
+  await sender.sendOutputEvent('output1', m);
   const { input, msg } = await within(got, 'input message');
-  assert.equal(input, 'in1');
+  assert.equal(input, 'input1');
   assert.deepEqual(JSON.parse(msg.data.toString()), { temperature: 21.5 });
   assert.equal(msg.messageId, 'n-1');
   assert.equal(msg.correlationId, 'corr-n');
@@ -60,10 +60,10 @@ test('output routed to another module input, properties intact', async () => {
 test('twin: get, patch reported, desired update from the operator', async () => {
   const receiver = await client('receiver');
   const twin = await receiver.getTwin();
-  assert.equal(twin.properties.desired.threshold, 10);
+  assert.equal(twin.properties.desired.threshold, 30);
   assert.equal(typeof twin.properties.desired.$version, 'number');
   await new Promise((resolve, reject) => twin.properties.reported.update({ node: 'ok' }, (e) => (e ? reject(e) : resolve())));
-  const shown = JSON.parse(await hub.cli('twin', 'receiver'));
+  const shown = await hub.twin('receiver');
   assert.equal(shown.reported.node, 'ok');
 
   const seen = new Promise((resolve) => twin.on('properties.desired', (d) => { if (d.threshold === 77) resolve(d); }));
@@ -72,7 +72,7 @@ test('twin: get, patch reported, desired update from the operator', async () => 
   let delivered = false;
   seen.then(() => { delivered = true; });
   for (let i = 0; i < 20 && !delivered; i += 1) {
-    await hub.cli('twin', 'receiver', '--desired', JSON.stringify({ threshold: 77, attempt: i }));
+    await hub.twin('receiver', { threshold: 77, attempt: i });
     await new Promise((r) => setTimeout(r, 500));
   }
   const delta = await within(seen, 'desired patch');
@@ -83,7 +83,7 @@ test('direct method invoked by the operator', async () => {
   const receiver = await client('receiver');
   receiver.onMethod('echo', (request, response) => response.send(200, { echo: request.payload }, () => {}));
   // onMethod subscribes in the background; the connect timeout lets the hub wait for it.
-  const result = JSON.parse(await hub.cli('invoke', 'receiver', 'echo', JSON.stringify({ b: 2 }), '--timeout', '10', '--connect-timeout', '10'));
+  const result = await hub.invoke('receiver', 'echo', { b: 2 }, 10, ['--connect-timeout', '10']);
   assert.equal(result.status, 200);
   assert.deepEqual(result.payload, { echo: { b: 2 } });
 });

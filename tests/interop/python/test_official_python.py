@@ -36,10 +36,10 @@ def test_output_routed_to_input_with_properties(clients):
                   content_type="application/json")
     msg.correlation_id = "corr-1"
     msg.custom_properties["unit"] = "°C & more=/%+"
-    sender.send_message_to_output(msg, "out1")
+    sender.send_message_to_output(msg, "output1")
 
     received = got.get(timeout=WAIT)
-    assert received.input_name == "in1"
+    assert received.input_name == "input1"
     assert json.loads(received.data) == {"temperature": 21.5}
     assert received.message_id == "m-1"
     assert received.correlation_id == "corr-1"
@@ -58,7 +58,7 @@ def test_body_query_route_filters(clients):
     for temp in (12, 35):
         m = Message(json.dumps({"temperature": temp}), content_encoding="utf-8",
                     content_type="application/json")
-        sender.send_message_to_output(m, "out2")
+        sender.send_message_to_output(m, "measurements")
     received = got.get(timeout=WAIT)
     assert received.input_name == "hot"
     assert json.loads(received.data)["temperature"] == 35
@@ -69,11 +69,11 @@ def test_body_query_route_filters(clients):
 def test_twin_get_patch_and_desired_update(hub, clients):
     receiver = clients("receiver")
     twin = receiver.get_twin()
-    assert twin["desired"]["threshold"] == 10
+    assert twin["desired"]["threshold"] == 30
     assert isinstance(twin["desired"]["$version"], int)
     reported_before = twin["reported"]["$version"]
 
-    receiver.patch_twin_reported_properties({"threshold": 10, "status": "ok"})
+    receiver.patch_twin_reported_properties({"threshold": 30, "status": "ok"})
     twin = receiver.get_twin()
     assert twin["reported"]["status"] == "ok"
     assert twin["reported"]["$version"] > reported_before
