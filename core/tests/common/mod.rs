@@ -34,9 +34,19 @@ impl TestHub {
 
     /// Starts a hub with the given deployment manifest.
     pub async fn start_with(manifest_json: &str) -> TestHub {
+        TestHub::start_configured(manifest_json, |_| {}).await
+    }
+
+    /// Starts a hub with the given manifest and `configure` applied to its test
+    /// configuration (e.g. a short re-authentication interval).
+    pub async fn start_configured(
+        manifest_json: &str,
+        configure: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary state directory");
         let manifest = manifest::parse(manifest_json).expect("test manifest");
-        let config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        let mut config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        configure(&mut config);
         let hub = within(20, "hub start", Hub::start(config))
             .await
             .expect("hub starts");
