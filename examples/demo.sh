@@ -97,6 +97,8 @@ say "Starting the hub ($MANIFEST)"
     --mqtt-port "${DEMO_MQTT_PORT:-0}" --https-port "${DEMO_HTTPS_PORT:-0}" \
     --admin-port "${DEMO_ADMIN_PORT:-0}" >"$WORK/hub.out" 2>"$WORK/hub.log" &
 HUB_PID=$!
+# Every CLI call below reads the admin token from the hub's state directory.
+export EDGEMODULE_HUB_STATE="$WORK/state"
 hub_ready() {
     kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"
     grep -q 'edgemodule-hub ready' "$WORK/hub.out"

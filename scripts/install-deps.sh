@@ -23,3 +23,16 @@ fi
 if [ -f tests/interop/node/package.json ] && [ ! -d tests/interop/node/node_modules ]; then
   (cd tests/interop/node && npm install --no-audit --no-fund --loglevel=error)
 fi
+
+# --- fuzzing (hub/fuzz, `make test-fuzz`): a nightly toolchain and cargo-fuzz ---------------
+# Self-contained: cargo-fuzz needs nightly (`cargo +nightly fuzz`), whatever toolchain the
+# repository pins for everything else.
+install_fuzz_tools() {
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    cargo +nightly install --locked cargo-fuzz
+  fi
+}
+install_fuzz_tools

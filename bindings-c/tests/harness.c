@@ -2,11 +2,9 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -14,34 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
-
-const char *TH_MANIFEST =
-    "{\"modulesContent\":{"
-    "\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":\"1.1\","
-    "\"runtime\":{\"type\":\"docker\",\"settings\":{}},\"systemModules\":{},"
-    "\"modules\":{"
-    "\"sender\":{\"type\":\"docker\",\"status\":\"running\",\"settings\":{\"image\":\"sender\"}},"
-    "\"receiver\":{\"type\":\"docker\",\"status\":\"running\",\"settings\":{\"image\":\"receiver\"}},"
-    "\"caller\":{\"type\":\"docker\",\"status\":\"running\",\"settings\":{\"image\":\"caller\"}}"
-    "}}},"
-    "\"$edgeHub\":{\"properties.desired\":{\"schemaVersion\":\"1.1\",\"routes\":{"
-    "\"one\":\"FROM /messages/modules/sender/outputs/output1 INTO "
-    "BrokeredEndpoint(\\\"/modules/receiver/inputs/input1\\\")\","
-    "\"two\":\"FROM /messages/modules/sender/outputs/output2 INTO "
-    "BrokeredEndpoint(\\\"/modules/receiver/inputs/input2\\\")\","
-    "\"three\":\"FROM /messages/modules/sender/outputs/output3 INTO "
-    "BrokeredEndpoint(\\\"/modules/receiver/inputs/input3\\\")\","
-    "\"up\":\"FROM /messages/modules/sender/outputs/up INTO $upstream\""
-    "},\"storeAndForwardConfiguration\":{\"timeToLiveSecs\":7200}}},"
-    "\"receiver\":{\"properties.desired\":{\"threshold\":30,\"nested\":{\"unit\":\"C\"}}}"
-    "}}";
 
 /* ---- bookkeeping of running hubs, so a failure never leaves one behind --------------- */
 
@@ -212,23 +188,37 @@ static const char *hub_binary(void) {
     return bin && bin[0] ? bin : "../target/debug/edgemodule-hub";
 }
 
-static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-        th_fail(__FILE__, __LINE__, "cannot find a free port");
-    close(fd);
-    return ntohs(addr.sin_port);
+/* The process environment with NAME=value set (replacing an inherited NAME), for a child;
+ * free with free_environment. Built per call: setenv() is not safe while other threads
+ * (the library's) read the environment. */
+static char **environment_with(const char *name, const char *value) {
+    size_t count = 0, name_len = strlen(name);
+    while (environ[count]) count++;
+    char **envp = calloc(count + 2, sizeof *envp);
+    if (!envp) th_fail(__FILE__, __LINE__, "calloc");
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!(strncmp(environ[i], name, name_len) == 0 && environ[i][name_len] == '=')) envp[n++] = environ[i];
+    size_t len = name_len + strlen(value) + 2;
+    char *entry = malloc(len);
+    if (!entry) th_fail(__FILE__, __LINE__, "malloc");
+    snprintf(entry, len, "%s=%s", name, value);
+    envp[n++] = entry;
+    envp[n] = NULL;
+    return envp;
+}
+
+/* Frees an environment from environment_with (only the entry it added is its own). */
+static void free_environment(char **envp) {
+    size_t n = 0;
+    while (envp[n]) n++;
+    if (n) free(envp[n - 1]);
+    free(envp);
 }
 
 /* Spawns argv with stdout into a pipe (returned in *out_fd) and stderr to `log` (or
- * inherited when NULL). */
-static pid_t spawn(char *const argv[], int *out_fd, const char *log) {
+ * inherited when NULL), with the environment `envp` (NULL: this process's). */
+static pid_t spawn(char *const argv[], int *out_fd, const char *log, char *const envp[]) {
     int fds[2];
     if (pipe(fds) != 0) th_fail(__FILE__, __LINE__, "pipe");
     posix_spawn_file_actions_t actions;
@@ -238,7 +228,7 @@ static pid_t spawn(char *const argv[], int *out_fd, const char *log) {
     posix_spawn_file_actions_addclose(&actions, fds[1]);
     if (log) posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+    int rc = posix_spawn(&pid, argv[0], &actions, NULL, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {
@@ -270,6 +260,42 @@ static void read_all(int fd, char *out, size_t out_len, int timeout_ms) {
     }
 }
 
+#define TH_READY "edgemodule-hub ready:"
+
+/* The value of `key` in a ready line ("edgemodule-hub ready: k=v k=v ..."), copied into
+ * out; unknown keys are skipped. Returns 1 when found. */
+static int ready_value(const char *line, const char *key, char *out, size_t out_len) {
+    size_t key_len = strlen(key);
+    const char *p = strstr(line, TH_READY);
+    if (!p) return 0;
+    p += strlen(TH_READY);
+    while (*p) {
+        while (*p == ' ' || *p == '\t') p++;
+        const char *end = p;
+        while (*end && *end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') end++;
+        if ((size_t)(end - p) > key_len && strncmp(p, key, key_len) == 0 && p[key_len] == '=') {
+            size_t len = (size_t)(end - p) - key_len - 1;
+            if (len >= out_len) return 0;
+            memcpy(out, p + key_len + 1, len);
+            out[len] = 0;
+            return 1;
+        }
+        if (!*end || *end == '\n' || *end == '\r') return 0;
+        p = end;
+    }
+    return 0;
+}
+
+/* The port of a ready-line address ("127.0.0.1:41234"), or -1. */
+static int ready_port(const char *line, const char *key) {
+    char address[300];
+    if (!ready_value(line, key, address, sizeof address)) return -1;
+    const char *colon = strrchr(address, ':');
+    return colon ? atoi(colon + 1) : -1;
+}
+
+/* Starts the hub on the given ports (0: the hub picks one) and waits for its ready line,
+ * which gives the real addresses. */
 static void serve(th_hub *hub, int mqtt, int https, int admin) {
     char mqtt_s[16], https_s[16], admin_s[16], log[400];
     snprintf(mqtt_s, sizeof mqtt_s, "%d", mqtt);
@@ -281,14 +307,16 @@ static void serve(th_hub *hub, int mqtt, int https, int admin) {
                     "--https-port", https_s, "--admin-port", admin_s, "--log-level", "warn",
                     NULL};
     int fd = -1;
-    hub->pid = spawn(argv, &fd, log);
+    hub->pid = spawn(argv, &fd, log, NULL);
     remember(hub);
-    /* Wait for the ready line. */
-    char line[1024];
+    /* Wait for the whole ready line. The hub ignores a closed stdout afterwards. */
+    char line[2048];
     size_t used = 0;
     int waited = 0, limit = th_scaled_ms(30000);
     line[0] = 0;
-    while (!strstr(line, "edgemodule-hub ready:") && waited < limit) {
+    for (;;) {
+        char *ready = strstr(line, TH_READY);
+        if ((ready && strchr(ready, '\n')) || waited >= limit || used + 1 >= sizeof line) break;
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, 100) > 0) {
             ssize_t n = read(fd, line + used, sizeof line - 1 - used);
@@ -300,23 +328,36 @@ static void serve(th_hub *hub, int mqtt, int https, int admin) {
         }
     }
     close(fd);
-    if (!strstr(line, "edgemodule-hub ready:")) th_fail(__FILE__, __LINE__, "the hub did not start");
-    hub->mqtt_port = mqtt;
-    hub->https_port = https;
-    hub->admin_port = admin;
-    snprintf(hub->admin, sizeof hub->admin, "127.0.0.1:%d", admin);
+    hub->mqtt_port = ready_port(line, "mqtt");
+    hub->https_port = ready_port(line, "https");
+    hub->admin_port = ready_port(line, "admin");
+    if (!strstr(line, TH_READY) || hub->mqtt_port <= 0 || hub->https_port <= 0 || hub->admin_port <= 0 ||
+        !ready_value(line, "admin", hub->admin, sizeof hub->admin))
+        th_fail(__FILE__, __LINE__, "the hub did not start (no complete ready line)");
 }
 
-void th_hub_start(th_hub *hub, const char *manifest) {
+/* The shared test deployment: $EDGEMODULE_MANIFEST (set by ctest), else the path CMake
+ * compiled in. */
+static const char *manifest_path(void) {
+    const char *path = getenv("EDGEMODULE_MANIFEST");
+    if (path && path[0]) return path;
+#ifdef TH_DEFAULT_MANIFEST
+    return TH_DEFAULT_MANIFEST;
+#else
+    th_fail(__FILE__, __LINE__, "EDGEMODULE_MANIFEST is not set");
+    return NULL;
+#endif
+}
+
+void th_hub_start(th_hub *hub) {
     memset(hub, 0, sizeof *hub);
     const char *tmp = getenv("TMPDIR");
     snprintf(hub->dir, sizeof hub->dir, "%s/edgemodule-c-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     if (!mkdtemp(hub->dir)) th_fail(__FILE__, __LINE__, "mkdtemp");
-    snprintf(hub->manifest, sizeof hub->manifest, "%s/deployment.json", hub->dir);
+    if (snprintf(hub->manifest, sizeof hub->manifest, "%s", manifest_path()) >= (int)sizeof hub->manifest)
+        th_fail(__FILE__, __LINE__, "the manifest path is too long");
     snprintf(hub->state, sizeof hub->state, "%s/state", hub->dir);
-    FILE *f = fopen(hub->manifest, "w");
-    if (!f || fputs(manifest, f) < 0 || fclose(f) != 0) th_fail(__FILE__, __LINE__, "write manifest");
-    serve(hub, free_port(), free_port(), free_port());
+    serve(hub, 0, 0, 0);
 }
 
 void th_hub_stop(th_hub *hub) {
@@ -341,7 +382,7 @@ void th_hub_start_again(th_hub *hub) {
 void th_hub_start_elsewhere(th_hub *hub, th_hub *elsewhere) {
     *elsewhere = *hub;
     elsewhere->pid = 0;
-    serve(elsewhere, free_port(), free_port(), free_port());
+    serve(elsewhere, 0, 0, 0);
 }
 
 int th_cli(const th_hub *hub, char *out, size_t out_len, ...) {
@@ -356,8 +397,12 @@ int th_cli(const th_hub *hub, char *out, size_t out_len, ...) {
     argv[n++] = "--admin";
     argv[n++] = (char *)hub->admin;
     argv[n] = NULL;
+    /* The admin API needs the token in the hub's state directory. */
+    setenv("EDGEMODULE_HUB_STATE", hub->state, 1);
     int fd = -1;
-    pid_t pid = spawn(argv, &fd, NULL);
+    char **envp = environment_with("EDGEMODULE_HUB_STATE", hub->state);
+    pid_t pid = spawn(argv, &fd, NULL, envp);
+    free_environment(envp);
     read_all(fd, out, out_len, th_scaled_ms(60000));
     close(fd);
     int status = 0;

@@ -1,9 +1,11 @@
 /*
- * Test harness for the edgemodule C tests: runs edgemodule-hub as a child process on free
- * 127.0.0.1 ports in a temporary state directory, reads module environments from it,
- * runs its CLI (twin, invoke), and offers small assertion and synchronisation helpers.
+ * Test harness for the edgemodule C tests: runs edgemodule-hub as a child process with the
+ * shared test deployment, following the launcher contract of tests/conformance/README.md
+ * (127.0.0.1, ports 0 read back from the ready line, restarts on the same addresses,
+ * EDGEMODULE_HUB_STATE for the CLI), reads module environments from it, runs its CLI
+ * (twin, invoke), and offers small assertion and synchronisation helpers.
  *
- * The hub binary is $EDGEMODULE_HUB (set by ctest). Every test also arms an alarm so a
+ * The hub binary is $EDGEMODULE_HUB and the manifest $EDGEMODULE_MANIFEST (set by ctest). Every test also arms an alarm so a
  * hang fails instead of blocking the suite ($TH_TIMEOUT_SCALE stretches it, e.g. under
  * valgrind).
  */
@@ -72,22 +74,20 @@ typedef struct {
     char admin[64];     /* 127.0.0.1:admin_port */
 } th_hub;
 
-/* The default test manifest: modules sender, receiver, caller; sender outputs
- * output1/output2/output3 routed to receiver inputs input1/input2/input3, `up` upstream;
- * receiver desired {"threshold":30,"nested":{"unit":"C"}}. */
-extern const char *TH_MANIFEST;
-
-/* Starts a hub (fresh directory and ports) with `manifest`; fails the test on error. */
-void th_hub_start(th_hub *hub, const char *manifest);
+/* Starts a hub with the shared test deployment (tests/conformance/deployment.json, path in
+ * $EDGEMODULE_MANIFEST) in a fresh directory, on ports it picks (read from its ready line);
+ * fails the test on error. */
+void th_hub_start(th_hub *hub);
 /* Stops it (SIGTERM, then SIGKILL after a while) and waits for the process. */
 void th_hub_stop(th_hub *hub);
-/* Starts it again on its own ports and state. */
+/* Starts it again on the addresses of its first start and its state. */
 void th_hub_start_again(th_hub *hub);
-/* Starts it on other (fresh) ports, same state; returns the admin address to use. */
+/* Starts it on other ports (picked by the hub), same state. */
 void th_hub_start_elsewhere(th_hub *hub, th_hub *elsewhere);
 
-/* Runs `edgemodule-hub <args...> --admin <hub admin>` (args NULL-terminated), captures
- * stdout into out (NUL-terminated) and returns the exit status. */
+/* Runs `edgemodule-hub <args...> --admin <hub admin>` (args NULL-terminated) with
+ * EDGEMODULE_HUB_STATE=<hub state>, captures stdout into out (NUL-terminated) and returns the
+ * exit status. */
 int th_cli(const th_hub *hub, char *out, size_t out_len, ...);
 
 /* ---- module environments ------------------------------------------------------------ */

@@ -32,7 +32,7 @@ int main(void) {
     th_counter_init(&g_ctx_freed);
     th_counter_init(&g_event_done);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
 
     th_env env;
     th_hub_env(&hub, "sender", "workload", &env);

@@ -19,7 +19,7 @@ static void connect_and_send(edgemodule_client_t *client) {
 int main(void) {
     th_begin("s02_connection_string", 120);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     th_env env;
     th_hub_env(&hub, "sender", "connection-string", &env);
     const char *cs = th_env_get(&env, "EdgeHubConnectionString");

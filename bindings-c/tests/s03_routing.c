@@ -56,7 +56,7 @@ int main(void) {
     th_counter_init(&g_done);
     th_counter_init(&g_done_freed);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *receiver = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_input_callback(receiver, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &g_received, NULL));
     TH_OK(edgemodule_client_connect(receiver));

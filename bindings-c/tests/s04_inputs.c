@@ -65,7 +65,7 @@ int main(void) {
     sink_init(&fallback);
     sink_init(&replacement);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *receiver = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_input_callback(receiver, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &named, on_free));
     TH_OK(edgemodule_client_set_default_input_callback(receiver, on_input, &fallback, on_free));

@@ -34,7 +34,7 @@ int main(void) {
     th_counter_init(&g_twin_done);
     th_counter_init(&g_patch_done);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *client = th_client(&hub, "receiver");
 
     char *twin = NULL;

@@ -23,7 +23,7 @@ int main(void) {
     th_begin("s06_desired", 120);
     th_counter_init(&g_patches);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *client = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_desired_callback(client, on_desired, NULL, NULL));
     TH_OK(edgemodule_client_connect(client));

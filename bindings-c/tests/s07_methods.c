@@ -48,7 +48,7 @@ int main(void) {
     th_counter_init(&g_calls);
     th_counter_init(&g_deferred_ready);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *client = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_method_callback(client, "echo", EDGEMODULE_NUL_TERMINATED, on_echo, NULL, NULL));
     TH_OK(edgemodule_client_set_default_method_callback(client, on_other, NULL, NULL));

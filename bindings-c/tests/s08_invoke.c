@@ -47,7 +47,7 @@ int main(void) {
     th_begin("s08_invoke", 150);
     th_counter_init(&g_invoked);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *receiver = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_method_callback(receiver, "add", 3, on_add, NULL, NULL));
     TH_OK(edgemodule_client_connect(receiver));

@@ -48,7 +48,7 @@ int main(void) {
     th_counter_init(&g_deliveries);
     th_counter_init(&g_accepted);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
     edgemodule_client_t *receiver = th_client(&hub, "receiver");
     TH_OK(edgemodule_client_set_input_callback(receiver, "input1", 6, on_input, NULL, NULL));
     TH_OK(edgemodule_client_set_default_method_callback(receiver, on_method, NULL, NULL));

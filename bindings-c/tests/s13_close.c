@@ -66,7 +66,7 @@ int main(void) {
     th_counter_init(&g_self_freed_in_callback);
     th_counter_init(&g_self_ctx_freed);
     th_hub hub;
-    th_hub_start(&hub, TH_MANIFEST);
+    th_hub_start(&hub);
 
     /* 1. Async sends in flight when the sender is freed. */
     edgemodule_client_t *receiver = th_client(&hub, "receiver");

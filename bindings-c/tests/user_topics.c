@@ -1,26 +1,11 @@
-/* User-defined MQTT topics through the hub's broker policy: subscribe, publish (QoS 1 and
- * 0, blocking and async), refusal, invalid topics, and unsubscribing. */
+/* User-defined MQTT topics through the hub's broker policy (the shared deployment: sender
+ * publishes to alerts/#, receiver subscribes to it): subscribe, publish (QoS 1 and 0,
+ * blocking and async), refusal, invalid topics, and unsubscribing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
-
-static const char *MANIFEST =
-    "{\"modulesContent\":{"
-    "\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":\"1.1\","
-    "\"runtime\":{\"type\":\"docker\",\"settings\":{}},\"systemModules\":{},\"modules\":{"
-    "\"publisher\":{\"type\":\"docker\",\"status\":\"running\",\"settings\":{\"image\":\"p\"}},"
-    "\"subscriber\":{\"type\":\"docker\",\"status\":\"running\",\"settings\":{\"image\":\"s\"}}}}},"
-    "\"$edgeHub\":{\"properties.desired\":{\"schemaVersion\":\"1.2\",\"routes\":{},"
-    "\"storeAndForwardConfiguration\":{\"timeToLiveSecs\":7200},"
-    "\"mqttBroker\":{\"authorizations\":["
-    "{\"identities\":[\"{{iot:identity}}\"],\"allow\":[{\"operations\":[\"mqtt:connect\"]}]},"
-    "{\"identities\":[\"localhub.azure-devices.net/edge-device/publisher\"],"
-    "\"allow\":[{\"operations\":[\"mqtt:publish\"],\"resources\":[\"alerts/#\"]}]},"
-    "{\"identities\":[\"localhub.azure-devices.net/edge-device/subscriber\"],"
-    "\"allow\":[{\"operations\":[\"mqtt:subscribe\"],\"resources\":[\"alerts/#\"]}]}"
-    "]}}}}}";
 
 static th_counter g_received;
 static th_counter g_freed;
@@ -67,9 +52,9 @@ int main(void) {
     th_counter_init(&g_published);
     th_counter_init(&g_refused_freed);
     th_hub hub;
-    th_hub_start(&hub, MANIFEST);
-    edgemodule_client_t *subscriber = th_client(&hub, "subscriber");
-    edgemodule_client_t *publisher = th_client(&hub, "publisher");
+    th_hub_start(&hub);
+    edgemodule_client_t *subscriber = th_client(&hub, "receiver");
+    edgemodule_client_t *publisher = th_client(&hub, "sender");
 
     edgemodule_subscription_t *subscription = NULL;
     TH_OK(edgemodule_client_subscribe(subscriber, "alerts/#", EDGEMODULE_NUL_TERMINATED, on_alert, &g_received, on_free,

@@ -26,7 +26,7 @@ internal static class Program
         using (ModuleClient client = await ModuleClient.CreateFromEnvironmentAsync())
         {
             var received = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
-            await client.SetInputMessageHandlerAsync("loop", (message, context) =>
+            await client.SetInputMessageHandlerAsync("in", (message, context) =>
             {
                 received.TrySetResult(message);
                 return Task.FromResult(MessageResponse.Completed);

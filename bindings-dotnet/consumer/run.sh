@@ -44,17 +44,12 @@ cp "$PKG/lib/netstandard2.0/EdgeModule.dll" "$PKG/runtimes/linux-x64/native/libe
 mcs -langversion:7.2 -warnaserror+ -out:"$WORK/app/Consumer.exe" -r:"$WORK/app/EdgeModule.dll" "$HERE/Program.cs"
 
 echo "== starting the hub"
-cat >"$WORK/deployment.json" <<'JSON'
-{"modulesContent":{
- "$edgeAgent":{"properties.desired":{"schemaVersion":"1.1","runtime":{"type":"docker","settings":{}},"systemModules":{},
-  "modules":{"consumer":{"type":"docker","status":"running","settings":{"image":"consumer"}}}}},
- "$edgeHub":{"properties.desired":{"schemaVersion":"1.1","routes":{
-  "loop":"FROM /messages/modules/consumer/outputs/out INTO BrokeredEndpoint(\"/modules/consumer/inputs/loop\")"},
-  "storeAndForwardConfiguration":{"timeToLiveSecs":7200}}}}}
-JSON
-"$HUB" serve --manifest "$WORK/deployment.json" --state "$WORK/state" --bind-address 127.0.0.1 \
+# The shared test deployment: module roundtrip routes its output "out" to its own input "in".
+"$HUB" serve --manifest "$HERE/../../tests/conformance/deployment.json" --state "$WORK/state" --bind-address 127.0.0.1 \
     --mqtt-port 0 --https-port 0 --admin-port 0 --log-level warn >"$WORK/hub.out" 2>"$WORK/hub.log" &
 HUB_PID=$!
+# The CLI calls below read the admin token from the hub's state directory.
+export EDGEMODULE_HUB_STATE="$WORK/state"
 for _ in $(seq 100); do
     grep -q 'edgemodule-hub ready' "$WORK/hub.out" 2>/dev/null && break
     kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"
@@ -62,7 +57,8 @@ for _ in $(seq 100); do
 done
 ADMIN="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' "$WORK/hub.out")"
 [[ -n "$ADMIN" ]] || fail "the hub did not start"
-"$HUB" env consumer --admin "$ADMIN" --format dotenv --form workload >"$WORK/consumer.env"
+EDGEMODULE_HUB_STATE="$WORK/state" "$HUB" env roundtrip --admin "$ADMIN" --format dotenv --form workload \
+    >"$WORK/consumer.env"
 
 echo "== running the consumer app"
 set +e

@@ -16,4 +16,10 @@ echo '{ "name": "edgemodule-installed-test", "version": "0.0.0", "private": true
 npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
 test -f node_modules/edgemodule/edgemodule.linux-x64-gnu.node || test -n "$(ls node_modules/edgemodule/*.node 2>/dev/null)"
 cp -r "$PKG/test" test
-EDGEMODULE_ROOT="$ROOT" node --test --test-concurrency=1 --test-timeout=180000 test/*.test.js test/*.test.mjs
+# A human report on stdout and JUnit XML for the scenario matrix (tests/conformance).
+results="$ROOT/target/conformance/node"
+rm -rf "$results" && mkdir -p "$results"
+EDGEMODULE_ROOT="$ROOT" node --test --test-concurrency=1 --test-timeout=180000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$results/node-test.xml" \
+  test/*.test.js test/*.test.mjs

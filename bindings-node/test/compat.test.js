@@ -39,7 +39,7 @@ test('an azure-iot-device sample runs with only its requires changed', async () 
   try {
     await module.waitForOutput(/reported started/);
     const got = new Promise((resolve) => receiver.onInput('filtered', resolve));
-    await sender.sendOutputEvent('temperature', new compat.Message('{"temperature":30}'));
+    await sender.sendOutputEvent('readings', new compat.Message('{"temperature":30}'));
     const piped = await within(10000, 'piped message', got);
     assert.equal(piped.toString(), '{"temperature":30}');
     assert.equal(piped.properties.getValue('piped'), 'yes');

@@ -23,7 +23,7 @@ test('the Node filter example filters, reports and answers reset', async () => {
     const got = [];
     receiver.onInput('filtered', (m) => { got.push(m.json().temperature); });
     for (const temperature of [20, 26, 25, 40]) {
-      await sender.sendOutputEvent('temperature', Message.json({ temperature }));
+      await sender.sendOutputEvent('readings', Message.json({ temperature }));
     }
     await within(10000, 'two alerts', (async () => { while (got.length < 2) await sleep(50); })());
     assert.deepEqual(got, [26, 40]);
@@ -31,8 +31,8 @@ test('the Node filter example filters, reports and answers reset', async () => {
     await hub.twin('filter', { TemperatureThreshold: 30 });
     await module.waitForOutput(/filter: threshold now 30/);
     assert.equal((await hub.twin('filter')).reported.TemperatureThreshold, 30);
-    await sender.sendOutputEvent('temperature', Message.json({ temperature: 29 }));
-    await sender.sendOutputEvent('temperature', Message.json({ temperature: 31 }));
+    await sender.sendOutputEvent('readings', Message.json({ temperature: 29 }));
+    await sender.sendOutputEvent('readings', Message.json({ temperature: 31 }));
     await within(10000, 'third alert', (async () => { while (got.length < 3) await sleep(50); })());
     assert.deepEqual(got, [26, 40, 31]);
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,7 +15,10 @@ import pytest
 
 import edgemodule
 import edgemodule.aio
-from hubproc import Hub
+
+# The hub launcher all Python suites share (tests/support/hubproc.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
+from hubproc import Hub  # noqa: E402
 
 WAIT = 20.0  # seconds for any single round trip
 

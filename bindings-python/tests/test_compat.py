@@ -65,7 +65,7 @@ def test_an_azure_iot_device_module_runs_unchanged_but_for_imports(hub, tmp_path
             mark = token()
             for i in range(3):
                 m = edgemodule.Message(f"{mark}-{i}", custom_properties={"n": str(i)})
-                sender.send_message_to_output(m, "out4")
+                sender.send_message_to_output(m, "legacy")
         wait_until(lambda: hub.twin("legacy")["reported"].get("received", 0) >= 3)
         count = hub.invoke("legacy", "get_count")
         assert count["status"] == 200 and count["payload"]["count"] >= 3

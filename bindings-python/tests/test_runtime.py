@@ -8,6 +8,7 @@ import asyncio
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -19,9 +20,15 @@ import pytest
 import edgemodule
 import edgemodule.aio
 from conftest import cs_options, get, token
-from hubproc import free_port
 
 DEAD_CS = "HostName=h;GatewayHostName=127.0.0.1;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5"
+
+
+def free_port() -> int:
+    """A port nobody listens on (for clients that must not reach a hub)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def dead_client(cls=edgemodule.ModuleClient, timeout=3.0):

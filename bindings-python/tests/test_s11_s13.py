@@ -15,7 +15,7 @@ from hubproc import Hub
 async def test_s11_restart_reconnects_without_loss_and_catches_up(private_hub, make_client):
     receiver = await make_client("receiver", on_hub=private_hub)
     got, patches, states = queue.Queue(), queue.Queue(), queue.Queue()
-    receiver.client.on_input("in3")(receiver.handler(got.put))
+    receiver.client.on_input("input3")(receiver.handler(got.put))
     receiver.client.on_twin_desired_properties_patch_received = receiver.handler(patches.put)
     receiver.client.on_connection_state_change = receiver.handler(lambda s, r: states.put((s, r)))
     sender = await make_client("sender", on_hub=private_hub)
@@ -24,7 +24,7 @@ async def test_s11_restart_reconnects_without_loss_and_catches_up(private_hub, m
 
     async def send_all():
         for i in range(count):
-            await sender.call("send_message_to_output", edgemodule.Message(f"{mark}-{i}", message_id=f"{mark}-{i}"), "out3")
+            await sender.call("send_message_to_output", edgemodule.Message(f"{mark}-{i}", message_id=f"{mark}-{i}"), "output3")
             await asyncio.sleep(0.02)
 
     sending = asyncio.ensure_future(send_all())
@@ -62,13 +62,13 @@ async def test_s13_close_with_work_in_flight(hub, make_client):
         calls.append(time.monotonic())
         time.sleep(0.01)
 
-    receiver.client.on_input("in1")(receiver.handler(on_message))
+    receiver.client.on_input("input1")(receiver.handler(on_message))
     sender = await make_client("sender")
     outcomes = []
 
     async def one(i):
         try:
-            await sender.call("send_message_to_output", edgemodule.Message(f"flight {i}"), "out1")
+            await sender.call("send_message_to_output", edgemodule.Message(f"flight {i}"), "output1")
             outcomes.append("ok")
         except edgemodule.ClosedError:
             outcomes.append("closed")
@@ -86,7 +86,7 @@ async def test_s13_close_with_work_in_flight(hub, make_client):
     assert set(outcomes) <= {"ok", "closed"}, outcomes
     with_closed = edgemodule.ClosedError
     try:
-        await sender.call("send_message_to_output", edgemodule.Message("late"), "out1")
+        await sender.call("send_message_to_output", edgemodule.Message("late"), "output1")
         raise AssertionError("sending after shutdown must fail")
     except with_closed:
         pass
@@ -99,7 +99,7 @@ async def test_s13_close_with_work_in_flight(hub, make_client):
     closed_at.append(time.monotonic())
     other = await make_client("sender")
     for i in range(5):
-        await other.call("send_message_to_output", edgemodule.Message(f"after {i}"), "out1")
+        await other.call("send_message_to_output", edgemodule.Message(f"after {i}"), "output1")
     await asyncio.sleep(1.0)
     assert all(t < closed_at[0] for t in calls)
     assert not any(t.name.startswith("edgemodule-receiver") and t.is_alive() for t in threading.enumerate())

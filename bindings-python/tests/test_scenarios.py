@@ -36,7 +36,7 @@ async def test_s01_connect_from_edge_environment(hub, monkeypatch, make_client):
         state, reason = await get(states)
         assert state is edgemodule.ConnectionState.CONNECTED and reason is edgemodule.StatusReason.OK
         twin = client.get_twin() if make_client.kind == "sync" else await client.get_twin()
-        assert twin["desired"]["threshold"] == 10
+        assert twin["desired"]["threshold"] == 30
     finally:
         if make_client.kind == "sync":
             client.shutdown()
@@ -71,7 +71,7 @@ async def test_s02_connect_from_connection_string_environment(hub, monkeypatch, 
 async def test_s03_output_routed_with_body_and_properties_intact(make_client):
     receiver = await make_client("receiver")
     got = queue.Queue()
-    receiver.client.on_input("in1")(receiver.handler(got.put))
+    receiver.client.on_input("input1")(receiver.handler(got.put))
     sender = await make_client("sender")
     mark = token()
     message = edgemodule.Message(json.dumps({"temperature": 21.5, "mark": mark}), message_id="m-" + mark,
@@ -79,9 +79,9 @@ async def test_s03_output_routed_with_body_and_properties_intact(make_client):
                                  correlation_id="corr-1", user_id="user-7",
                                  custom_properties={"unit": "°C & more=/%+", "empty": ""},
                                  creation_time="2026-11-26T10:00:00Z", message_schema="reading/v1")
-    await sender.call("send_message_to_output", message, "out1")
+    await sender.call("send_message_to_output", message, "output1")
     received = await _first_with(got, mark)
-    assert received.input_name == "in1"
+    assert received.input_name == "input1"
     assert json.loads(received.data) == {"temperature": 21.5, "mark": mark}
     assert isinstance(received.data, bytes)
     assert received.message_id == "m-" + mark
@@ -107,23 +107,23 @@ async def _first_with(q: "queue.Queue", mark: str, timeout: float = WAIT):
 async def test_s04_per_input_and_default_handlers(make_client):
     receiver = await make_client("receiver")
     named, default = queue.Queue(), queue.Queue()
-    receiver.client.on_input("in1")(receiver.handler(named.put))
+    receiver.client.on_input("input1")(receiver.handler(named.put))
     receiver.client.on_message_received = receiver.handler(default.put)
     sender = await make_client("sender")
     mark = token()
-    await sender.call("send_message_to_output", edgemodule.Message(f"one {mark}"), "out1")
-    await sender.call("send_message_to_output", edgemodule.Message(f"two {mark}"), "out2")
+    await sender.call("send_message_to_output", edgemodule.Message(f"one {mark}"), "output1")
+    await sender.call("send_message_to_output", edgemodule.Message(f"two {mark}"), "output2")
     first = await _first_with(named, mark)
     second = await _first_with(default, mark)
-    assert (first.input_name, first.data) == ("in1", f"one {mark}".encode())
-    assert (second.input_name, second.data) == ("in2", f"two {mark}".encode())
+    assert (first.input_name, first.data) == ("input1", f"one {mark}".encode())
+    assert (second.input_name, second.data) == ("input2", f"two {mark}".encode())
     assert receiver.client.on_message_received is not None
 
 
 async def test_s05_twin_get_and_patch_reported(make_client):
     api = await make_client("receiver")
     twin = await api.call("get_twin")
-    assert twin["desired"]["threshold"] == 10 and twin["desired"]["mode"] == "test"
+    assert twin["desired"]["threshold"] == 30 and twin["desired"]["nested"] == {"unit": "C"}
     before = twin["reported"]["$version"]
     mark = token()
     await api.call("patch_twin_reported_properties", {"status": "ok", "mark": mark, "nested": {"a": [1, 2]}})
@@ -184,9 +184,9 @@ async def test_s08_module_to_module_invoke(make_client):
 async def test_s09_oversized_message_is_a_typed_error_and_client_stays_usable(make_client):
     sender = await make_client("sender")
     with pytest.raises(edgemodule.MessageTooLargeError) as raised:
-        await sender.call("send_message_to_output", edgemodule.Message(b"x" * (256 * 1024 + 1)), "out1")
+        await sender.call("send_message_to_output", edgemodule.Message(b"x" * (256 * 1024 + 1)), "output1")
     assert isinstance(raised.value, ValueError) and raised.value.code == 7
-    await sender.call("send_message_to_output", edgemodule.Message(b"small"), "out3")
+    await sender.call("send_message_to_output", edgemodule.Message(b"small"), "output3")
     assert sender.client.connected
 
 
@@ -223,11 +223,11 @@ async def test_s12_throwing_handlers_answer_500_and_get_redelivered(hub, make_cl
 
     errors = queue.Queue()
     receiver.client.on_background_exception = errors.put
-    receiver.client.on_input("in3")(receiver.handler(flaky))
+    receiver.client.on_input("input3")(receiver.handler(flaky))
     receiver.client.on_method("broken")(receiver.handler(broken))
     sender = await make_client("sender")
     mark = token()
-    await sender.call("send_message_to_output", edgemodule.Message(mark, message_id=mark), "out3")
+    await sender.call("send_message_to_output", edgemodule.Message(mark, message_id=mark), "output3")
     first = await _first_with(attempts, mark)
     again = await _first_with(attempts, mark)
     assert first.message_id == again.message_id == mark
@@ -237,17 +237,17 @@ async def test_s12_throwing_handlers_answer_500_and_get_redelivered(hub, make_cl
     assert await nothing(attempts, 1.5)  # acknowledged the second time: no third delivery
     assert receiver.client.connected
     twin = await receiver.call("get_twin")
-    assert twin["desired"]["threshold"] == 10
+    assert twin["desired"]["threshold"] == 30
 
 
 async def test_batch_send_and_user_topics(make_client):
     receiver = await make_client("receiver")
     got, topics = queue.Queue(), queue.Queue()
-    receiver.client.on_input("in2")(receiver.handler(got.put))
+    receiver.client.on_input("input2")(receiver.handler(got.put))
     await receiver.call("subscribe", "alerts/#", receiver.handler(topics.put))
     sender = await make_client("sender")
     mark = token()
-    await sender.call("send_messages_to_output", [edgemodule.Message(f"{mark}-{i}") for i in range(20)], "out2")
+    await sender.call("send_messages_to_output", [edgemodule.Message(f"{mark}-{i}") for i in range(20)], "output2")
     bodies = set()
     while len(bodies) < 20:
         bodies.add((await _first_with(got, mark)).data)

@@ -25,7 +25,9 @@ use crate::methods::{self, MethodRequest, MethodResponse, MethodStream};
 use crate::options::{ClientOptions, Qos};
 use crate::protocol::{topics, MAX_MESSAGE_SIZE};
 use crate::status::{ConnectionStatus, StatusEvent};
-use crate::twin::{self, DesiredPatch, DesiredPatchStream, Twin};
+use crate::status_changes::StatusChanges;
+use crate::twin::{self, DesiredPatchStream, Twin};
+use crate::twin_state::DesiredPatch;
 use crate::user_topics::{self, Subscription, UserMessage};
 
 /// How long `close()` waits for the connection task to say goodbye.
@@ -136,9 +138,11 @@ impl ModuleClient {
         ClientBuilder::new().build().await
     }
 
-    /// A client for a module connection string; the trust bundle must be set through
-    /// [`ClientBuilder::trust_bundle_pem`] (use the builder) — this shortcut fails with
-    /// `CONFIG` without one.
+    /// A client for a module connection string. It trusts the PEM file named by
+    /// `EdgeModuleCACertificateFile` (use the builder's
+    /// [`trust_bundle_pem`](ClientBuilder::trust_bundle_pem) for another bundle; with
+    /// neither, `CONFIG`); `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT` override the
+    /// gateway ports as for [`from_environment`](ModuleClient::from_environment).
     pub async fn from_connection_string(connection_string: &str) -> Result<ModuleClient> {
         ClientBuilder::new()
             .connection_string(connection_string)
@@ -526,6 +530,12 @@ impl ModuleClient {
     /// The connection status; `changed().await` on the receiver to follow it.
     pub fn status(&self) -> watch::Receiver<ConnectionStatus> {
         self.shared().status.subscribe()
+    }
+
+    /// The status changes from now on, as a stream that ends after `Closed` (what every
+    /// binding's status callback is fed from).
+    pub fn status_changes(&self) -> StatusChanges {
+        StatusChanges::new(self.status())
     }
 
     /// The device id.

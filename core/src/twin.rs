@@ -17,6 +17,8 @@ use crate::delivery::lane::{Lane, Runner};
 use crate::delivery::{attempts, HandlerFamily, HandlerFuture};
 use crate::error::{Error, Result};
 use crate::protocol::topics;
+use crate::twin_state::DesiredTracker;
+pub use crate::twin_state::{DesiredPatch, Twin};
 
 /// A user's desired-properties handler.
 pub(crate) type DesiredHandler = Arc<dyn Fn(DesiredPatch) -> HandlerFuture<()> + Send + Sync>;
@@ -47,97 +49,9 @@ impl Runner for DesiredRunner {
     }
 }
 
-/// The module twin's properties.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Twin {
-    /// Desired properties (without `$version`).
-    pub desired: Value,
-    /// Reported properties (without `$version`).
-    pub reported: Value,
-    /// Desired `$version`.
-    pub desired_version: i64,
-    /// Reported `$version`.
-    pub reported_version: i64,
-}
-
-/// A change of desired properties. `patch` is the JSON the hub sent (changed members,
-/// `null` for removed ones, and `$version`); after a reconnect it may be the whole desired
-/// section (a catch-up patch).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DesiredPatch {
-    /// The patch, including `$version`.
-    pub patch: Value,
-    /// The desired `$version` after this patch.
-    pub version: i64,
-}
-
-/// Parses a GET response body: `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
+/// Parses a GET response body (see [`Twin::from_json_slice`]).
 pub(crate) fn parse_twin(body: &[u8]) -> Result<Twin> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::protocol(format!("twin response is not JSON: {e}")))?;
-    let section = |name: &str| -> (Value, i64) {
-        let mut part = value
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        let version = part.get("$version").and_then(Value::as_i64).unwrap_or(0);
-        if let Value::Object(map) = &mut part {
-            map.remove("$version");
-        }
-        (part, version)
-    };
-    if !value.is_object() {
-        return Err(Error::protocol("twin response is not a JSON object"));
-    }
-    let (desired, desired_version) = section("desired");
-    let (reported, reported_version) = section("reported");
-    Ok(Twin {
-        desired,
-        reported,
-        desired_version,
-        reported_version,
-    })
-}
-
-/// Remembers which desired versions the application has been told about.
-///
-/// `delivered` is the last version handed to the application (a patch or a catch-up);
-/// only it decides whether a pushed patch is stale. `baseline` is what the first
-/// connection's own twin read showed: the application never saw that read, so it does not
-/// suppress patches, but it tells a later reconnect whether anything changed meanwhile.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DesiredTracker {
-    delivered: Option<i64>,
-    baseline: Option<i64>,
-}
-
-impl DesiredTracker {
-    /// A pushed patch with `version`: deliver it unless it is not newer than the last one
-    /// delivered.
-    pub(crate) fn on_patch(&mut self, version: i64) -> bool {
-        if self.delivered.is_some_and(|last| version <= last) {
-            return false;
-        }
-        self.delivered = Some(version);
-        true
-    }
-
-    /// The desired section read after a connect. The first connection's read only sets the
-    /// baseline. After a reconnect it produces a catch-up patch when the version moved past
-    /// everything known — or when nothing is known (the first read was lost with the first
-    /// connection, so changes may have been missed).
-    pub(crate) fn on_full_desired(&mut self, version: i64, reconnect: bool) -> bool {
-        let known = self.delivered.max(self.baseline);
-        if !reconnect {
-            self.baseline = self.baseline.max(Some(version));
-            return false;
-        }
-        if known.is_some_and(|k| version <= k) {
-            return false;
-        }
-        self.delivered = Some(version);
-        true
-    }
+    Twin::from_json_slice(body)
 }
 
 /// Who waits for a twin response.
@@ -338,6 +252,7 @@ pub(crate) fn on_response(shared: &Shared, topic: &str, body: &[u8]) {
                             DesiredPatch {
                                 patch,
                                 version: twin.desired_version,
+                                full: true,
                             },
                             shared.runtime(),
                         );
@@ -369,8 +284,22 @@ pub(crate) fn on_desired_patch(shared: &Shared, topic: &str, body: &[u8]) {
                 "dropping a desired patch not newer than the last one"
             );
         }
-        Some(v) => router.broadcast(DesiredPatch { patch, version: v }, shared.runtime()),
-        None => router.broadcast(DesiredPatch { patch, version: 0 }, shared.runtime()),
+        Some(v) => router.broadcast(
+            DesiredPatch {
+                patch,
+                version: v,
+                full: false,
+            },
+            shared.runtime(),
+        ),
+        None => router.broadcast(
+            DesiredPatch {
+                patch,
+                version: 0,
+                full: false,
+            },
+            shared.runtime(),
+        ),
     }
 }
 
@@ -462,65 +391,5 @@ impl futures_util::Stream for DesiredPatchStream {
     type Item = DesiredPatch;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DesiredPatch>> {
         self.get_mut().poll_patch(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn twin_body_splits_versions_out() {
-        let body = br#"{"desired":{"a":1,"$version":7},"reported":{"b":2,"$version":3}}"#;
-        let twin = parse_twin(body).unwrap();
-        assert_eq!(twin.desired, json!({"a": 1}));
-        assert_eq!(twin.reported, json!({"b": 2}));
-        assert_eq!((twin.desired_version, twin.reported_version), (7, 3));
-        assert!(parse_twin(b"[]").is_err());
-        assert!(parse_twin(b"nope").is_err());
-    }
-
-    #[test]
-    fn patches_not_newer_than_the_last_are_dropped() {
-        let mut t = DesiredTracker::default();
-        assert!(t.on_patch(3));
-        assert!(!t.on_patch(3));
-        assert!(!t.on_patch(2));
-        assert!(t.on_patch(5));
-    }
-
-    #[test]
-    fn catch_up_only_when_the_version_moved() {
-        let mut t = DesiredTracker::default();
-        assert!(
-            !t.on_full_desired(4, false),
-            "the first read is the baseline"
-        );
-        assert!(!t.on_full_desired(4, true), "nothing changed while offline");
-        assert!(t.on_full_desired(6, true), "changed while offline");
-        assert!(
-            !t.on_patch(6),
-            "the pushed patch for the same version is stale now"
-        );
-        assert!(t.on_patch(7));
-        assert!(!t.on_full_desired(7, true));
-    }
-
-    #[test]
-    fn the_first_read_does_not_swallow_a_patch_it_overtook() {
-        let mut t = DesiredTracker::default();
-        // The hub applied an operator change before answering the first read...
-        assert!(!t.on_full_desired(2, false));
-        // ...so the patch for that change arrives after the read: still news to the app.
-        assert!(t.on_patch(2));
-        assert!(!t.on_full_desired(2, true), "nothing new after a reconnect");
-    }
-
-    #[test]
-    fn catch_up_when_the_first_read_was_lost() {
-        let mut t = DesiredTracker::default();
-        assert!(t.on_full_desired(2, true));
-        assert!(!t.on_patch(2));
     }
 }

@@ -6,7 +6,7 @@ use common::{connected, wait_status, within, TestHub};
 use edgemodule::{ErrorKind, ModuleClient, StatusReason};
 
 #[tokio::test]
-async fn connects_with_the_workload_api_and_signs_through_it() {
+async fn s01_connects_with_the_workload_api_and_signs_through_it() {
     let hub = TestHub::start().await;
     let env = hub.env("receiver");
     let workload = env
@@ -35,7 +35,7 @@ async fn connects_with_the_workload_api_and_signs_through_it() {
 }
 
 #[tokio::test]
-async fn missing_or_malformed_variables_are_config_errors_naming_them() {
+async fn s01_missing_or_malformed_variables_are_config_errors_naming_them() {
     let hub = TestHub::start().await;
     let env = hub.env("receiver");
 
@@ -74,7 +74,7 @@ async fn missing_or_malformed_variables_are_config_errors_naming_them() {
 }
 
 #[tokio::test]
-async fn an_unreachable_workload_socket_fails_creation_clearly() {
+async fn s01_an_unreachable_workload_socket_fails_creation_clearly() {
     let hub = TestHub::start().await;
     let env = hub.env("receiver");
     let e = within(

@@ -7,7 +7,7 @@ use common::{within, TestHub, DEVICE};
 use edgemodule::Message;
 
 #[tokio::test]
-async fn output_reaches_the_routed_input_with_every_property() {
+async fn s03_output_reaches_the_routed_input_with_every_property() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut input = receiver.input("input1");
@@ -59,7 +59,7 @@ async fn output_reaches_the_routed_input_with_every_property() {
 }
 
 #[tokio::test]
-async fn forwarding_a_received_message_does_not_spoof_the_sender() {
+async fn s03_forwarding_a_received_message_does_not_spoof_the_sender() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut input = receiver.input("input1");

@@ -9,7 +9,7 @@ use common::{within, TestHub};
 use edgemodule::Message;
 
 #[tokio::test]
-async fn per_input_stream_first_then_default() {
+async fn s04_per_input_stream_first_then_default() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut one = receiver.input("input1");
@@ -52,7 +52,7 @@ async fn per_input_stream_first_then_default() {
 }
 
 #[tokio::test]
-async fn messages_wait_unacknowledged_until_a_consumer_registers() {
+async fn s04_messages_wait_unacknowledged_until_a_consumer_registers() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let sender = hub.client("sender").await;
@@ -73,7 +73,7 @@ async fn messages_wait_unacknowledged_until_a_consumer_registers() {
 }
 
 #[tokio::test]
-async fn a_replaced_stream_ends_and_the_new_one_receives() {
+async fn s04_a_replaced_stream_ends_and_the_new_one_receives() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut first = receiver.input("input1");

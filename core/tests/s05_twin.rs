@@ -7,7 +7,7 @@ use edgemodule::ErrorKind;
 use serde_json::json;
 
 #[tokio::test]
-async fn get_patch_and_versions() {
+async fn s05_get_patch_and_versions() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
 
@@ -50,7 +50,7 @@ async fn get_patch_and_versions() {
 }
 
 #[tokio::test]
-async fn invalid_patches_are_refused_and_the_client_stays_usable() {
+async fn s05_invalid_patches_are_refused_and_the_client_stays_usable() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
 

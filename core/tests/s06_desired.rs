@@ -8,7 +8,7 @@ use common::{within, TestHub};
 use serde_json::json;
 
 #[tokio::test]
-async fn operator_patch_reaches_every_stream_with_its_version() {
+async fn s06_operator_patch_reaches_every_stream_with_its_version() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
     let mut first = client.desired_patches();

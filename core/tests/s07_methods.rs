@@ -8,7 +8,7 @@ use common::{within, TestHub};
 use serde_json::json;
 
 #[tokio::test]
-async fn method_round_trip() {
+async fn s07_method_round_trip() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
     let mut reset = client.method("reset");

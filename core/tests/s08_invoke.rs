@@ -9,7 +9,7 @@ use edgemodule::{ErrorKind, MethodInvokeRequest};
 use serde_json::json;
 
 #[tokio::test]
-async fn invokes_another_module() {
+async fn s08_invokes_another_module() {
     let hub = TestHub::start().await;
     let target = hub.client("receiver").await;
     let mut echo = target.method("echo");
@@ -37,7 +37,7 @@ async fn invokes_another_module() {
 }
 
 #[tokio::test]
-async fn not_connected_target_is_not_found() {
+async fn s08_not_connected_target_is_not_found() {
     let hub = TestHub::start().await;
     let caller = hub.client("caller").await;
     let e = within(
@@ -56,7 +56,7 @@ async fn not_connected_target_is_not_found() {
 }
 
 #[tokio::test]
-async fn silent_target_times_out_after_the_response_timeout() {
+async fn s08_silent_target_times_out_after_the_response_timeout() {
     let hub = TestHub::start().await;
     let target = hub.client("receiver").await;
     // Keep the requests without answering them.
@@ -91,7 +91,7 @@ async fn silent_target_times_out_after_the_response_timeout() {
 }
 
 #[tokio::test]
-async fn a_token_the_hub_rejects_is_unauthorized() {
+async fn s08_a_token_the_hub_rejects_is_unauthorized() {
     let hub = TestHub::start().await;
     let target = hub.client("receiver").await;
     let _methods = target.default_methods();

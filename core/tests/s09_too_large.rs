@@ -8,7 +8,7 @@ use edgemodule::protocol::MAX_MESSAGE_SIZE;
 use edgemodule::{ErrorKind, Message};
 
 #[tokio::test]
-async fn oversized_is_refused_locally_and_the_limit_itself_passes() {
+async fn s09_oversized_is_refused_locally_and_the_limit_itself_passes() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut input = receiver.input("input1");

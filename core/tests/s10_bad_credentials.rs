@@ -34,7 +34,7 @@ async fn client_for(hub: &TestHub, connection_string: String) -> ModuleClient {
 }
 
 #[tokio::test]
-async fn wrong_key_is_unauthorized_quickly() {
+async fn s10_wrong_key_is_unauthorized_quickly() {
     let hub = TestHub::start().await;
     let cs = hub.hub().connection_string("receiver").unwrap();
     // A well-formed key that is not the module's.
@@ -60,7 +60,7 @@ async fn wrong_key_is_unauthorized_quickly() {
 }
 
 #[tokio::test]
-async fn unknown_module_is_unauthorized() {
+async fn s10_unknown_module_is_unauthorized() {
     let hub = TestHub::start().await;
     let cs = hub
         .hub()
@@ -73,7 +73,7 @@ async fn unknown_module_is_unauthorized() {
 }
 
 #[tokio::test]
-async fn a_key_that_is_not_base64_is_a_config_error_before_connecting() {
+async fn s10_a_key_that_is_not_base64_is_a_config_error_before_connecting() {
     let hub = TestHub::start().await;
     let cs = hub.hub().connection_string("receiver").unwrap();
     let e = ModuleClient::builder()

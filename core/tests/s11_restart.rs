@@ -50,7 +50,7 @@ fn record_states(
 }
 
 #[tokio::test]
-async fn no_qos1_message_is_lost_across_a_restart() {
+async fn s11_no_qos1_message_is_lost_across_a_restart() {
     const TOTAL: usize = 60;
     let mut hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
@@ -114,7 +114,7 @@ async fn no_qos1_message_is_lost_across_a_restart() {
 }
 
 #[tokio::test]
-async fn desired_change_while_offline_arrives_as_catch_up_patch() {
+async fn s11_desired_change_while_offline_arrives_as_catch_up_patch() {
     let mut hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut patches = receiver.desired_patches();
@@ -156,7 +156,7 @@ async fn desired_change_while_offline_arrives_as_catch_up_patch() {
 }
 
 #[tokio::test]
-async fn sending_across_token_renewals_loses_nothing() {
+async fn s11_sending_across_token_renewals_loses_nothing() {
     const TOTAL: usize = 40;
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
@@ -192,7 +192,7 @@ async fn sending_across_token_renewals_loses_nothing() {
 }
 
 #[tokio::test]
-async fn a_module_started_before_its_hub_connects_when_the_hub_comes_up() {
+async fn s11_a_module_started_before_its_hub_connects_when_the_hub_comes_up() {
     let mut hub = TestHub::start().await;
     let cs = hub.hub().connection_string("sender").unwrap();
     let trust = hub.hub().trust_bundle_pem().to_string();

@@ -9,7 +9,7 @@ use common::{wait_until, within, TestHub};
 use edgemodule::{ConnectionState, ErrorKind, Message, StatusReason};
 
 #[tokio::test]
-async fn pending_operations_fail_closed_when_closing_while_disconnected() {
+async fn s13_pending_operations_fail_closed_when_closing_while_disconnected() {
     let mut hub = TestHub::start().await;
     let sender = hub.client("sender").await;
     let mut status = sender.status();
@@ -47,7 +47,7 @@ async fn pending_operations_fail_closed_when_closing_while_disconnected() {
 }
 
 #[tokio::test]
-async fn close_during_a_busy_batch_answers_each_operation_once() {
+async fn s13_close_during_a_busy_batch_answers_each_operation_once() {
     let hub = TestHub::start().await;
     let sender = hub.client("sender").await;
     let batch: Vec<Message> = (0..400)
@@ -84,7 +84,7 @@ async fn close_during_a_busy_batch_answers_each_operation_once() {
 }
 
 #[tokio::test]
-async fn nothing_is_delivered_after_close() {
+async fn s13_nothing_is_delivered_after_close() {
     let hub = TestHub::start().await;
     let receiver = hub.client("receiver").await;
     let mut input = receiver.input("input1");
@@ -118,7 +118,7 @@ async fn nothing_is_delivered_after_close() {
 }
 
 #[tokio::test]
-async fn dropping_the_last_handle_disconnects() {
+async fn s13_dropping_the_last_handle_disconnects() {
     let hub = TestHub::start().await;
     let client = hub.client("caller").await;
     let clone = client.clone();

@@ -1,6 +1,8 @@
-//! S24: user-defined topics through the hub's broker policy (IoT Edge 1.2 `mqttBroker`):
-//! publish, subscribe (acknowledged after the subscriber is done), unsubscribe (UNSUBSCRIBE
-//! sent), a denied publish (UNAUTHORIZED), refusal, and re-subscription after a restart.
+//! S24: user-defined topics through the hub's broker policy (IoT Edge 1.2 `mqttBroker`; in
+//! the shared deployment `sender` publishes to alerts/# but not alerts/denied/#, `receiver`
+//! subscribes to alerts/#): publish, subscribe (acknowledged after the subscriber is done),
+//! unsubscribe (UNSUBSCRIBE sent), a denied publish (UNAUTHORIZED), a refused subscription,
+//! and re-subscription after a restart.
 
 mod common;
 
@@ -11,43 +13,11 @@ use common::{assert_acks_in_order, inspect, wait_inspect, within, TestHub};
 use edgemodule::{ErrorKind, HandlerError, Qos};
 use tokio::sync::{mpsc, Semaphore};
 
-const MANIFEST: &str = r#"{
-  "modulesContent": {
-    "$edgeAgent": {
-      "properties.desired": {
-        "schemaVersion": "1.1",
-        "runtime": { "type": "docker", "settings": {} },
-        "systemModules": {},
-        "modules": {
-          "publisher":  { "type": "docker", "status": "running", "settings": { "image": "p" } },
-          "subscriber": { "type": "docker", "status": "running", "settings": { "image": "s" } }
-        }
-      }
-    },
-    "$edgeHub": {
-      "properties.desired": {
-        "schemaVersion": "1.2",
-        "routes": {},
-        "storeAndForwardConfiguration": { "timeToLiveSecs": 7200 },
-        "mqttBroker": {
-          "authorizations": [
-            { "identities": ["{{iot:identity}}"], "allow": [ { "operations": ["mqtt:connect"] } ] },
-            { "identities": ["localhub.azure-devices.net/edge-device/publisher"],
-              "allow": [ { "operations": ["mqtt:publish"], "resources": ["alerts/#"] } ] },
-            { "identities": ["localhub.azure-devices.net/edge-device/subscriber"],
-              "allow": [ { "operations": ["mqtt:subscribe"], "resources": ["alerts/#"] } ] }
-          ]
-        }
-      }
-    }
-  }
-}"#;
-
 #[tokio::test]
 async fn s24_publish_and_subscribe_follow_the_policy() {
-    let mut hub = TestHub::start_with(MANIFEST).await;
-    let subscriber = hub.client("subscriber").await;
-    let publisher = hub.client("publisher").await;
+    let mut hub = TestHub::start().await;
+    let subscriber = hub.client("receiver").await;
+    let publisher = hub.client("sender").await;
 
     let mut alerts = within(10, "subscribe", subscriber.subscribe("alerts/#"))
         .await
@@ -125,9 +95,9 @@ fn subscribed_to(hub: &TestHub, module: &str, filter: &str) -> bool {
 
 #[tokio::test]
 async fn s24_handler_acknowledges_after_it_returns_and_unsubscribe_stops_delivery() {
-    let hub = TestHub::start_with(MANIFEST).await;
-    let subscriber = hub.client("subscriber").await;
-    let publisher = hub.client("publisher").await;
+    let hub = TestHub::start().await;
+    let subscriber = hub.client("receiver").await;
+    let publisher = hub.client("sender").await;
 
     let (tx, mut seen) = mpsc::unbounded_channel::<String>();
     let gate = Arc::new(Semaphore::new(0));
@@ -148,8 +118,8 @@ async fn s24_handler_acknowledges_after_it_returns_and_unsubscribe_stops_deliver
     )
     .await
     .unwrap();
-    assert!(subscribed_to(&hub, "subscriber", "alerts/#"));
-    let acks = common::acks_total(&inspect(&hub, "subscriber"));
+    assert!(subscribed_to(&hub, "receiver", "alerts/#"));
+    let acks = common::acks_total(&inspect(&hub, "receiver"));
     for i in 0..3 {
         within(
             10,
@@ -167,23 +137,23 @@ async fn s24_handler_acknowledges_after_it_returns_and_unsubscribe_stops_deliver
         // The handler has the message but has not returned: not acknowledged yet.
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(
-            common::acks_total(&inspect(&hub, "subscriber")),
+            common::acks_total(&inspect(&hub, "receiver")),
             acks + i,
             "acknowledged only after the handler returns"
         );
         gate.add_permits(1);
-        wait_inspect(&hub, "subscriber", 10, "acknowledged", |v| {
+        wait_inspect(&hub, "receiver", 10, "acknowledged", |v| {
             common::acks_total(v) == acks + i + 1
         })
         .await;
     }
-    assert_acks_in_order(&inspect(&hub, "subscriber"));
+    assert_acks_in_order(&inspect(&hub, "receiver"));
 
     // Unsubscribing sends UNSUBSCRIBE: the hub forgets the filter, nothing more arrives.
     within(10, "unsubscribe", subscription.unsubscribe())
         .await
         .unwrap();
-    assert!(!subscribed_to(&hub, "subscriber", "alerts/#"));
+    assert!(!subscribed_to(&hub, "receiver", "alerts/#"));
     within(
         10,
         "publish after unsubscribe",
@@ -202,23 +172,23 @@ async fn s24_handler_acknowledges_after_it_returns_and_unsubscribe_stops_deliver
     let stream = within(10, "subscribe", subscriber.subscribe("alerts/+"))
         .await
         .unwrap();
-    assert!(subscribed_to(&hub, "subscriber", "alerts/+"));
+    assert!(subscribed_to(&hub, "receiver", "alerts/+"));
     drop(stream);
     common::wait_until(10, "UNSUBSCRIBE after drop", || {
-        !subscribed_to(&hub, "subscriber", "alerts/+")
+        !subscribed_to(&hub, "receiver", "alerts/+")
     })
     .await;
 }
 
 #[tokio::test]
 async fn s24_a_publish_the_policy_denies_fails_unauthorized() {
-    let hub = TestHub::start_with(MANIFEST).await;
-    let publisher = hub.client("publisher").await;
+    let hub = TestHub::start().await;
+    let publisher = hub.client("sender").await;
     let started = Instant::now();
     let e = within(
         10,
         "denied publish",
-        publisher.publish("secrets/x", &b"x"[..], Qos::AtLeastOnce),
+        publisher.publish("alerts/denied/x", &b"x"[..], Qos::AtLeastOnce),
     )
     .await
     .unwrap_err();

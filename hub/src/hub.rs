@@ -11,14 +11,14 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::admin::{AdminState, UpstreamFeed};
+use crate::admin::{AdminState, AdminToken, UpstreamFeed};
 use crate::certs::HubCertificates;
 use crate::config::HubConfig;
 pub use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::methods::{HttpsState, MethodDispatcher};
-use crate::mqtt::{Broker, BrokerSettings, IotHubHandler};
+use crate::mqtt::{Broker, BrokerSettings, IotHubHandler, ModuleInspection};
 use crate::store::{Store, UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
 use crate::twins::TwinService;
 use crate::workload::WorkloadServer;
@@ -53,8 +53,17 @@ impl Hub {
         config: HubConfig,
         started: &mut Started,
     ) -> Result<RunningHub, HubError> {
-        std::fs::create_dir_all(&config.state_dir)?;
+        let sockets_for_others = config.insecure_shared_workload.is_none()
+            && !config.workload_owners.is_empty()
+            && config.workload_dir.starts_with(&config.state_dir);
+        crate::state_dir::prepare(&config.state_dir, sockets_for_others)?;
         let modules = config.manifest.module_names();
+        if let Some(unknown) = config.workload_owners.keys().find(|m| !modules.contains(m)) {
+            return Err(HubError::Other(format!(
+                "a workload socket owner is configured for '{unknown}', which is not a module of the deployment"
+            )));
+        }
+        let admin_token = AdminToken::load_or_create(&config.admin_token_path())?;
         let identities = Arc::new(Identities::load_or_create(
             &config.state_dir,
             &config.device_id,
@@ -70,11 +79,14 @@ impl Hub {
         if !ca_file.exists() {
             std::fs::write(&ca_file, &certs.ca_pem)?;
         }
+        crate::state_dir::precreate_private_file(&config.database_path())?;
         let store = Store::open_with_limit(
             &config.database_path(),
             config.manifest.store_max_size_bytes,
         )
         .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
+        // Files written above (keys, certificate metadata, the store's log) are private too.
+        crate::state_dir::restrict_known_files(&config.state_dir)?;
 
         let checkpointer = Checkpointer::start(config.database_path());
         let upstream = UpstreamFeed::new(UPSTREAM_KEEP);
@@ -98,6 +110,7 @@ impl Hub {
             store_ttl_secs: config.manifest.store_ttl_secs,
             reauth_interval: config.reauth_interval,
             upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
+            delivery: config.delivery,
         })
         .await?;
         started.broker = Some(broker.clone());
@@ -130,10 +143,23 @@ impl Hub {
             methods: methods.clone(),
         }));
 
-        started.workload = Some(
-            WorkloadServer::start(&config.workload_socket, identities.clone(), certs.clone())
-                .await?,
-        );
+        started.workload = Some(match &config.insecure_shared_workload {
+            Some(socket) => {
+                tracing::warn!(socket = %socket.display(), "insecure shared workload socket: any local process can act as any module");
+                WorkloadServer::start_shared_insecure(socket, identities.clone(), certs.clone())
+                    .await?
+            }
+            None => {
+                WorkloadServer::start_per_module(
+                    &config.workload_dir,
+                    &modules,
+                    &config.workload_owners,
+                    identities.clone(),
+                    certs.clone(),
+                )
+                .await?
+            }
+        });
         let (https_addr, https_task) = crate::methods::serve_https(
             config.https_bind,
             tls,
@@ -153,11 +179,12 @@ impl Hub {
                 .iter()
                 .map(|m| (m.name.clone(), m.env.clone().into_iter().collect()))
                 .collect(),
-            workload_socket: config.workload_socket.clone(),
+            workload: config.clone(),
             mqtt_port: broker.local_addr().port(),
             https_port: https_addr.port(),
         });
         let env_for_admin = env.clone();
+        let (broker_for_admin, device_for_admin) = (broker.clone(), config.device_id.clone());
         let (admin_addr, admin_task) = crate::admin::serve_admin(
             AdminState {
                 identities: identities.clone(),
@@ -165,12 +192,20 @@ impl Hub {
                 methods: methods.clone(),
                 broker: Arc::new(broker.clone()),
                 module_env: Arc::new(move |m: &str| env_for_admin.module_env(m)),
+                inspect: Arc::new(move |m: &str| broker_for_admin.inspect(&device_for_admin, m)),
                 ca_certificate_file: ca_file,
                 upstream: upstream.clone(),
                 info: serde_json::json!({
                     "mqtt": broker.local_addr().to_string(),
                     "https": https_addr.to_string(),
                 }),
+                counters: {
+                    let broker = broker.clone();
+                    Arc::new(
+                        move || serde_json::json!({ "userTopicDrops": broker.user_topic_drops() }),
+                    )
+                },
+                token: admin_token.clone(),
             },
             config.admin_bind,
         )
@@ -180,7 +215,7 @@ impl Hub {
             mqtt = %broker.local_addr(),
             https = %https_addr,
             admin = %admin_addr,
-            workload = %config.workload_socket.display(),
+            workload = %config.workload_location().display(),
             "hub started"
         );
         // Everything started: nothing to undo any more.
@@ -198,6 +233,7 @@ impl Hub {
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
+            admin_token,
             tasks: std::mem::take(&mut started.tasks),
         })
     }
@@ -241,6 +277,7 @@ pub struct RunningHub {
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
+    admin_token: AdminToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -260,9 +297,28 @@ impl RunningHub {
         self.admin_addr
     }
 
-    /// The workload API socket.
-    pub fn workload_socket(&self) -> &Path {
-        &self.config.workload_socket
+    /// The workload API socket of `module` (`{workload_dir}/{module}.sock`, or the shared
+    /// socket in insecure shared mode).
+    pub fn workload_socket(&self, module: &str) -> PathBuf {
+        self.config.workload_socket(module)
+    }
+
+    /// Where the workload sockets are: the per-module socket directory, or the insecure
+    /// shared socket.
+    pub fn workload_location(&self) -> &Path {
+        self.config.workload_location()
+    }
+
+    /// The admin API's bearer token (also in `{state_dir}/admin.token`).
+    pub fn admin_token(&self) -> &str {
+        self.admin_token.as_str()
+    }
+
+    /// User-topic messages the broker dropped since it started: QoS 0 messages that found a
+    /// subscriber's queue full, and messages for subscribers it disconnected for not
+    /// reading.
+    pub fn user_topic_drops(&self) -> u64 {
+        self.broker.user_topic_drops()
     }
 
     /// The CA certificate (PEM) modules trust.
@@ -333,6 +389,15 @@ impl RunningHub {
     /// The `$upstream` history and a receiver for what follows, with no gap.
     pub fn subscribe_upstream(&self) -> (Vec<HubMessage>, broadcast::Receiver<HubMessage>) {
         self.upstream.subscribe()
+    }
+
+    /// What the hub observed about `module`'s traffic: connections, current subscriptions,
+    /// input messages delivered and redelivered, PUBACKs in and out of order, PUBLISHes (and
+    /// DUP ones) received. Counters are cumulative since the hub started.
+    pub fn inspect(&self, module: &str) -> Result<ModuleInspection, HubError> {
+        self.broker
+            .inspect(self.identities.device_id(), module)
+            .ok_or_else(|| HubError::NotFound(format!("module '{module}'")))
     }
 
     /// True when `module` is connected over MQTT.
@@ -453,7 +518,8 @@ impl IotHubHandler for Services {
 struct EnvFacts {
     identities: Arc<Identities>,
     module_settings: Vec<(String, Vec<(String, String)>)>,
-    workload_socket: PathBuf,
+    /// For the module's workload socket path.
+    workload: HubConfig,
     mqtt_port: u16,
     https_port: u16,
 }
@@ -473,7 +539,7 @@ impl EnvFacts {
         };
         set(
             "IOTEDGE_WORKLOADURI",
-            format!("unix://{}", self.workload_socket.display()),
+            format!("unix://{}", self.workload.workload_socket(module).display()),
         );
         set(
             "IOTEDGE_IOTHUBHOSTNAME",

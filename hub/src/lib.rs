@@ -13,6 +13,8 @@ pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hub;
 pub mod identity;
 pub mod manifest;
@@ -20,6 +22,7 @@ pub mod message;
 pub mod methods;
 pub mod mqtt;
 pub mod routes;
+pub mod state_dir;
 pub mod store;
 pub mod twins;
 pub mod workload;

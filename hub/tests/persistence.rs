@@ -4,20 +4,22 @@
 //! reach the receiver (duplicates allowed).
 
 mod common;
+#[path = "common/process.rs"]
+#[allow(dead_code)]
+mod process;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{output_topic, Creds, Event, Raw, DEVICE, WAIT};
 use edgemodule::protocol::connection_string;
+use process::{HubProcess, Ports};
 use rumqttc::{ConnectReturnCode, Packet, QoS};
 
-const HUB: &str = env!("CARGO_BIN_EXE_edgemodule-hub");
 /// Messages the sender offers.
 const MESSAGES: usize = 3000;
 /// The hub is killed once this many have been acknowledged.
@@ -25,74 +27,22 @@ const KILL_AFTER: usize = 800;
 /// Publishes in flight at once.
 const WINDOW: usize = 64;
 
-/// The hub child process; killed when dropped so a failing test leaves nothing behind.
-struct HubProcess {
-    child: Child,
-}
-
-impl HubProcess {
-    fn start(manifest: &Path, state: &Path, ports: &Ports) -> HubProcess {
-        let mut child = Command::new(HUB)
-            .arg("serve")
-            .arg("--manifest")
-            .arg(manifest)
-            .arg("--state")
-            .arg(state)
-            .args(["--bind-address", "127.0.0.1"])
-            .args(["--mqtt-port", &ports.mqtt.to_string()])
-            .args(["--https-port", &ports.https.to_string()])
-            .args(["--admin-port", &ports.admin.to_string()])
-            .args(["--log-level", "warn"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("hub binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("ready") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        let mut process = HubProcess { child };
-        if rx.recv_timeout(Duration::from_secs(30)).is_err() {
-            process.kill();
-            panic!("the hub did not report ready");
-        }
-        process
-    }
-
-    /// SIGKILL: no chance to flush or say goodbye.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-struct Ports {
-    mqtt: u16,
-    https: u16,
-    admin: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+/// `serve` with the manifest and state directory on `ports` (0: the hub picks).
+fn serve(manifest: &Path, state: &Path, ports: Ports) -> HubProcess {
+    let mut command = Command::new(process::BIN);
+    command
+        .arg("serve")
+        .arg("--manifest")
+        .arg(manifest)
+        .arg("--state")
+        .arg(state)
+        .args(["--log-level", "warn"]);
+    HubProcess::serve(command, ports)
 }
 
 /// The module's credentials, from `edgemodule-hub env` (the admin API).
-fn module_creds(module: &str, admin_port: u16) -> Creds {
-    let out = Command::new(HUB)
+fn module_creds(module: &str, admin: SocketAddr, state: &Path) -> Creds {
+    let out = process::cli(state)
         .args([
             "env",
             module,
@@ -101,7 +51,7 @@ fn module_creds(module: &str, admin_port: u16) -> Creds {
             "--form",
             "connection-string",
         ])
-        .args(["--admin", &format!("127.0.0.1:{admin_port}")])
+        .args(["--admin", &admin.to_string()])
         .output()
         .expect("env command");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -149,17 +99,12 @@ async fn every_acknowledged_message_survives_a_kill_9() {
     let manifest: PathBuf = dir.path().join("deployment.json");
     std::fs::write(&manifest, common::routed_deployment()).expect("manifest");
     let state = dir.path().join("state");
-    let ports = Ports {
-        mqtt: free_port(),
-        https: free_port(),
-        admin: free_port(),
-    };
-    let addr = SocketAddr::from(([127, 0, 0, 1], ports.mqtt));
-
-    let mut hub = HubProcess::start(&manifest, &state, &ports);
+    let mut hub = serve(&manifest, &state, Ports::default());
+    let addr = hub.addr("mqtt");
+    let ports = hub.ports();
     let ca = std::fs::read_to_string(state.join("certs").join("ca.pem")).expect("CA file");
-    let sender_creds = module_creds("sender", ports.admin);
-    let receiver_creds = module_creds("receiver", ports.admin);
+    let sender_creds = module_creds("sender", hub.addr("admin"), &state);
+    let receiver_creds = module_creds("receiver", hub.addr("admin"), &state);
 
     let mut receiver = connect(addr, &ca, &receiver_creds).await;
     receiver.subscribe_inputs("receiver").await;
@@ -212,7 +157,7 @@ async fn every_acknowledged_message_survives_a_kill_9() {
         .expect("receiver task");
 
     // Restart on the same state and ports; the receiver's session comes back.
-    let _hub = HubProcess::start(&manifest, &state, &ports);
+    let _hub = serve(&manifest, &state, ports);
     let (receiver, ack) = Raw::connect(addr, &ca, &receiver_creds, false, 60).await;
     assert_eq!(ack.code, ConnectReturnCode::Success);
     assert!(ack.session_present, "the subscription survived the crash");
@@ -279,6 +224,14 @@ async fn a_graceful_in_process_restart_keeps_sessions_and_queued_messages() {
     assert_eq!(index_of(&receiver.receive_acked().await.payload), 1);
     hub.shutdown().await;
     drop(dir);
+}
+
+/// A port nobody listens on right now (this test checks that a failed start releases it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 #[tokio::test]

@@ -67,13 +67,13 @@ async fn unacknowledged_deliveries_come_back_with_dup_after_reconnect() {
         .publish_acked(&output_topic("sender", "out1", &[]), b"second")
         .await;
 
-    // Take both, acknowledge only the first, drop the connection.
+    // Acknowledge the first (the strict hub sends the second only then), take the second
+    // without acknowledging it, drop the connection.
     let first = receiver.next_publish(common::WAIT).await.expect("first");
+    receiver.puback(first.pkid).await;
     let second = receiver.next_publish(common::WAIT).await.expect("second");
     assert!(!first.dup && !second.dup);
-    receiver.puback(first.pkid).await;
-    // Let the PUBACK be processed before the connection goes away.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(&second.payload[..], b"second");
     drop(receiver);
 
     let (mut receiver, ack) = hub.connect("receiver", false).await;
@@ -81,6 +81,7 @@ async fn unacknowledged_deliveries_come_back_with_dup_after_reconnect() {
     let again = receiver.receive_acked().await;
     assert_eq!(&again.payload[..], b"second");
     assert!(again.dup, "a redelivery carries DUP");
+    assert_eq!(again.pkid, second.pkid, "a redelivery keeps its packet id");
     assert!(receiver.next_publish(QUIET).await.is_none());
     hub.stop().await;
 }

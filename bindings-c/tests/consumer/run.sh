@@ -8,6 +8,7 @@
 set -euo pipefail
 prefix=$1 work=$2 hub=$3 example=$4
 here=$(cd "$(dirname "$0")" && pwd)
+manifest="$here/../../../tests/conformance/deployment.json"  # the shared test deployment
 mkdir -p "$work"
 cc=${CC:-cc}
 step() { printf '\n== install-test: %s\n' "$*"; }
@@ -39,9 +40,11 @@ make -C "$work/filter-make" --no-print-directory filter
 
 step "start edgemodule-hub"
 rm -rf "$work/state"
-"$hub" serve --manifest "$here/deployment.json" --state "$work/state" --bind-address 127.0.0.1 \
+"$hub" serve --manifest "$manifest" --state "$work/state" --bind-address 127.0.0.1 \
   --mqtt-port 0 --https-port 0 --admin-port 0 --log-level warn >"$work/hub.out" 2>"$work/hub.log" &
 hub_pid=$!
+# The CLI calls below read the admin token from the hub's state directory.
+export EDGEMODULE_HUB_STATE="$work/state"
 filter_pid=
 cleanup() {
   [ -n "$filter_pid" ] && kill "$filter_pid" 2>/dev/null || true
@@ -52,6 +55,8 @@ trap cleanup EXIT
 for _ in $(seq 1 300); do grep -q "edgemodule-hub ready" "$work/hub.out" && break; sleep 0.1; done
 admin=$(sed -n 's/.*admin=\([^ ]*\).*/\1/p' "$work/hub.out")
 [ -n "$admin" ] || { cat "$work/hub.log"; echo "the hub did not start"; exit 1; }
+# Every CLI call finds the hub's state (and its admin token) here.
+export EDGEMODULE_HUB_STATE="$work/state"
 
 # Runs a command with the environment IoT Edge would give module $1.
 as_module() {
@@ -77,8 +82,8 @@ step "the C filter module end to end"
   >"$work/filter.out" 2>&1 &
 filter_pid=$!
 wait_for "$work/filter.out" "connected as edge-device/filter, threshold 25"
-as_module sensor "$work/cmake/roundtrip" send temperatureOutput '{"temperature":20.5}'
-as_module sensor "$work/cmake/roundtrip" send temperatureOutput '{"temperature":31.5}'
+as_module sender "$work/cmake/roundtrip" send readings '{"temperature":20.5}'
+as_module sender "$work/cmake/roundtrip" send readings '{"temperature":31.5}'
 wait_for "$work/filter.out" "forwarded 31.5 (> 25), 1 since reset"
 "$hub" monitor --no-follow --admin "$admin" >"$work/upstream.out"
 grep -q '31.5' "$work/upstream.out" || { echo "31.5 not upstream"; cat "$work/upstream.out"; exit 1; }
@@ -89,8 +94,8 @@ echo
 grep -q '"status":200' "$work/reset.out" && grep -q '"forwarded":1' "$work/reset.out"
 "$hub" twin filter --desired '{"TemperatureThreshold":35}' --admin "$admin" >/dev/null
 wait_for "$work/filter.out" "threshold now 35"
-as_module sensor "$work/cmake/roundtrip" send temperatureOutput '{"temperature":33}'
-as_module sensor "$work/cmake/roundtrip" send temperatureOutput '{"temperature":36}'
+as_module sender "$work/cmake/roundtrip" send readings '{"temperature":33}'
+as_module sender "$work/cmake/roundtrip" send readings '{"temperature":36}'
 wait_for "$work/filter.out" "forwarded 36 (> 35), 1 since reset"
 if grep -q "forwarded 33" "$work/filter.out"; then echo "33 must be filtered out"; exit 1; fi
 for _ in $(seq 1 50); do

@@ -1,12 +1,13 @@
-// Runs edgemodule-hub as a child process on free 127.0.0.1 ports in a temporary state
-// directory, and drives its CLI (env, twin, invoke). The binary is $EDGEMODULE_HUB, else
-// target/debug/edgemodule-hub of the repository.
+// Runs edgemodule-hub as a child process following the launcher contract of
+// tests/conformance/README.md: the shared test deployment, a temporary state directory,
+// ports 0 read back from the hub's ready line (no polling for free ports), restarts on the
+// same addresses (S11), and the CLI (env, twin, invoke) with --admin and
+// EDGEMODULE_HUB_STATE. The binary is $EDGEMODULE_HUB, else target/debug/edgemodule-hub of
+// the repository; the manifest $EDGEMODULE_MANIFEST, else tests/conformance/deployment.json.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -15,30 +16,7 @@ namespace EdgeModule.Tests
 {
     internal sealed class Hub : IDisposable
     {
-        /// <summary>Modules sender, receiver, caller, filter; sender output1..3 → receiver input1..3, up → $upstream,
-        /// sender readings → filter input1, filter output1 → receiver filtered; user topics alerts/# (sender publishes,
-        /// receiver subscribes); receiver desired {"threshold":30,"nested":{"unit":"C"}}.</summary>
-        internal const string Manifest = @"{""modulesContent"":{
-""$edgeAgent"":{""properties.desired"":{""schemaVersion"":""1.1"",""runtime"":{""type"":""docker"",""settings"":{}},""systemModules"":{},
- ""modules"":{
-  ""sender"":{""type"":""docker"",""status"":""running"",""settings"":{""image"":""sender""}},
-  ""receiver"":{""type"":""docker"",""status"":""running"",""settings"":{""image"":""receiver""}},
-  ""caller"":{""type"":""docker"",""status"":""running"",""settings"":{""image"":""caller""}},
-  ""filter"":{""type"":""docker"",""status"":""running"",""settings"":{""image"":""filter""}}}}},
-""$edgeHub"":{""properties.desired"":{""schemaVersion"":""1.2"",""routes"":{
-  ""one"":""FROM /messages/modules/sender/outputs/output1 INTO BrokeredEndpoint(\""/modules/receiver/inputs/input1\"")"",
-  ""two"":""FROM /messages/modules/sender/outputs/output2 INTO BrokeredEndpoint(\""/modules/receiver/inputs/input2\"")"",
-  ""three"":""FROM /messages/modules/sender/outputs/output3 INTO BrokeredEndpoint(\""/modules/receiver/inputs/input3\"")"",
-  ""readings"":""FROM /messages/modules/sender/outputs/readings INTO BrokeredEndpoint(\""/modules/filter/inputs/input1\"")"",
-  ""filtered"":""FROM /messages/modules/filter/outputs/output1 INTO BrokeredEndpoint(\""/modules/receiver/inputs/filtered\"")"",
-  ""up"":""FROM /messages/modules/sender/outputs/up INTO $upstream""},
- ""storeAndForwardConfiguration"":{""timeToLiveSecs"":7200},
- ""mqttBroker"":{""authorizations"":[
-  {""identities"":[""{{iot:identity}}""],""allow"":[{""operations"":[""mqtt:connect""]}]},
-  {""identities"":[""localhub.azure-devices.net/edge-device/sender""],""allow"":[{""operations"":[""mqtt:publish""],""resources"":[""alerts/#""]}]},
-  {""identities"":[""localhub.azure-devices.net/edge-device/receiver""],""allow"":[{""operations"":[""mqtt:subscribe""],""resources"":[""alerts/#""]}]}]}}},
-""receiver"":{""properties.desired"":{""threshold"":30,""nested"":{""unit"":""C""}}},
-""filter"":{""properties.desired"":{""TemperatureThreshold"":25}}}}";
+        private const string Ready = "edgemodule-hub ready:";
 
         private Process process;
         private readonly StringBuilder log = new StringBuilder();
@@ -47,17 +25,26 @@ namespace EdgeModule.Tests
         private Hub(string dir)
         {
             Dir = dir;
-            ManifestPath = Path.Combine(dir, "deployment.json");
             StatePath = Path.Combine(dir, "state");
         }
 
         internal string Dir { get; private set; }
-        internal string ManifestPath { get; private set; }
         internal string StatePath { get; private set; }
         internal int MqttPort { get; private set; }
         internal int HttpsPort { get; private set; }
         internal int AdminPort { get; private set; }
         internal string Admin { get { return "127.0.0.1:" + AdminPort; } }
+
+        /// <summary>The ready line's pairs of the last start (device, mqtt, https, admin, workload, ...).</summary>
+        internal Dictionary<string, string> ReadyPairs { get; private set; }
+
+        private static string RepositoryRoot
+        {
+            get
+            {
+                return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(Hub).Assembly.Location), "..", "..", ".."));
+            }
+        }
 
         internal static string Binary
         {
@@ -68,37 +55,75 @@ namespace EdgeModule.Tests
                 {
                     return bin;
                 }
-                return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(Hub).Assembly.Location), "..", "..", "..", "target",
-                    "debug", "edgemodule-hub"));
+                return Path.Combine(RepositoryRoot, "target", "debug", "edgemodule-hub");
             }
         }
 
-        internal static Hub Start(string manifest = Manifest)
+        /// <summary>The shared test deployment every suite uses.</summary>
+        internal static string ManifestPath
+        {
+            get
+            {
+                string manifest = Environment.GetEnvironmentVariable("EDGEMODULE_MANIFEST");
+                if (!string.IsNullOrEmpty(manifest))
+                {
+                    return Path.GetFullPath(manifest);
+                }
+                return Path.Combine(RepositoryRoot, "tests", "conformance", "deployment.json");
+            }
+        }
+
+        internal static Hub Start()
         {
             string dir = Path.Combine(Path.GetTempPath(), "edgemodule-dotnet-" + Guid.NewGuid().ToString("N").Substring(0, 12));
             Directory.CreateDirectory(dir);
             var hub = new Hub(dir);
-            File.WriteAllText(hub.ManifestPath, manifest);
-            hub.Serve(FreePort(), FreePort(), FreePort());
+            hub.Serve(0, 0, 0);
             return hub;
         }
 
-        /// <summary>Starts the same state on other, fresh ports (the modules' configured gateway stays unreachable).</summary>
+        /// <summary>Starts the same state on other ports the hub picks (the modules' configured gateway stays unreachable).</summary>
         internal Hub StartElsewhere()
         {
             var other = new Hub(Dir) { ownsDir = false };
-            other.Serve(FreePort(), FreePort(), FreePort());
+            other.Serve(0, 0, 0);
             return other;
         }
 
+        /// <summary>Starts the stopped hub again on the addresses of its first start and the same state.</summary>
         internal void StartAgain()
         {
             Serve(MqttPort, HttpsPort, AdminPort);
         }
 
+        /// <summary>The key=value pairs of a ready line; keys this code does not know are kept too.</summary>
+        internal static Dictionary<string, string> ParseReady(string line)
+        {
+            if (!line.StartsWith(Ready, StringComparison.Ordinal))
+            {
+                throw new ArgumentException("not a ready line: " + line);
+            }
+            var pairs = new Dictionary<string, string>();
+            foreach (string word in line.Substring(Ready.Length).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = word.IndexOf('=');
+                if (eq > 0)
+                {
+                    pairs[word.Substring(0, eq)] = word.Substring(eq + 1);
+                }
+            }
+            return pairs;
+        }
+
+        private static int PortOf(string address)
+        {
+            return int.Parse(address.Substring(address.LastIndexOf(':') + 1));
+        }
+
         private void Serve(int mqtt, int https, int admin)
         {
             var ready = new ManualResetEventSlim(false);
+            string readyLine = null;
             var info = new ProcessStartInfo(Binary,
                 string.Format("serve --manifest {0} --state {1} --bind-address 127.0.0.1 --mqtt-port {2} --https-port {3} --admin-port {4} --log-level warn",
                     Quote(ManifestPath), Quote(StatePath), mqtt, https, admin))
@@ -108,10 +133,12 @@ namespace EdgeModule.Tests
                 RedirectStandardError = true,
             };
             var p = new Process { StartInfo = info };
+            // The handlers keep reading both streams for the hub's lifetime: it never blocks on a full pipe.
             p.OutputDataReceived += (s, e) =>
             {
-                if (e.Data != null && e.Data.Contains("edgemodule-hub ready:"))
+                if (e.Data != null && readyLine == null && e.Data.StartsWith(Ready, StringComparison.Ordinal))
                 {
+                    readyLine = e.Data;
                     ready.Set();
                 }
             };
@@ -129,14 +156,20 @@ namespace EdgeModule.Tests
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             process = p;
-            if (!ready.Wait(TimeSpan.FromSeconds(30)))
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!ready.Wait(TimeSpan.FromMilliseconds(100)))
             {
-                Stop();
-                throw new InvalidOperationException("the hub did not start: " + Log);
+                if (p.HasExited || DateTime.UtcNow > deadline)
+                {
+                    string why = p.HasExited ? "exited with " + p.ExitCode + " before it was ready" : "printed no ready line within 30 s";
+                    Stop();
+                    throw new InvalidOperationException("the hub " + why + ": " + Log);
+                }
             }
-            MqttPort = mqtt;
-            HttpsPort = https;
-            AdminPort = admin;
+            ReadyPairs = ParseReady(readyLine);
+            MqttPort = PortOf(ReadyPairs["mqtt"]);
+            HttpsPort = PortOf(ReadyPairs["https"]);
+            AdminPort = PortOf(ReadyPairs["admin"]);
         }
 
         internal string Log
@@ -216,6 +249,7 @@ namespace EdgeModule.Tests
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            info.EnvironmentVariables["EDGEMODULE_HUB_STATE"] = StatePath;
             using (Process p = Process.Start(info))
             {
                 var err = p.StandardError.ReadToEndAsync();
@@ -307,15 +341,6 @@ namespace EdgeModule.Tests
         {
             return new TwinCollection(CliOk("invoke", module, method, payload, "--timeout", timeoutS.ToString(),
                 "--connect-timeout", "10"));
-        }
-
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
         }
 
         /// <summary>Quotes one argument for ProcessStartInfo.Arguments (Mono splits like the Windows runtime).</summary>

@@ -15,7 +15,7 @@ async def main():
 
     async def message_handler(message):
         received.append(message)
-        if message.input_name == "in1":
+        if message.input_name == "input1":
             reply = Message(json.dumps({"echo": message.data.decode()}))
             reply.custom_properties["source"] = "legacy-async"
             await client.send_message_to_output(reply, "echoed")

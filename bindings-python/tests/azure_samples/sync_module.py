@@ -14,7 +14,7 @@ def main():
 
     def message_handler(message):
         received.append(message)
-        if message.input_name == "in1":
+        if message.input_name == "input1":
             reply = Message(json.dumps({"echo": message.data.decode()}), content_type="application/json",
                             content_encoding="utf-8")
             reply.custom_properties["source"] = "legacy"

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::auth::signer::unix_now;
 use crate::connection::dispatch;
-use crate::connection::failure::{self, Failure};
+use crate::connection::failure::{self, Failure, PresentedToken};
 use crate::connection::renewal;
 use crate::connection::shared::{lock, Readiness, Shared};
 use crate::error::{Error, ErrorKind};
@@ -35,6 +35,8 @@ struct Session {
     down_since: Option<Instant>,
     /// Lifetime of the token used for the current connection, if it can be renewed.
     token_lifetime: Option<Duration>,
+    /// The token the current connection (attempt) presented.
+    token: Option<PresentedToken>,
 }
 
 /// What to do after an event.
@@ -52,6 +54,7 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
         ever_ready: false,
         down_since: None,
         token_lifetime: None,
+        token: None,
     };
     shared.readiness.send_replace(Readiness::Connecting(None));
     loop {
@@ -72,6 +75,10 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                     session.token_lifetime = c
                         .renewable
                         .then(|| Duration::from_secs(c.expiry.saturating_sub(unix_now())));
+                    session.token = Some(PresentedToken {
+                        expiry: c.expiry,
+                        renewable: c.renewable,
+                    });
                 }
                 Err(e) => {
                     let failure = failure::from_signing_error(e);
@@ -97,7 +104,8 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
             },
             Err(error) => {
                 tracing::debug!("MQTT connection error: {error}");
-                let failure = failure::from_connection_error(&error);
+                let failure =
+                    failure::from_connection_error(&error).with_token(session.token, unix_now());
                 lose_connection(&mut eventloop, &shared);
                 if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                     break;
@@ -267,8 +275,8 @@ async fn retry_after(
     if shared.is_closed() {
         return false;
     }
-    if failure.refused && !session.ever_ready {
-        shared.shut_down(failure.error, StatusEvent::Refused);
+    if failure.refused && (!session.ever_ready || failure.hopeless) {
+        shared.shut_down(failure.error, StatusEvent::Refused(failure.reason));
         return false;
     }
     let down_since = *session.down_since.get_or_insert_with(Instant::now);

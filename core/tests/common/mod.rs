@@ -18,39 +18,9 @@ use tokio::sync::watch;
 /// The edge device id the hub uses by default.
 pub const DEVICE: &str = "edge-device";
 
-/// Modules: `sender` (outputs routed to `receiver`'s inputs and upstream), `receiver`
-/// (desired properties from the manifest), `caller` (invokes methods).
-pub const MANIFEST: &str = r#"{
-  "modulesContent": {
-    "$edgeAgent": {
-      "properties.desired": {
-        "schemaVersion": "1.1",
-        "runtime": { "type": "docker", "settings": {} },
-        "systemModules": {},
-        "modules": {
-          "sender":   { "type": "docker", "status": "running", "settings": { "image": "sender" } },
-          "receiver": { "type": "docker", "status": "running", "settings": { "image": "receiver" } },
-          "caller":   { "type": "docker", "status": "running", "settings": { "image": "caller" } }
-        }
-      }
-    },
-    "$edgeHub": {
-      "properties.desired": {
-        "schemaVersion": "1.1",
-        "routes": {
-          "one":   "FROM /messages/modules/sender/outputs/output1 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input1\")",
-          "two":   "FROM /messages/modules/sender/outputs/output2 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input2\")",
-          "three": "FROM /messages/modules/sender/outputs/output3 INTO BrokeredEndpoint(\"/modules/receiver/inputs/input3\")",
-          "up":    "FROM /messages/modules/sender/outputs/up INTO $upstream"
-        },
-        "storeAndForwardConfiguration": { "timeToLiveSecs": 7200 }
-      }
-    },
-    "receiver": {
-      "properties.desired": { "threshold": 30, "nested": { "unit": "C" } }
-    }
-  }
-}"#;
+/// The shared test deployment of every suite (tests/conformance/deployment.json; module
+/// roles in tests/conformance/README.md).
+pub const MANIFEST: &str = include_str!("../../../tests/conformance/deployment.json");
 
 /// A running hub and its state directory.
 pub struct TestHub {
@@ -66,9 +36,19 @@ impl TestHub {
 
     /// Starts a hub with the given deployment manifest.
     pub async fn start_with(manifest_json: &str) -> TestHub {
+        TestHub::start_configured(manifest_json, |_| {}).await
+    }
+
+    /// Starts a hub with the given manifest and `configure` applied to its test
+    /// configuration (e.g. a short re-authentication interval).
+    pub async fn start_configured(
+        manifest_json: &str,
+        configure: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary state directory");
         let manifest = manifest::parse(manifest_json).expect("test manifest");
-        let config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        let mut config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        configure(&mut config);
         let hub = within(20, "hub start", Hub::start(config))
             .await
             .expect("hub starts");

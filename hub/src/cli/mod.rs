@@ -62,5 +62,9 @@ async fn dispatch(command: Command) -> Result<(), CliError> {
             logging::init(args::LogFormat::Text, "warn");
             commands::twin(args).await
         }
+        Command::Inspect(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            commands::inspect(args).await
+        }
     }
 }

@@ -3,10 +3,11 @@
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use super::args::ServeArgs;
+use super::args::{DeliveryArg, ServeArgs};
 use super::client::CliError;
 use crate::config::HubConfig;
 use crate::hub::Hub;
+use crate::mqtt::{DeliveryMode, DeliveryPolicy};
 
 /// Builds the configuration, starts the hub, prints one `ready` line on stdout, waits for a
 /// shutdown signal and shuts down gracefully.
@@ -16,12 +17,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
     let ready = format!(
-        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={}",
+        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} state={} delivery={}",
         hub.config().device_id,
         hub.mqtt_addr(),
         hub.https_addr(),
         hub.admin_addr(),
-        hub.workload_socket().display()
+        hub.workload_location().display(),
+        hub.config().state_dir.display(),
+        hub.config().delivery.mode.as_str()
     );
     tracing::info!(
         mqtt = %hub.mqtt_addr(),
@@ -62,8 +65,23 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
     config.mqtt_bind = SocketAddr::new(args.bind_address, args.mqtt_port);
     config.https_bind = SocketAddr::new(args.bind_address, args.https_port);
     config.admin_bind = SocketAddr::from((Ipv4Addr::LOCALHOST, args.admin_port));
-    if let Some(socket) = args.workload_socket {
-        config.workload_socket = absolute(socket)?;
+    config.delivery = DeliveryPolicy {
+        mode: match args.delivery {
+            DeliveryArg::Strict => DeliveryMode::Strict,
+            DeliveryArg::Permissive => DeliveryMode::Permissive,
+        },
+        ack_timeout: std::time::Duration::from_secs(args.ack_timeout_secs),
+    };
+    if let Some(dir) = args.workload_dir {
+        config.workload_dir = absolute(dir)?;
+    }
+    config.workload_owners = args.workload_owners.into_iter().collect();
+    if args.insecure_shared_workload {
+        let socket = match args.workload_socket {
+            Some(socket) => absolute(socket)?,
+            None => config.state_dir.join("workload.sock"),
+        };
+        config.insecure_shared_workload = Some(socket);
     }
     Ok(config)
 }

@@ -11,6 +11,8 @@ use rumqttc::QoS;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::inspect::{Inspector, ModuleInspection};
+use super::policy::DeliveryPolicy;
 use super::routing::{fan_out, Router, UpstreamHook};
 use super::sessions::{Outbound, Sessions};
 use super::shared::{IotHubHandler, Shared};
@@ -41,6 +43,8 @@ pub struct BrokerSettings {
     pub reauth_interval: Duration,
     /// Called for every message stored for `$upstream`.
     pub upstream: UpstreamHook,
+    /// How input messages are delivered to modules (strict = edgeHub's way).
+    pub delivery: DeliveryPolicy,
 }
 
 /// A cheap-to-clone handle to the running broker.
@@ -67,6 +71,8 @@ impl Broker {
             handler: RwLock::new(None),
             upstream: settings.upstream,
             shutdown: watch::Sender::new(false),
+            delivery: settings.delivery,
+            inspector: Inspector::new(&modules, settings.delivery),
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(settings.tls);
         let tasks = vec![
@@ -80,7 +86,7 @@ impl Broker {
                 settings.reauth_interval,
             )),
         ];
-        tracing::info!(%local_addr, "MQTT broker listening");
+        tracing::info!(%local_addr, delivery = settings.delivery.mode.as_str(), ack_timeout_secs = settings.delivery.ack_timeout.as_secs_f64(), "MQTT broker listening");
         Ok(Broker {
             shared,
             local_addr,
@@ -133,9 +139,32 @@ impl Broker {
             .is_some_and(|s| s.matching_qos(topic).is_some())
     }
 
+    /// User-topic messages dropped since the broker started (QoS 0 copies that found a
+    /// queue full, copies for subscribers disconnected for not reading).
+    pub fn user_topic_drops(&self) -> u64 {
+        self.shared.sessions.user_drops()
+    }
+
     /// True when the client is connected.
     pub fn is_connected(&self, client_id: &str) -> bool {
         self.shared.sessions.get(client_id).is_some()
+    }
+
+    /// What the broker observed about module `module_id` of device `device_id` (contract 5 of
+    /// the helpers' rules); `None` for a module the hub does not know.
+    pub fn inspect(&self, device_id: &str, module_id: &str) -> Option<ModuleInspection> {
+        let session = self
+            .shared
+            .sessions
+            .get(&format!("{device_id}/{module_id}"));
+        let subscriptions = session
+            .as_ref()
+            .and_then(|s| s.subscriptions.read().ok().map(|subs| subs.clone()))
+            .map(|subs| subs.into_iter().map(|s| s.filter).collect())
+            .unwrap_or_default();
+        self.shared
+            .inspector
+            .snapshot(module_id, session.is_some(), subscriptions)
     }
 
     /// Client ids of every connected client.

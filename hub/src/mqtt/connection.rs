@@ -12,7 +12,6 @@ use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, StreamExt};
 use rumqttc::{ConnAck, ConnectReturnCode, Packet, QoS};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -20,12 +19,15 @@ use super::codec::{write_packet, write_publish};
 use super::connect::{handshake, refuse};
 use super::delivery::Delivery;
 use super::inflight::{Inflight, InflightEntry};
+use super::inspect::ModuleCounters;
 use super::mailbox::Mailbox;
+use super::policy::DeliveryPolicy;
 use super::routing::Routed;
 use super::session_state::{self, Subject};
-use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
+use super::sessions::{outbound_channel, Outbound, SessionHandle};
 use super::shared::Shared;
 use super::store_io::{FetchFuture, IngestFuture};
+use super::user_forward::UserForwards;
 use crate::identity::AuthenticatedModule;
 
 /// Outstanding store batches per connection before the connection stops reading.
@@ -46,6 +48,10 @@ pub(super) struct Conn {
     pub client_id: String,
     pub clean_session: bool,
     pub inflight: Inflight,
+    /// How input messages are delivered (strict: edgeHub's way).
+    pub policy: DeliveryPolicy,
+    /// The module's inspection counters.
+    pub counters: Arc<ModuleCounters>,
     pub delivery: Option<Delivery>,
     pub mailbox: Option<Arc<Mailbox>>,
     pub wbuf: BytesMut,
@@ -59,6 +65,8 @@ pub(super) struct Conn {
     pub ack_tasks: Vec<JoinHandle<()>>,
     /// Last subscription save (the next one waits for it).
     pub last_save: Option<JoinHandle<()>>,
+    /// User-topic copies waiting for room in subscribers' queues.
+    pub user_forwards: UserForwards,
 }
 
 impl Conn {
@@ -88,7 +96,7 @@ where
     let client_id = module.client_id();
     let identity = module.identity(&shared.hub_name);
     let conn_id = shared.sessions.next_conn_id();
-    let (tx, mut outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
+    let (tx, mut outbound_rx) = outbound_channel();
     let handle = Arc::new(SessionHandle::new(
         conn_id,
         client_id.clone(),
@@ -105,6 +113,7 @@ where
         handle.request_close("hub shutting down");
     }
     let mailbox = shared.router.mailbox(&module.module_id).cloned();
+    let counters = shared.inspector.counters(&module.module_id);
     let mut conn = Conn {
         shared: shared.clone(),
         handle: handle.clone(),
@@ -113,6 +122,8 @@ where
         client_id: client_id.clone(),
         clean_session: accepted.clean_session,
         inflight: Inflight::default(),
+        policy: shared.delivery,
+        counters,
         delivery: None,
         mailbox: mailbox.clone(),
         wbuf: BytesMut::with_capacity(16 * 1024),
@@ -121,6 +132,7 @@ where
         acks: Vec::new(),
         ack_tasks: Vec::new(),
         last_save: None,
+        user_forwards: UserForwards::default(),
     };
     let subs = match session_state::open(&shared, &conn.subject(), accepted.clean_session).await {
         Ok(subs) => subs,
@@ -137,6 +149,7 @@ where
     }
     let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, session_present));
     let _ = write_packet(&mut conn.wbuf, &connack);
+    ModuleCounters::bump(&conn.counters.connections);
     conn.update_delivery();
     shared.sessions.changed();
     tracing::info!(%client_id, %peer, clean_session = accepted.clean_session, session_present, "client connected");
@@ -148,6 +161,10 @@ where
     tokio::pin!(keep_alive_sleep);
     let mut ingest: FuturesOrdered<IngestFuture> = FuturesOrdered::new();
     let mut fetch: Option<FetchFuture> = None;
+    // Strict mode: fires when the oldest unacknowledged input message is due again.
+    let redelivery = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(redelivery);
+    let mut redelivery_armed: Option<Instant> = None;
 
     // Packets the client sent right behind CONNECT (allowed before the CONNACK).
     let early = if rbuf.is_empty() {
@@ -181,6 +198,13 @@ where
                 }
             }
             let live = conn.delivery.as_ref().is_some_and(|d| !d.is_catching_up());
+            let due = conn.redelivery_due();
+            if due != redelivery_armed {
+                if let Some(at) = due {
+                    redelivery.as_mut().reset(at);
+                }
+                redelivery_armed = due;
+            }
             // Order matters: finished store batches (PUBACKs) and queued output first, so a busy
             // reader cannot starve them; polling `ingest` first also hands new batches to the
             // store without delay.
@@ -216,7 +240,14 @@ where
                     conn.on_fetched(&request, rows);
                 }
                 _ = async { match &mailbox { Some(m) => m.notify.notified().await, None => std::future::pending().await } }, if live => {}
-                read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
+                () = &mut redelivery, if redelivery_armed.is_some() => {
+                    redelivery_armed = None;
+                    if let Some(d) = conn.delivery.as_mut() {
+                        d.redeliver_due(Instant::now(), &mut conn.wbuf);
+                    }
+                }
+                // Back-pressure: no reading while user-topic copies wait for room.
+                read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES && !conn.user_forwards.blocked() => {
                     match read {
                         Ok(0) => break "connection closed by the client".to_string(),
                         Ok(_) => {}
@@ -233,7 +264,7 @@ where
                 _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
                     let period = keep_alive.unwrap_or_default();
                     // Not reading (waiting for the store) is not the client's silence.
-                    if ingest.len() >= MAX_PENDING_BATCHES {
+                    if ingest.len() >= MAX_PENDING_BATCHES || conn.user_forwards.blocked() {
                         last_read = Instant::now();
                     }
                     let deadline = last_read + period;
@@ -300,6 +331,8 @@ impl Conn {
                     self.handle.conn_id,
                     &self.module.device_id,
                     qos,
+                    self.policy,
+                    self.counters.clone(),
                 ));
             }
             (None, Some(_), _) => {
@@ -309,6 +342,14 @@ impl Conn {
             }
             _ => {}
         }
+    }
+
+    /// Strict mode: when an unacknowledged input message is due to be sent again.
+    fn redelivery_due(&self) -> Option<Instant> {
+        if !self.policy.is_strict() {
+            return None;
+        }
+        self.delivery.as_ref().and_then(Delivery::next_due)
     }
 
     /// Writes a publish queued by another part of the hub.

@@ -1,14 +1,14 @@
 //! Packets from the client: PUBLISH (telemetry, twin, method responses, user topics),
 //! SUBSCRIBE/UNSUBSCRIBE, PUBACK of deliveries, PINGREQ, DISCONNECT.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use edgemodule::protocol::property_bag;
 use rumqttc::{
     Packet, Publish, QoS, SubAck, Subscribe, SubscribeReasonCode, UnsubAck, Unsubscribe,
 };
 
 use super::access::{classify_publish, PublishTarget};
-use super::codec::{read_packet, write_packet, write_publish, Frame, MAX_MESSAGE_SIZE};
+use super::codec::{read_packet, write_packet, write_publish, Frame, ReadError, MAX_MESSAGE_SIZE};
 use super::connect::packet_name;
 use super::connection::Conn;
 use super::inflight::InflightEntry;
@@ -24,13 +24,13 @@ impl Conn {
             let packet = match read_packet(rbuf) {
                 Ok(Frame::Packet(p)) => p,
                 Ok(Frame::Incomplete) => return Ok(()),
-                Err(rumqttc::Error::PayloadSizeLimitExceeded(n)) => {
+                Err(ReadError::TooLarge(n)) => {
                     tracing::warn!(client_id = %self.client_id, size = n, "packet larger than the 256 KiB message limit, closing");
                     return Err(format!(
                         "packet of {n} bytes exceeds the message size limit"
                     ));
                 }
-                Err(e) => {
+                Err(ReadError::Malformed(e)) => {
                     tracing::warn!(client_id = %self.client_id, error = %e, "malformed packet, closing");
                     return Err(format!("malformed packet: {e}"));
                 }
@@ -41,7 +41,10 @@ impl Conn {
 
     fn handle_packet(&mut self, packet: Packet) -> Result<(), String> {
         match packet {
-            Packet::Publish(p) => self.on_publish(p),
+            Packet::Publish(p) => {
+                self.count_publish(p.dup);
+                self.on_publish(p)
+            }
             Packet::PubAck(ack) => {
                 self.on_puback(ack.pkid);
                 Ok(())
@@ -182,8 +185,10 @@ impl Conn {
         write_publish(&mut self.wbuf, &topic, qos, pkid, false, payload);
     }
 
-    /// IoT Edge 1.2 broker pub/sub: every client with a matching subscription gets a copy.
+    /// IoT Edge 1.2 broker pub/sub: every client with a matching subscription gets a copy
+    /// (overflow policy: `user_forward`).
     fn forward_user_message(&mut self, p: &Publish) {
+        let mut payload: Option<Bytes> = None;
         for session in self.shared.sessions.all() {
             let Some(granted) = session.matching_qos(&p.topic) else {
                 continue;
@@ -193,35 +198,18 @@ impl Conn {
             } else {
                 QoS::AtMostOnce
             };
+            // One exact-size copy for all subscribers: the received payload shares, and
+            // would keep alive, the whole read buffer it arrived in.
+            let payload = payload
+                .get_or_insert_with(|| Bytes::copy_from_slice(&p.payload))
+                .clone();
             let out = Outbound {
                 topic: p.topic.clone(),
-                payload: p.payload.clone(),
+                payload,
                 qos,
             };
-            if session.outbound.try_send(out).is_err() {
-                tracing::warn!(from = %self.client_id, to = %session.client_id, topic = %p.topic, "subscriber queue full, message dropped");
-            }
-        }
-    }
-
-    fn on_puback(&mut self, pkid: u16) {
-        match self.inflight.complete(pkid) {
-            Some(InflightEntry::Delivery { endpoint, seq }) => match self.delivery.as_mut() {
-                Some(d) => d.on_puback(endpoint, seq),
-                None => {
-                    if let Some(id) = self
-                        .mailbox
-                        .as_ref()
-                        .and_then(|m| m.endpoints.get(endpoint))
-                    {
-                        self.acks.push((id.clone(), seq));
-                    }
-                }
-            },
-            Some(InflightEntry::Other) => {}
-            None => {
-                tracing::debug!(client_id = %self.client_id, pkid, "PUBACK for an unknown packet id")
-            }
+            self.user_forwards
+                .forward(&self.shared.sessions, session, out, p.qos);
         }
     }
 

@@ -2,7 +2,7 @@
 //! so the steady state needs no store reads. The store stays the source of truth: whenever
 //! the mailbox cannot keep up (no consumer, overflow) the consumer re-reads the store.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -30,9 +30,9 @@ struct State {
     live: VecDeque<LiveItem>,
     /// Items were dropped since the consumer last re-read the store.
     overflow: bool,
-    /// (endpoint, seq) sent on an earlier connection and not acknowledged: redelivered
-    /// with DUP set.
-    sent_unacked: HashSet<(usize, i64)>,
+    /// (endpoint, seq) sent on an earlier connection and not acknowledged, with the packet
+    /// id it was sent with: redelivered with DUP set (and that id when it is free).
+    sent_unacked: HashMap<(usize, i64), u16>,
 }
 
 /// The module's input endpoints and its live queue.
@@ -76,10 +76,10 @@ impl Mailbox {
 
     /// Makes connection `conn_id` the consumer; clears live items (the consumer reads the
     /// store first). Returns the (endpoint, seq) pairs an earlier connection sent without an
-    /// acknowledgement.
-    pub fn attach(&self, conn_id: u64) -> HashSet<(usize, i64)> {
+    /// acknowledgement, with their packet ids.
+    pub fn attach(&self, conn_id: u64) -> HashMap<(usize, i64), u16> {
         let Ok(mut s) = self.state.lock() else {
-            return HashSet::new();
+            return HashMap::new();
         };
         s.owner = Some(conn_id);
         s.live.clear();
@@ -89,7 +89,7 @@ impl Mailbox {
 
     /// Stops consumption by `conn_id` (if it is still the consumer), remembering what it
     /// had sent without acknowledgement.
-    pub fn detach(&self, conn_id: u64, unacked: impl IntoIterator<Item = (usize, i64)>) {
+    pub fn detach(&self, conn_id: u64, unacked: impl IntoIterator<Item = ((usize, i64), u16)>) {
         let Ok(mut s) = self.state.lock() else { return };
         if s.owner == Some(conn_id) {
             s.owner = None;
@@ -188,8 +188,8 @@ mod tests {
             mb.push(item(i));
         }
         assert!(matches!(mb.take(7, 10), Take::Overflowed));
-        mb.detach(7, [(0, 5)]);
-        assert!(mb.attach(9).contains(&(0, 5)));
+        mb.detach(7, [((0, 5), 3)]);
+        assert_eq!(mb.attach(9).get(&(0, 5)), Some(&3));
         assert_eq!(mb.endpoints[0], "module:m/in");
     }
 }

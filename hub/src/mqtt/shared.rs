@@ -8,6 +8,8 @@ use bytes::Bytes;
 
 use tokio::sync::watch;
 
+use super::inspect::Inspector;
+use super::policy::DeliveryPolicy;
 use super::routing::{Router, UpstreamHook};
 use super::sessions::Sessions;
 use crate::authz::Policy;
@@ -33,6 +35,10 @@ pub(crate) struct Shared {
     pub handler: RwLock<Option<Arc<dyn IotHubHandler>>>,
     pub upstream: UpstreamHook,
     pub shutdown: watch::Sender<bool>,
+    /// How input messages are delivered to modules.
+    pub delivery: DeliveryPolicy,
+    /// Per-module counters for `inspect`.
+    pub inspector: Inspector,
 }
 
 impl Shared {

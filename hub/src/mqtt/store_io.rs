@@ -47,7 +47,7 @@ impl Conn {
         match rows {
             Ok(rows) => {
                 let rows = rows.into_iter().map(|q| (q.seq, q.message)).collect();
-                d.on_fetched(request, rows, &mut self.inflight, &mut self.wbuf);
+                d.on_fetched(request, rows);
             }
             Err(e) => {
                 tracing::warn!(client_id = %self.client_id, error = %e, "reading queued messages failed");
@@ -57,8 +57,10 @@ impl Conn {
         self.acks.extend(d.take_acks());
     }
 
-    /// A store read that starts once every earlier ack is committed.
+    /// A store read that starts once every earlier ack is committed (including those just
+    /// taken from the delivery: a read started before their removal returns them again).
     pub(super) fn fetch_future(&mut self, request: FetchRequest) -> FetchFuture {
+        self.flush_acks();
         let acks = std::mem::take(&mut self.ack_tasks);
         let store = self.shared.store.clone();
         Box::pin(async move {
@@ -107,7 +109,9 @@ impl Conn {
     /// Turns the current read's publishes into one store batch. With nothing to store and
     /// nothing ahead of it, the PUBACKs are written at once.
     pub(super) fn take_batch(&mut self, nothing_pending: bool) -> Option<IngestFuture> {
-        if self.batch_routed.is_empty() {
+        // User-topic copies that must reach their subscribers before the PUBACKs.
+        let forwards = self.user_forwards.take(&self.shared);
+        if self.batch_routed.is_empty() && forwards.is_none() {
             if self.batch_pkids.is_empty() {
                 return None;
             }
@@ -134,6 +138,9 @@ impl Conn {
                     .await
                     .map_err(|e| e.to_string())
             };
+            if let Some(forwards) = forwards {
+                forwards.deliver().await;
+            }
             IngestDone {
                 pkids,
                 routed,

@@ -5,10 +5,7 @@ import dev.edgemodule.DirectMethodResponse;
 import dev.edgemodule.IotHubMessageResult;
 import dev.edgemodule.Message;
 import dev.edgemodule.ModuleClient;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,30 +25,21 @@ import java.util.stream.Stream;
  * calls a direct method and patches the twin. Exits 0 and prints "SMOKE OK" on success.
  */
 public final class RoundTrip {
-    private static final String MANIFEST = "{\"modulesContent\":{"
-            + "\"$edgeAgent\":{\"properties.desired\":{\"schemaVersion\":\"1.1\",\"modules\":{"
-            + "\"a\":{\"type\":\"docker\",\"settings\":{\"image\":\"a\"}},"
-            + "\"b\":{\"type\":\"docker\",\"settings\":{\"image\":\"b\"}}}}},"
-            + "\"$edgeHub\":{\"properties.desired\":{\"schemaVersion\":\"1.1\",\"routes\":{"
-            + "\"ab\":\"FROM /messages/modules/a/outputs/out INTO BrokeredEndpoint(\\\"/modules/b/inputs/in\\\")\"},"
-            + "\"storeAndForwardConfiguration\":{\"timeToLiveSecs\":60}}}}}";
-
     private RoundTrip() {}
 
     public static void main(String[] args) throws Exception {
         String hubBinary = args[0];
+        String manifest = args[1];
         Path dir = Files.createTempDirectory("edgemodule-smoke-");
         Process hub = null;
         try {
-            Files.writeString(dir.resolve("deployment.json"), MANIFEST);
-            String admin = "127.0.0.1:" + freePort();
-            hub = new ProcessBuilder(hubBinary, "serve", "--manifest", dir.resolve("deployment.json").toString(),
+            // Ports 0: the hub picks them and says which in its ready line.
+            hub = new ProcessBuilder(hubBinary, "serve", "--manifest", manifest,
                     "--state", dir.resolve("state").toString(), "--bind-address", "127.0.0.1",
-                    "--mqtt-port", Integer.toString(freePort()), "--https-port", Integer.toString(freePort()),
-                    "--admin-port", admin.substring(admin.indexOf(':') + 1), "--log-level", "warn")
+                    "--mqtt-port", "0", "--https-port", "0", "--admin-port", "0", "--log-level", "warn")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("hub.log").toFile()).start();
-            waitForReady(dir.resolve("hub.log"), hub);
-            run(hubBinary, admin);
+            String admin = readyValue(waitForReady(dir.resolve("hub.log"), hub), "admin");
+            run(hubBinary, admin, dir.resolve("state").toString());
             System.out.println("SMOKE OK");
         } finally {
             if (hub != null) {
@@ -64,33 +52,37 @@ public final class RoundTrip {
         }
     }
 
-    private static void run(String hubBinary, String admin) throws Exception {
+    /** Sender (a) → receiver (b) through the shared test deployment's route output1 → input1. */
+    private static void run(String hubBinary, String admin, String state) throws Exception {
         BlockingQueue<Message> received = new LinkedBlockingQueue<>();
-        try (ModuleClient b = ModuleClient.createFromEnvironment(env(hubBinary, admin, "b"));
-                ModuleClient a = ModuleClient.createFromEnvironment(env(hubBinary, admin, "a"))) {
-            b.setMessageCallback("in", m -> {
+        try (ModuleClient b = ModuleClient.createFromEnvironment(env(hubBinary, admin, state, "receiver"));
+                ModuleClient a = ModuleClient.createFromEnvironment(env(hubBinary, admin, state, "sender"))) {
+            b.setMessageCallback("input1", m -> {
                 received.add(m);
                 return IotHubMessageResult.COMPLETE;
             });
             b.setMethodHandler("double", (name, payload) ->
                     new DirectMethodResponse(200, Map.of("value", 2 * ((Number) payload.getPayload()).longValue())));
             b.open();
-            a.sendEvent(new Message("ping").setProperty("k", "v"), "out");
+            a.sendEvent(new Message("ping").setProperty("k", "v"), "output1");
             Message m = received.poll(30, TimeUnit.SECONDS);
             check(m != null && m.getBodyAsString().equals("ping") && "v".equals(m.getProperty("k")),
                     "message round trip: " + m);
-            check("a".equals(m.getConnectionModuleId()), "sender identity: " + m);
-            DirectMethodResponse r = a.invokeMethod(a.getDeviceId(), "b", new DirectMethodRequest("double", 21));
+            check("sender".equals(m.getConnectionModuleId()), "sender identity: " + m);
+            DirectMethodResponse r = a.invokeMethod(a.getDeviceId(), "receiver", new DirectMethodRequest("double", 21));
             check(r.getStatus() == 200 && Map.of("value", 42L).equals(r.getPayload()), "method round trip: " + r);
             a.updateReportedPropertiesAsync(Map.of("smoke", "ok")).get(30, TimeUnit.SECONDS);
             check("ok".equals(a.getTwin().getReportedProperties().get("smoke")), "twin round trip");
         }
     }
 
-    private static Map<String, String> env(String hubBinary, String admin, String module) throws Exception {
+    private static Map<String, String> env(String hubBinary, String admin, String state, String module)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(hubBinary, "env", module, "--format", "dotenv",
                 "--form", "workload", "--admin", admin));
-        Process p = new ProcessBuilder(command).start();
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("EDGEMODULE_HUB_STATE", state);
+        Process p = pb.start();
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -106,19 +98,30 @@ public final class RoundTrip {
         return env;
     }
 
-    private static void waitForReady(Path log, Process hub) throws Exception {
+    /** The hub's ready line, once it is in the log. */
+    private static String waitForReady(Path log, Process hub) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(Files.exists(log) && Files.readString(log).contains("edgemodule-hub ready:"))) {
-            check(hub.isAlive() && System.nanoTime() < deadline,
-                    "the hub did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
+        while (true) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            for (String line : text.split("\n")) {
+                if (line.startsWith("edgemodule-hub ready:")) {
+                    return line;
+                }
+            }
+            check(hub.isAlive() && System.nanoTime() < deadline, "the hub did not start: " + text);
             Thread.sleep(50);
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** The value of {@code key} among the ready line's key=value pairs. */
+    private static String readyValue(String ready, String key) {
+        for (String word : ready.substring("edgemodule-hub ready:".length()).trim().split("\\s+")) {
+            if (word.startsWith(key + "=")) {
+                return word.substring(key.length() + 1);
+            }
         }
+        check(false, "no " + key + " in the ready line: " + ready);
+        return null;
     }
 
     private static void check(boolean ok, String what) {

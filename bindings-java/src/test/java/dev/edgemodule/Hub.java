@@ -1,10 +1,10 @@
 package dev.edgemodule;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,27 +15,34 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * A running edgemodule-hub for the tests: the test manifest, a temporary state directory,
- * explicit free ports (so it can restart on the same ones, S11), and the operator CLI
- * ({@code env}, {@code twin}, {@code invoke}).
+ * A running edgemodule-hub for the tests, following the launcher contract of
+ * tests/conformance/README.md: the shared test deployment, a temporary state directory,
+ * ports 0 read back from the hub's {@code ready} line (no polling for free ports), restarts
+ * on the same addresses (S11), and the operator CLI ({@code env}, {@code twin},
+ * {@code invoke}) with {@code --admin} and {@code EDGEMODULE_HUB_STATE}.
  */
 final class Hub implements AutoCloseable {
+    private static final String READY = "edgemodule-hub ready:";
+
     private final Path dir;
-    private final Path manifest;
     private final Path state;
     private final Path log;
     private Process process;
+    /** The ready line's pairs of the last start (device, mqtt, https, admin, workload, ...). */
+    Map<String, String> ready = Map.of();
     int mqttPort;
     int httpsPort;
     int adminPort;
 
     private Hub(Path dir) {
         this.dir = dir;
-        this.manifest = dir.resolve("deployment.json");
         this.state = dir.resolve("state");
         this.log = dir.resolve("hub.log");
     }
@@ -52,63 +59,89 @@ final class Hub implements AutoCloseable {
         return bin;
     }
 
-    /** Starts a hub with the test manifest. */
+    /** The shared test deployment: {@code -Dedgemodule.manifest}, or tests/conformance of the repository. */
+    static Path manifest() {
+        String manifest = System.getProperty("edgemodule.manifest");
+        if (manifest == null || manifest.isEmpty()) {
+            return Paths.get("..", "tests", "conformance", "deployment.json").toAbsolutePath().normalize();
+        }
+        return Paths.get(manifest).toAbsolutePath().normalize();
+    }
+
+    /** Starts a hub with the shared test deployment on ports the hub picks. */
     static Hub start() {
         try {
-            Path dir = Files.createTempDirectory("edgemodule-java-");
-            Hub hub = new Hub(dir);
-            try (InputStream in = Hub.class.getResourceAsStream("/deployment.json")) {
-                Files.copy(in, hub.manifest);
-            }
-            hub.serve(freePort(), freePort(), freePort());
+            Hub hub = new Hub(Files.createTempDirectory("edgemodule-java-"));
+            hub.serve(0, 0, 0);
             return hub;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The {@code key=value} pairs of a ready line; keys this code does not know are kept too. */
+    static Map<String, String> parseReady(String line) {
+        if (!line.startsWith(READY)) {
+            throw new IllegalArgumentException("not a ready line: " + line);
         }
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (String word : line.substring(READY.length()).trim().split("\\s+")) {
+            int eq = word.indexOf('=');
+            if (eq > 0) {
+                pairs.put(word.substring(0, eq), word.substring(eq + 1));
+            }
+        }
+        return pairs;
+    }
+
+    private static int portOf(String address) {
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
     private void serve(int mqtt, int https, int admin) {
         try {
-            long offset = Files.exists(log) ? Files.size(log) : 0;
-            ProcessBuilder pb = new ProcessBuilder(binary(), "serve", "--manifest", manifest.toString(),
+            ProcessBuilder pb = new ProcessBuilder(binary(), "serve", "--manifest", manifest().toString(),
                     "--state", state.toString(), "--bind-address", "127.0.0.1",
                     "--mqtt-port", Integer.toString(mqtt), "--https-port", Integer.toString(https),
                     "--admin-port", Integer.toString(admin), "--log-level", "warn");
-            pb.redirectErrorStream(true);
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
             process = pb.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                String text = Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
-                if (text.length() > offset && text.substring((int) Math.min(offset, text.length()))
-                        .contains("edgemodule-hub ready:")) {
-                    break;
-                }
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the hub exited with " + process.exitValue() + ":\n" + text);
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the hub did not start:\n" + text);
-                }
-                Thread.sleep(50);
+            CompletableFuture<String> readyLine = new CompletableFuture<>();
+            Thread reader = new Thread(() -> readStdout(process.getInputStream(), readyLine), "hub-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            String line;
+            try {
+                line = readyLine.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                stop();
+                throw new IllegalStateException("the hub did not start (" + e + "):\n" + log(), e);
             }
-            mqttPort = mqtt;
-            httpsPort = https;
-            adminPort = admin;
+            ready = parseReady(line);
+            mqttPort = portOf(ready.get("mqtt"));
+            httpsPort = portOf(ready.get("https"));
+            adminPort = portOf(ready.get("admin"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Completes {@code ready} with the ready line, then keeps draining stdout until the hub exits. */
+    private static void readStdout(InputStream out, CompletableFuture<String> ready) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.startsWith(READY)) {
+                    ready.complete(line);
+                }
+            }
+        } catch (IOException e) {
+            ready.completeExceptionally(e);
+        }
+        ready.completeExceptionally(new IllegalStateException("the hub exited before it was ready"));
     }
 
     String admin() {
@@ -132,7 +165,7 @@ final class Hub implements AutoCloseable {
         process = null;
     }
 
-    /** Starts the stopped hub again on the same ports and state. */
+    /** Starts the stopped hub again on the addresses of its first start and the same state. */
     void startAgain() {
         serve(mqttPort, httpsPort, adminPort);
     }
@@ -140,7 +173,7 @@ final class Hub implements AutoCloseable {
     /** The same state served on other ports (the modules cannot reach it meanwhile). */
     Hub startElsewhere() {
         Hub other = new Hub(dir);
-        other.serve(freePort(), freePort(), freePort());
+        other.serve(0, 0, 0);
         return other;
     }
 
@@ -152,7 +185,9 @@ final class Hub implements AutoCloseable {
         command.add("--admin");
         command.add(admin());
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE);
+            pb.environment().put("EDGEMODULE_HUB_STATE", state.toString());
+            Process p = pb.start();
             byte[] out = p.getInputStream().readAllBytes();
             byte[] err = p.getErrorStream().readAllBytes();
             if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {

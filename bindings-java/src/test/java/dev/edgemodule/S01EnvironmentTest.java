@@ -28,7 +28,7 @@ class S01EnvironmentTest {
     }
 
     @Test
-    void connectsThroughTheWorkloadApi() {
+    void s01ConnectsThroughTheWorkloadApi() {
         Map<String, String> env = hub.env("sender", "workload");
         assertTrue(env.get("IOTEDGE_WORKLOADURI").startsWith("unix://"), env.toString());
         assertTrue(!env.containsKey("EdgeHubConnectionString"));
@@ -44,7 +44,7 @@ class S01EnvironmentTest {
     }
 
     @Test
-    void openAsyncCompletes() throws Exception {
+    void s01OpenAsyncCompletes() throws Exception {
         try (ModuleClient client = hub.client("receiver")) {
             client.openAsync().get(30, TimeUnit.SECONDS);
             assertEquals(IotHubConnectionStatus.CONNECTED, client.getConnectionStatus());
@@ -52,7 +52,7 @@ class S01EnvironmentTest {
     }
 
     @Test
-    void aMissingVariableIsAConfigErrorNamingIt() {
+    void s01AMissingVariableIsAConfigErrorNamingIt() {
         Map<String, String> env = new HashMap<>(hub.env("sender", "workload"));
         env.remove("IOTEDGE_MODULEID");
         ConfigException e = assertThrows(ConfigException.class, () -> ModuleClient.createFromEnvironment(env));

@@ -38,7 +38,7 @@ class S02ConnectionStringTest {
     }
 
     @Test
-    void theSimulatorEnvironmentForm() {
+    void s02TheSimulatorEnvironmentForm() {
         String cs = env.get("EdgeHubConnectionString");
         assertTrue(cs.contains("ModuleId=sender") && cs.contains("SharedAccessKey="), cs);
         assertFalse(env.containsKey("IOTEDGE_WORKLOADURI"));
@@ -49,7 +49,7 @@ class S02ConnectionStringTest {
     }
 
     @Test
-    void aConnectionStringWithATrustBundleAndPorts() throws Exception {
+    void s02AConnectionStringWithATrustBundleAndPorts() throws Exception {
         String pem = new String(Files.readAllBytes(Paths.get(env.get("EdgeModuleCACertificateFile"))));
         assertTrue(pem.contains("BEGIN CERTIFICATE"));
         ClientOptions options = new ClientOptions()
@@ -63,7 +63,7 @@ class S02ConnectionStringTest {
     }
 
     @Test
-    void withoutATrustBundleItIsAConfigError() {
+    void s02WithoutATrustBundleItIsAConfigError() {
         // The test JVM has no EdgeModuleCACertificateFile, so nothing says whom to trust.
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ModuleClient.createFromConnectionString(env.get("EdgeHubConnectionString")));

@@ -41,7 +41,7 @@ class S03RoutingTest {
     }
 
     @Test
-    void bodyAndEveryPropertyArrive() {
+    void s03BodyAndEveryPropertyArrive() {
         byte[] body = {0, 1, 2, (byte) 0xff, 'x'};
         Message m = new Message(body)
                 .setMessageId("id-1")
@@ -76,7 +76,7 @@ class S03RoutingTest {
     }
 
     @Test
-    void asyncAndBatchSendsArriveInOrder() throws Exception {
+    void s03AsyncAndBatchSendsArriveInOrder() throws Exception {
         String mark = Wait.token();
         sender.sendEventAsync(new Message("a").setProperty("mark", mark), "output1").get(20, TimeUnit.SECONDS);
         sender.sendEvents(List.of(new Message("b").setProperty("mark", mark), new Message("c").setProperty("mark", mark)),

@@ -40,7 +40,7 @@ class S04InputsTest {
     }
 
     @Test
-    void namedCallbacksWinTheDefaultTakesTheRest() {
+    void s04NamedCallbacksWinTheDefaultTakesTheRest() {
         BlockingQueue<String> got = new LinkedBlockingQueue<>();
         receiver.setMessageCallback("input1", recorder("one", got));
         receiver.setMessageCallback(recorder("default", got));
@@ -63,7 +63,7 @@ class S04InputsTest {
     }
 
     @Test
-    void messagesWaitForACallbackRegisteredLater() {
+    void s04MessagesWaitForACallbackRegisteredLater() {
         receiver.open();
         sender.sendEvent(new Message("early"), "output2");
         Wait.sleep(300);

@@ -34,7 +34,7 @@ class S05TwinTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void desiredComesFromTheManifest() {
+    void s05DesiredComesFromTheManifest() {
         Twin twin = receiver.getTwin();
         TwinCollection desired = twin.getDesiredProperties();
         assertEquals(30L, desired.get("threshold"));
@@ -45,7 +45,7 @@ class S05TwinTest {
     }
 
     @Test
-    void reportedPatchesMoveTheVersion() throws Exception {
+    void s05ReportedPatchesMoveTheVersion() throws Exception {
         long before = receiver.getTwin().getReportedProperties().getVersion();
         Map<String, Object> patch = new LinkedHashMap<>();
         patch.put("status", "ok");
@@ -74,7 +74,7 @@ class S05TwinTest {
     }
 
     @Test
-    void aPatchThatIsNotJsonIsRejectedBeforeSending() {
+    void s05APatchThatIsNotJsonIsRejectedBeforeSending() {
         Map<String, Object> patch = Map.of("bad", Double.NaN);
         InvalidArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                 InvalidArgumentException.class, () -> receiver.updateReportedProperties(patch));

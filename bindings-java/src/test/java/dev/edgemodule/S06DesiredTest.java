@@ -36,7 +36,7 @@ class S06DesiredTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void patchesArriveWithTheirVersion() {
+    void s06PatchesArriveWithTheirVersion() {
         Map<String, Object> twin = hub.setDesired("receiver", "{\"threshold\":42,\"mode\":\"fast\"}");
         long version = ((Number) ((Map<String, Object>) twin.get("desired")).get("$version")).longValue();
         TwinCollection patch = Wait.next(patches, 20);

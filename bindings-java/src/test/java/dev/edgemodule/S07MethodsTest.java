@@ -34,7 +34,7 @@ class S07MethodsTest {
     }
 
     @Test
-    void namedHandlersAnswerWithStatusAndPayload() {
+    void s07NamedHandlersAnswerWithStatusAndPayload() {
         Map<String, Object> answer = hub.invoke("receiver", "echo", "{\"n\":[1,2,3],\"s\":\"x\"}", 15);
         assertEquals(200L, answer.get("status"));
         assertEquals(Map.of("method", "echo", "got", Map.of("n", java.util.List.of(1L, 2L, 3L), "s", "x")),
@@ -45,7 +45,7 @@ class S07MethodsTest {
     }
 
     @Test
-    void theDefaultHandlerTakesOtherMethods() {
+    void s07TheDefaultHandlerTakesOtherMethods() {
         Map<String, Object> answer = hub.invoke("receiver", "whatever", "7", 15);
         assertEquals(404L, answer.get("status"));
         assertEquals(Map.of("unknown", "whatever", "raw", "7"), answer.get("payload"));

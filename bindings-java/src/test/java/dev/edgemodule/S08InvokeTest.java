@@ -46,7 +46,7 @@ class S08InvokeTest {
     }
 
     @Test
-    void callsAnotherModule() throws Exception {
+    void s08CallsAnotherModule() throws Exception {
         DirectMethodResponse r = caller.invokeMethod("edge-device", "receiver",
                 new DirectMethodRequest("add", Map.of("a", 2, "b", 40)));
         assertEquals(200, r.getStatus());
@@ -57,7 +57,7 @@ class S08InvokeTest {
     }
 
     @Test
-    void aTargetThatIsNotConnectedIsNotFound() {
+    void s08ATargetThatIsNotConnectedIsNotFound() {
         NotFoundException e = assertThrows(NotFoundException.class, () -> caller.invokeMethod("edge-device", "filter",
                 new DirectMethodRequest("add", Map.of())));
         assertEquals(11, e.code());
@@ -67,7 +67,7 @@ class S08InvokeTest {
     }
 
     @Test
-    void theResponseTimeoutIsHonoured() {
+    void s08TheResponseTimeoutIsHonoured() {
         long start = System.nanoTime();
         DirectMethodRequest request = new DirectMethodRequest("silent", null).setResponseTimeout(Duration.ofSeconds(5));
         assertThrows(EdgeTimeoutException.class, () -> caller.invokeMethod("edge-device", "receiver", request));
@@ -76,7 +76,7 @@ class S08InvokeTest {
     }
 
     @Test
-    void badRequestsAreInvalidArguments() {
+    void s08BadRequestsAreInvalidArguments() {
         DirectMethodRequest tooShort = new DirectMethodRequest("add", null).setResponseTimeout(Duration.ofSeconds(1));
         assertThrows(InvalidArgumentException.class, () -> caller.invokeMethod("edge-device", "receiver", tooShort));
         assertThrows(InvalidArgumentException.class, () -> DirectMethodRequest.fromJson("add", "{not json"));

@@ -45,7 +45,7 @@ class S09TooLargeTest {
     }
 
     @Test
-    void oversizedMessagesFailAndNothingIsSent() throws Exception {
+    void s09OversizedMessagesFailAndNothingIsSent() throws Exception {
         Message big = new Message(new byte[LIMIT]).setProperty("k", "v");
         MessageTooLargeException e = assertThrows(MessageTooLargeException.class, () -> sender.sendEvent(big, "output1"));
         assertEquals(7, e.code());

@@ -39,7 +39,7 @@ class S10BadCredentialsTest {
     }
 
     @Test
-    void aWrongKeyIsUnauthorizedWithoutHanging() {
+    void s10AWrongKeyIsUnauthorizedWithoutHanging() {
         String cs = env.get("EdgeHubConnectionString");
         String wrong = cs.replaceAll("SharedAccessKey=[^;]*", "SharedAccessKey=d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=");
         BlockingQueue<ConnectionStatusChangeContext> changes = new LinkedBlockingQueue<>();

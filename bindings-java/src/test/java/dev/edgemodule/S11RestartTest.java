@@ -48,7 +48,7 @@ class S11RestartTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void reconnectsWithoutLossAndCatchesUp() throws Exception {
+    void s11ReconnectsWithoutLossAndCatchesUp() throws Exception {
         Set<String> unique = ConcurrentHashMap.newKeySet();
         BlockingQueue<TwinCollection> patches = new LinkedBlockingQueue<>();
         List<IotHubConnectionStatus> receiverStatus = new CopyOnWriteArrayList<>();

@@ -61,7 +61,7 @@ class S12FailingHandlersTest {
     }
 
     @Test
-    void throwingHandlersDoNotStopTheClient() {
+    void s12ThrowingHandlersDoNotStopTheClient() {
         sender.sendEvent(new Message("first"), "output1");
         assertEquals("first", Wait.next(accepted, 20));
         assertEquals(3, deliveries.get(), "thrown, abandoned, completed");

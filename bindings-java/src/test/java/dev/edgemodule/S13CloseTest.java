@@ -39,7 +39,7 @@ class S13CloseTest {
     }
 
     @Test
-    void inFlightOperationsCompleteOrFailWithClosed() {
+    void s13InFlightOperationsCompleteOrFailWithClosed() {
         ModuleClient sender = hub.client("sender");
         sender.open();
         List<CompletableFuture<Void>> futures = new ArrayList<>();
@@ -63,7 +63,7 @@ class S13CloseTest {
     }
 
     @Test
-    void noCallbackRunsAfterCloseReturns() {
+    void s13NoCallbackRunsAfterCloseReturns() {
         AtomicInteger calls = new AtomicInteger();
         AtomicBoolean closedFlag = new AtomicBoolean();
         AtomicInteger late = new AtomicInteger();
@@ -93,7 +93,7 @@ class S13CloseTest {
     }
 
     @Test
-    void closeFromInsideItsOwnCallback() {
+    void s13CloseFromInsideItsOwnCallback() {
         CompletableFuture<Boolean> closedInside = new CompletableFuture<>();
         ModuleClient client = hub.client("caller");
         client.setConnectionStatusChangeCallback(c -> {
@@ -111,7 +111,7 @@ class S13CloseTest {
     }
 
     @Test
-    void aClosedClientRefusesEverythingAndCloseIsIdempotent() {
+    void s13AClosedClientRefusesEverythingAndCloseIsIdempotent() {
         ModuleClient client = hub.client("sender");
         client.close();
         client.close();
