@@ -187,9 +187,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Delay before an abandoned input message is delivered again (default 500 ms).
+    /// The wait before a failed handler is called again (or an abandoned stream message is
+    /// delivered again); it doubles per retry (default 500 ms).
     pub fn redelivery_delay(mut self, delay: Duration) -> Self {
         self.options.redelivery_delay = delay;
+        self
+    }
+
+    /// Calls of a handler per item before it is dropped and reported (1–10, default 4).
+    pub fn handler_attempts(mut self, attempts: u32) -> Self {
+        self.options.handler_attempts = attempts;
         self
     }
 

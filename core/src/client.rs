@@ -322,7 +322,8 @@ impl ModuleClient {
     /// - a message is **acknowledged when the handler returns `Ok`**; PUBACKs leave in arrival
     ///   order, so later messages' acknowledgements wait for it;
     /// - on `Err` or a panic the handler is called again with the same message after
-    ///   `redelivery_delay` (500 ms), then twice that, and so on: **4 calls in all** (0.5 s,
+    ///   `redelivery_delay` (500 ms), then twice that, and so on: **4 calls in all**
+    ///   (option `handler_attempts`) (0.5 s,
     ///   1 s, 2 s apart); then the message is acknowledged, dropped and reported as
     ///   `HANDLER_FAILED` on [`background_errors`](ModuleClient::background_errors);
     /// - a call running longer than 30 s (edgeHub's acknowledgement timeout) is reported as

@@ -18,7 +18,7 @@ use crate::delivery::lane::Runner;
 use crate::delivery::router::{Keyed, Router};
 use crate::delivery::{
     attempts, retry_delay, BackgroundErrorKind, HandlerFamily, HandlerFuture, Outcome,
-    HANDLER_ATTEMPTS, UNHANDLED_INPUT_GRACE,
+    UNHANDLED_INPUT_GRACE,
 };
 use crate::error::{Error, Result};
 use crate::message::Message;
@@ -44,7 +44,8 @@ struct Receipt {
 /// From a stream ([`ModuleClient::input`](crate::ModuleClient::input)): call
 /// [`ack`](InputMessage::ack) once it is processed. [`abandon`](InputMessage::abandon)ing or
 /// dropping it un-acknowledged counts as a failed attempt: it comes back after the retry
-/// delay, and after [`HANDLER_ATTEMPTS`](crate::delivery::HANDLER_ATTEMPTS) attempts it is
+/// delay, and after `handler_attempts` (default
+/// [`HANDLER_ATTEMPTS`](crate::delivery::HANDLER_ATTEMPTS)) attempts it is
 /// acknowledged, dropped and reported. If the process dies first, the hub delivers it again
 /// after the module reconnects.
 ///
@@ -171,7 +172,7 @@ impl Drop for InputMessage {
 /// A stream consumer gave a message back: deliver it again after the retry delay, or give up.
 fn retry_later(shared: &Arc<Shared>, message: Arc<Message>, receipt: Receipt) {
     let input = message.input_name.clone().unwrap_or_default();
-    if receipt.attempt >= HANDLER_ATTEMPTS {
+    if receipt.attempt >= shared.options.handler_attempts.max(1) {
         settle(shared, receipt.ticket);
         shared.report(
             BackgroundErrorKind::HandlerFailed,

@@ -123,3 +123,37 @@ async fn s15_failing_handler_is_retried_then_acknowledged_and_reported() {
     send_numbered(&sender, "output1", "last", 1).await;
     assert_eq!(within(10, "last", done.recv()).await.unwrap(), "last000");
 }
+
+#[tokio::test]
+async fn s15_handler_attempts_is_the_option_of_the_same_name() {
+    let hub = TestHub::start().await;
+    let receiver = within(
+        10,
+        "build",
+        hub.builder("receiver")
+            .redelivery_delay(Duration::from_millis(10))
+            .handler_attempts(2)
+            .build(),
+    )
+    .await
+    .unwrap();
+    let mut errors = receiver.background_errors();
+    let (tx, mut calls) = mpsc::unbounded_channel::<()>();
+    receiver
+        .set_input_handler(Some("input1"), move |_message| {
+            let _ = tx.send(());
+            async { Err(HandlerError::new("always")) }
+        })
+        .await
+        .unwrap();
+    within(10, "connect", receiver.connect()).await.unwrap();
+    let sender = hub.client("sender").await;
+    send_numbered(&sender, "output1", "once", 1).await;
+    let error = within(10, "background error", errors.next()).await.unwrap();
+    assert_eq!(error.kind, BackgroundErrorKind::HandlerFailed);
+    let mut count = 0;
+    while calls.try_recv().is_ok() {
+        count += 1;
+    }
+    assert_eq!(count, 2, "two calls, as configured");
+}

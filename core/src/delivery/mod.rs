@@ -22,9 +22,10 @@
 //!
 //! # A handler that fails
 //! An input, desired-properties or topic handler that returns an error or panics is called
-//! again with the same item after `ClientOptions::redelivery_delay` (500 ms by default), then
-//! after twice that, and so on: **[`HANDLER_ATTEMPTS`] = 4 calls** in all (0.5 s, 1 s and 2 s
-//! apart by default). After the last failure the item is acknowledged and dropped, and a
+//! again with the same item after `ClientOptions::redelivery_delay` (option
+//! `redelivery_delay_ms`, 500 ms by default), then after twice that, and so on:
+//! **`handler_attempts` calls in all, [`HANDLER_ATTEMPTS`] = 4 by default** (0.5 s, 1 s and
+//! 2 s apart by default). After the last failure the item is acknowledged and dropped, and a
 //! [`BackgroundErrorKind::HandlerFailed`] error is reported. Later items of the same handler
 //! wait meanwhile. With the stream API, [`InputMessage::abandon`](crate::InputMessage::abandon)
 //! or dropping a message unacknowledged counts as one failed attempt, with the same numbers.
@@ -81,8 +82,8 @@ pub(crate) use background::{report, BACKGROUND_BUFFER};
 pub(crate) use handler::call;
 pub(crate) use retry::{attempts, Outcome};
 
-/// Calls of an input, desired or topic handler per item before it is acknowledged and
-/// dropped (one call and three retries).
+/// The default of option `handler_attempts`: calls of an input, desired or topic handler per
+/// item before it is acknowledged and dropped (one call and three retries).
 pub const HANDLER_ATTEMPTS: u32 = 4;
 
 /// A handler call running longer than this is reported as slow: edgeHub's default

@@ -1,7 +1,7 @@
 //! The retry policy for input, desired-properties and topic handlers: up to
-//! `HANDLER_ATTEMPTS` calls with doubling waits, then give up and report.
+//! `ClientOptions::handler_attempts` calls (default `HANDLER_ATTEMPTS`) with doubling waits,
+//! then give up and report.
 
-use super::HANDLER_ATTEMPTS;
 use super::{call, report, retry_delay, BackgroundErrorKind, HandlerFamily, HandlerFuture};
 use crate::connection::shared::{lock, Shared};
 
@@ -16,7 +16,7 @@ pub(crate) enum Outcome {
     Abandoned,
 }
 
-/// Calls `start()` until a call succeeds, `HANDLER_ATTEMPTS` calls in all counting from
+/// Calls `start()` until a call succeeds, `handler_attempts` calls in all counting from
 /// `first_attempt` (1 for a new item), waiting `retry_delay` between calls. `current()` says
 /// whether the item still counts (false once its connection is gone).
 pub(crate) async fn attempts(
@@ -48,7 +48,7 @@ pub(crate) async fn attempts(
             Ok(()) => return Outcome::Handled,
             Err(e) => e,
         };
-        if attempt >= HANDLER_ATTEMPTS {
+        if attempt >= shared.options.handler_attempts.max(1) {
             shared.report(
                 BackgroundErrorKind::HandlerFailed,
                 family,

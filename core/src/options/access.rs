@@ -161,6 +161,7 @@ impl ClientOptions {
             "sas_renewal_percent" => i64::from(self.sas_renewal_percent).into(),
             "max_inflight" => i64::from(self.max_inflight).into(),
             "redelivery_delay_ms" => ms_of(self.redelivery_delay),
+            "handler_attempts" => i64::from(self.handler_attempts).into(),
             "retry_initial_delay_ms" => ms_of(self.retry.initial_delay),
             "retry_max_delay_ms" => ms_of(self.retry.max_delay),
             "retry_multiplier" => self.retry.multiplier.into(),
@@ -214,6 +215,11 @@ impl ClientOptions {
                     .unwrap_or(d.max_inflight)
             }
             "redelivery_delay_ms" => self.redelivery_delay = i.map_or(d.redelivery_delay, millis),
+            "handler_attempts" => {
+                self.handler_attempts = i
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(d.handler_attempts)
+            }
             "retry_initial_delay_ms" => {
                 self.retry.initial_delay = i.map_or(d.retry.initial_delay, millis)
             }

@@ -127,9 +127,14 @@ pub struct ClientOptions {
     pub model_id: Option<String>,
     /// Most QoS 1 publishes waiting for PUBACK at once.
     pub max_inflight: u16,
-    /// How long an abandoned (or dropped, un-acked) input message waits before it is
-    /// delivered to its consumer again.
+    /// The wait before a handler that failed is called again with the same item (and before
+    /// a stream's abandoned message is delivered again); it doubles per retry
+    /// ([`crate::delivery`]).
     pub redelivery_delay: Duration,
+    /// Calls of an input, desired-properties or topic handler per item before the item is
+    /// acknowledged, dropped and reported (`HANDLER_FAILED`); also the deliveries of a
+    /// stream message that keeps being abandoned.
+    pub handler_attempts: u32,
 }
 
 impl Default for ClientOptions {
@@ -148,6 +153,7 @@ impl Default for ClientOptions {
             model_id: None,
             max_inflight: 100,
             redelivery_delay: Duration::from_millis(500),
+            handler_attempts: crate::delivery::HANDLER_ATTEMPTS,
         }
     }
 }

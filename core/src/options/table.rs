@@ -50,7 +50,7 @@ const fn int(min: i64, max: i64) -> OptionKind {
 }
 
 /// Every option, in documentation order.
-pub const OPTIONS: [OptionSpec; 17] = [
+pub const OPTIONS: [OptionSpec; 18] = [
     OptionSpec {
         name: "mqtt_port",
         kind: int(1, 65_535),
@@ -109,8 +109,18 @@ pub const OPTIONS: [OptionSpec; 17] = [
         kind: int(0, HOUR_MS),
         unit: Some("ms"),
         env: None,
-        description: "How long an abandoned (or dropped, unacknowledged) input message waits \
-                      before it is delivered again. Default 500.",
+        description: "The wait before a failed handler is called again with the same item \
+                      (or an abandoned stream message is delivered again); doubles per \
+                      retry. Default 500.",
+    },
+    OptionSpec {
+        name: "handler_attempts",
+        kind: int(1, 10),
+        unit: None,
+        env: None,
+        description: "Calls of an input, desired-properties or topic handler per item before \
+                      the item is acknowledged, dropped and reported (HANDLER_FAILED). \
+                      Default 4.",
     },
     OptionSpec {
         name: "retry_initial_delay_ms",
