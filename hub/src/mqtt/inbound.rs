@@ -136,7 +136,6 @@ impl Conn {
             }
             PublishTarget::Refused(why) => {
                 tracing::warn!(client_id = %self.client_id, topic = %p.topic, reason = why, "publish not authorized, closing");
-                self.notify_denied(&p);
                 return Err(format!("publish to {} not authorized: {why}", p.topic));
             }
         }
@@ -146,10 +145,11 @@ impl Conn {
         Ok(())
     }
 
-    /// Before closing for a denied QoS 1 publish (as the IoT Edge 1.2 broker does, without a
-    /// reason: MQTT 3.1.1 has no negative PUBACK), tells the client which one, so edgemodule
-    /// can fail it with UNAUTHORIZED instead of re-sending it: a QoS 0 PUBLISH on
-    /// `$edgemodule/denied/{pkid}` carrying the topic. Other clients ignore it.
+    /// Before closing for a QoS 1 user-topic publish the broker policy denies (as the IoT
+    /// Edge 1.2 broker does, without a reason: MQTT 3.1.1 has no negative PUBACK), tells the
+    /// client which one, so edgemodule can fail it with UNAUTHORIZED instead of re-sending
+    /// it: a QoS 0 PUBLISH on `$edgemodule/denied/{pkid}` carrying the topic (docs/hub.md,
+    /// U1). Other clients ignore it. IoT Hub topics a client may not use get no notice.
     fn notify_denied(&mut self, p: &Publish) {
         if p.qos == QoS::AtLeastOnce {
             let notice = edgemodule::protocol::topics::publish_denied_topic(p.pkid);
