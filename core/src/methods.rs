@@ -162,6 +162,10 @@ impl Runner for MethodRunner {
         let Some(shared) = request.reply.take() else {
             return;
         };
+        if shared.is_closed() {
+            // Closed while queued: no handler call, no answer.
+            return;
+        }
         let name = request.name.clone();
         let rid = request.rid.clone();
         // Method calls have their own response timeout (up to minutes): no slow warning.

@@ -37,6 +37,7 @@
 //! longer than that is reported once as [`BackgroundErrorKind::SlowHandler`] (and logged); it
 //! is not cancelled and its result still counts. A copy the hub sends meanwhile is handled
 //! after it, as a separate message. Keep handlers well under 30 s; hand long work to a task.
+//! (With the stream API the application settles each message itself; no warning is given.)
 //!
 //! # No handler
 //! - **Input**: a message for an input with neither its own handler nor a default handler is
