@@ -15,7 +15,9 @@
 //! - [`panic`](mod@panic): guards that turn a panic into an `INTERNAL` error so none crosses an FFI
 //!   boundary;
 //! - [`codes`]: the stable numeric codes of errors, connection states and reasons;
-//! - [`config`]: environment port overrides applied the same way in every binding.
+//! - [`config`]: environment port overrides applied the same way in every binding;
+//! - [`logging`]: the core's `tracing` records handed to the host's own logging on one
+//!   dedicated thread.
 //!
 //! ## How a binding uses it
 //!
@@ -46,6 +48,7 @@ pub mod codes;
 pub mod config;
 pub mod delivery;
 pub mod hosted;
+pub mod logging;
 pub mod ops;
 pub mod panic;
 pub mod runtime;
