@@ -17,7 +17,9 @@
 //! - [`codes`]: the stable numeric codes of errors, connection states and reasons, with
 //!   the core's names, descriptions and transience (also NUL-terminated);
 //! - [`options`]: host options → the core's option names, and the client builder for each
-//!   source (the core applies the `EDGEMODULE_*` overrides and the CA-file fallback).
+//!   source (the core applies the `EDGEMODULE_*` overrides and the CA-file fallback);
+//! - [`logging`]: the core's `tracing` records handed to the host's own logging on one
+//!   dedicated thread.
 //!
 //! ## How a binding uses it
 //!
@@ -47,6 +49,7 @@
 pub mod codes;
 pub mod delivery;
 pub mod hosted;
+pub mod logging;
 pub mod ops;
 pub mod options;
 pub mod panic;
