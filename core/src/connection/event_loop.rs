@@ -82,6 +82,12 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                 }
                 Err(e) => {
                     let failure = failure::from_signing_error(e);
+                    tracing::warn!(
+                        module = %shared.identity.module_id,
+                        reason = failure.reason.name(),
+                        error = %failure.error,
+                        "could not get a SAS token"
+                    );
                     if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                         break;
                     }
@@ -103,9 +109,14 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                 }
             },
             Err(error) => {
-                tracing::debug!("MQTT connection error: {error}");
                 let failure =
                     failure::from_connection_error(&error).with_token(session.token, unix_now());
+                tracing::warn!(
+                    module = %shared.identity.module_id,
+                    reason = failure.reason.name(),
+                    error = %error,
+                    "connection lost"
+                );
                 lose_connection(&mut eventloop, &shared);
                 if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                     break;
@@ -125,6 +136,11 @@ fn handle_event(
 ) -> Next {
     match event {
         Event::Incoming(Incoming::ConnAck(ack)) => {
+            tracing::debug!(
+                module = %shared.identity.module_id,
+                session_present = ack.session_present,
+                "CONNACK"
+            );
             let subscribing = on_connack(eventloop, shared, ack.session_present);
             if !subscribing {
                 // Nothing to subscribe yet: usable at once.
@@ -137,7 +153,11 @@ fn handle_event(
                 let initial = op.initial;
                 let refused = op.complete(&ack.return_codes);
                 if !refused.is_empty() {
-                    tracing::warn!(?refused, "the hub refused some subscriptions");
+                    tracing::warn!(
+                        module = %shared.identity.module_id,
+                        filters = ?refused,
+                        "the hub refused subscriptions"
+                    );
                 }
                 if initial {
                     on_ready(shared, session);
@@ -214,6 +234,17 @@ fn on_connack(eventloop: &mut EventLoop, shared: &Shared, session_present: bool)
 /// The initial SUBACK arrived: the connection is usable.
 fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
     let reconnect = session.ever_ready;
+    let down_ms = session
+        .down_since
+        .map_or(0, |since| since.elapsed().as_millis());
+    tracing::info!(
+        module = %shared.identity.module_id,
+        device = %shared.identity.device_id,
+        reconnect,
+        attempts = session.attempt,
+        down_ms,
+        "connected"
+    );
     session.attempt = 0;
     session.down_since = None;
     session.ever_ready = true;
@@ -276,6 +307,12 @@ async fn retry_after(
         return false;
     }
     if failure.refused && (!session.ever_ready || failure.hopeless) {
+        tracing::error!(
+            module = %shared.identity.module_id,
+            reason = failure.reason.name(),
+            error = %failure.error,
+            "the hub refused the connection; not retrying"
+        );
         shared.shut_down(failure.error, StatusEvent::Refused(failure.reason));
         return false;
     }
@@ -290,6 +327,11 @@ async fn retry_after(
                 failure.error.message()
             ),
         );
+        tracing::error!(
+            module = %shared.identity.module_id,
+            error = %error,
+            "gave up reconnecting"
+        );
         shared.shut_down(error, StatusEvent::GaveUp);
         return false;
     }
@@ -299,6 +341,12 @@ async fn retry_after(
         .send_replace(Readiness::Connecting(Some(failure.error)));
     let delay = policy.delay(session.attempt, rand::random::<f64>());
     session.attempt = session.attempt.saturating_add(1);
+    tracing::info!(
+        module = %shared.identity.module_id,
+        attempt = session.attempt,
+        delay_ms = delay.as_millis(),
+        "reconnecting"
+    );
     tokio::select! {
         biased;
         _ = shutdown.changed() => false,

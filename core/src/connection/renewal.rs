@@ -40,11 +40,19 @@ pub(crate) fn spawn(shared: Weak<Shared>, epoch: u64, lifetime: Duration) {
                 }
                 let settled = outbox.tracker.inflight_len() == 0 && lock(&shared.acks).len() == 0;
                 if settled || started.elapsed() >= DRAIN_LIMIT {
-                    tracing::debug!("renewing the SAS token: reconnecting");
+                    tracing::info!(
+                        module = %shared.identity.module_id,
+                        waited_ms = started.elapsed().as_millis(),
+                        "renewing the SAS token: reconnecting"
+                    );
                     // Queued behind everything already requested; the connection task
                     // reconnects with a fresh token when it sees the DISCONNECT go out.
                     if let Err(e) = shared.mqtt.try_disconnect() {
-                        tracing::warn!("could not request the renewal disconnect: {e}");
+                        tracing::warn!(
+                            module = %shared.identity.module_id,
+                            error = %e,
+                            "could not request the renewal disconnect"
+                        );
                     }
                     return;
                 }
