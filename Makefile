@@ -1,25 +1,60 @@
 # edgemodule — two commands matter on a fresh machine: `make demo` and `make test`.
-# Each part has its own target; `make test` runs every part that exists.
+# Each part has its own target; `make test` runs every part. Everything they need is installed
+# by scripts/install-deps.sh (`make deps`), the only place that installs anything.
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+DEPS := bash scripts/install-deps.sh
+LINT_VENV := scripts/lint/.venv/bin
 
-.PHONY: demo test deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance bench clean demo-containers test-containers test-containers-arm64
+.PHONY: demo test deps lint lint-docs lint-rust lint-python lint-node lint-java lint-c lint-versions \
+        test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance \
+        bench clean demo-containers test-containers test-containers-arm64
 
-demo: deps
-	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
-	bash examples/build-demo-langs.sh
+# Installs what each language needs just before building it, so the first result shows early.
+demo:
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop conformance test-containers
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance test-containers
 
 deps:
-	bash scripts/install-deps.sh
+	$(DEPS)
 
-lint:
+lint: lint-versions lint-docs lint-rust lint-python lint-node lint-java lint-c
+
+lint-versions:
+	python3 scripts/check-versions.py
+
+# Relative links in the Markdown resolve; the README links every page in docs/.
+lint-docs:
+	python3 scripts/lint/docs.py
+
+lint-rust:
+	$(DEPS) rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+
+# The shipped Python package (it ships py.typed): ruff lint + format check, mypy --strict.
+# Settings: [tool.ruff] and [tool.mypy] in bindings-python/pyproject.toml.
+lint-python:
+	$(DEPS) lint
+	cd bindings-python && ../$(LINT_VENV)/ruff check python/edgemodule
+	cd bindings-python && ../$(LINT_VENV)/ruff format --check python/edgemodule
+	cd bindings-python && ../$(LINT_VENV)/mypy
+
+# The Node package's JavaScript, type-checked by tsc (bindings-node/tsconfig.lint.json).
+lint-node:
+	$(DEPS) lint
+	cd bindings-node && npm run --silent lint
+
+lint-java:
+	$(DEPS) lint
+	bash scripts/lint/java.sh
+
+lint-c:
+	$(DEPS) lint
+	bash scripts/lint/c.sh
 
 # Every suite leaves machine-readable results in target/conformance/<language>/ (see
 # tests/conformance/README.md); `make conformance` prints the scenario matrix from them.
@@ -28,19 +63,19 @@ test-rust:
 	bash -o pipefail -c '$(CARGO) test --workspace --no-fail-fast 2>&1 | tee target/conformance/rust/cargo-test.log'
 
 test-c:
-	if [ -f bindings-c/Makefile ]; then $(MAKE) -C bindings-c test; fi
+	$(MAKE) -C bindings-c test
 
 test-python:
-	if [ -f bindings-python/Makefile ]; then $(MAKE) -C bindings-python test; fi
+	$(MAKE) -C bindings-python test
 
 test-node:
-	if [ -f bindings-node/Makefile ]; then $(MAKE) -C bindings-node test; fi
+	$(MAKE) -C bindings-node test
 
 test-java:
-	if [ -f bindings-java/Makefile ]; then $(MAKE) -C bindings-java test; fi
+	$(MAKE) -C bindings-java test
 
 test-dotnet:
-	if [ -f bindings-dotnet/Makefile ]; then $(MAKE) -C bindings-dotnet test; fi
+	$(MAKE) -C bindings-dotnet test
 
 test-interop:
 	bash tests/interop/run.sh
@@ -52,10 +87,15 @@ conformance:
 	python3 tests/conformance/test_matrix.py
 	python3 tests/conformance/matrix.py --require $(CONFORMANCE_REQUIRE)
 
+# cargo-fuzz targets of the hub, FUZZ_SECONDS (default 30) each; see scripts/fuzz.sh.
+test-fuzz:
+	bash scripts/fuzz.sh
+
 # Modules as container images (docs/containers.md): the Python and C filter images built from
 # local base images, run by `edgemodule-hub up`. Installs podman & co when missing; the
 # process form runs instead, loudly, where containers cannot run.
-demo-containers: deps
+demo-containers:
+	$(DEPS) rust containers
 	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
 	bash examples/demo-containers.sh
 

@@ -12,12 +12,6 @@ log="$build/build.log"
 mkdir -p "$build"
 : >"$log"
 
-need_apt() { # command, package…
-  command -v "$1" >/dev/null 2>&1 && return 0
-  [ -n "${apt_updated:-}" ] || { apt-get update -qq >>"$log" 2>&1; apt_updated=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${@:2}" >>"$log" 2>&1
-}
-
 # step NAME FUNCTION: runs an optional build step, logging to build.log.
 step() {
   rm -f "$build/$1.ok"
@@ -32,8 +26,8 @@ step() {
 
 # --- required: hub + Rust benchmark, mosquitto, perf, the bench venv -------------------------
 echo "bench: building (release) — log in bench/.build/build.log"
-[ -x /usr/sbin/mosquitto ] || need_apt mosquitto mosquitto
-need_apt perf linux-perf || echo "bench: perf not available; profiles will be skipped"
+bash "$root/scripts/install-deps.sh" bench >>"$log" 2>&1  # mosquitto, perf (when it exists)
+command -v perf >/dev/null 2>&1 || echo "bench: perf not available; profiles will be skipped"
 cargo build --quiet --release -p edgemodule-hub -p edgemodule-bench --manifest-path "$root/Cargo.toml"
 
 req_stamp="$here/.venv/.requirements-$(sha1sum "$here/requirements.txt" | cut -c1-12)"

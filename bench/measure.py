@@ -107,8 +107,10 @@ class Hub:
         self.start()
 
     def cli(self, *args: str) -> str:
+        # The admin API needs the token in the hub's state directory.
         return subprocess.run([str(HUB_BIN), *args, "--admin", f"127.0.0.1:{self.admin}"],
-                              check=True, capture_output=True, text=True, timeout=60).stdout
+                              check=True, capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, EDGEMODULE_HUB_STATE=str(self.state))).stdout
 
 
 class Bench:

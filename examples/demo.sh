@@ -1,47 +1,52 @@
 #!/usr/bin/env bash
-# End-to-end demo (`make demo`, after a release build of the hub and the filter example):
-# a local hub from examples/deployment.json; the filter module of each built language in
-# turn with a sensor module, connected through the IoT Edge environment the hub prints, a
-# direct method, a desired property change and the messages that reached $upstream; then the
-# showcase: one stream chained through a filter in every language to $upstream.
+# `make demo`: the local hub and the sample filter module in every language, end to end.
 #
-# Ports are picked by the hub (0 = free port) unless DEMO_MQTT_PORT / DEMO_HTTPS_PORT /
-# DEMO_ADMIN_PORT are set; DEMO_PROFILE=debug runs debug builds. Exits 0 with "DEMO OK"
-# on success, non-zero with "DEMO FAILED" and the last log lines.
-
+#   1. builds the hub and the Rust sensor + filter, starts the hub from examples/deployment.json
+#      on ports it picks itself (read from its ready line), and shows the first result: readings
+#      sensor -> filter -> $upstream and the `reset` direct method answered;
+#   2. then, language by language (C, Python, Node, Java, .NET), builds that filter and runs the
+#      same check with it as the same module identity, printing one line as each is ready;
+#   3. changes a desired property and waits for the last filter to report it;
+#   4. the showcase: one stream chained through a filter in every language to $upstream.
+#
+# DEMO_LANGS picks the languages (default "rust c python node java dotnet"; Rust always runs
+# first). Build logs go to target/demo/logs/. Exits 0 with "DEMO OK" on success, non-zero with
+# "DEMO FAILED" and the relevant log lines otherwise.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/${DEMO_PROFILE:-release}"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 HUB="$BIN/edgemodule-hub"
 FILTER="$BIN/filter"
 SENSOR="$BIN/sensor"
 MANIFEST="$ROOT/examples/deployment.json"
 DEMO_OUT="$ROOT/target/demo"
-# Languages whose filter runs, in order (default: Rust plus every one built into target/demo
-# by examples/build-demo-langs.sh).
-if [[ -z "${DEMO_LANGS:-}" ]]; then
-    DEMO_LANGS="rust"
-    [[ -x "$DEMO_OUT/c/filter" ]] && DEMO_LANGS+=" c"
-    [[ -x "$DEMO_OUT/py/bin/python" ]] && DEMO_LANGS+=" python"
-    [[ -d "$ROOT/examples/node/filter/node_modules/edgemodule" ]] && DEMO_LANGS+=" node"
-    [[ -f "$ROOT/examples/java/filter/target/filter.jar" ]] && DEMO_LANGS+=" java"
-    [[ -f "$ROOT/target/dotnet/example/Filter.exe" ]] && DEMO_LANGS+=" dotnet"
-fi
-LANGS="$DEMO_LANGS"
+LOGS="$DEMO_OUT/logs"
+ALL_LANGS="rust c python node java dotnet"
+LANGS="rust"
+for lang in ${DEMO_LANGS:-$ALL_LANGS}; do
+    [[ " $ALL_LANGS " == *" $lang "* ]] || { echo "DEMO FAILED: unknown language $lang" >&2; exit 2; }
+    [[ "$lang" == rust ]] || LANGS+=" $lang"
+done
 COUNT=10      # readings 20.0, 22.5, …, 42.5
 EXPECTED=7    # readings above the default threshold 25
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgemodule-demo.XXXXXX")"
 HUB_PID=""
 FILTER_PID=""
+STAGE_PIDS=()
+START=$SECONDS
+mkdir -p "$LOGS"
 
+elapsed() { printf '%d:%02d' $(((SECONDS - START) / 60)) $(((SECONDS - START) % 60)); }
 say() { printf '\n== %s\n' "$*"; }
+line() { printf '[%5s] %s\n' "$(elapsed)" "$*"; }
 
 show_logs() {
-    for log in hub.log filter.log sensor.log; do
-        if [[ -s "$WORK/$log" ]]; then
-            echo "---- last lines of $log" >&2
-            tail -n 20 "$WORK/$log" >&2
+    local log
+    for log in "$WORK"/hub.log "$WORK"/filter.log "$WORK"/sensor.log "$WORK"/stage-*.log; do
+        if [[ -s "$log" ]]; then
+            echo "---- last lines of $(basename "$log")" >&2
+            tail -n 20 "$log" >&2
         fi
     done
 }
@@ -66,7 +71,6 @@ stop() {
     wait "$pid" 2>/dev/null || true
 }
 
-STAGE_PIDS=()
 cleanup() {
     stop "$FILTER_PID"
     for pid in "${STAGE_PIDS[@]}"; do stop "$pid"; done
@@ -80,43 +84,26 @@ trap 'fail "interrupted"' INT TERM
 wait_for() {
     local what="$1"
     shift
-    local deadline=$((SECONDS + ${WAIT:-20}))
+    local deadline=$((SECONDS + ${WAIT:-60}))
     until "$@"; do
         ((SECONDS < deadline)) || fail "timed out waiting for $what"
         sleep 0.2
     done
 }
 
-for exe in "$HUB" "$FILTER" "$SENSOR"; do
-    [[ -x "$exe" ]] || fail "$exe is missing: run 'cargo build --release -p edgemodule-hub -p edgemodule-example-filter' (or 'make demo')"
-done
-
-say "Starting the hub ($MANIFEST)"
-: >"$WORK/hub.out"
-"$HUB" serve --manifest "$MANIFEST" --state "$WORK/state" --bind-address 127.0.0.1 \
-    --mqtt-port "${DEMO_MQTT_PORT:-0}" --https-port "${DEMO_HTTPS_PORT:-0}" \
-    --admin-port "${DEMO_ADMIN_PORT:-0}" >"$WORK/hub.out" 2>"$WORK/hub.log" &
-HUB_PID=$!
-hub_ready() {
-    kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"
-    grep -q 'edgemodule-hub ready' "$WORK/hub.out"
+# Builds one language's filter (examples/build-demo-langs.sh), output in target/demo/logs.
+build() {
+    local lang="$1" log="$LOGS/build-$1.log" t0=$SECONDS what="the $1 filter"
+    [[ "$lang" == rust ]] && what="the hub and the Rust sensor and filter"
+    line "building $what (log: ${log#"$ROOT"/})"
+    if ! bash "$ROOT/examples/build-demo-langs.sh" "$lang" >"$log" 2>&1; then
+        echo "---- last lines of ${log#"$ROOT"/}" >&2
+        tail -n 30 "$log" >&2
+        fail "building $what failed"
+    fi
+    line "built $what in $((SECONDS - t0)) s"
 }
-wait_for "the hub to start" hub_ready
-READY="$(grep 'edgemodule-hub ready' "$WORK/hub.out")"
-echo "$READY"
-ADMIN="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$READY")"
-[[ -n "$ADMIN" ]] || fail "cannot read the admin address from: $READY"
 
-# The IoT Edge runtime form: IOTEDGE_* + the workload socket (+ EDGEMODULE_*_PORT).
-"$HUB" env filter --admin "$ADMIN" --form workload >"$WORK/filter.env" ||
-    fail "edgemodule-hub env filter failed"
-"$HUB" env sensor --admin "$ADMIN" --form workload >"$WORK/sensor.env" ||
-    fail "edgemodule-hub env sensor failed"
-echo "filter environment:"
-sed 's/^/  /' "$WORK/filter.env"
-
-# The filter of each language in turn, as the same module identity: every stage must
-# forward the same readings and answer `reset` the same way, because they share one core.
 filter_command() {
     case "$1" in
         rust) echo "$FILTER" ;;
@@ -134,60 +121,111 @@ upstream_count() {
     grep -c '"temperature' "$WORK/upstream.jsonl" || true
 }
 
+# ---------------------------------------------------------------------------------------------
+say "Building the hub and the Rust sensor and filter (the first build of the workspace takes a few minutes)"
+build rust
+
+say "Starting the hub ($MANIFEST)"
+"$HUB" serve --manifest "$MANIFEST" --state "$WORK/state" --bind-address 127.0.0.1 \
+    --mqtt-port 0 --https-port 0 --admin-port 0 >"$WORK/hub.out" 2>"$WORK/hub.log" &
+HUB_PID=$!
+hub_ready() {
+    kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"
+    grep -q '^edgemodule-hub ready:' "$WORK/hub.out"
+}
+wait_for "the hub to start" hub_ready
+READY="$(grep -m1 '^edgemodule-hub ready:' "$WORK/hub.out")"
+echo "$READY"
+# The ready line is `edgemodule-hub ready: key=value ...`; take the keys needed, ignore others.
+ready_value() { tr ' ' '\n' <<<"$READY" | sed -n "s/^$1=//p" | head -n 1; }
+ADMIN="$(ready_value admin)"
+[[ -n "$ADMIN" ]] || fail "cannot read the admin address from: $READY"
+# The CLI finds the hub's state (and its admin token, where there is one) through this.
+export EDGEMODULE_HUB_STATE="$WORK/state"
+
+# The IoT Edge runtime form: IOTEDGE_* + the workload socket (+ EDGEMODULE_*_PORT).
+"$HUB" env filter --admin "$ADMIN" --form workload >"$WORK/filter.env" ||
+    fail "edgemodule-hub env filter failed"
+"$HUB" env sensor --admin "$ADMIN" --form workload >"$WORK/sensor.env" ||
+    fail "edgemodule-hub env sensor failed"
+echo "filter environment (what IoT Edge would give the module):"
+sed 's/^/  /' "$WORK/filter.env"
+
+# One stage: the language's filter as module `filter`, the sensor sends COUNT readings, the
+# readings above the threshold must reach $upstream, and `reset` must answer with their count.
+# Every language must behave the same way, because they share one core. VERBOSE=1 shows every
+# step (for the first, Rust, stage).
 STAGE=0
-for LANG_NAME in $LANGS; do
+PASSED=""
+run_stage() {
+    local lang="$1" verbose="${2:-0}"
     STAGE=$((STAGE + 1))
     # shellcheck disable=SC2207
-    CMD=($(filter_command "$LANG_NAME"))
-    say "[$LANG_NAME] Starting the filter module: ${CMD[*]}"
+    local cmd=($(filter_command "$lang"))
+    [[ "$verbose" == 1 ]] && say "[$lang] Starting the filter module: ${cmd[*]}"
     : >"$WORK/filter.log"
     (
         set -a
         # shellcheck disable=SC1091
         . "$WORK/filter.env"
-        exec "${CMD[@]}"
+        exec "${cmd[@]}"
     ) >>"$WORK/filter.log" 2>&1 &
     FILTER_PID=$!
     filter_connected() {
-        kill -0 "$FILTER_PID" 2>/dev/null || fail "the $LANG_NAME filter exited"
+        kill -0 "$FILTER_PID" 2>/dev/null || fail "the $lang filter exited"
         grep -q 'filter: connected' "$WORK/filter.log"
     }
-    wait_for "the $LANG_NAME filter to connect" filter_connected
-    grep 'filter: connected' "$WORK/filter.log"
+    wait_for "the $lang filter to connect" filter_connected
+    [[ "$verbose" == 1 ]] && grep 'filter: connected' "$WORK/filter.log"
 
-    say "[$LANG_NAME] Running the sensor ($COUNT readings)"
+    [[ "$verbose" == 1 ]] && say "[$lang] Running the sensor ($COUNT readings)"
     (
         set -a
         # shellcheck disable=SC1091
         . "$WORK/sensor.env"
         exec "$SENSOR" --count "$COUNT" --interval-ms 50
     ) >"$WORK/sensor.log" 2>&1 || fail "the sensor failed"
-    tail -n 1 "$WORK/sensor.log"
+    [[ "$verbose" == 1 ]] && tail -n 1 "$WORK/sensor.log"
 
-    say "[$LANG_NAME] Waiting for the forwarded readings at \$upstream"
-    WANT=$((EXPECTED * STAGE))
-    enough_upstream() { [[ "$(upstream_count)" -ge "$WANT" ]]; }
-    wait_for "$WANT messages at \$upstream" enough_upstream
-    tail -n "$EXPECTED" "$WORK/upstream.jsonl" | sed 's/^/  /'
-    GOT="$(upstream_count)"
-    [[ "$GOT" -eq "$WANT" ]] || fail "expected $WANT forwarded readings in all, \$upstream has $GOT"
+    [[ "$verbose" == 1 ]] && say "[$lang] Waiting for the forwarded readings at \$upstream"
+    local want=$((EXPECTED * STAGE))
+    enough_upstream() { [[ "$(upstream_count)" -ge "$want" ]]; }
+    wait_for "$want messages at \$upstream" enough_upstream
+    # The bodies of what arrived (the full JSON lines: `edgemodule-hub monitor`).
+    [[ "$verbose" == 1 ]] && tail -n "$EXPECTED" "$WORK/upstream.jsonl" |
+        sed -e 's/^{"body":"\(.*\)","properties".*"source":"\([^"]*\)".*$/  \1   from \2/' -e 's/\\"/"/g'
+    local got
+    got="$(upstream_count)"
+    [[ "$got" -eq "$want" ]] || fail "expected $want forwarded readings in all, \$upstream has $got"
 
-    say "[$LANG_NAME] Invoking the direct method 'reset' on the filter"
-    RESET="$("$HUB" invoke filter reset --admin "$ADMIN" --timeout 10)" || fail "invoke reset failed"
-    echo "$RESET"
-    grep -Eq '"status": *200' <<<"$RESET" || fail "reset did not answer 200"
-    grep -Eq '"forwarded": *'"$EXPECTED"'([^0-9]|$)' <<<"$RESET" ||
+    [[ "$verbose" == 1 ]] && say "[$lang] Invoking the direct method 'reset' on the filter"
+    local reset
+    reset="$("$HUB" invoke filter reset --admin "$ADMIN" --timeout 10)" || fail "invoke reset failed"
+    [[ "$verbose" == 1 ]] && echo "$reset"
+    grep -Eq '"status": *200' <<<"$reset" || fail "reset did not answer 200"
+    grep -Eq '"forwarded": *'"$EXPECTED"'([^0-9]|$)' <<<"$reset" ||
         fail "reset did not report $EXPECTED forwarded messages"
+    [[ "$verbose" == 1 ]] && echo
+    line "$(printf '%-7s' "$lang") OK: $EXPECTED of $COUNT readings sensor -> filter -> \$upstream; reset answered 200, forwarded=$EXPECTED"
+    PASSED="$PASSED${PASSED:+, }$lang"
+}
 
-    # The last stage keeps running for the desired-property step below.
-    if [[ "$STAGE" -lt "$(wc -w <<<"$LANGS")" ]]; then
-        stop "$FILTER_PID"
-        FILTER_PID=""
-    fi
-    PASSED="${PASSED:-}${PASSED:+, }$LANG_NAME"
+run_stage rust 1
+FIRST_RESULT=$((SECONDS - START))
+say "First result after $FIRST_RESULT s. Now each other language, as it is built:"
+
+LAST="rust"
+for lang in $LANGS; do
+    [[ "$lang" == rust ]] && continue
+    build "$lang"
+    stop "$FILTER_PID" # the previous stage's filter
+    FILTER_PID=""
+    run_stage "$lang"
+    LAST="$lang"
 done
+ALL_DONE=$((SECONDS - START))
 
-say "Raising TemperatureThreshold to 30 (desired property)"
+say "Raising TemperatureThreshold to 30 (desired property) for the $LAST filter"
 "$HUB" twin filter --desired '{"TemperatureThreshold": 30}' --admin "$ADMIN" >/dev/null ||
     fail "changing the desired property failed"
 reported_30() {
@@ -196,17 +234,15 @@ reported_30() {
 }
 wait_for "the filter to report the new threshold" reported_30
 grep 'threshold now' "$WORK/filter.log" || true
+stop "$FILTER_PID"
+FILTER_PID=""
 
 # The showcase: one stream through a filter in every language, chained by routes
 # (source -> stage-rust -> stage-c -> stage-python -> stage-node -> stage-java ->
 # stage-dotnet -> $upstream); each stage's desired threshold is higher than the last.
-PIPELINE="rust c python node java dotnet"
-PIPELINE_NOTE="skipped (needs every language built: make demo)"
-HAVE_ALL=1
-for lang in $PIPELINE; do [[ " $LANGS " == *" $lang "* ]] || HAVE_ALL=0; done
-if [[ "$HAVE_ALL" -eq 1 ]]; then
-    stop "$FILTER_PID"
-    FILTER_PID=""
+PIPELINE="$ALL_LANGS"
+PIPELINE_NOTE="skipped (needs every language: DEMO_LANGS unset)"
+if [[ "$LANGS" == "$ALL_LANGS" ]]; then
     say "Showcase: one stream through every language"
     for lang in $PIPELINE; do
         "$HUB" env "stage-$lang" --admin "$ADMIN" --form workload >"$WORK/stage-$lang.env" ||
@@ -254,7 +290,10 @@ if [[ "$HAVE_ALL" -eq 1 ]]; then
     PIPELINE_NOTE="one stream passed rust -> c -> python -> node -> java -> dotnet -> \$upstream ($COUNT in, $FINAL out)"
 fi
 
+N="$(wc -w <<<"$LANGS")"
 echo
 echo "DEMO OK: in each language ($PASSED), $EXPECTED of $COUNT readings above 25 went" \
     "sensor -> filter -> \$upstream and reset answered 200 with forwarded=$EXPECTED;" \
-    "the $LANG_NAME filter then reported TemperatureThreshold 30. Showcase: $PIPELINE_NOTE."
+    "the $LAST filter then reported TemperatureThreshold 30. Showcase: $PIPELINE_NOTE."
+echo "demo times: first result after $FIRST_RESULT s, all $N languages after $ALL_DONE s, done after $((SECONDS - START)) s"
+echo "demo: $N passed, 0 failed"

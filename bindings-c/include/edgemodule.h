@@ -322,7 +322,7 @@ typedef struct {
     size_t connection_string_len;
     /**
      * PEM trust bundle for the gateway's certificate. NULL: from the workload API or
-     * `EdgeModuleCACertificateFile`. Required with `connection_string`.
+     * `EdgeModuleCACertificateFile` (also with `connection_string`).
      */
     const char *trust_bundle_pem;
     /**
@@ -496,9 +496,10 @@ int32_t edgemodule_client_new_from_environment(edgemodule_client_t **out);
 
 /**
  * Creates a client from a module connection string and the PEM trust bundle of the
- * gateway's certificate (`trust_bundle_pem` may be NULL only if the string carries no
- * gateway — then the call fails with `EDGEMODULE_E_CONFIG`). Ports: `EDGEMODULE_MQTT_PORT`
- * / `EDGEMODULE_HTTPS_PORT` when set, else 8883 / 443. Does not connect yet.
+ * gateway's certificate (`trust_bundle_pem` NULL: the file named by
+ * `EdgeModuleCACertificateFile`; with neither the call fails with `EDGEMODULE_E_CONFIG`).
+ * Ports: `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT` when set, else 8883 / 443.
+ * Does not connect yet.
  *
  * # Safety
  * Strings are valid for their lengths (or NUL-terminated with EDGEMODULE_NUL_TERMINATED);

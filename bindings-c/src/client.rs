@@ -4,7 +4,6 @@ use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use edgemodule_core::{ClientBuilder, ModuleClient, Result};
-use edgemodule_ffi::config::connection_string_ports;
 use edgemodule_ffi::hosted::CLOSE_TIMEOUT;
 use edgemodule_ffi::{runtime, DeliveryConfig, HostedClient};
 
@@ -65,9 +64,10 @@ pub unsafe extern "C" fn edgemodule_client_new_from_environment(
 }
 
 /// Creates a client from a module connection string and the PEM trust bundle of the
-/// gateway's certificate (`trust_bundle_pem` may be NULL only if the string carries no
-/// gateway — then the call fails with `EDGEMODULE_E_CONFIG`). Ports: `EDGEMODULE_MQTT_PORT`
-/// / `EDGEMODULE_HTTPS_PORT` when set, else 8883 / 443. Does not connect yet.
+/// gateway's certificate (`trust_bundle_pem` NULL: the file named by
+/// `EdgeModuleCACertificateFile`; with neither the call fails with `EDGEMODULE_E_CONFIG`).
+/// Ports: `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT` when set, else 8883 / 443.
+/// Does not connect yet.
 ///
 /// # Safety
 /// Strings are valid for their lengths (or NUL-terminated with EDGEMODULE_NUL_TERMINATED);
@@ -94,8 +94,7 @@ pub unsafe extern "C" fn edgemodule_client_new_from_connection_string(
         // SAFETY: caller contract.
         let pem =
             unsafe { opt_str_arg(trust_bundle_pem, trust_bundle_pem_len, "trust_bundle_pem") }?;
-        let mut builder =
-            connection_string_ports(ClientBuilder::new().connection_string(cs), None, None)?;
+        let mut builder = ClientBuilder::new().connection_string(cs);
         if let Some(pem) = pem {
             builder = builder.trust_bundle_pem(pem);
         }

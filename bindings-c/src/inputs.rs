@@ -4,6 +4,7 @@
 use std::ffi::{c_char, c_void};
 
 use edgemodule_core::InputMessage;
+use edgemodule_ffi::hosted::slots;
 
 use crate::args::str_arg;
 use crate::callbacks::{edgemodule_ctx_free_cb, HostCallback};
@@ -70,13 +71,10 @@ pub unsafe extern "C" fn edgemodule_client_set_input_callback(
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
         // SAFETY: caller contract.
         let input = unsafe { str_arg(input, input_len, "input") }?;
-        let slot = format!("input:{input}");
-        if callback.func.is_none() {
-            hosted.unregister(&slot);
-            return Ok(());
-        }
-        let stream = hosted.client().input(input);
-        hosted.register(&slot, stream, handler(callback))
+        let handler = callback.func.is_some().then(|| handler(callback));
+        hosted.set_or_clear(&slots::input(Some(input)), handler, || {
+            hosted.client().input(input)
+        })
     })
 }
 
@@ -97,11 +95,9 @@ pub unsafe extern "C" fn edgemodule_client_set_default_input_callback(
     call(|| {
         // SAFETY: caller contract.
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
-        if callback.func.is_none() {
-            hosted.unregister("default_input");
-            return Ok(());
-        }
-        let stream = hosted.client().default_inputs();
-        hosted.register("default_input", stream, handler(callback))
+        let handler = callback.func.is_some().then(|| handler(callback));
+        hosted.set_or_clear(&slots::input(None), handler, || {
+            hosted.client().default_inputs()
+        })
     })
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use edgemodule_core::{Error, ErrorKind, Message, Result};
+use edgemodule_core::{Error, ErrorKind, Message, Result, SystemProperty};
 
 use crate::args::{bytes_arg, opt_str_arg, out_arg, str_arg, write_str};
 use crate::error::{call, invalid};
@@ -107,58 +107,11 @@ pub const EDGEMODULE_PROPERTY_CONNECTION_DEVICE_ID: i32 = 15;
 /// `$.cmid`: the module that sent a received message (ignored when sending).
 pub const EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID: i32 = 16;
 
-fn system_field(message: &mut Message, property: i32) -> Result<&mut Option<String>> {
-    Ok(match property {
-        EDGEMODULE_PROPERTY_MESSAGE_ID => &mut message.message_id,
-        EDGEMODULE_PROPERTY_CORRELATION_ID => &mut message.correlation_id,
-        EDGEMODULE_PROPERTY_USER_ID => &mut message.user_id,
-        EDGEMODULE_PROPERTY_CONTENT_TYPE => &mut message.content_type,
-        EDGEMODULE_PROPERTY_CONTENT_ENCODING => &mut message.content_encoding,
-        EDGEMODULE_PROPERTY_CREATION_TIME => &mut message.creation_time,
-        EDGEMODULE_PROPERTY_EXPIRY_TIME => &mut message.expiry_time,
-        EDGEMODULE_PROPERTY_MESSAGE_SCHEMA => &mut message.message_schema,
-        EDGEMODULE_PROPERTY_COMPONENT_NAME => &mut message.component_name,
-        EDGEMODULE_PROPERTY_INTERFACE_ID => &mut message.interface_id,
-        EDGEMODULE_PROPERTY_TO => &mut message.to,
-        EDGEMODULE_PROPERTY_ACK => &mut message.ack,
-        EDGEMODULE_PROPERTY_OPERATION => &mut message.operation,
-        EDGEMODULE_PROPERTY_INPUT_NAME => &mut message.input_name,
-        EDGEMODULE_PROPERTY_OUTPUT_NAME => &mut message.output_name,
-        EDGEMODULE_PROPERTY_CONNECTION_DEVICE_ID => &mut message.connection_device_id,
-        EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID => &mut message.connection_module_id,
-        _ => {
-            return Err(invalid(format!(
-                "{property} is not an EDGEMODULE_PROPERTY_* value"
-            )))
-        }
-    })
-}
-
-fn system_value(message: &Message, property: i32) -> Result<Option<&String>> {
-    Ok(match property {
-        EDGEMODULE_PROPERTY_MESSAGE_ID => message.message_id.as_ref(),
-        EDGEMODULE_PROPERTY_CORRELATION_ID => message.correlation_id.as_ref(),
-        EDGEMODULE_PROPERTY_USER_ID => message.user_id.as_ref(),
-        EDGEMODULE_PROPERTY_CONTENT_TYPE => message.content_type.as_ref(),
-        EDGEMODULE_PROPERTY_CONTENT_ENCODING => message.content_encoding.as_ref(),
-        EDGEMODULE_PROPERTY_CREATION_TIME => message.creation_time.as_ref(),
-        EDGEMODULE_PROPERTY_EXPIRY_TIME => message.expiry_time.as_ref(),
-        EDGEMODULE_PROPERTY_MESSAGE_SCHEMA => message.message_schema.as_ref(),
-        EDGEMODULE_PROPERTY_COMPONENT_NAME => message.component_name.as_ref(),
-        EDGEMODULE_PROPERTY_INTERFACE_ID => message.interface_id.as_ref(),
-        EDGEMODULE_PROPERTY_TO => message.to.as_ref(),
-        EDGEMODULE_PROPERTY_ACK => message.ack.as_ref(),
-        EDGEMODULE_PROPERTY_OPERATION => message.operation.as_ref(),
-        EDGEMODULE_PROPERTY_INPUT_NAME => message.input_name.as_ref(),
-        EDGEMODULE_PROPERTY_OUTPUT_NAME => message.output_name.as_ref(),
-        EDGEMODULE_PROPERTY_CONNECTION_DEVICE_ID => message.connection_device_id.as_ref(),
-        EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID => message.connection_module_id.as_ref(),
-        _ => {
-            return Err(invalid(format!(
-                "{property} is not an EDGEMODULE_PROPERTY_* value"
-            )))
-        }
-    })
+/// The core's property for an `EDGEMODULE_PROPERTY_*` value (the constants are the core
+/// table's codes; a test checks every one).
+fn system_property(property: i32) -> Result<SystemProperty> {
+    SystemProperty::from_code(property)
+        .ok_or_else(|| invalid(format!("{property} is not an EDGEMODULE_PROPERTY_* value")))
 }
 
 /// Creates a message with a copy of `body` (`len` bytes; NULL only with 0) and no
@@ -277,7 +230,7 @@ pub unsafe extern "C" fn edgemodule_message_get_system_property(
         let message = unsafe { edgemodule_message_t::get(message) }?;
         // SAFETY: caller contract.
         let (value, len) = unsafe { (out_arg(value, "value")?, out_arg(len, "len")?) };
-        match system_value(message, property)? {
+        match message.system(system_property(property)?) {
             Some(text) => {
                 // SAFETY: both out-pointers were checked above.
                 unsafe { write_str(text, value, len) };
@@ -307,7 +260,7 @@ pub unsafe extern "C" fn edgemodule_message_set_system_property(
         let message = unsafe { edgemodule_message_t::get_mut(message) }?;
         // SAFETY: caller contract.
         let value = unsafe { opt_str_arg(value, len, "value") }?;
-        *system_field(message, property)? = value.map(str::to_string);
+        *message.system_mut(system_property(property)?) = value.map(str::to_string);
         Ok(())
     })
 }
@@ -455,4 +408,43 @@ pub unsafe extern "C" fn edgemodule_message_property_at(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn property_constants_are_the_core_table_codes() {
+        let constants = [
+            (EDGEMODULE_PROPERTY_MESSAGE_ID, "message_id"),
+            (EDGEMODULE_PROPERTY_CORRELATION_ID, "correlation_id"),
+            (EDGEMODULE_PROPERTY_USER_ID, "user_id"),
+            (EDGEMODULE_PROPERTY_CONTENT_TYPE, "content_type"),
+            (EDGEMODULE_PROPERTY_CONTENT_ENCODING, "content_encoding"),
+            (EDGEMODULE_PROPERTY_CREATION_TIME, "creation_time"),
+            (EDGEMODULE_PROPERTY_EXPIRY_TIME, "expiry_time"),
+            (EDGEMODULE_PROPERTY_MESSAGE_SCHEMA, "message_schema"),
+            (EDGEMODULE_PROPERTY_COMPONENT_NAME, "component_name"),
+            (EDGEMODULE_PROPERTY_INTERFACE_ID, "interface_id"),
+            (EDGEMODULE_PROPERTY_TO, "to"),
+            (EDGEMODULE_PROPERTY_ACK, "ack"),
+            (EDGEMODULE_PROPERTY_OPERATION, "operation"),
+            (EDGEMODULE_PROPERTY_INPUT_NAME, "input_name"),
+            (EDGEMODULE_PROPERTY_OUTPUT_NAME, "output_name"),
+            (
+                EDGEMODULE_PROPERTY_CONNECTION_DEVICE_ID,
+                "connection_device_id",
+            ),
+            (
+                EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID,
+                "connection_module_id",
+            ),
+        ];
+        assert_eq!(constants.len(), SystemProperty::ALL.len());
+        for (code, name) in constants {
+            assert_eq!(system_property(code).map(SystemProperty::name), Ok(name));
+        }
+        assert!(system_property(17).is_err());
+    }
 }

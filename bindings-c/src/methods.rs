@@ -4,6 +4,7 @@
 use std::ffi::{c_char, c_void};
 
 use edgemodule_core::MethodRequest;
+use edgemodule_ffi::hosted::slots;
 use edgemodule_ffi::runtime;
 
 use crate::args::{json_arg, str_arg};
@@ -84,13 +85,10 @@ pub unsafe extern "C" fn edgemodule_client_set_method_callback(
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
         // SAFETY: caller contract.
         let method = unsafe { str_arg(method, method_len, "method") }?;
-        let slot = format!("method:{method}");
-        if callback.func.is_none() {
-            hosted.unregister(&slot);
-            return Ok(());
-        }
-        let stream = hosted.client().method(method);
-        hosted.register(&slot, stream, handler(callback))
+        let handler = callback.func.is_some().then(|| handler(callback));
+        hosted.set_or_clear(&slots::method(Some(method)), handler, || {
+            hosted.client().method(method)
+        })
     })
 }
 
@@ -110,12 +108,10 @@ pub unsafe extern "C" fn edgemodule_client_set_default_method_callback(
     call(|| {
         // SAFETY: caller contract.
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
-        if callback.func.is_none() {
-            hosted.unregister("default_method");
-            return Ok(());
-        }
-        let stream = hosted.client().default_methods();
-        hosted.register("default_method", stream, handler(callback))
+        let handler = callback.func.is_some().then(|| handler(callback));
+        hosted.set_or_clear(&slots::method(None), handler, || {
+            hosted.client().default_methods()
+        })
     })
 }
 

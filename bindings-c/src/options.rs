@@ -3,10 +3,9 @@
 //! compiled against an older header.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
-use edgemodule_core::{ClientBuilder, Result, RetryPolicy};
-use edgemodule_ffi::config::connection_string_ports;
+use edgemodule_core::{ClientBuilder, ClientOptions, OptionValue, Result};
+use edgemodule_ffi::options::{builder, Source};
 
 use crate::args::opt_str_arg;
 use crate::error::invalid;
@@ -25,7 +24,7 @@ pub struct edgemodule_options_t {
     /// Length of `connection_string`.
     pub connection_string_len: usize,
     /// PEM trust bundle for the gateway's certificate. NULL: from the workload API or
-    /// `EdgeModuleCACertificateFile`. Required with `connection_string`.
+    /// `EdgeModuleCACertificateFile` (also with `connection_string`).
     pub trust_bundle_pem: *const c_char,
     /// Length of `trust_bundle_pem`.
     pub trust_bundle_pem_len: usize,
@@ -116,7 +115,9 @@ impl edgemodule_options_t {
         Ok(options)
     }
 
-    /// A client builder for these options.
+    /// A client builder for these options: each non-zero / non-NULL field is handed to
+    /// the core under its option name (the core checks ranges and applies the
+    /// `EDGEMODULE_*` overrides and the CA-file fallback).
     ///
     /// # Safety
     /// The string fields are NULL or valid for their lengths.
@@ -130,73 +131,59 @@ impl edgemodule_options_t {
             self.connection_string_len,
             "connection_string",
         )?;
-        let pem = text(
-            self.trust_bundle_pem,
-            self.trust_bundle_pem_len,
-            "trust_bundle_pem",
-        )?;
-        let product = text(self.product_info, self.product_info_len, "product_info")?;
-        let model = text(self.model_id, self.model_id_len, "model_id")?;
-        let port = |p: u16| (p != 0).then_some(p);
-        let mut builder = ClientBuilder::new();
-        match cs {
-            Some(cs) => {
-                builder = connection_string_ports(
-                    builder.connection_string(cs),
-                    port(self.mqtt_port),
-                    port(self.https_port),
-                )?;
-            }
-            None => {
-                if let Some(p) = port(self.mqtt_port) {
-                    builder = builder.mqtt_port(p);
-                }
-                if let Some(p) = port(self.https_port) {
-                    builder = builder.https_port(p);
-                }
-            }
-        }
-        if let Some(pem) = pem {
-            builder = builder.trust_bundle_pem(pem);
-        }
-        if let Some(product) = product {
-            builder = builder.product_info(product);
-        }
-        if let Some(model) = model {
-            builder = builder.model_id(model);
-        }
-        let ms = |v: u32| (v != 0).then(|| Duration::from_millis(u64::from(v)));
-        let secs = |v: u32| (v != 0).then(|| Duration::from_secs(u64::from(v)));
-        if self.max_inflight != 0 {
-            builder = builder.max_inflight(u16::try_from(self.max_inflight).unwrap_or(u16::MAX));
-        }
-        if let Some(t) = ms(self.operation_timeout_ms) {
-            builder = builder.operation_timeout(t);
-        }
-        if let Some(t) = secs(self.keep_alive_s) {
-            builder = builder.keep_alive(t);
-        }
-        if let Some(t) = secs(self.sas_ttl_s) {
-            builder = builder.sas_ttl(t);
-        }
-        if let Some(t) = ms(self.redelivery_delay_ms) {
-            builder = builder.redelivery_delay(t);
-        }
-        let retry = [
-            self.retry_initial_delay_ms,
-            self.retry_max_delay_ms,
-            self.retry_give_up_after_ms,
+        let strings = [
+            (
+                "trust_bundle_pem",
+                text(
+                    self.trust_bundle_pem,
+                    self.trust_bundle_pem_len,
+                    "trust_bundle_pem",
+                )?,
+            ),
+            (
+                "product_info",
+                text(self.product_info, self.product_info_len, "product_info")?,
+            ),
+            (
+                "model_id",
+                text(self.model_id, self.model_id_len, "model_id")?,
+            ),
         ];
-        if retry.iter().any(|v| *v != 0) {
-            let defaults = RetryPolicy::default();
-            builder = builder.retry_policy(RetryPolicy {
-                initial_delay: ms(self.retry_initial_delay_ms).unwrap_or(defaults.initial_delay),
-                max_delay: ms(self.retry_max_delay_ms).unwrap_or(defaults.max_delay),
-                give_up_after: ms(self.retry_give_up_after_ms),
-                ..defaults
-            });
+        // Each field is in its option's unit; 0 means the default.
+        let numbers: [(&str, i64); 10] = [
+            ("mqtt_port", i64::from(self.mqtt_port)),
+            ("https_port", i64::from(self.https_port)),
+            ("max_inflight", i64::from(self.max_inflight)),
+            ("operation_timeout_ms", i64::from(self.operation_timeout_ms)),
+            ("keep_alive_secs", i64::from(self.keep_alive_s)),
+            ("sas_ttl_secs", i64::from(self.sas_ttl_s)),
+            ("redelivery_delay_ms", i64::from(self.redelivery_delay_ms)),
+            (
+                "retry_initial_delay_ms",
+                i64::from(self.retry_initial_delay_ms),
+            ),
+            ("retry_max_delay_ms", i64::from(self.retry_max_delay_ms)),
+            (
+                "retry_give_up_after_ms",
+                i64::from(self.retry_give_up_after_ms),
+            ),
+        ];
+        let mut options = ClientOptions::default();
+        for (name, value) in strings {
+            if let Some(value) = value {
+                options.set(name, value)?;
+            }
         }
-        Ok(builder)
+        for (name, value) in numbers {
+            if value != 0 {
+                options.set(name, OptionValue::Integer(value))?;
+            }
+        }
+        let source = match cs {
+            Some(cs) => Source::ConnectionString(cs.to_string()),
+            None => Source::Environment,
+        };
+        Ok(builder(source, options))
     }
 }
 

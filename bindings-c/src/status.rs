@@ -4,7 +4,7 @@ use std::ffi::c_void;
 
 use edgemodule_core::ConnectionStatus;
 use edgemodule_ffi::codes::{reason_code, state_code};
-use futures_util::StreamExt;
+use edgemodule_ffi::hosted::slots;
 
 use crate::args::out_arg;
 use crate::callbacks::{edgemodule_ctx_free_cb, HostCallback};
@@ -81,25 +81,18 @@ pub unsafe extern "C" fn edgemodule_client_set_status_callback(
     call(|| {
         // SAFETY: caller contract.
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
-        let Some(func) = callback.func else {
-            hosted.unregister("status");
-            return Ok(());
-        };
-        let changes = futures_util::stream::unfold(hosted.client().status(), |mut rx| async move {
-            rx.changed().await.ok()?;
-            let status: ConnectionStatus = *rx.borrow_and_update();
-            Some((status, rx))
-        })
-        .boxed();
-        hosted.register("status", changes, move |status: ConnectionStatus| {
-            // SAFETY: host callback with its context.
-            unsafe {
-                func(
-                    callback.ctx(),
-                    state_code(status.state),
-                    reason_code(status.reason),
-                )
-            };
-        })
+        let handler = callback.func.map(|func| {
+            move |status: ConnectionStatus| {
+                // SAFETY: host callback with its context.
+                unsafe {
+                    func(
+                        callback.ctx(),
+                        state_code(status.state),
+                        reason_code(status.reason),
+                    )
+                };
+            }
+        });
+        hosted.set_or_clear(slots::STATUS, handler, || hosted.client().status_changes())
     })
 }

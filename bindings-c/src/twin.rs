@@ -2,8 +2,8 @@
 
 use std::ffi::{c_char, c_void};
 
-use edgemodule_core::{DesiredPatch, Twin};
-use serde_json::Value;
+use edgemodule_core::DesiredPatch;
+use edgemodule_ffi::hosted::slots;
 
 use crate::args::{give_string, json_arg, out_arg};
 use crate::callbacks::{done, edgemodule_ctx_free_cb, edgemodule_done_cb, HostCallback};
@@ -35,23 +35,6 @@ pub type edgemodule_desired_cb = Option<
     ),
 >;
 
-/// The twin as standard JSON, `$version`s included.
-fn twin_to_json(twin: &Twin) -> String {
-    let section = |props: &Value, version: i64| {
-        let mut props = match props {
-            Value::Object(map) => map.clone(),
-            _ => serde_json::Map::new(),
-        };
-        props.insert("$version".into(), Value::from(version));
-        Value::Object(props)
-    };
-    serde_json::json!({
-        "desired": section(&twin.desired, twin.desired_version),
-        "reported": section(&twin.reported, twin.reported_version),
-    })
-    .to_string()
-}
-
 /// Reads the module twin. On success `*twin_json` receives a NUL-terminated JSON string
 /// (`{"desired":{…,"$version":n},"reported":{…,"$version":m}}`) to free with
 /// `edgemodule_string_free`, and `*twin_json_len` (optional) its length.
@@ -71,8 +54,9 @@ pub unsafe extern "C" fn edgemodule_client_get_twin(
         unsafe { out_arg(twin_json, "twin_json") }?;
         let core = hosted.client().clone();
         let twin = hosted.block_on(async move { core.get_twin().await })?;
+        let json = twin.to_json_string()?;
         // SAFETY: caller contract (checked above).
-        unsafe { give_string(twin_to_json(&twin), twin_json, twin_json_len) };
+        unsafe { give_string(json, twin_json, twin_json_len) };
         Ok(())
     })
 }
@@ -95,7 +79,7 @@ pub unsafe extern "C" fn edgemodule_client_get_twin_async(
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.get_twin().await.map(|t| twin_to_json(&t)) },
+            async move { core.get_twin().await?.to_json_string() },
             move |result| {
                 let code = report(&result);
                 if let Some(func) = callback.func {
@@ -182,44 +166,24 @@ pub unsafe extern "C" fn edgemodule_client_set_desired_callback(
     call(|| {
         // SAFETY: caller contract.
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
-        let Some(func) = callback.func else {
-            hosted.unregister("desired");
-            return Ok(());
-        };
-        let stream = hosted.client().desired_patches();
-        hosted.register("desired", stream, move |patch: DesiredPatch| {
-            let Ok(json) = std::ffi::CString::new(patch.patch.to_string()) else {
-                return;
-            };
-            // SAFETY: host callback with its context; `json` outlives the call.
-            unsafe {
-                func(
-                    callback.ctx(),
-                    json.as_ptr(),
-                    json.as_bytes().len(),
-                    patch.version,
-                )
-            };
+        let handler = callback.func.map(|func| {
+            move |patch: DesiredPatch| {
+                let Ok(json) = std::ffi::CString::new(patch.to_json_string()) else {
+                    return;
+                };
+                // SAFETY: host callback with its context; `json` outlives the call.
+                unsafe {
+                    func(
+                        callback.ctx(),
+                        json.as_ptr(),
+                        json.as_bytes().len(),
+                        patch.version,
+                    )
+                };
+            }
+        });
+        hosted.set_or_clear(slots::DESIRED, handler, || {
+            hosted.client().desired_patches()
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn twin_to_json_puts_versions_back() {
-        let twin = Twin {
-            desired: serde_json::json!({"a": 1}),
-            reported: Value::Null,
-            desired_version: 4,
-            reported_version: 2,
-        };
-        let v: Value = serde_json::from_str(&twin_to_json(&twin)).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"desired": {"a": 1, "$version": 4}, "reported": {"$version": 2}})
-        );
-    }
 }

@@ -397,6 +397,8 @@ int th_cli(const th_hub *hub, char *out, size_t out_len, ...) {
     argv[n++] = "--admin";
     argv[n++] = (char *)hub->admin;
     argv[n] = NULL;
+    /* The admin API needs the token in the hub's state directory. */
+    setenv("EDGEMODULE_HUB_STATE", hub->state, 1);
     int fd = -1;
     char **envp = environment_with("EDGEMODULE_HUB_STATE", hub->state);
     pid_t pid = spawn(argv, &fd, NULL, envp);

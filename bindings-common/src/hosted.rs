@@ -129,6 +129,26 @@ impl Teardown {
     }
 }
 
+/// The slot names every binding uses for its registrations, so that replacing and
+/// clearing mean the same everywhere.
+pub mod slots {
+    /// The per-input handler of `input`, or the default input handler for `None`.
+    pub fn input(input: Option<&str>) -> String {
+        input.map_or_else(|| "default_input".to_string(), |n| format!("input:{n}"))
+    }
+
+    /// The handler of `method`, or the default method handler for `None`.
+    pub fn method(method: Option<&str>) -> String {
+        method.map_or_else(|| "default_method".to_string(), |n| format!("method:{n}"))
+    }
+
+    /// The desired-properties patch handler.
+    pub const DESIRED: &str = "desired";
+
+    /// The connection-status handler.
+    pub const STATUS: &str = "status";
+}
+
 /// Every hosted client still alive (for `runtime::shutdown`).
 static LIVE: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 
@@ -355,6 +375,31 @@ impl HostedClient {
             Ok(())
         });
         delivery.fence(runtime::remaining(deadline));
+    }
+
+    /// Registers `handler` in `slot` (opening its stream with `stream`), or, with `None`,
+    /// empties the slot: the one place that decides what a host's "set callback to null"
+    /// means (C's `cb = NULL`, Java's `on = false`, a Python `None`). `stream` is called
+    /// only when registering, so no core stream (and no subscription) is opened to clear
+    /// a slot.
+    pub fn set_or_clear<S, H>(
+        &self,
+        slot: &str,
+        handler: Option<H>,
+        stream: impl FnOnce() -> S,
+    ) -> Result<()>
+    where
+        S: Stream + Send + Unpin + 'static,
+        S::Item: Send + 'static,
+        H: Fn(S::Item) + Send + Sync + 'static,
+    {
+        match handler {
+            Some(handler) => self.register(slot, stream(), handler),
+            None => {
+                self.unregister(slot);
+                Ok(())
+            }
+        }
     }
 
     /// Empties `slot`: its handler is not called again. From a host thread, returns once a

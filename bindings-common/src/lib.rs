@@ -14,8 +14,12 @@
 //!   (and is safe to call from inside one);
 //! - [`panic`](mod@panic): guards that turn a panic into an `INTERNAL` error so none crosses an FFI
 //!   boundary;
-//! - [`codes`]: the stable numeric codes of errors, connection states and reasons;
-//! - [`config`]: environment port overrides applied the same way in every binding.
+//! - [`codes`]: the stable numeric codes of errors, connection states and reasons, with
+//!   the core's names, descriptions and transience (also NUL-terminated);
+//! - [`options`]: host options → the core's option names, and the client builder for each
+//!   source (the core applies the `EDGEMODULE_*` overrides and the CA-file fallback);
+//! - [`logging`]: the core's `tracing` records handed to the host's own logging on one
+//!   dedicated thread.
 //!
 //! ## How a binding uses it
 //!
@@ -43,10 +47,11 @@
 #![warn(missing_docs)]
 
 pub mod codes;
-pub mod config;
 pub mod delivery;
 pub mod hosted;
+pub mod logging;
 pub mod ops;
+pub mod options;
 pub mod panic;
 pub mod runtime;
 

@@ -200,7 +200,8 @@ pub fn is_available() -> bool {
 
 /// Shuts edgemodule down in this process, within `timeout` overall: closes every live
 /// hosted client (their in-flight operations complete with `CLOSED`, their `ctx_free`s
-/// run), stops the runtime and joins its threads, then joins every delivery thread.
+/// run), stops the runtime and joins its threads, then joins every delivery thread and the
+/// log thread.
 /// Idempotent; afterwards every call fails with `CLOSED`.
 ///
 /// `Err(TIMEOUT)` when some thread did not finish in time (it is left running), `INTERNAL`
@@ -228,6 +229,7 @@ pub fn shutdown(timeout: Duration) -> Result<()> {
         }
     }
     complete &= crate::delivery::join_all(remaining(deadline));
+    complete &= crate::logging::shutdown(deadline);
     if complete {
         Ok(())
     } else {

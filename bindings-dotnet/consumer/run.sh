@@ -48,6 +48,8 @@ echo "== starting the hub"
 "$HUB" serve --manifest "$HERE/../../tests/conformance/deployment.json" --state "$WORK/state" --bind-address 127.0.0.1 \
     --mqtt-port 0 --https-port 0 --admin-port 0 --log-level warn >"$WORK/hub.out" 2>"$WORK/hub.log" &
 HUB_PID=$!
+# The CLI calls below read the admin token from the hub's state directory.
+export EDGEMODULE_HUB_STATE="$WORK/state"
 for _ in $(seq 100); do
     grep -q 'edgemodule-hub ready' "$WORK/hub.out" 2>/dev/null && break
     kill -0 "$HUB_PID" 2>/dev/null || fail "the hub exited during start-up"

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use edgemodule::{ClientBuilder, Error, ErrorKind};
 use edgemodule_ffi::codes::{reason_code, state_code};
-use edgemodule_ffi::config::connection_string_ports;
 use edgemodule_ffi::hosted::CLOSE_TIMEOUT;
 use edgemodule_ffi::{runtime, DeliveryConfig, HostedClient};
 use jni::objects::{JClass, JIntArray, JObjectArray, JString};
@@ -20,9 +19,6 @@ use crate::options;
 
 /// Events queued per client before the core's streams wait for the callback thread.
 const DELIVERY_CAPACITY: usize = 256;
-
-/// The variable naming the CA file that `createFromConnectionString` trusts by default.
-const CA_FILE_VAR: &str = "EdgeModuleCACertificateFile";
 
 /// The client behind a Java handle (`0` is rejected).
 pub(crate) fn hosted<'a>(handle: jlong) -> Outcome<&'a HostedClient> {
@@ -46,7 +42,9 @@ fn delivery_config(module: &str) -> DeliveryConfig {
     }
 }
 
-/// Process environment, explicit environment map, or connection string.
+/// Process environment, explicit environment map, or connection string. The core applies
+/// the `EDGEMODULE_*` port overrides and, for a connection string without a trust bundle,
+/// the `EdgeModuleCACertificateFile` fallback.
 fn builder_for(
     source: jint,
     connection_string: Option<String>,
@@ -56,53 +54,27 @@ fn builder_for(
     let applied = options::apply(ClientBuilder::new(), options)?;
     let mut builder = applied.builder;
     match source {
-        0 | 1 => {
-            if source == 1 {
-                let map: HashMap<String, String> = environment.into_iter().collect();
-                builder = builder.from_environment_lookup(move |name| map.get(name).cloned());
-            }
-            if let Some(port) = applied.mqtt_port {
-                builder = builder.mqtt_port(port);
-            }
-            if let Some(port) = applied.https_port {
-                builder = builder.https_port(port);
-            }
-            if let Some(pem) = applied.trust_bundle_pem {
-                builder = builder.trust_bundle_pem(pem);
-            }
+        0 => {}
+        1 => {
+            let map: HashMap<String, String> = environment.into_iter().collect();
+            builder = builder.from_environment_lookup(move |name| map.get(name).cloned());
         }
         2 => {
             let cs = connection_string.ok_or_else(|| invalid("the connection string is null"))?;
-            builder = connection_string_ports(
-                builder.connection_string(cs),
-                applied.mqtt_port,
-                applied.https_port,
-            )?;
-            let pem = match applied.trust_bundle_pem {
-                Some(pem) => Some(pem),
-                None => ca_file_pem()?,
-            };
-            if let Some(pem) = pem {
-                builder = builder.trust_bundle_pem(pem);
-            }
+            builder = builder.connection_string(cs);
         }
         other => return Err(invalid(format!("unknown client source {other}"))),
     }
+    if let Some(port) = applied.mqtt_port {
+        builder = builder.mqtt_port(port);
+    }
+    if let Some(port) = applied.https_port {
+        builder = builder.https_port(port);
+    }
+    if let Some(pem) = applied.trust_bundle_pem {
+        builder = builder.trust_bundle_pem(pem);
+    }
     Ok(builder)
-}
-
-/// The PEM of `EdgeModuleCACertificateFile`, when that variable is set.
-fn ca_file_pem() -> Outcome<Option<String>> {
-    let Some(path) = std::env::var_os(CA_FILE_VAR).filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    std::fs::read_to_string(&path).map(Some).map_err(|e| {
-        Error::config(format!(
-            "{CA_FILE_VAR} {:?} cannot be read: {e}",
-            path.to_string_lossy()
-        ))
-        .into()
-    })
 }
 
 /// `long create(int source, String connectionString, String[] environment, String[] options)`

@@ -5,7 +5,7 @@
 //! `dev.edgemodule.Message`'s constants) and the application properties (`String[]` of
 //! alternating names and values).
 
-use edgemodule::Message;
+use edgemodule::{Message, SystemProperty};
 use jni::errors::Result as JniResult;
 use jni::objects::{JByteArray, JObjectArray, JString};
 use jni::refs::Reference;
@@ -13,31 +13,14 @@ use jni::Env;
 
 use crate::error::{invalid, Outcome};
 
-/// Number of system-property slots (`Message.SYSTEM_COUNT`).
-pub(crate) const SYSTEM_COUNT: usize = 17;
+/// Number of system-property slots (`Message.SYSTEM_COUNT`): the core's table, whose codes
+/// are `dev.edgemodule.Message`'s slot constants.
+pub(crate) const SYSTEM_COUNT: usize = SystemProperty::ALL.len();
 
-/// The system-property field of `message` in slot `index` (`Message`'s constants).
+/// The system-property field of `message` in slot `index`.
 fn system_field(message: &mut Message, index: usize) -> Option<&mut Option<String>> {
-    Some(match index {
-        0 => &mut message.message_id,
-        1 => &mut message.correlation_id,
-        2 => &mut message.user_id,
-        3 => &mut message.content_type,
-        4 => &mut message.content_encoding,
-        5 => &mut message.creation_time,
-        6 => &mut message.expiry_time,
-        7 => &mut message.message_schema,
-        8 => &mut message.component_name,
-        9 => &mut message.interface_id,
-        10 => &mut message.to,
-        11 => &mut message.ack,
-        12 => &mut message.operation,
-        13 => &mut message.input_name,
-        14 => &mut message.output_name,
-        15 => &mut message.connection_device_id,
-        16 => &mut message.connection_module_id,
-        _ => return None,
-    })
+    let property = SystemProperty::from_code(i32::try_from(index).ok()?)?;
+    Some(message.system_mut(property))
 }
 
 /// A Java string, or `None` for null.
@@ -127,9 +110,8 @@ pub(crate) fn system_array<'local>(
     message: &Message,
 ) -> JniResult<JObjectArray<'local, JString<'local>>> {
     let array = JObjectArray::<JString>::new(env, SYSTEM_COUNT, JString::null())?;
-    let mut copy = message.clone();
-    for index in 0..SYSTEM_COUNT {
-        if let Some(Some(value)) = system_field(&mut copy, index).map(|f| f.take()) {
+    for (index, property) in SystemProperty::ALL.into_iter().enumerate() {
+        if let Some(value) = message.system(property) {
             let text = env.new_string(value)?;
             array.set_element(env, index, &text)?;
             env.delete_local_ref(text);

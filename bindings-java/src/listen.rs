@@ -8,6 +8,7 @@
 
 use edgemodule::{ConnectionStatus, DesiredPatch, InputMessage, MethodRequest, UserMessage};
 use edgemodule_ffi::codes::{reason_code, state_code};
+use edgemodule_ffi::hosted::slots;
 use edgemodule_ffi::{runtime, HostedClient};
 use futures_util::StreamExt;
 use jni::errors::Result as JniResult;
@@ -126,7 +127,7 @@ fn method_handler(
 fn desired_handler(dispatcher: DispatcherRef) -> impl Fn(DesiredPatch) + Send + Sync + 'static {
     move |patch: DesiredPatch| {
         with_dispatcher(&dispatcher, "the desired-properties callback", |env, d| {
-            let text = env.new_string(patch.patch.to_string())?;
+            let text = env.new_string(patch.to_json_string())?;
             jvm::call(
                 env,
                 Callback::OnDesired,
@@ -196,12 +197,12 @@ where
     S::Item: Send + 'static,
     H: Fn(S::Item) + Send + Sync + 'static,
 {
-    if !on {
-        hosted.unregister(slot);
-        return Ok(());
-    }
-    let weak = env.new_weak_ref(dispatcher)?;
-    hosted.register(slot, stream(), make(weak))?;
+    let handler = if on {
+        Some(make(env.new_weak_ref(dispatcher)?))
+    } else {
+        None
+    };
+    hosted.set_or_clear(slot, handler, stream)?;
     Ok(())
 }
 
@@ -219,10 +220,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_listenInput<'l>(
     entry(&mut env, |env| {
         let hosted = hosted(handle)?;
         let input = convert::opt_string(env, &input)?;
-        let slot = input.as_ref().map_or_else(
-            || "default_input".to_string(),
-            |name| format!("input:{name}"),
-        );
+        let slot = slots::input(input.as_deref());
         let core = hosted.client().clone();
         let name = input.clone();
         toggle(
@@ -254,10 +252,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_listenMethod<'l>(
     entry(&mut env, |env| {
         let hosted = hosted(handle)?;
         let method = convert::opt_string(env, &method)?;
-        let slot = method.as_ref().map_or_else(
-            || "default_method".to_string(),
-            |name| format!("method:{name}"),
-        );
+        let slot = slots::method(method.as_deref());
         let core = hosted.client().clone();
         let name = method.clone();
         toggle(
@@ -290,7 +285,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_listenDesired<'l>(
         toggle(
             env,
             hosted,
-            "desired",
+            slots::DESIRED,
             on,
             &dispatcher,
             move || core.desired_patches(),
@@ -310,19 +305,12 @@ pub extern "system" fn Java_dev_edgemodule_Native_listenStatus<'l>(
 ) {
     entry(&mut env, |env| {
         let hosted = hosted(handle)?;
-        let watch = hosted.client().status();
-        let changes = move || {
-            futures_util::stream::unfold(watch, |mut rx| async move {
-                rx.changed().await.ok()?;
-                let status: ConnectionStatus = *rx.borrow_and_update();
-                Some((status, rx))
-            })
-            .boxed()
-        };
+        let core = hosted.client().clone();
+        let changes = move || core.status_changes();
         toggle(
             env,
             hosted,
-            "status",
+            slots::STATUS,
             on,
             &dispatcher,
             changes,

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use edgemodule::{Message, MethodInvokeRequest, Qos, Twin};
+use edgemodule::{Message, MethodInvokeRequest, Qos};
 use edgemodule_ffi::HostedClient;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::{Global, Reference};
@@ -164,21 +164,6 @@ pub extern "system" fn Java_dev_edgemodule_Native_sendOutputBatch<'l>(
     })
 }
 
-/// The twin as `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
-fn twin_json(twin: Twin) -> String {
-    let section = |mut value: Value, version: i64| {
-        if let Value::Object(map) = &mut value {
-            map.insert("$version".into(), Value::from(version));
-        }
-        value
-    };
-    json!({
-        "desired": section(twin.desired, twin.desired_version),
-        "reported": section(twin.reported, twin.reported_version),
-    })
-    .to_string()
-}
-
 /// `String getTwin(long handle, CompletableFuture future)`: the twin as JSON.
 #[no_mangle]
 pub extern "system" fn Java_dev_edgemodule_Native_getTwin<'l>(
@@ -191,7 +176,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_getTwin<'l>(
         let hosted = hosted(handle)?;
         let core = hosted.client().clone();
         run(env, hosted, &future, async move {
-            Ok(Some(twin_json(core.get_twin().await?)))
+            Ok(Some(core.get_twin().await?.to_json_string()?))
         })
     })
 }
@@ -310,23 +295,4 @@ pub extern "system" fn Java_dev_edgemodule_Native_testPanic<'l>(
             Ok(None)
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn twin_sections_carry_their_versions() {
-        let twin = Twin {
-            desired: json!({"threshold": 30}),
-            reported: json!({}),
-            desired_version: 4,
-            reported_version: 1,
-        };
-        let value: Value = serde_json::from_str(&twin_json(twin)).unwrap();
-        assert_eq!(value["desired"]["threshold"], 30);
-        assert_eq!(value["desired"]["$version"], 4);
-        assert_eq!(value["reported"]["$version"], 1);
-    }
 }

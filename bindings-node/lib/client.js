@@ -21,6 +21,8 @@ const { MethodRequest, MethodResponse } = require('./methods');
 const { Subscription } = require('./subscription');
 const { AsyncQueue } = require('./queue');
 
+/** @typedef {import('../native').NativeClient} NativeClient */
+
 const KEEP_ALIVE_MS = 2 ** 31 - 1;
 const DEFAULT = Symbol('default');
 
@@ -51,6 +53,7 @@ function optionalNumber(options, name) {
 function nativeOptions(options, { readCaFromEnvironment = false } = {}) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw invalid('options must be an object');
+  /** @type {import('../native').NativeClientOptions} */
   const out = {};
   if (options.env !== undefined) {
     if (typeof options.env !== 'object' || options.env === null) throw invalid('option env must be an object');
@@ -105,9 +108,12 @@ function secondsToMs(value, name) {
 
 class ModuleClient extends EventEmitter {
   #factory;
+  /** @type {NativeClient | null} */
   #native = null;
   #closed = false;
+  /** @type {Promise<void> | null} */
   #closing = null;
+  /** @type {NodeJS.Timeout | null} */
   #keepAlive = null;
   #ref = true;
   #status = { status: 'disconnected', reason: 'ok' };
@@ -116,6 +122,7 @@ class ModuleClient extends EventEmitter {
   // What consumes each input: { handler } or { queue }.
   #inputs = new Map();
   #methods = new Map();
+  /** @type {Twin | null} */
   #twin = null;
   #subscriptions = new Set();
 
@@ -159,7 +166,7 @@ class ModuleClient extends EventEmitter {
   _native() {
     if (this.#closed) throw new ClosedError('the client is closed; create a new client to continue');
     if (!this.#native) {
-      this.#native = callSync(this.#factory);
+      this.#native = /** @type {NativeClient} */ (callSync(this.#factory));
       this.#attachAll();
     }
     return this.#native;
@@ -216,7 +223,7 @@ class ModuleClient extends EventEmitter {
 
   /** Registers every native listener the current handlers need (after the native client appears). */
   #attachAll() {
-    const n = this.#native;
+    const n = /** @type {NativeClient} */ (this.#native);
     this.#listen('status', () => n.listenStatus((s) => this.#onStatus(s)));
     for (const name of this.#inputs.keys()) this.#attachInput(name);
     for (const name of this.#methods.keys()) this.#attachMethod(name);
@@ -371,7 +378,7 @@ class ModuleClient extends EventEmitter {
       if (!response.isResponseComplete) {
         const reason = error && error.message ? error.message : String(error);
         response.send(500, { message: `the handler of method ${JSON.stringify(request.methodName)} failed: ${reason}` })
-          .catch(() => {});
+          ?.catch(() => {});
       }
     };
     if (!handler) {

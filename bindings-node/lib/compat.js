@@ -44,6 +44,7 @@ function checkTransport(transportCtor) {
   }
 }
 
+// @ts-expect-error -- fromConnectionString is synchronous here, as in azure-iot-device.
 class ModuleClient extends Base {
   #options = {};
 

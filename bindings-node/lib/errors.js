@@ -25,7 +25,7 @@ const RETRYABLE = new Set(['CONNECTION', 'TIMEOUT', 'THROTTLED']);
 class EdgeModuleError extends Error {
   constructor(message, options = {}) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    const code = options.code || this.constructor.code || 'INTERNAL';
+    const code = options.code || /** @type {any} */ (this.constructor).code || 'INTERNAL';
     this.name = this.constructor.name;
     this.code = code;
     this.errno = ErrorCode[code];
@@ -36,7 +36,7 @@ class EdgeModuleError extends Error {
 
 function kind(name, code) {
   const cls = { [name]: class extends EdgeModuleError {} }[name];
-  cls.code = code;
+  /** @type {any} */ (cls).code = code;
   return cls;
 }
 

@@ -69,7 +69,8 @@ function toBuffer(data) {
   if (Buffer.isBuffer(data)) return data;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || Array.isArray(data)) return Buffer.from(data);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (Array.isArray(data)) return Buffer.from(data);
   throw new TypeError('a message body must be a string, Buffer, Uint8Array, ArrayBuffer or byte array; use Message.json() for objects');
 }
 
@@ -93,7 +94,8 @@ class Message {
 
   /** A JSON message: body `JSON.stringify(value)`, contentType application/json, contentEncoding utf-8 (so routes can query `$body`). */
   static json(value) {
-    const m = new Message(JSON.stringify(value));
+    // The system fields are set in the constructor, by name: not declared for tsc.
+    const m = /** @type {Message & Record<string, unknown>} */ (new Message(JSON.stringify(value)));
     m.contentType = 'application/json';
     m.contentEncoding = 'utf-8';
     return m;

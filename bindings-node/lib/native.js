@@ -9,15 +9,16 @@ function load() {
   try {
     return require(file);
   } catch (cause) {
-    const error = new Error(
-      `edgemodule: cannot load the native addon ${file}: ${cause.message}. ` +
+    const error = /** @type {Error & { code?: string }} */ (new Error(
+      `edgemodule: cannot load the native addon ${file}: ${/** @type {Error} */ (cause).message}. ` +
       'Packages built by `npm pack` in bindings-node ship it for the platform they were built on; ' +
       'from a source checkout run `npm install` (or `npm run build`) in bindings-node, which needs Rust (cargo).',
-    );
+    ));
     error.code = 'EDGEMODULE_NATIVE_MISSING';
     error.cause = cause;
     throw error;
   }
 }
 
-module.exports = load();
+// Typed by native.d.ts, which napi-rs generates from the Rust sources.
+module.exports = /** @type {typeof import('../native')} */ (load());

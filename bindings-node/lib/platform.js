@@ -8,7 +8,7 @@ function isMusl() {
   try {
     return fs.readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
   } catch {
-    const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null;
+    const report = /** @type {any} */ (typeof process.report?.getReport === 'function' ? process.report.getReport() : null);
     return Boolean(report && !report.header?.glibcVersionRuntime);
   }
 }

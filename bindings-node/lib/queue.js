@@ -8,7 +8,7 @@ class AsyncQueue {
   #ended = false;
   #onDiscard;
 
-  /** @param onDiscard called for each item left unread when the queue ends */
+  /** @param {(item: any) => void} onDiscard called for each item left unread when the queue ends */
   constructor(onDiscard = () => {}) {
     this.#onDiscard = onDiscard;
   }

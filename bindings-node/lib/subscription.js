@@ -5,6 +5,7 @@ const { EventEmitter } = require('node:events');
 const { AsyncQueue } = require('./queue');
 
 class Subscription extends EventEmitter {
+  /** @type {import('../native').NativeListener | null} */
   #native = null;
   #queues = new Set();
   #closed = false;

@@ -68,6 +68,8 @@ test('S07: direct method round trip with status and JSON payload; default handle
   receiver.onDefaultMethod(async (request, response) => {
     await response.send(404, { unknown: request.methodName });
   });
+  // Methods are subscribed once a handler exists; open() resolves once that is done.
+  await receiver.open();
   const answer = await hub.invoke('receiver', 'echo', { x: [1, 'two'] });
   assert.equal(answer.status, 201);
   assert.deepEqual(answer.payload, { got: { x: [1, 'two'] }, id: true });
@@ -77,6 +79,7 @@ test('S07: direct method round trip with status and JSON payload; default handle
 
 test('S08: module-to-module invokeMethod', async () => {
   receiver.onMethod('add', (request, response) => response.send(200, { sum: request.payload.a + request.payload.b }));
+  await receiver.open();
   const result = await caller.invokeMethod('edge-device', 'receiver',
     { methodName: 'add', payload: { a: 2, b: 3 }, responseTimeoutInSeconds: 10 });
   assert.deepEqual(result, { status: 200, payload: { sum: 5 } });

@@ -19,6 +19,8 @@ test('S12: throwing or rejecting method handlers answer 500; the client keeps ru
   receiver.onMethod('sync', () => { throw new Error('sync failure'); });
   receiver.onMethod('async', async () => { throw new Error('async failure'); });
   receiver.onMethod('fine', (req, res) => res.send(200, { ok: true }));
+  // Methods are subscribed once a handler exists; open() resolves once that is done.
+  await receiver.open();
   const a = await hub.invoke('receiver', 'sync', null);
   assert.equal(a.status, 500);
   assert.match(a.payload.message, /sync failure/);

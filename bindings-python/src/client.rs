@@ -233,7 +233,7 @@ impl Client {
 
     /// Registers for connection status changes.
     fn listen_status(&self, py: Python<'_>) -> PyResult<u64> {
-        let stream = tokio_stream_of(self.core.status());
+        let stream = self.core.status_changes();
         self.forward(py, stream, Event::Status)
     }
 
@@ -396,21 +396,4 @@ impl Client {
         let core = self.core.clone();
         self.op(async move { core.close().await })
     }
-}
-
-/// The status watch as a stream of changes (ends after `Closed`).
-fn tokio_stream_of(
-    rx: tokio::sync::watch::Receiver<edgemodule::ConnectionStatus>,
-) -> impl Stream<Item = edgemodule::ConnectionStatus> + Send + Unpin + 'static {
-    Box::pin(futures_util::stream::unfold(
-        (rx, false),
-        |(mut rx, finished)| async move {
-            if finished || rx.changed().await.is_err() {
-                return None;
-            }
-            let status = *rx.borrow_and_update();
-            let last = status.state == edgemodule::ConnectionState::Closed;
-            Some((status, (rx, last)))
-        },
-    ))
 }

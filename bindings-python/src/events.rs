@@ -71,15 +71,9 @@ impl Event {
                     .into_pyobject(py)?
                     .into_any()
             }
-            Event::Desired(reg, patch) => {
-                let mut body = patch.patch;
-                if let Value::Object(map) = &mut body {
-                    map.entry("$version").or_insert(Value::from(patch.version));
-                }
-                (reg, DESIRED, body.to_string(), patch.version)
-                    .into_pyobject(py)?
-                    .into_any()
-            }
+            Event::Desired(reg, patch) => (reg, DESIRED, patch.to_json_string(), patch.version)
+                .into_pyobject(py)?
+                .into_any(),
             Event::Status(reg, status) => {
                 let state = name_of(&codes::STATES, codes::state_code(status.state));
                 let reason = name_of(&codes::REASONS, codes::reason_code(status.reason));

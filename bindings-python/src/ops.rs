@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use edgemodule::{Error, ErrorKind, MethodInvokeResponse, Twin};
 use pyo3::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::task::AbortHandle;
 
 use crate::errors;
@@ -32,7 +32,12 @@ impl OpValue {
     fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(match self {
             OpValue::Unit => py.None(),
-            OpValue::Twin(twin) => twin_json(twin).into_pyobject(py)?.into_any().unbind(),
+            OpValue::Twin(twin) => twin
+                .to_json_string()
+                .map_err(|e| crate::errors::to_py(py, &e))?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
             OpValue::Invoke(r) => json!({"status": r.status, "payload": r.payload})
                 .to_string()
                 .into_pyobject(py)?
@@ -40,22 +45,6 @@ impl OpValue {
                 .unbind(),
         })
     }
-}
-
-fn twin_json(twin: Twin) -> String {
-    let with_version = |mut part: Value, version: i64| {
-        if let Value::Object(map) = &mut part {
-            map.insert("$version".into(), Value::from(version));
-        } else {
-            part = json!({"$version": version});
-        }
-        part
-    };
-    json!({
-        "desired": with_version(twin.desired, twin.desired_version),
-        "reported": with_version(twin.reported, twin.reported_version),
-    })
-    .to_string()
 }
 
 type Outcome = edgemodule::Result<OpValue>;

@@ -8,21 +8,24 @@ use crate::auth::{tls, Signer, TokenSource, WorkloadClient};
 use crate::client::ModuleClient;
 use crate::error::{Error, Result};
 use crate::identity::ModuleIdentity;
-use crate::options::{
-    ClientOptions, RetryPolicy, DEFAULT_HTTPS_PORT, DEFAULT_MQTT_PORT, HTTPS_PORT_VAR,
-    MQTT_PORT_VAR,
-};
+use crate::options::resolve::{self, TrustSource};
+use crate::options::{ClientOptions, RetryPolicy, CA_FILE_VAR};
 use crate::protocol::connection_string::{self, ConnectionString};
 use crate::protocol::environment::{self, EdgeEnvironment};
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 enum Source {
-    Environment(Lookup),
+    Environment,
     ConnectionString(String),
 }
 
 /// Configures and creates a [`ModuleClient`].
+///
+/// Every creation path follows the same rules (see [`crate::options`]): options are
+/// validated ([`ClientOptions::validate`]), unset options take their `EDGEMODULE_*`
+/// environment override, and a connection-string client falls back to the
+/// `EdgeModuleCACertificateFile` trust bundle.
 ///
 /// ```no_run
 /// # async fn demo() -> edgemodule::Result<()> {
@@ -37,13 +40,14 @@ enum Source {
 /// ```
 pub struct ClientBuilder {
     source: Source,
+    lookup: Lookup,
     options: ClientOptions,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let source = match &self.source {
-            Source::Environment(_) => "environment",
+            Source::Environment => "environment",
             Source::ConnectionString(_) => "connection string",
         };
         f.debug_struct("ClientBuilder")
@@ -63,25 +67,40 @@ impl ClientBuilder {
     /// A builder reading the process environment (as `ModuleClient::from_environment`).
     pub fn new() -> Self {
         ClientBuilder {
-            source: Source::Environment(Arc::new(|name| std::env::var(name).ok())),
+            source: Source::Environment,
+            lookup: Arc::new(|name| std::env::var(name).ok()),
             options: ClientOptions::default(),
         }
     }
 
     /// Reads the IoT Edge environment through `lookup` instead of the process environment:
     /// `IOTEDGE_*` (signing and trust through the workload API), or `EdgeHubConnectionString`
-    /// + `EdgeModuleCACertificateFile`; plus `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT`.
+    /// + `EdgeModuleCACertificateFile`; plus the `EDGEMODULE_*` overrides.
     pub fn from_environment_lookup<F>(mut self, lookup: F) -> Self
     where
         F: Fn(&str) -> Option<String> + Send + Sync + 'static,
     {
-        self.source = Source::Environment(Arc::new(lookup));
+        self.source = Source::Environment;
+        self.lookup = Arc::new(lookup);
+        self
+    }
+
+    /// Reads environment variables (the `EDGEMODULE_*` overrides,
+    /// `EdgeModuleCACertificateFile`, and with [`ClientBuilder::new`] the IoT Edge
+    /// variables) through `lookup` instead of the process environment, keeping the source.
+    pub fn env_lookup<F>(mut self, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<String> + Send + Sync + 'static,
+    {
+        self.lookup = Arc::new(lookup);
         self
     }
 
     /// Uses a module connection string
     /// (`HostName=…;GatewayHostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…`). The trust
-    /// bundle must then be given with [`trust_bundle_pem`](ClientBuilder::trust_bundle_pem).
+    /// bundle comes from [`trust_bundle_pem`](ClientBuilder::trust_bundle_pem), else
+    /// [`trust_bundle_file`](ClientBuilder::trust_bundle_file), else the file named by
+    /// `EdgeModuleCACertificateFile`; the `EDGEMODULE_*` overrides apply.
     pub fn connection_string(mut self, connection_string: impl Into<String>) -> Self {
         self.source = Source::ConnectionString(connection_string.into());
         self
@@ -106,7 +125,7 @@ impl ClientBuilder {
         self
     }
 
-    /// MQTT keep-alive (default 60 s).
+    /// MQTT keep-alive (default 60 s, 1–1767 s).
     pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
         self.options.keep_alive = keep_alive;
         self
@@ -124,15 +143,28 @@ impl ClientBuilder {
         self
     }
 
-    /// SAS token lifetime (default 3600 s); renewed at 80 %.
+    /// SAS token lifetime (default 3600 s); renewed at `sas_renewal_percent` of it.
     pub fn sas_ttl(mut self, ttl: Duration) -> Self {
         self.options.sas_ttl = ttl;
+        self
+    }
+
+    /// When to renew a SAS token, in percent of its lifetime (default 80, 50–95).
+    pub fn sas_renewal_percent(mut self, percent: u8) -> Self {
+        self.options.sas_renewal_percent = percent;
         self
     }
 
     /// PEM trust bundle to use instead of the workload API's or the CA file.
     pub fn trust_bundle_pem(mut self, pem: impl Into<String>) -> Self {
         self.options.trust_bundle_pem = Some(pem.into());
+        self
+    }
+
+    /// A PEM file to trust (read by [`build`](ClientBuilder::build)) when no
+    /// [`trust_bundle_pem`](ClientBuilder::trust_bundle_pem) is given.
+    pub fn trust_bundle_file(mut self, path: impl Into<String>) -> Self {
+        self.options.trust_bundle_file = Some(path.into());
         self
     }
 
@@ -148,28 +180,40 @@ impl ClientBuilder {
         self
     }
 
-    /// Most QoS 1 publishes awaiting PUBACK at once (default 100).
+    /// Most QoS 1 publishes awaiting PUBACK at once (default 100; 0 is refused by
+    /// [`build`](ClientBuilder::build)).
     pub fn max_inflight(mut self, max: u16) -> Self {
-        self.options.max_inflight = max.max(1);
+        self.options.max_inflight = max;
         self
     }
 
-    /// Delay before an abandoned input message is delivered again (default 500 ms).
+    /// The wait before a failed handler is called again (or an abandoned stream message is
+    /// delivered again); it doubles per retry (default 500 ms).
     pub fn redelivery_delay(mut self, delay: Duration) -> Self {
         self.options.redelivery_delay = delay;
         self
     }
 
-    /// Resolves the identity (fetching the trust bundle from the workload API if needed) and
-    /// creates the client. Nothing connects until [`ModuleClient::connect`] or the first
-    /// operation. A missing or malformed setting → `CONFIG` naming it.
+    /// Calls of a handler per item before it is dropped and reported (1–10, default 4).
+    pub fn handler_attempts(mut self, attempts: u32) -> Self {
+        self.options.handler_attempts = attempts;
+        self
+    }
+
+    /// Validates the options, applies the environment overrides, resolves the identity and
+    /// the trust bundle (fetching it from the workload API if needed) and creates the
+    /// client. Nothing connects until [`ModuleClient::connect`] or the first operation.
+    /// An invalid option → `INVALID_ARGUMENT`; a missing or malformed setting → `CONFIG`
+    /// naming it.
     pub async fn build(self) -> Result<ModuleClient> {
-        let options = self.options;
+        self.options.validate()?;
+        let lookup = self.lookup.as_ref();
+        let options = resolve::with_environment(&self.options, lookup)?;
         let resolved = match self.source {
-            Source::Environment(lookup) => from_environment(lookup.as_ref(), &options).await?,
+            Source::Environment => from_environment(lookup, &options).await?,
             Source::ConnectionString(text) => {
                 let cs = connection_string::parse(&text)?;
-                from_connection_string(cs, None, &options, None)?
+                from_connection_string(cs, lookup(CA_FILE_VAR), &options)?
             }
         };
         let tls = tls::client_config(&resolved.trust_pem, &resolved.trust_source)?;
@@ -189,17 +233,23 @@ struct Resolved {
     trust_source: String,
 }
 
+/// The PEM of a non-workload trust source and a description of where it came from.
+fn read_trust(source: TrustSource) -> Result<(String, String)> {
+    match source {
+        TrustSource::Pem(pem) => Ok((pem, "the trust_bundle_pem option".to_string())),
+        TrustSource::File { path, what } => Ok((resolve::read_file(&path, &what)?, what)),
+        TrustSource::Workload => Err(Error::new(
+            crate::ErrorKind::Internal,
+            "the workload trust bundle was chosen without a workload client",
+        )),
+    }
+}
+
 async fn from_environment(
     lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
     options: &ClientOptions,
 ) -> Result<Resolved> {
-    let mqtt_port = port(options.mqtt_port, lookup, MQTT_PORT_VAR, DEFAULT_MQTT_PORT)?;
-    let https_port = port(
-        options.https_port,
-        lookup,
-        HTTPS_PORT_VAR,
-        DEFAULT_HTTPS_PORT,
-    )?;
+    let (mqtt_port, https_port) = resolve::ports(options);
     match environment::from_lookup(&|name| lookup(name))? {
         EdgeEnvironment::Workload(env) => {
             let workload = WorkloadClient::new(
@@ -208,12 +258,12 @@ async fn from_environment(
                 &env.generation_id,
                 &env.api_version,
             )?;
-            let (trust_pem, trust_source) = match &options.trust_bundle_pem {
-                Some(pem) => (pem.clone(), "ClientOptions::trust_bundle_pem".to_string()),
-                None => (
+            let (trust_pem, trust_source) = match resolve::trust_source(options, true, None)? {
+                TrustSource::Workload => (
                     workload.trust_bundle().await?,
                     format!("trust bundle from {}", env.workload_uri),
                 ),
+                other => read_trust(other)?,
             };
             Ok(Resolved {
                 identity: ModuleIdentity {
@@ -232,12 +282,7 @@ async fn from_environment(
         EdgeEnvironment::ConnectionString {
             connection_string,
             ca_certificate_file,
-        } => from_connection_string(
-            connection_string,
-            ca_certificate_file,
-            options,
-            Some((mqtt_port, https_port)),
-        ),
+        } => from_connection_string(connection_string, ca_certificate_file, options),
     }
 }
 
@@ -245,7 +290,6 @@ fn from_connection_string(
     cs: ConnectionString,
     ca_file: Option<String>,
     options: &ClientOptions,
-    ports: Option<(u16, u16)>,
 ) -> Result<Resolved> {
     let module_id = cs
         .module_id
@@ -265,24 +309,8 @@ fn from_connection_string(
             ))
         }
     };
-    let (trust_pem, trust_source) = match (&options.trust_bundle_pem, ca_file) {
-        (Some(pem), _) => (pem.clone(), "ClientOptions::trust_bundle_pem".to_string()),
-        (None, Some(path)) => {
-            let pem = std::fs::read_to_string(&path).map_err(|e| {
-                Error::config(format!(
-                    "EdgeModuleCACertificateFile {path:?} cannot be read: {e}"
-                ))
-            })?;
-            (pem, format!("EdgeModuleCACertificateFile {path:?}"))
-        }
-        (None, None) => return Err(Error::config(
-            "no trust bundle: set EdgeModuleCACertificateFile or ClientBuilder::trust_bundle_pem",
-        )),
-    };
-    let (mqtt_port, https_port) = ports.unwrap_or((
-        options.mqtt_port.unwrap_or(DEFAULT_MQTT_PORT),
-        options.https_port.unwrap_or(DEFAULT_HTTPS_PORT),
-    ));
+    let (trust_pem, trust_source) = read_trust(resolve::trust_source(options, false, ca_file)?)?;
+    let (mqtt_port, https_port) = resolve::ports(options);
     Ok(Resolved {
         identity: ModuleIdentity {
             gateway_host: cs
@@ -301,25 +329,6 @@ fn from_connection_string(
     })
 }
 
-/// An explicit option, else the environment variable, else the default.
-fn port(
-    explicit: Option<u16>,
-    lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync),
-    var: &str,
-    default: u16,
-) -> Result<u16> {
-    if let Some(p) = explicit {
-        return Ok(p);
-    }
-    match lookup(var).map(|v| v.trim().to_string()) {
-        Some(v) if !v.is_empty() => match v.parse::<u16>() {
-            Ok(p) if p != 0 => Ok(p),
-            _ => Err(Error::config(format!("{var} {v:?} is not a port number"))),
-        },
-        _ => Ok(default),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,16 +345,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn ports_come_from_options_then_environment_then_defaults() {
-        let env = lookup(&[("EDGEMODULE_MQTT_PORT", "18883")]);
-        assert_eq!(port(Some(1), &env, MQTT_PORT_VAR, 8883).unwrap(), 1);
-        assert_eq!(port(None, &env, MQTT_PORT_VAR, 8883).unwrap(), 18883);
-        assert_eq!(port(None, &env, HTTPS_PORT_VAR, 443).unwrap(), 443);
-        let bad = lookup(&[("EDGEMODULE_HTTPS_PORT", "https")]);
-        let e = port(None, &bad, HTTPS_PORT_VAR, 443).unwrap_err();
+    #[tokio::test]
+    async fn invalid_options_are_refused_before_anything_else() {
+        let e = ClientBuilder::new()
+            .from_environment_lookup(lookup(&[]))
+            .max_inflight(0)
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("max_inflight"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_override_is_config_on_the_connection_string_path_too() {
+        let e = ClientBuilder::new()
+            .connection_string("HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5")
+            .env_lookup(lookup(&[("EDGEMODULE_MQTT_PORT", "mqtt")]))
+            .build()
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
-        assert!(e.message().contains("EDGEMODULE_HTTPS_PORT"));
+        assert!(e.message().contains("EDGEMODULE_MQTT_PORT"), "{e}");
     }
 
     #[tokio::test]
@@ -364,6 +385,7 @@ mod tests {
         let cs = "HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5";
         let e = ModuleClient::builder()
             .connection_string(cs)
+            .env_lookup(lookup(&[]))
             .build()
             .await
             .unwrap_err();

@@ -1,29 +1,34 @@
 //! `ModuleClient`: the public, cheaply cloneable handle.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use rumqttc::{EventLoop, QoS};
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::auth::TokenSource;
 use crate::builder::ClientBuilder;
+use crate::connection::families::{self, Subscribed};
 use crate::connection::shared::{lock, Readiness, Shared, MAX_TOPIC_LEN};
 use crate::connection::{self, event_loop};
+use crate::delivery::{BackgroundErrors, HandlerError, HandlerFuture};
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::ModuleIdentity;
-use crate::inputs::{self, InputStream, Redelivery};
+use crate::inputs::{self, InputMessage, InputStream};
 use crate::invoke::{self, MethodInvokeRequest, MethodInvokeResponse};
 use crate::message::Message;
-use crate::methods::{self, MethodStream};
+use crate::methods::{self, MethodRequest, MethodResponse, MethodStream};
 use crate::options::{ClientOptions, Qos};
 use crate::protocol::{topics, MAX_MESSAGE_SIZE};
 use crate::status::{ConnectionStatus, StatusEvent};
+use crate::status_changes::StatusChanges;
 use crate::twin::{self, DesiredPatchStream, Twin};
-use crate::user_topics::{self, Subscription};
+use crate::twin_state::DesiredPatch;
+use crate::user_topics::{self, Subscription, UserMessage};
 
 /// How long `close()` waits for the connection task to say goodbye.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
@@ -34,6 +39,35 @@ const CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// from a connection string, or with [`builder`](ModuleClient::builder). Clones share one
 /// connection; it is closed by [`close`](ModuleClient::close) or when the last clone is
 /// dropped. Every operation has a timeout (`ClientOptions::operation_timeout`).
+///
+/// Handlers (the API every language binding maps; the rules are in [`crate::delivery`]):
+///
+/// ```no_run
+/// use edgemodule::{MethodResponse, ModuleClient};
+///
+/// # async fn run() -> edgemodule::Result<()> {
+/// let client = ModuleClient::from_environment().await?;
+/// let sender = client.clone();
+/// // One message at a time per handler; acknowledged when the handler returns Ok.
+/// client
+///     .set_input_handler(Some("input1"), move |message| {
+///         let sender = sender.clone();
+///         async move {
+///             sender.send_output("output1", message.message().clone()).await?;
+///             Ok(())
+///         }
+///     })
+///     .await?; // not connected yet: resolves at once
+/// client
+///     .set_method_handler(Some("reset"), |_request| async {
+///         Ok(MethodResponse::new(200, serde_json::json!({"reset": true})))
+///     })
+///     .await?;
+/// client.connect().await?; // subscribed to inputs and methods once this resolves
+/// # Ok(()) }
+/// ```
+///
+/// Or streams, settling each message yourself:
 ///
 /// ```no_run
 /// use edgemodule::{Message, ModuleClient};
@@ -72,7 +106,7 @@ impl std::fmt::Debug for ModuleClient {
 }
 
 enum Runner {
-    Idle(Box<(EventLoop, mpsc::UnboundedReceiver<Redelivery>)>),
+    Idle(Box<EventLoop>),
     Running(JoinHandle<()>),
     Stopped,
 }
@@ -104,9 +138,11 @@ impl ModuleClient {
         ClientBuilder::new().build().await
     }
 
-    /// A client for a module connection string; the trust bundle must be set through
-    /// [`ClientBuilder::trust_bundle_pem`] (use the builder) — this shortcut fails with
-    /// `CONFIG` without one.
+    /// A client for a module connection string. It trusts the PEM file named by
+    /// `EdgeModuleCACertificateFile` (use the builder's
+    /// [`trust_bundle_pem`](ClientBuilder::trust_bundle_pem) for another bundle; with
+    /// neither, `CONFIG`); `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT` override the
+    /// gateway ports as for [`from_environment`](ModuleClient::from_environment).
     pub async fn from_connection_string(connection_string: &str) -> Result<ModuleClient> {
         ClientBuilder::new()
             .connection_string(connection_string)
@@ -124,10 +160,7 @@ impl ModuleClient {
         ModuleClient {
             handle: Arc::new(Handle {
                 shared: prepared.shared,
-                runner: Mutex::new(Runner::Idle(Box::new((
-                    prepared.eventloop,
-                    prepared.redeliveries,
-                )))),
+                runner: Mutex::new(Runner::Idle(Box::new(prepared.eventloop))),
             }),
         }
     }
@@ -150,22 +183,29 @@ impl ModuleClient {
                     "edgemodule operations must run inside a tokio runtime",
                 )
             })?;
-            if let Runner::Idle(parts) = std::mem::replace(&mut *runner, Runner::Stopped) {
-                let (eventloop, redeliveries) = *parts;
-                runtime.spawn(inputs::run_redelivery(Arc::downgrade(shared), redeliveries));
+            if let Runner::Idle(eventloop) = std::mem::replace(&mut *runner, Runner::Stopped) {
+                shared.set_runtime(runtime.clone());
+                shared.readiness.send_replace(Readiness::Connecting(None));
                 *runner =
-                    Runner::Running(runtime.spawn(event_loop::run(eventloop, Arc::clone(shared))));
+                    Runner::Running(runtime.spawn(event_loop::run(*eventloop, Arc::clone(shared))));
             }
         }
         Ok(())
     }
 
     /// Connects (or waits for the running reconnect): resolves once connected and
-    /// subscribed. `UNAUTHORIZED` at once when the hub refuses the credentials;
-    /// `CONNECTION` (with the last failure) or `TIMEOUT` when not connected within the
-    /// operation timeout — the client keeps retrying in the background either way, except
-    /// after `UNAUTHORIZED`. Calling it is optional: every operation starts the connection.
+    /// subscribed to everything registered so far (handlers and streams registered after
+    /// an earlier `connect` included). `UNAUTHORIZED` at once when the hub refuses the
+    /// credentials; `CONNECTION` (with the last failure) or `TIMEOUT` when not connected
+    /// within the operation timeout — the client keeps retrying in the background either
+    /// way, except after `UNAUTHORIZED`. Calling it is optional: every operation starts the
+    /// connection.
     pub async fn connect(&self) -> Result<()> {
+        self.wait_ready().await?;
+        families::confirm_all(self.shared()).await
+    }
+
+    async fn wait_ready(&self) -> Result<()> {
         self.ensure_started()?;
         let shared = self.shared();
         let mut readiness = shared.readiness.subscribe();
@@ -273,13 +313,56 @@ impl ModuleClient {
         Ok((topic, Bytes::from(message.body)))
     }
 
-    /// The stream of messages arriving on input `name`. Registering again for the same
-    /// input replaces the previous stream (which then ends).
+    /// Handles the messages of input `input` (`None`: of every input without a handler or
+    /// stream of its own) with `handler`, replacing what handled them before.
+    ///
+    /// The rules, the same in every language ([`crate::delivery`] has the details):
+    /// - **one message at a time per handler, in arrival order**; different handlers run
+    ///   concurrently, on the client's tokio runtime (never on the connection task);
+    /// - a message is **acknowledged when the handler returns `Ok`**; PUBACKs leave in arrival
+    ///   order, so later messages' acknowledgements wait for it;
+    /// - on `Err` or a panic the handler is called again with the same message after
+    ///   `redelivery_delay` (500 ms), then twice that, and so on: **4 calls in all**
+    ///   (option `handler_attempts`) (0.5 s,
+    ///   1 s, 2 s apart); then the message is acknowledged, dropped and reported as
+    ///   `HANDLER_FAILED` on [`background_errors`](ModuleClient::background_errors);
+    /// - a call running longer than 30 s (edgeHub's acknowledgement timeout) is reported as
+    ///   `SLOW_HANDLER` (it goes on; edgeHub will send the message again);
+    /// - a message for an input with neither its own handler nor a default handler is
+    ///   acknowledged, dropped and reported as `NO_HANDLER` (while no input handler exists at
+    ///   all, it first waits up to 10 s for one).
+    ///
+    /// The first input handler subscribes the client to inputs: the returned [`Subscribed`]
+    /// resolves once the hub confirmed it (awaiting it is optional). A handler that holds a
+    /// clone of the client keeps the connection alive after the other handles are dropped:
+    /// end it with [`close`](ModuleClient::close).
+    pub fn set_input_handler<F, Fut>(&self, input: Option<&str>, handler: F) -> Subscribed
+    where
+        F: Fn(InputMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
+    {
+        if let Err(e) = check_name("input", input) {
+            return Subscribed::ready(Err(e));
+        }
+        let handler = Arc::new(move |message| Box::pin(handler(message)) as HandlerFuture<()>);
+        inputs::set_handler(self.shared(), input, handler)
+    }
+
+    /// Removes the handler (or stream) of `input` (`None`: the default one). It finishes the
+    /// messages it already has; later ones follow the no-handler rule.
+    pub fn clear_input_handler(&self, input: Option<&str>) {
+        inputs::clear(self.shared(), input);
+    }
+
+    /// The stream of messages arriving on input `name` (the stream API; handlers are the
+    /// API every binding shares). Registering a stream or handler for the same input
+    /// replaces this stream, which then ends. Settle every message (`ack`, `abandon`):
+    /// acknowledgements leave in arrival order.
     pub fn input(&self, name: &str) -> InputStream {
         inputs::open_stream(self.shared(), Some(name))
     }
 
-    /// The stream of messages for every input that has no stream of its own.
+    /// The stream of messages for every input that has no handler or stream of its own.
     pub fn default_inputs(&self) -> InputStream {
         inputs::open_stream(self.shared(), None)
     }
@@ -298,20 +381,84 @@ impl ModuleClient {
     }
 
     /// The stream of desired-property patches (including catch-up patches after a
-    /// reconnect). Each stream receives every patch.
+    /// reconnect). Each stream receives every patch. The first stream or handler subscribes
+    /// the client to desired patches.
     pub fn desired_patches(&self) -> DesiredPatchStream {
         twin::open_stream(self.shared())
     }
 
-    /// The stream of calls to direct method `name`. Registering again for the same method
-    /// replaces the previous stream.
+    /// Handles desired-property patches (including catch-up patches after a reconnect) with
+    /// `handler`, replacing the previous handler (streams keep receiving too). One patch at a
+    /// time, in order; a failing handler is retried like an input handler (4 calls, then
+    /// `HANDLER_FAILED`). Patches are acknowledged on arrival. The returned [`Subscribed`]
+    /// resolves once the hub confirmed the subscription.
+    pub fn set_desired_handler<F, Fut>(&self, handler: F) -> Subscribed
+    where
+        F: Fn(DesiredPatch) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
+    {
+        let handler = Arc::new(move |patch| Box::pin(handler(patch)) as HandlerFuture<()>);
+        twin::set_handler(self.shared(), handler)
+    }
+
+    /// Removes the desired-properties handler.
+    pub fn clear_desired_handler(&self) {
+        twin::clear_handler(self.shared());
+    }
+
+    /// Answers calls of direct method `method` (`None`: of every method without a handler or
+    /// stream of its own) with `handler`, replacing what answered them before.
+    ///
+    /// One call at a time per handler, in arrival order. The handler's
+    /// [`MethodResponse`] is the answer. If it returns `Err` or panics, the caller gets the
+    /// one failure reply of every language: status **500** and payload
+    /// `{"error":"HANDLER_FAILED","message":"the method handler failed"}`
+    /// ([`crate::delivery::METHOD_FAILURE_PAYLOAD`]); the error itself goes to
+    /// [`background_errors`](ModuleClient::background_errors), never to the caller. A call of
+    /// a method nothing handles is answered **501**
+    /// ([`crate::delivery::METHOD_NO_HANDLER_PAYLOAD`]). A module that registers no method
+    /// handler is not subscribed to methods: edgeHub answers its callers 404 at once.
+    pub fn set_method_handler<F, Fut>(&self, method: Option<&str>, handler: F) -> Subscribed
+    where
+        F: Fn(MethodRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<MethodResponse, HandlerError>> + Send + 'static,
+    {
+        if let Err(e) = check_name("method", method) {
+            return Subscribed::ready(Err(e));
+        }
+        let handler =
+            Arc::new(move |request| Box::pin(handler(request)) as HandlerFuture<MethodResponse>);
+        methods::set_handler(self.shared(), method, handler)
+    }
+
+    /// Removes the handler (or stream) of `method` (`None`: the default one); its calls get
+    /// the no-handler answer (501) from then on.
+    pub fn clear_method_handler(&self, method: Option<&str>) {
+        methods::clear(self.shared(), method);
+    }
+
+    /// The stream of calls to direct method `name` (the stream API). Registering a stream or
+    /// handler for the same method replaces this stream.
     pub fn method(&self, name: &str) -> MethodStream {
         methods::open_stream(self.shared(), Some(name))
     }
 
-    /// The stream of calls to every method without a stream of its own.
+    /// The stream of calls to every method without a handler or stream of its own.
     pub fn default_methods(&self) -> MethodStream {
         methods::open_stream(self.shared(), None)
+    }
+
+    /// Errors that happen in the background (a handler that failed for good, a message
+    /// dropped for lack of a handler, a slow handler), each with a kind, the handler family,
+    /// the input/method/topic name and a message. Every stream receives every error reported
+    /// after it was opened; ends when the client closes. Bindings forward it to their error
+    /// callback.
+    pub fn background_errors(&self) -> BackgroundErrors {
+        match lock(&self.shared().background).as_ref() {
+            Some(channel) => BackgroundErrors::new(channel.subscribe()),
+            // Closed: an ended stream.
+            None => BackgroundErrors::new(broadcast::channel(1).1),
+        }
     }
 
     /// Calls a direct method on module `module_id` of device `device_id` (or on the device
@@ -333,6 +480,9 @@ impl ModuleClient {
     }
 
     /// Publishes `payload` to a user-defined topic (allowed by the hub's broker policy).
+    /// `UNAUTHORIZED` (QoS 1) when the hub's policy denies the topic: `edgemodule-hub` says
+    /// so before it closes the connection as the IoT Edge 1.2 broker does (a broker that only
+    /// closes the connection leaves the client re-sending until `TIMEOUT`).
     pub async fn publish(&self, topic: &str, payload: impl Into<Bytes>, qos: Qos) -> Result<()> {
         user_topics::validate_topic(topic)?;
         let payload = payload.into();
@@ -352,15 +502,41 @@ impl ModuleClient {
     }
 
     /// Subscribes to a user-defined topic filter (QoS 1). Resolves once the hub accepted it
-    /// (`UNAUTHORIZED` if its policy refuses); every reconnect subscribes it again.
+    /// (`UNAUTHORIZED` if its policy refuses); every reconnect subscribes it again. A message
+    /// is acknowledged when the stream asks for the next one (or is dropped); dropping the
+    /// last subscription of a filter, or [`Subscription::unsubscribe`], sends UNSUBSCRIBE.
     pub async fn subscribe(&self, filter: &str) -> Result<Subscription> {
         self.ensure_started()?;
-        user_topics::subscribe(self.shared(), filter, Qos::AtLeastOnce).await
+        user_topics::subscribe(self.shared(), filter, Qos::AtLeastOnce, None).await
+    }
+
+    /// Subscribes to a user-defined topic filter (QoS 1) with a handler: one message at a
+    /// time, in arrival order, acknowledged when the handler returns (retried like an input
+    /// handler on failure: 4 calls, then `HANDLER_FAILED`). Keep the returned
+    /// [`Subscription`]: dropping it (or `unsubscribe`) ends the subscription.
+    pub async fn subscribe_with_handler<F, Fut>(
+        &self,
+        filter: &str,
+        handler: F,
+    ) -> Result<Subscription>
+    where
+        F: Fn(UserMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
+    {
+        self.ensure_started()?;
+        let handler = Arc::new(move |message| Box::pin(handler(message)) as HandlerFuture<()>);
+        user_topics::subscribe(self.shared(), filter, Qos::AtLeastOnce, Some(handler)).await
     }
 
     /// The connection status; `changed().await` on the receiver to follow it.
     pub fn status(&self) -> watch::Receiver<ConnectionStatus> {
         self.shared().status.subscribe()
+    }
+
+    /// The status changes from now on, as a stream that ends after `Closed` (what every
+    /// binding's status callback is fed from).
+    pub fn status_changes(&self) -> StatusChanges {
+        StatusChanges::new(self.status())
     }
 
     /// The device id.
@@ -395,6 +571,15 @@ impl ModuleClient {
     }
 }
 
+fn check_name(what: &str, name: Option<&str>) -> Result<()> {
+    if name.is_some_and(str::is_empty) {
+        return Err(Error::invalid_argument(format!(
+            "the {what} name must not be empty (use None for the default handler)"
+        )));
+    }
+    Ok(())
+}
+
 fn check_output(output: &str) -> Result<()> {
     if output.is_empty() {
         return Err(Error::invalid_argument("the output name must not be empty"));
@@ -419,6 +604,8 @@ mod tests {
         send::<MethodStream>();
         send::<DesiredPatchStream>();
         send::<Subscription>();
+        send::<Subscribed>();
+        send::<BackgroundErrors>();
         send_sync::<Error>();
     }
 }

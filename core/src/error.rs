@@ -4,36 +4,160 @@
 use std::fmt;
 
 /// Stable error codes shared by every binding. The numeric values are part of the ABI:
-/// never renumber, only append.
+/// never renumber, only append. Name, description and transience of each code live in
+/// [`CODES`], the one table every binding maps from (`tests/vectors/errors.json` holds
+/// the same data for the bindings' own tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum ErrorKind {
-    /// A caller passed a value the API cannot accept (empty name, bad JSON, …).
+    /// See [`CODES`]: `INVALID_ARGUMENT`.
     InvalidArgument = 1,
-    /// The environment, connection string, key or options are missing or malformed.
+    /// See [`CODES`]: `CONFIG`.
     Config = 2,
-    /// The hub refused the credentials (CONNACK 4/5, HTTP 401/403).
+    /// See [`CODES`]: `UNAUTHORIZED`.
     Unauthorized = 3,
-    /// The network or TLS layer failed.
+    /// See [`CODES`]: `CONNECTION` (transient).
     Connection = 4,
-    /// An operation did not complete within its timeout.
+    /// See [`CODES`]: `TIMEOUT` (transient).
     Timeout = 5,
-    /// The client was closed before or while the operation ran.
+    /// See [`CODES`]: `CLOSED`.
     Closed = 6,
-    /// A message exceeds 256 KiB (body + properties); nothing was sent.
+    /// See [`CODES`]: `MESSAGE_TOO_LARGE`.
     MessageTooLarge = 7,
-    /// The peer sent something that does not follow the protocol.
+    /// See [`CODES`]: `PROTOCOL`.
     Protocol = 8,
-    /// The hub answered with an error status (see [`Error::status`]).
+    /// See [`CODES`]: `SERVICE` (the hub's status is in [`Error::status`]).
     Service = 9,
-    /// The caller cancelled the operation.
+    /// See [`CODES`]: `CANCELLED`.
     Cancelled = 10,
-    /// The target (module, method, input) does not exist or is not connected.
+    /// See [`CODES`]: `NOT_FOUND`.
     NotFound = 11,
-    /// The hub asked the client to slow down (HTTP/twin 429).
+    /// See [`CODES`]: `THROTTLED` (transient).
     Throttled = 12,
-    /// A bug in edgemodule itself: please report it.
+    /// See [`CODES`]: `INTERNAL`.
     Internal = 13,
+}
+
+/// One row of the error-code table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodeInfo {
+    /// The stable number (`OK` is 0).
+    pub code: i32,
+    /// The stable upper-case name, e.g. `MESSAGE_TOO_LARGE`.
+    pub name: &'static str,
+    /// The one description every binding shows for this code.
+    pub description: &'static str,
+    /// True when retrying the same operation later may succeed without changing anything
+    /// (the network came back, the hub has capacity again).
+    pub transient: bool,
+}
+
+const fn row(
+    code: i32,
+    name: &'static str,
+    transient: bool,
+    description: &'static str,
+) -> CodeInfo {
+    CodeInfo {
+        code,
+        name,
+        description,
+        transient,
+    }
+}
+
+/// Every stable result code, `OK` first, indexed by code: the single source of names,
+/// descriptions and transience for all bindings.
+pub const CODES: [CodeInfo; 14] = [
+    row(0, "OK", false, "Success."),
+    row(
+        1,
+        "INVALID_ARGUMENT",
+        false,
+        "An argument or option value the API cannot accept (null, not UTF-8, empty name, \
+         bad JSON, unknown option, out of range).",
+    ),
+    row(
+        2,
+        "CONFIG",
+        false,
+        "The environment, connection string, key, trust bundle or an EDGEMODULE_* override is \
+         missing or malformed (also: edgemodule used in a fork()ed child).",
+    ),
+    row(
+        3,
+        "UNAUTHORIZED",
+        false,
+        "The hub refused the credentials or the operation (CONNACK 4/5, status 401/403); \
+         an expired SAS token is reported with status reason EXPIRED_SAS_TOKEN.",
+    ),
+    row(
+        4,
+        "CONNECTION",
+        true,
+        "The network or TLS layer failed, or reconnecting gave up.",
+    ),
+    row(
+        5,
+        "TIMEOUT",
+        true,
+        "The operation did not complete within its timeout.",
+    ),
+    row(
+        6,
+        "CLOSED",
+        false,
+        "The client (or the library, after shutdown) is closed; the operation did not \
+         complete.",
+    ),
+    row(
+        7,
+        "MESSAGE_TOO_LARGE",
+        false,
+        "A message exceeds 256 KiB (body + properties); nothing was sent.",
+    ),
+    row(
+        8,
+        "PROTOCOL",
+        false,
+        "The hub sent something that does not follow the protocol.",
+    ),
+    row(
+        9,
+        "SERVICE",
+        false,
+        "The hub answered with an error status (the error carries the status).",
+    ),
+    row(
+        10,
+        "CANCELLED",
+        false,
+        "The operation was cancelled before it completed (by the caller or the host \
+         runtime).",
+    ),
+    row(
+        11,
+        "NOT_FOUND",
+        false,
+        "The target (module, method, input) does not exist or is not connected.",
+    ),
+    row(
+        12,
+        "THROTTLED",
+        true,
+        "The hub asked the client to slow down (status 429).",
+    ),
+    row(
+        13,
+        "INTERNAL",
+        false,
+        "A bug in edgemodule (including a caught panic); please report it.",
+    ),
+];
+
+/// The table row of a numeric code (`OK` included), or `None` for an unknown code.
+pub fn code_info(code: i32) -> Option<&'static CodeInfo> {
+    usize::try_from(code).ok().and_then(|i| CODES.get(i))
 }
 
 impl ErrorKind {
@@ -54,6 +178,11 @@ impl ErrorKind {
         ErrorKind::Internal,
     ];
 
+    /// This kind's row of [`CODES`].
+    pub fn info(self) -> &'static CodeInfo {
+        &CODES[self as usize]
+    }
+
     /// The stable numeric code (`OK` is 0 and is not an error).
     pub fn code(self) -> i32 {
         self as i32
@@ -61,26 +190,28 @@ impl ErrorKind {
 
     /// The stable upper-case name, e.g. `MESSAGE_TOO_LARGE`.
     pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::Config => "CONFIG",
-            ErrorKind::Unauthorized => "UNAUTHORIZED",
-            ErrorKind::Connection => "CONNECTION",
-            ErrorKind::Timeout => "TIMEOUT",
-            ErrorKind::Closed => "CLOSED",
-            ErrorKind::MessageTooLarge => "MESSAGE_TOO_LARGE",
-            ErrorKind::Protocol => "PROTOCOL",
-            ErrorKind::Service => "SERVICE",
-            ErrorKind::Cancelled => "CANCELLED",
-            ErrorKind::NotFound => "NOT_FOUND",
-            ErrorKind::Throttled => "THROTTLED",
-            ErrorKind::Internal => "INTERNAL",
-        }
+        self.info().name
+    }
+
+    /// The one description of this kind (the same text in every language).
+    pub fn description(self) -> &'static str {
+        self.info().description
+    }
+
+    /// True when retrying the same operation later may succeed (`CONNECTION`, `TIMEOUT`,
+    /// `THROTTLED`).
+    pub fn is_transient(self) -> bool {
+        self.info().transient
     }
 
     /// The kind for a numeric code, if it is one.
     pub fn from_code(code: i32) -> Option<ErrorKind> {
         ErrorKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
+    /// The kind for a stable name (`"TIMEOUT"`), if it is one.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.name() == name)
     }
 }
 
@@ -161,6 +292,12 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         self.status
     }
+
+    /// True when retrying the same operation later may succeed: the kind's
+    /// [`ErrorKind::is_transient`].
+    pub fn is_transient(&self) -> bool {
+        self.kind.is_transient()
+    }
 }
 
 impl fmt::Display for Error {
@@ -188,6 +325,30 @@ mod tests {
         assert_eq!(ErrorKind::from_code(7), Some(ErrorKind::MessageTooLarge));
         assert_eq!(ErrorKind::from_code(0), None);
         assert_eq!(ErrorKind::from_code(14), None);
+    }
+
+    #[test]
+    fn the_table_is_indexed_by_code_and_matches_the_kinds() {
+        for (i, info) in CODES.iter().enumerate() {
+            assert_eq!(info.code, i as i32);
+            assert!(!info.description.is_empty());
+            assert_eq!(code_info(info.code), Some(info));
+        }
+        assert_eq!(CODES[0].name, "OK");
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.info().code, kind.code());
+            assert_eq!(ErrorKind::from_name(kind.name()), Some(kind));
+        }
+        let transient: Vec<&str> = CODES
+            .iter()
+            .filter(|c| c.transient)
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(transient, ["CONNECTION", "TIMEOUT", "THROTTLED"]);
+        assert_eq!(code_info(-1), None);
+        assert_eq!(code_info(14), None);
+        assert!(Error::from_status(429, "slow down").is_transient());
+        assert!(!Error::closed().is_transient());
     }
 
     #[test]

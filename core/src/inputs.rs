@@ -1,12 +1,8 @@
-//! Input messages: per-input and default consumers, acknowledgement after processing
-//! (at-least-once), and redelivery of abandoned messages.
-//!
-//! A message goes to the stream registered for its input, else to the default stream, else
-//! it is held (un-acknowledged) until a consumer registers. It is PUBACKed only when the
-//! application calls [`InputMessage::ack`]; abandoning or dropping it hands it to its
-//! consumer again after `ClientOptions::redelivery_delay`.
+//! Input messages: per-input and default consumers (handlers or streams), acknowledgement in
+//! arrival order once processed (at-least-once), the retry policy, and what happens to a
+//! message nothing handles. The rules are in [`crate::delivery`].
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
@@ -15,43 +11,51 @@ use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::connection::families::{self, Family, Subscribed};
 use crate::connection::shared::{lock, Shared};
-use crate::error::Result;
+use crate::delivery::acks::Ticket;
+use crate::delivery::lane::Runner;
+use crate::delivery::router::{Keyed, Router};
+use crate::delivery::{
+    attempts, retry_delay, BackgroundErrorKind, HandlerFamily, HandlerFuture, Outcome,
+    UNHANDLED_INPUT_GRACE,
+};
+use crate::error::{Error, Result};
 use crate::message::Message;
 
-/// Most messages held while no consumer exists; beyond that the oldest are left to the
-/// hub, which delivers them again after the next reconnect (they were never acknowledged).
-const MAX_HELD: usize = 10_000;
+/// Most messages waiting for a first input handler; beyond that the oldest is dropped (and
+/// acknowledged, reported) at once.
+const MAX_HELD: usize = 1_000;
 
-/// A received message with what is needed to acknowledge it.
-#[derive(Debug)]
-pub(crate) struct Delivery {
-    pub message: Message,
-    pub input: String,
-    pub pkid: u16,
-    pub qos1: bool,
-    pub epoch: u64,
+/// A user's input handler.
+pub(crate) type InputHandler = Arc<dyn Fn(InputMessage) -> HandlerFuture<()> + Send + Sync>;
+
+/// What is needed to settle a message.
+#[derive(Debug, Clone, Copy)]
+struct Receipt {
+    /// `None` for a QoS 0 message (nothing to acknowledge).
+    ticket: Option<Ticket>,
+    /// 1 for the first delivery.
+    attempt: u32,
 }
 
 /// A message received on an input. Dereferences to [`Message`].
 ///
-/// Call [`ack`](InputMessage::ack) once it is processed. Until then the hub keeps it; if it
-/// is [`abandon`](InputMessage::abandon)ed or dropped un-acknowledged it is delivered to
-/// its consumer again. If the process dies first, the hub delivers it again after the
-/// module reconnects.
+/// From a stream ([`ModuleClient::input`](crate::ModuleClient::input)): call
+/// [`ack`](InputMessage::ack) once it is processed. [`abandon`](InputMessage::abandon)ing or
+/// dropping it un-acknowledged counts as a failed attempt: it comes back after the retry
+/// delay, and after `handler_attempts` (default
+/// [`HANDLER_ATTEMPTS`](crate::delivery::HANDLER_ATTEMPTS)) attempts it is
+/// acknowledged, dropped and reported. If the process dies first, the hub delivers it again
+/// after the module reconnects.
+///
+/// In a handler ([`ModuleClient::set_input_handler`](crate::ModuleClient::set_input_handler))
+/// the handler's result settles the message; `ack` and `abandon` do nothing there.
 pub struct InputMessage {
-    message: Message,
-    /// Present until acknowledged, abandoned or discarded.
+    message: Arc<Message>,
+    /// Present (stream API) until acknowledged, abandoned or discarded.
     receipt: Option<Receipt>,
     shared: Arc<Shared>,
-}
-
-/// How to acknowledge a message.
-#[derive(Debug, Clone, Copy)]
-struct Receipt {
-    pkid: u16,
-    qos1: bool,
-    epoch: u64,
 }
 
 impl std::fmt::Debug for InputMessage {
@@ -63,17 +67,24 @@ impl std::fmt::Debug for InputMessage {
     }
 }
 
+impl Keyed for InputMessage {
+    fn key(&self) -> &str {
+        self.input_name()
+    }
+}
+
 impl InputMessage {
-    fn new(delivery: Delivery, shared: Arc<Shared>) -> Self {
-        let mut message = delivery.message;
-        message.input_name = Some(delivery.input);
+    /// A newly received message (`ticket` is `None` at QoS 0).
+    pub(crate) fn received(
+        mut message: Message,
+        input: String,
+        ticket: Option<Ticket>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        message.input_name = Some(input);
         InputMessage {
-            message,
-            receipt: Some(Receipt {
-                pkid: delivery.pkid,
-                qos1: delivery.qos1,
-                epoch: delivery.epoch,
-            }),
+            message: Arc::new(message),
+            receipt: Some(Receipt { ticket, attempt: 1 }),
             shared,
         }
     }
@@ -88,40 +99,50 @@ impl InputMessage {
         &self.message
     }
 
-    /// Acknowledges the message (PUBACK): the hub forgets it. After a reconnect the hub has
-    /// already re-queued it, so acknowledging is skipped and it will be delivered again.
-    /// `CLOSED` after the client is closed.
+    /// Acknowledges the message: the hub forgets it once every message that arrived before it
+    /// is acknowledged too (PUBACKs leave in arrival order). After a reconnect the hub has
+    /// already re-queued it, so nothing is sent and it will be delivered again. `CLOSED`
+    /// after the client is closed. Does nothing on a handler's message.
     pub fn ack(mut self) -> Result<()> {
-        match self.receipt.take() {
-            Some(r) if r.qos1 => self.shared.send_puback(r.pkid, r.epoch),
-            _ => Ok(()),
+        if self.shared.is_closed() && self.receipt.is_some() {
+            self.receipt = None;
+            return Err(Error::closed());
         }
+        if let Some(Receipt {
+            ticket: Some(ticket),
+            ..
+        }) = self.receipt.take()
+        {
+            self.shared.acknowledge(ticket);
+        }
+        Ok(())
     }
 
-    /// Gives the message back: it is delivered to its consumer again after the redelivery
-    /// delay (same as dropping it without `ack`).
+    /// Gives the message back: one failed attempt (same as dropping it without `ack`). It is
+    /// delivered again after the retry delay, or acknowledged, dropped and reported after the
+    /// last attempt. Does nothing on a handler's message.
     pub fn abandon(self) {}
 
-    /// Takes the message out without acknowledging or redelivering it.
-    fn defuse(mut self) -> Option<Delivery> {
-        self.take_delivery()
+    /// Takes the settlement out: nothing happens when `self` is dropped.
+    fn defuse(mut self) -> Option<Receipt> {
+        self.receipt.take()
     }
 
-    fn take_delivery(&mut self) -> Option<Delivery> {
-        let receipt = self.receipt.take()?;
-        let mut message = std::mem::take(&mut self.message);
-        let input = message.input_name.take().unwrap_or_default();
-        Some(Delivery {
-            message,
-            input,
-            pkid: receipt.pkid,
-            qos1: receipt.qos1,
-            epoch: receipt.epoch,
-        })
+    /// True when the message arrived on a connection that is gone (the hub sends it again).
+    fn is_stale(&self) -> bool {
+        matches!(
+            self.receipt,
+            Some(Receipt { ticket: Some(t), .. }) if t.epoch() != self.shared.current_epoch()
+        )
     }
 
-    fn receipt(&self) -> Option<Receipt> {
-        self.receipt
+    /// The same message without the right to settle it (what a handler receives).
+    fn view(&self) -> InputMessage {
+        InputMessage {
+            message: Arc::clone(&self.message),
+            receipt: None,
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -134,134 +155,260 @@ impl Deref for InputMessage {
 
 impl Drop for InputMessage {
     fn drop(&mut self) {
+        let Some(receipt) = self.receipt.take() else {
+            return;
+        };
         if self.shared.is_closed() {
             return;
         }
-        let Some(delivery) = self.take_delivery() else {
-            return;
-        };
-        if delivery.qos1 && delivery.epoch != self.shared.current_epoch() {
+        if matches!(receipt.ticket, Some(t) if t.epoch() != self.shared.current_epoch()) {
             // The hub re-queued it when the connection dropped.
             return;
         }
-        let due = Instant::now() + self.shared.options.redelivery_delay;
-        let _ = self.shared.redeliver.send(Redelivery { due, delivery });
+        retry_later(&self.shared, Arc::clone(&self.message), receipt);
     }
 }
 
-/// A message waiting to be delivered again.
-#[derive(Debug)]
-pub(crate) struct Redelivery {
-    due: Instant,
-    delivery: Delivery,
-}
-
-/// Redelivers abandoned messages when they are due (one task per client).
-pub(crate) async fn run_redelivery(
-    shared: Weak<Shared>,
-    mut queue: mpsc::UnboundedReceiver<Redelivery>,
-) {
-    while let Some(item) = queue.recv().await {
-        tokio::time::sleep_until(item.due).await;
-        let Some(shared) = shared.upgrade() else {
-            break;
+/// A stream consumer gave a message back: deliver it again after the retry delay, or give up.
+fn retry_later(shared: &Arc<Shared>, message: Arc<Message>, receipt: Receipt) {
+    let input = message.input_name.clone().unwrap_or_default();
+    if receipt.attempt >= shared.options.handler_attempts.max(1) {
+        settle(shared, receipt.ticket);
+        shared.report(
+            BackgroundErrorKind::HandlerFailed,
+            HandlerFamily::Input,
+            &input,
+            format!(
+                "the message was given back {} times; it was acknowledged and dropped",
+                receipt.attempt
+            ),
+        );
+        return;
+    }
+    let Some(runtime) = shared.runtime() else {
+        return;
+    };
+    let attempt = receipt.attempt + 1;
+    let wait = retry_delay(shared.options.redelivery_delay, attempt);
+    let weak = Arc::downgrade(shared);
+    runtime.spawn(async move {
+        tokio::time::sleep(wait).await;
+        let Some(shared) = weak.upgrade() else {
+            return;
         };
-        if shared.is_closed() {
-            break;
+        let again = InputMessage {
+            message,
+            receipt: Some(Receipt {
+                ticket: receipt.ticket,
+                attempt,
+            }),
+            shared: Arc::clone(&shared),
+        };
+        if again.is_stale() || shared.is_closed() {
+            again.defuse();
+            return;
         }
-        deliver(&shared, item.delivery);
+        deliver(&shared, again);
+    });
+}
+
+/// Acknowledges (in order) a message that is done with.
+fn settle(shared: &Shared, ticket: Option<Ticket>) {
+    if let Some(ticket) = ticket {
+        shared.acknowledge(ticket);
     }
 }
 
-/// Routes a received (or redelivered) message to its consumer.
-pub(crate) fn deliver(shared: &Arc<Shared>, delivery: Delivery) {
-    let message = InputMessage::new(delivery, Arc::clone(shared));
-    lock(&shared.inputs).route(message);
+/// Runs a user's input handler on one lane (one message at a time).
+pub(crate) struct InputRunner {
+    handler: InputHandler,
 }
 
-type Consumer = (u64, mpsc::UnboundedSender<InputMessage>);
+impl Runner for InputRunner {
+    type Item = InputMessage;
 
-/// Who consumes which input (guarded by its own lock).
+    async fn run(&self, mut item: InputMessage) {
+        let Some(receipt) = item.receipt.take() else {
+            return;
+        };
+        let shared = Arc::clone(&item.shared);
+        let input = item.input_name().to_string();
+        let outcome = attempts(
+            &shared,
+            HandlerFamily::Input,
+            &input,
+            receipt.attempt,
+            || (self.handler)(item.view()),
+            || !matches!(receipt.ticket, Some(t) if t.epoch() != shared.current_epoch()),
+        )
+        .await;
+        if outcome != Outcome::Abandoned {
+            settle(&shared, receipt.ticket);
+        }
+    }
+}
+
+/// Who consumes which input, and the messages waiting for a first consumer (guarded by its
+/// own lock).
 #[derive(Default)]
 pub(crate) struct InputRouter {
-    named: HashMap<String, Consumer>,
-    default: Option<Consumer>,
-    held: VecDeque<Delivery>,
-    next_id: u64,
-    closed: bool,
+    router: Router<InputRunner>,
+    held: VecDeque<(InputMessage, Instant)>,
+    expiring: bool,
 }
 
 impl InputRouter {
-    fn route(&mut self, message: InputMessage) {
-        if self.closed {
-            message.defuse();
-            return;
-        }
-        let input = message.input_name().to_string();
-        let mut message = message;
-        if let Some((_, tx)) = self.named.get(&input) {
-            match tx.send(message) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(back)) => {
-                    self.named.remove(&input);
-                    message = back;
-                }
-            }
-        }
-        if let Some((_, tx)) = &self.default {
-            match tx.send(message) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(back)) => {
-                    self.default = None;
-                    message = back;
-                }
-            }
-        }
-        if let Some(delivery) = message.defuse() {
-            // Held messages of an older connection are delivered again by the hub.
-            self.held
-                .retain(|held| !held.qos1 || held.epoch >= delivery.epoch);
-            if self.held.len() >= MAX_HELD {
-                tracing::warn!(
-                    "too many input messages without a consumer; leaving the oldest to the hub"
-                );
-                self.held.pop_front();
-            }
-            self.held.push_back(delivery);
-        }
-    }
-
-    pub(crate) fn close(&mut self) {
-        self.closed = true;
-        self.named.clear();
-        self.default = None;
-        self.held.clear();
+    /// Stops delivering; returns what was queued or held, to be dropped outside the lock.
+    pub(crate) fn close(&mut self) -> Vec<InputMessage> {
+        let mut all = self.router.close();
+        all.extend(self.held.drain(..).map(|(m, _)| m));
+        all
     }
 }
 
-/// Registers a consumer for `input` (or the default consumer) and hands it what was held.
-pub(crate) fn open_stream(shared: &Arc<Shared>, input: Option<&str>) -> InputStream {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let mut router = lock(&shared.inputs);
-    if !router.closed {
-        let id = router.next_id;
-        router.next_id += 1;
-        match input {
-            Some(name) => {
-                router.named.insert(name.to_string(), (id, tx.clone()));
-            }
-            None => router.default = Some((id, tx.clone())),
-        }
-        let held = std::mem::take(&mut router.held);
-        for delivery in held {
-            if input.is_none_or(|name| name == delivery.input) {
-                let _ = tx.send(InputMessage::new(delivery, Arc::clone(shared)));
-            } else {
-                router.held.push_back(delivery);
-            }
+/// Routes a received (or redelivered) message to its consumer, or applies the no-handler
+/// policy.
+pub(crate) fn deliver(shared: &Arc<Shared>, message: InputMessage) {
+    let Some(runtime) = shared.runtime() else {
+        message.defuse();
+        return;
+    };
+    let mut inputs = lock(&shared.inputs);
+    let Err(message) = inputs.router.route(message, runtime) else {
+        return;
+    };
+    if inputs.router.is_closed() {
+        message.defuse();
+    } else if inputs.router.has_consumers() {
+        drop(inputs);
+        drop_unhandled(shared, message);
+    } else {
+        hold(shared, &mut inputs, message, runtime);
+    }
+}
+
+/// No handler for this input and no default handler: acknowledge, drop, report.
+fn drop_unhandled(shared: &Shared, message: InputMessage) {
+    let stale = message.is_stale();
+    let input = message.input_name().to_string();
+    let Some(receipt) = message.defuse() else {
+        return;
+    };
+    if stale {
+        return;
+    }
+    settle(shared, receipt.ticket);
+    shared.report(
+        BackgroundErrorKind::NoHandler,
+        HandlerFamily::Input,
+        &input,
+        "no handler for this input and no default handler: the message was acknowledged and \
+         dropped"
+            .to_string(),
+    );
+}
+
+/// No input consumer at all yet: keep the message (un-acknowledged) for a while.
+fn hold(
+    shared: &Arc<Shared>,
+    inputs: &mut InputRouter,
+    message: InputMessage,
+    runtime: &tokio::runtime::Handle,
+) {
+    inputs.held.retain(|(m, _)| !m.is_stale());
+    inputs
+        .held
+        .push_back((message, Instant::now() + UNHANDLED_INPUT_GRACE));
+    if inputs.held.len() > MAX_HELD {
+        if let Some((oldest, _)) = inputs.held.pop_front() {
+            drop_unhandled(shared, oldest);
         }
     }
-    drop(router);
+    if !std::mem::replace(&mut inputs.expiring, true) {
+        runtime.spawn(expire_held(Arc::downgrade(shared)));
+    }
+}
+
+/// Drops held messages whose grace period ended; stops when none is held.
+async fn expire_held(shared: Weak<Shared>) {
+    loop {
+        let next = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut inputs = lock(&shared.inputs);
+            let now = Instant::now();
+            while inputs.held.front().is_some_and(|(_, due)| *due <= now) {
+                if let Some((message, _)) = inputs.held.pop_front() {
+                    drop_unhandled(&shared, message);
+                }
+            }
+            match inputs.held.front() {
+                Some((_, due)) => *due,
+                None => {
+                    inputs.expiring = false;
+                    return;
+                }
+            }
+        };
+        tokio::time::sleep_until(next).await;
+    }
+}
+
+/// Hands held messages to the consumers registered now.
+fn release_held(shared: &Arc<Shared>, inputs: &mut InputRouter) -> Vec<InputMessage> {
+    let Some(runtime) = shared.runtime() else {
+        return Vec::new();
+    };
+    let held = std::mem::take(&mut inputs.held);
+    let mut unhandled = Vec::new();
+    for (message, due) in held {
+        match inputs.router.route(message, runtime) {
+            Ok(()) => {}
+            Err(message) if inputs.router.has_consumers() => unhandled.push(message),
+            Err(message) => inputs.held.push_back((message, due)),
+        }
+    }
+    unhandled
+}
+
+/// Registers a consumer, hands it what was held, and subscribes to inputs.
+fn register(shared: &Arc<Shared>, put: impl FnOnce(&mut Router<InputRunner>)) -> Subscribed {
+    let unhandled = {
+        let mut inputs = lock(&shared.inputs);
+        if inputs.router.is_closed() {
+            return Subscribed::ready(Err(Error::closed()));
+        }
+        put(&mut inputs.router);
+        release_held(shared, &mut inputs)
+    };
+    for message in unhandled {
+        drop_unhandled(shared, message);
+    }
+    families::activate(shared, &[Family::Inputs])
+}
+
+/// Makes `handler` the handler of `input` (`None`: the default handler).
+pub(crate) fn set_handler(
+    shared: &Arc<Shared>,
+    input: Option<&str>,
+    handler: InputHandler,
+) -> Subscribed {
+    register(shared, |router| {
+        router.set_handler(input, InputRunner { handler })
+    })
+}
+
+/// Removes the handler or stream of `input` (`None`: the default one).
+pub(crate) fn clear(shared: &Shared, input: Option<&str>) {
+    lock(&shared.inputs).router.remove(input);
+}
+
+/// Registers a stream for `input` (or the default stream) and hands it what was held.
+pub(crate) fn open_stream(shared: &Arc<Shared>, input: Option<&str>) -> InputStream {
+    let (tx, rx) = mpsc::unbounded_channel();
+    // The stream API has no way to wait for the SUBACK; `connect()` covers the usual case.
+    drop(register(shared, |router| router.set_stream(input, tx)));
     InputStream {
         rx,
         shared: Arc::clone(shared),
@@ -269,8 +416,9 @@ pub(crate) fn open_stream(shared: &Arc<Shared>, input: Option<&str>) -> InputStr
 }
 
 /// A stream of [`InputMessage`]s for one input (`ModuleClient::input`) or for every input
-/// without its own stream (`ModuleClient::default_inputs`). Ends when the client closes or
-/// another stream takes over the same input.
+/// without its own consumer (`ModuleClient::default_inputs`). Ends when the client closes or
+/// another stream or handler takes over the same input. Messages are handed out as they
+/// arrive; settle each one promptly — later messages' acknowledgements wait for it.
 pub struct InputStream {
     rx: mpsc::UnboundedReceiver<InputMessage>,
     shared: Arc<Shared>,
@@ -298,13 +446,12 @@ impl InputStream {
                 self.rx.close();
                 return Poll::Ready(None);
             }
-            match message.receipt() {
+            if message.is_stale() {
                 // Delivered on a connection that is gone: the hub sends it again.
-                Some(r) if r.qos1 && r.epoch != self.shared.current_epoch() => {
-                    message.defuse();
-                }
-                _ => return Poll::Ready(Some(message)),
+                message.defuse();
+                continue;
             }
+            return Poll::Ready(Some(message));
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{property_bag, MAX_MESSAGE_SIZE};
+use crate::system_property::{SystemProperty, WIRE_KEYS};
 
 /// A telemetry/output message sent by a module, or an input message it receives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -108,8 +109,8 @@ impl Message {
         let mut message = Message::new(body);
         for (key, value) in pairs {
             let value = value.unwrap_or_default();
-            match message.system_field_mut(&key) {
-                Some(field) => *field = Some(value),
+            match SystemProperty::from_wire_key(&key) {
+                Some(property) => *message.system_mut(property) = Some(value),
                 None => {
                     message.properties.insert(key, value);
                 }
@@ -153,52 +154,37 @@ impl Message {
         Ok(())
     }
 
-    /// System properties in wire order, with their wire keys.
+    /// System properties in wire order
+    /// ([`WIRE_ORDER`](crate::system_property::WIRE_ORDER)), with their wire keys
+    /// ([`WIRE_KEYS`]). The values are read field by field, in that order, because this runs
+    /// for every message sent (a test checks the order against the table).
     fn system_properties<'a>(
         &'a self,
         output_name: Option<&'a str>,
     ) -> [(&'static str, Option<&'a str>); 16] {
-        [
-            ("$.on", output_name.or(self.output_name.as_deref())),
-            ("$.mid", self.message_id.as_deref()),
-            ("$.cid", self.correlation_id.as_deref()),
-            ("$.uid", self.user_id.as_deref()),
-            ("$.ct", self.content_type.as_deref()),
-            ("$.ce", self.content_encoding.as_deref()),
-            ("$.ctime", self.creation_time.as_deref()),
-            ("$.exp", self.expiry_time.as_deref()),
-            ("$.schema", self.message_schema.as_deref()),
-            ("$.sub", self.component_name.as_deref()),
-            ("$.ifid", self.interface_id.as_deref()),
-            ("$.to", self.to.as_deref()),
-            ("iothub-operation", self.operation.as_deref()),
-            ("ack", self.ack.as_deref()),
-            ("$.cdid", self.connection_device_id.as_deref()),
-            ("$.cmid", self.connection_module_id.as_deref()),
-        ]
-    }
-
-    /// The field a wire system-property key fills, if it is one.
-    fn system_field_mut(&mut self, key: &str) -> Option<&mut Option<String>> {
-        Some(match key {
-            "$.on" => &mut self.output_name,
-            "$.mid" => &mut self.message_id,
-            "$.cid" => &mut self.correlation_id,
-            "$.uid" => &mut self.user_id,
-            "$.ct" => &mut self.content_type,
-            "$.ce" => &mut self.content_encoding,
-            "$.ctime" => &mut self.creation_time,
-            "$.exp" => &mut self.expiry_time,
-            "$.schema" => &mut self.message_schema,
-            "$.sub" => &mut self.component_name,
-            "$.ifid" => &mut self.interface_id,
-            "$.to" => &mut self.to,
-            "iothub-operation" => &mut self.operation,
-            "ack" => &mut self.ack,
-            "$.cdid" => &mut self.connection_device_id,
-            "$.cmid" => &mut self.connection_module_id,
-            _ => return None,
-        })
+        let values = [
+            output_name.or(self.output_name.as_deref()),
+            self.message_id.as_deref(),
+            self.correlation_id.as_deref(),
+            self.user_id.as_deref(),
+            self.content_type.as_deref(),
+            self.content_encoding.as_deref(),
+            self.creation_time.as_deref(),
+            self.expiry_time.as_deref(),
+            self.message_schema.as_deref(),
+            self.component_name.as_deref(),
+            self.interface_id.as_deref(),
+            self.to.as_deref(),
+            self.operation.as_deref(),
+            self.ack.as_deref(),
+            self.connection_device_id.as_deref(),
+            self.connection_module_id.as_deref(),
+        ];
+        let mut pairs = [("", None); 16];
+        for (pair, (key, value)) in pairs.iter_mut().zip(WIRE_KEYS.into_iter().zip(values)) {
+            *pair = (key, value);
+        }
+        pairs
     }
 }
 
@@ -206,6 +192,7 @@ impl Message {
 mod tests {
     use super::*;
     use crate::protocol::property_bag::decode;
+    use crate::system_property::WIRE_ORDER;
 
     #[test]
     fn encodes_system_first_then_sorted_custom() {
@@ -235,6 +222,19 @@ mod tests {
         assert_eq!(m.properties.len(), 2);
         let again = Message::from_bag(decode(&m.encode_bag(None)).unwrap(), b"{}".to_vec());
         assert_eq!(again, m);
+    }
+
+    #[test]
+    fn system_properties_follow_the_wire_order_of_the_table() {
+        let mut m = Message::new("x");
+        for p in SystemProperty::ALL {
+            *m.system_mut(p) = Some(p.name().to_string());
+        }
+        let pairs = m.system_properties(None);
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            assert_eq!(Some(*key), WIRE_ORDER[i].wire_key());
+            assert_eq!(*value, m.system(WIRE_ORDER[i]));
+        }
     }
 
     #[test]

@@ -1,7 +1,6 @@
-//! Direct methods received from the hub: per-method and default streams, responses, and an
-//! automatic 500 for requests dropped without a response.
+//! Direct methods received from the hub: per-method and default consumers (handlers or
+//! streams), the one failure reply and the one no-handler reply ([`crate::delivery`]).
 
-use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,23 +10,36 @@ use rumqttc::QoS;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::connection::families::{self, Family, Subscribed};
 use crate::connection::shared::{lock, Shared};
-use crate::error::Result;
+use crate::delivery::lane::Runner;
+use crate::delivery::router::{Keyed, Router};
+use crate::delivery::{
+    call, BackgroundErrorKind, HandlerFamily, HandlerFuture, METHOD_FAILURE_PAYLOAD,
+    METHOD_FAILURE_STATUS, METHOD_NO_HANDLER_PAYLOAD, METHOD_NO_HANDLER_STATUS,
+};
+use crate::error::{Error, Result};
 use crate::protocol::topics;
 
-/// Most requests held while no stream exists for them; the oldest beyond this answer 500.
-const MAX_HELD: usize = 1_000;
+/// A user's method handler.
+pub(crate) type MethodHandler =
+    Arc<dyn Fn(MethodRequest) -> HandlerFuture<MethodResponse> + Send + Sync>;
 
-/// A direct-method call to this module. Answer it with [`respond`](MethodRequest::respond);
-/// dropping it unanswered answers `500`.
+/// A direct-method call to this module.
+///
+/// From a stream ([`ModuleClient::method`](crate::ModuleClient::method)): answer it with
+/// [`respond`](MethodRequest::respond); dropping it unanswered sends the failure reply
+/// ([`METHOD_FAILURE_STATUS`](crate::delivery::METHOD_FAILURE_STATUS)). In a handler
+/// ([`ModuleClient::set_method_handler`](crate::ModuleClient::set_method_handler)) the
+/// handler's result is the answer and `respond` fails with `INVALID_ARGUMENT`.
 pub struct MethodRequest {
     /// The method name.
     pub name: String,
     /// The JSON payload (`null` when empty; a JSON string when the body is not JSON).
     pub payload: Value,
     rid: String,
-    shared: Arc<Shared>,
-    answered: bool,
+    /// Present (stream API) until answered.
+    reply: Option<Arc<Shared>>,
 }
 
 impl std::fmt::Debug for MethodRequest {
@@ -40,14 +52,35 @@ impl std::fmt::Debug for MethodRequest {
     }
 }
 
+impl Keyed for MethodRequest {
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A method handler's answer: a status (e.g. 200) and a JSON payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodResponse {
+    /// The status the caller sees.
+    pub status: i32,
+    /// The JSON payload the caller sees.
+    pub payload: Value,
+}
+
+impl MethodResponse {
+    /// An answer with `status` and `payload`.
+    pub fn new(status: i32, payload: Value) -> Self {
+        MethodResponse { status, payload }
+    }
+}
+
 impl MethodRequest {
     pub(crate) fn new(name: String, body: &[u8], rid: String, shared: Arc<Shared>) -> Self {
         MethodRequest {
             name,
             payload: parse_payload(body),
             rid,
-            shared,
-            answered: false,
+            reply: Some(shared),
         }
     }
 
@@ -57,33 +90,54 @@ impl MethodRequest {
     }
 
     /// Sends the response: `status` (e.g. 200) and a JSON payload. Resolves when the hub
-    /// acknowledged it.
+    /// acknowledged it. `INVALID_ARGUMENT` on a handler's request (its result is the answer).
     pub async fn respond(mut self, status: i32, payload: Value) -> Result<()> {
-        self.answered = true;
+        let Some(shared) = self.reply.take() else {
+            return Err(Error::invalid_argument(
+                "this request is answered by its handler's return value",
+            ));
+        };
         let topic = topics::method_response_topic(status, &self.rid);
-        let body = Bytes::from(payload.to_string());
-        self.shared
-            .publish_and_wait(topic, body, QoS::AtLeastOnce)
+        shared
+            .publish_and_wait(topic, Bytes::from(payload.to_string()), QoS::AtLeastOnce)
             .await
     }
 }
 
 impl Drop for MethodRequest {
     fn drop(&mut self) {
-        if self.answered || self.shared.is_closed() {
+        let Some(shared) = self.reply.take() else {
+            return;
+        };
+        if shared.is_closed() {
             return;
         }
-        let topic = topics::method_response_topic(500, &self.rid);
-        let body = serde_json::json!({
-            "message": format!("the handler for method {:?} did not respond", self.name)
-        });
-        let permit = self.shared.try_permit();
-        let _ = self.shared.submit_publish(
-            topic,
-            Bytes::from(body.to_string()),
-            QoS::AtLeastOnce,
-            permit,
+        shared.report(
+            BackgroundErrorKind::HandlerFailed,
+            HandlerFamily::Method,
+            &self.name,
+            "the request was dropped unanswered: answered with the failure reply".to_string(),
         );
+        send_without_waiting(
+            &shared,
+            &self.rid,
+            METHOD_FAILURE_STATUS,
+            METHOD_FAILURE_PAYLOAD,
+        );
+    }
+}
+
+/// Queues an answer without waiting (from `Drop` and the connection task).
+fn send_without_waiting(shared: &Shared, rid: &str, status: i32, body: &'static str) {
+    let topic = topics::method_response_topic(status, rid);
+    let permit = shared.try_permit();
+    if let Err(e) = shared.submit_publish(
+        topic,
+        Bytes::from_static(body.as_bytes()),
+        QoS::AtLeastOnce,
+        permit,
+    ) {
+        tracing::warn!("method answer not sent: {e}");
     }
 }
 
@@ -96,89 +150,117 @@ fn parse_payload(body: &[u8]) -> Value {
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
-type Consumer = mpsc::UnboundedSender<MethodRequest>;
-
-/// Who handles which method (guarded by its own lock).
-#[derive(Default)]
-pub(crate) struct MethodRouter {
-    named: HashMap<String, Consumer>,
-    default: Option<Consumer>,
-    held: VecDeque<MethodRequest>,
-    closed: bool,
+/// Runs a user's method handler on one lane (one call at a time) and sends its answer.
+pub(crate) struct MethodRunner {
+    handler: MethodHandler,
 }
 
-impl MethodRouter {
-    fn route(&mut self, request: MethodRequest) {
-        if self.closed {
+impl Runner for MethodRunner {
+    type Item = MethodRequest;
+
+    async fn run(&self, mut request: MethodRequest) {
+        let Some(shared) = request.reply.take() else {
+            return;
+        };
+        if shared.is_closed() {
+            // Closed while queued: no handler call, no answer.
             return;
         }
-        let mut request = request;
-        if let Some(tx) = self.named.get(&request.name) {
-            match tx.send(request) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(back)) => {
-                    self.named.remove(&back.name);
-                    request = back;
-                }
+        let name = request.name.clone();
+        let rid = request.rid.clone();
+        // Method calls have their own response timeout (up to minutes): no slow warning.
+        let result = call(|| (self.handler)(request), |_| {}).await;
+        let (status, body) = match result {
+            Ok(response) => (response.status, Bytes::from(response.payload.to_string())),
+            Err(e) => {
+                shared.report(
+                    BackgroundErrorKind::HandlerFailed,
+                    HandlerFamily::Method,
+                    &name,
+                    format!("the handler failed, answered with the failure reply: {e}"),
+                );
+                (
+                    METHOD_FAILURE_STATUS,
+                    Bytes::from_static(METHOD_FAILURE_PAYLOAD.as_bytes()),
+                )
             }
+        };
+        if shared.is_closed() {
+            return;
         }
-        if let Some(tx) = &self.default {
-            match tx.send(request) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(back)) => {
-                    self.default = None;
-                    request = back;
-                }
-            }
+        let topic = topics::method_response_topic(status, &rid);
+        if let Err(e) = shared.publish_and_wait(topic, body, QoS::AtLeastOnce).await {
+            tracing::warn!(method = name, "the method answer was not delivered: {e}");
         }
-        if self.held.len() >= MAX_HELD {
-            // Dropping answers 500.
-            self.held.pop_front();
-        }
-        self.held.push_back(request);
-    }
-
-    /// Stops routing; returns what was held so the caller drops it outside the lock.
-    pub(crate) fn close(&mut self) -> Vec<MethodRequest> {
-        self.closed = true;
-        self.named.clear();
-        self.default = None;
-        self.held.drain(..).collect()
     }
 }
 
-/// Routes a method request from the hub.
+/// Who handles which method (guarded by its own lock).
+pub(crate) type MethodRouter = Router<MethodRunner>;
+
+/// Routes a method request from the hub; nothing handles it: the no-handler reply.
 pub(crate) fn on_request(shared: &Arc<Shared>, topic: &str, body: &[u8]) {
     let Some(parsed) = topics::parse_method_request(topic) else {
         tracing::warn!(topic, "ignoring a malformed method request topic");
         return;
     };
+    let Some(runtime) = shared.runtime() else {
+        return;
+    };
     let request = MethodRequest::new(parsed.method_name, body, parsed.rid, Arc::clone(shared));
-    let mut router = lock(&shared.methods);
-    router.route(request);
+    let routed = lock(&shared.methods).route(request, runtime);
+    let Err(mut request) = routed else {
+        return;
+    };
+    let Some(shared) = request.reply.take() else {
+        return;
+    };
+    if shared.is_closed() {
+        return;
+    }
+    shared.report(
+        BackgroundErrorKind::NoHandler,
+        HandlerFamily::Method,
+        &request.name,
+        format!(
+            "no handler for this method and no default handler: answered {METHOD_NO_HANDLER_STATUS}"
+        ),
+    );
+    send_without_waiting(
+        &shared,
+        &request.rid,
+        METHOD_NO_HANDLER_STATUS,
+        METHOD_NO_HANDLER_PAYLOAD,
+    );
 }
 
-/// Registers a stream for `name` (or the default stream) and hands it what was held.
+/// Makes `handler` the handler of `method` (`None`: the default handler).
+pub(crate) fn set_handler(
+    shared: &Arc<Shared>,
+    method: Option<&str>,
+    handler: MethodHandler,
+) -> Subscribed {
+    {
+        let mut router = lock(&shared.methods);
+        if router.is_closed() {
+            return Subscribed::ready(Err(Error::closed()));
+        }
+        router.set_handler(method, MethodRunner { handler });
+    }
+    families::activate(shared, &[Family::Methods])
+}
+
+/// Removes the handler or stream of `method` (`None`: the default one).
+pub(crate) fn clear(shared: &Shared, method: Option<&str>) {
+    lock(&shared.methods).remove(method);
+}
+
+/// Registers a stream for `name` (or the default stream).
 pub(crate) fn open_stream(shared: &Arc<Shared>, name: Option<&str>) -> MethodStream {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut router = lock(&shared.methods);
-    if !router.closed {
-        match name {
-            Some(n) => {
-                router.named.insert(n.to_string(), tx.clone());
-            }
-            None => router.default = Some(tx.clone()),
-        }
-        let held = std::mem::take(&mut router.held);
-        for request in held {
-            if name.is_none_or(|n| n == request.name) {
-                let _ = tx.send(request);
-            } else {
-                router.held.push_back(request);
-            }
-        }
-    }
-    drop(router);
+    lock(&shared.methods).set_stream(name, tx);
+    // The stream API has no way to wait for the SUBACK; `connect()` covers the usual case.
+    drop(families::activate(shared, &[Family::Methods]));
     MethodStream {
         rx,
         shared: Arc::clone(shared),
@@ -186,8 +268,8 @@ pub(crate) fn open_stream(shared: &Arc<Shared>, name: Option<&str>) -> MethodStr
 }
 
 /// A stream of [`MethodRequest`]s for one method (`ModuleClient::method`) or for every
-/// method without its own stream (`ModuleClient::default_methods`). Ends when the client
-/// closes or another stream takes over the same method.
+/// method without its own consumer (`ModuleClient::default_methods`). Ends when the client
+/// closes or another stream or handler takes over the same method.
 pub struct MethodStream {
     rx: mpsc::UnboundedReceiver<MethodRequest>,
     shared: Arc<Shared>,

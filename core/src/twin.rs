@@ -11,101 +11,47 @@ use rumqttc::QoS;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::connection::families::{self, Family, Subscribed};
 use crate::connection::shared::{lock, Shared};
+use crate::delivery::lane::{Lane, Runner};
+use crate::delivery::{attempts, HandlerFamily, HandlerFuture};
 use crate::error::{Error, Result};
 use crate::protocol::topics;
+use crate::twin_state::DesiredTracker;
+pub use crate::twin_state::{DesiredPatch, Twin};
 
-/// The module twin's properties.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Twin {
-    /// Desired properties (without `$version`).
-    pub desired: Value,
-    /// Reported properties (without `$version`).
-    pub reported: Value,
-    /// Desired `$version`.
-    pub desired_version: i64,
-    /// Reported `$version`.
-    pub reported_version: i64,
+/// A user's desired-properties handler.
+pub(crate) type DesiredHandler = Arc<dyn Fn(DesiredPatch) -> HandlerFuture<()> + Send + Sync>;
+
+/// Runs the desired-properties handler (one patch at a time, with the retry policy).
+pub(crate) struct DesiredRunner {
+    handler: DesiredHandler,
+    shared: std::sync::Weak<Shared>,
 }
 
-/// A change of desired properties. `patch` is the JSON the hub sent (changed members,
-/// `null` for removed ones, and `$version`); after a reconnect it may be the whole desired
-/// section (a catch-up patch).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DesiredPatch {
-    /// The patch, including `$version`.
-    pub patch: Value,
-    /// The desired `$version` after this patch.
-    pub version: i64,
+impl Runner for DesiredRunner {
+    type Item = DesiredPatch;
+
+    async fn run(&self, patch: DesiredPatch) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        // Patches are acknowledged on arrival; a patch given up on is only reported.
+        attempts(
+            &shared,
+            HandlerFamily::Desired,
+            "",
+            1,
+            || (self.handler)(patch.clone()),
+            || true,
+        )
+        .await;
+    }
 }
 
-/// Parses a GET response body: `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
+/// Parses a GET response body (see [`Twin::from_json_slice`]).
 pub(crate) fn parse_twin(body: &[u8]) -> Result<Twin> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::protocol(format!("twin response is not JSON: {e}")))?;
-    let section = |name: &str| -> (Value, i64) {
-        let mut part = value
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        let version = part.get("$version").and_then(Value::as_i64).unwrap_or(0);
-        if let Value::Object(map) = &mut part {
-            map.remove("$version");
-        }
-        (part, version)
-    };
-    if !value.is_object() {
-        return Err(Error::protocol("twin response is not a JSON object"));
-    }
-    let (desired, desired_version) = section("desired");
-    let (reported, reported_version) = section("reported");
-    Ok(Twin {
-        desired,
-        reported,
-        desired_version,
-        reported_version,
-    })
-}
-
-/// Remembers which desired versions the application has been told about.
-///
-/// `delivered` is the last version handed to the application (a patch or a catch-up);
-/// only it decides whether a pushed patch is stale. `baseline` is what the first
-/// connection's own twin read showed: the application never saw that read, so it does not
-/// suppress patches, but it tells a later reconnect whether anything changed meanwhile.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DesiredTracker {
-    delivered: Option<i64>,
-    baseline: Option<i64>,
-}
-
-impl DesiredTracker {
-    /// A pushed patch with `version`: deliver it unless it is not newer than the last one
-    /// delivered.
-    pub(crate) fn on_patch(&mut self, version: i64) -> bool {
-        if self.delivered.is_some_and(|last| version <= last) {
-            return false;
-        }
-        self.delivered = Some(version);
-        true
-    }
-
-    /// The desired section read after a connect. The first connection's read only sets the
-    /// baseline. After a reconnect it produces a catch-up patch when the version moved past
-    /// everything known — or when nothing is known (the first read was lost with the first
-    /// connection, so changes may have been missed).
-    pub(crate) fn on_full_desired(&mut self, version: i64, reconnect: bool) -> bool {
-        let known = self.delivered.max(self.baseline);
-        if !reconnect {
-            self.baseline = self.baseline.max(Some(version));
-            return false;
-        }
-        if known.is_some_and(|k| version <= k) {
-            return false;
-        }
-        self.delivered = Some(version);
-        true
-    }
+    Twin::from_json_slice(body)
 }
 
 /// Who waits for a twin response.
@@ -117,17 +63,21 @@ pub(crate) enum TwinWaiter {
     },
 }
 
-/// Twin requests in flight, the desired tracker and the patch streams.
+/// Twin requests in flight, the desired tracker, the patch streams and the handler.
 #[derive(Default)]
 pub(crate) struct TwinRouter {
     pending: HashMap<String, TwinWaiter>,
     desired: DesiredTracker,
     streams: Vec<mpsc::UnboundedSender<DesiredPatch>>,
+    handler: Option<Arc<Lane<DesiredRunner>>>,
     closed: bool,
 }
 
 impl TwinRouter {
-    fn broadcast(&mut self, patch: DesiredPatch) {
+    fn broadcast(&mut self, patch: DesiredPatch, runtime: Option<&tokio::runtime::Handle>) {
+        if let (Some(lane), Some(runtime)) = (&self.handler, runtime) {
+            lane.push(patch.clone(), runtime);
+        }
         self.streams.retain(|tx| tx.send(patch.clone()).is_ok());
     }
 
@@ -146,6 +96,9 @@ impl TwinRouter {
             }
         }
         self.streams.clear();
+        if let Some(lane) = self.handler.take() {
+            lane.take_queued();
+        }
     }
 }
 
@@ -161,15 +114,17 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
-/// Sends a twin request and waits for its response `(status, body)`.
+/// Sends a twin request and waits for its response `(status, body)`. The first one
+/// subscribes to twin responses (and waits for the hub to confirm it).
 async fn request(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     rid: String,
     topic: String,
     body: Bytes,
     what: &str,
 ) -> Result<(u16, Bytes)> {
     let work = async {
+        families::ensure(shared, &[Family::TwinResponses]).await?;
         let (tx, rx) = oneshot::channel();
         {
             let mut router = lock(&shared.twin);
@@ -191,7 +146,7 @@ async fn request(
 }
 
 /// `get_twin`.
-pub(crate) async fn get_twin(shared: &Shared) -> Result<Twin> {
+pub(crate) async fn get_twin(shared: &Arc<Shared>) -> Result<Twin> {
     let rid = uuid::Uuid::new_v4().to_string();
     let (status, body) = request(
         shared,
@@ -211,7 +166,7 @@ pub(crate) async fn get_twin(shared: &Shared) -> Result<Twin> {
 }
 
 /// `patch_reported`.
-pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()> {
+pub(crate) async fn patch_reported(shared: &Arc<Shared>, patch: &Value) -> Result<()> {
     if !patch.is_object() {
         return Err(Error::invalid_argument(
             "a reported-properties patch must be a JSON object",
@@ -239,9 +194,12 @@ pub(crate) async fn patch_reported(shared: &Shared, patch: &Value) -> Result<()>
     }
 }
 
-/// Reads the twin after a (re)connect without waiting; the answer may produce a catch-up
-/// patch (called by the connection task, which must not wait).
+/// Reads the twin after a (re)connect without waiting, if desired patches are handled; the
+/// answer may produce a catch-up patch (called by the connection task, which must not wait).
 pub(crate) fn request_catch_up(shared: &Shared, reconnect: bool) {
+    if !lock(&shared.outbox).families.contains(Family::Desired) {
+        return;
+    }
     let rid = uuid::Uuid::new_v4().to_string();
     {
         let mut router = lock(&shared.twin);
@@ -290,10 +248,14 @@ pub(crate) fn on_response(shared: &Shared, topic: &str, body: &[u8]) {
                         if let Value::Object(map) = &mut patch {
                             map.insert("$version".into(), Value::from(twin.desired_version));
                         }
-                        router.broadcast(DesiredPatch {
-                            patch,
-                            version: twin.desired_version,
-                        });
+                        router.broadcast(
+                            DesiredPatch {
+                                patch,
+                                version: twin.desired_version,
+                                full: true,
+                            },
+                            shared.runtime(),
+                        );
                     }
                 }
                 Err(e) => tracing::warn!("twin read after reconnect: {e}"),
@@ -322,9 +284,62 @@ pub(crate) fn on_desired_patch(shared: &Shared, topic: &str, body: &[u8]) {
                 "dropping a desired patch not newer than the last one"
             );
         }
-        Some(v) => router.broadcast(DesiredPatch { patch, version: v }),
-        None => router.broadcast(DesiredPatch { patch, version: 0 }),
+        Some(v) => router.broadcast(
+            DesiredPatch {
+                patch,
+                version: v,
+                full: false,
+            },
+            shared.runtime(),
+        ),
+        None => router.broadcast(
+            DesiredPatch {
+                patch,
+                version: 0,
+                full: false,
+            },
+            shared.runtime(),
+        ),
     }
+}
+
+/// Subscribes to desired patches (and twin responses, for the catch-up read). The first time
+/// while connected, reads the twin to learn the version the application starts from.
+fn activate_desired(shared: &Arc<Shared>) -> Subscribed {
+    let (first, live) = {
+        let outbox = lock(&shared.outbox);
+        (!outbox.families.contains(Family::Desired), outbox.live)
+    };
+    let subscribed = families::activate(shared, &[Family::Desired, Family::TwinResponses]);
+    if first && live {
+        // Queued behind the SUBSCRIBE, so the hub knows where to answer.
+        request_catch_up(shared, false);
+    }
+    subscribed
+}
+
+/// Makes `handler` the desired-properties handler (replacing the previous one).
+pub(crate) fn set_handler(shared: &Arc<Shared>, handler: DesiredHandler) -> Subscribed {
+    {
+        let mut router = lock(&shared.twin);
+        if router.closed {
+            return Subscribed::ready(Err(Error::closed()));
+        }
+        let runner = DesiredRunner {
+            handler,
+            shared: Arc::downgrade(shared),
+        };
+        match &router.handler {
+            Some(lane) => lane.set_runner(runner),
+            None => router.handler = Some(Lane::new(runner)),
+        }
+    }
+    activate_desired(shared)
+}
+
+/// Removes the desired-properties handler (it finishes what it already queued).
+pub(crate) fn clear_handler(shared: &Shared) {
+    lock(&shared.twin).handler = None;
 }
 
 /// Registers a desired-patch stream.
@@ -335,6 +350,7 @@ pub(crate) fn open_stream(shared: &Arc<Shared>) -> DesiredPatchStream {
         router.streams.push(tx);
     }
     drop(router);
+    drop(activate_desired(shared));
     DesiredPatchStream {
         rx,
         shared: Arc::clone(shared),
@@ -375,65 +391,5 @@ impl futures_util::Stream for DesiredPatchStream {
     type Item = DesiredPatch;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DesiredPatch>> {
         self.get_mut().poll_patch(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn twin_body_splits_versions_out() {
-        let body = br#"{"desired":{"a":1,"$version":7},"reported":{"b":2,"$version":3}}"#;
-        let twin = parse_twin(body).unwrap();
-        assert_eq!(twin.desired, json!({"a": 1}));
-        assert_eq!(twin.reported, json!({"b": 2}));
-        assert_eq!((twin.desired_version, twin.reported_version), (7, 3));
-        assert!(parse_twin(b"[]").is_err());
-        assert!(parse_twin(b"nope").is_err());
-    }
-
-    #[test]
-    fn patches_not_newer_than_the_last_are_dropped() {
-        let mut t = DesiredTracker::default();
-        assert!(t.on_patch(3));
-        assert!(!t.on_patch(3));
-        assert!(!t.on_patch(2));
-        assert!(t.on_patch(5));
-    }
-
-    #[test]
-    fn catch_up_only_when_the_version_moved() {
-        let mut t = DesiredTracker::default();
-        assert!(
-            !t.on_full_desired(4, false),
-            "the first read is the baseline"
-        );
-        assert!(!t.on_full_desired(4, true), "nothing changed while offline");
-        assert!(t.on_full_desired(6, true), "changed while offline");
-        assert!(
-            !t.on_patch(6),
-            "the pushed patch for the same version is stale now"
-        );
-        assert!(t.on_patch(7));
-        assert!(!t.on_full_desired(7, true));
-    }
-
-    #[test]
-    fn the_first_read_does_not_swallow_a_patch_it_overtook() {
-        let mut t = DesiredTracker::default();
-        // The hub applied an operator change before answering the first read...
-        assert!(!t.on_full_desired(2, false));
-        // ...so the patch for that change arrives after the read: still news to the app.
-        assert!(t.on_patch(2));
-        assert!(!t.on_full_desired(2, true), "nothing new after a reconnect");
-    }
-
-    #[test]
-    fn catch_up_when_the_first_read_was_lost() {
-        let mut t = DesiredTracker::default();
-        assert!(t.on_full_desired(2, true));
-        assert!(!t.on_patch(2));
     }
 }

@@ -13,6 +13,8 @@ async fn s06_operator_patch_reaches_every_stream_with_its_version() {
     let client = hub.client("receiver").await;
     let mut first = client.desired_patches();
     let mut second = client.desired_patches();
+    // Registered after the first connect: wait until the hub knows.
+    within(10, "subscribed", client.connect()).await.unwrap();
 
     let version = hub
         .hub()

@@ -13,6 +13,9 @@ async fn s07_method_round_trip() {
     let client = hub.client("receiver").await;
     let mut reset = client.method("reset");
     let mut others = client.default_methods();
+    // Registered after the first connect: wait until the hub knows (methods are subscribed
+    // only once something handles them).
+    within(10, "subscribed", client.connect()).await.unwrap();
 
     let handler = tokio::spawn(async move {
         let request = reset.next().await.expect("a reset request");

@@ -13,6 +13,7 @@ async fn s08_invokes_another_module() {
     let hub = TestHub::start().await;
     let target = hub.client("receiver").await;
     let mut echo = target.method("echo");
+    within(10, "subscribed", target.connect()).await.unwrap();
     tokio::spawn(async move {
         while let Some(request) = echo.next().await {
             let payload = request.payload.clone();
@@ -60,6 +61,7 @@ async fn s08_silent_target_times_out_after_the_response_timeout() {
     let target = hub.client("receiver").await;
     // Keep the requests without answering them.
     let mut stuck = target.method("slow");
+    within(10, "subscribed", target.connect()).await.unwrap();
     let keeper = tokio::spawn(async move {
         let mut kept = Vec::new();
         while let Some(request) = stuck.next().await {
@@ -93,6 +95,7 @@ async fn s08_a_token_the_hub_rejects_is_unauthorized() {
     let hub = TestHub::start().await;
     let target = hub.client("receiver").await;
     let _methods = target.default_methods();
+    within(10, "subscribed", target.connect()).await.unwrap();
     // A well-formed token for the caller with a signature that is not the hub's.
     let resource = "localhub.azure-devices.net/devices/edge-device/modules/caller";
     let expiry = std::time::SystemTime::now()

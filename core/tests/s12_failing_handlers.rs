@@ -1,19 +1,22 @@
-//! S12: a handler that fails (drops, abandons, panics): the method answers 500, the message
-//! is delivered again, and the client keeps running.
+//! S12: a stream consumer that fails (drops, abandons, panics): the method gets the core's
+//! failure reply, the message is delivered again, and the client keeps running. (Handlers
+//! that fail: S15 and S20.)
 
 mod common;
 
 use std::time::Duration;
 
 use common::{within, TestHub};
+use edgemodule::delivery::{METHOD_FAILURE_PAYLOAD, METHOD_FAILURE_STATUS};
 use edgemodule::Message;
 use serde_json::json;
 
 #[tokio::test]
-async fn s12_dropped_method_request_answers_500_and_the_next_call_works() {
+async fn s12_dropped_method_request_gets_the_failure_reply_and_the_next_call_works() {
     let hub = TestHub::start().await;
     let client = hub.client("receiver").await;
     let mut requests = client.method("flaky");
+    within(10, "subscribed", client.connect()).await.unwrap();
     tokio::spawn(async move {
         let first = requests.next().await.unwrap();
         // The handler panics while holding the request.
@@ -35,11 +38,8 @@ async fn s12_dropped_method_request_answers_500_and_the_next_call_works() {
     )
     .await
     .unwrap();
-    assert_eq!(status, 500);
-    assert!(payload["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("flaky"));
+    assert_eq!(status, METHOD_FAILURE_STATUS);
+    assert_eq!(payload.to_string(), METHOD_FAILURE_PAYLOAD);
 
     let (status, payload) = within(
         15,

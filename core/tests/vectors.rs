@@ -2,6 +2,8 @@
 //! functions. A file without cases, a case with an unknown shape or op, or a vector file
 //! without a runner fails the suite, so no vector can be skipped silently.
 
+mod policy_runners;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -18,7 +20,15 @@ type Outcome = Result<Value, Error>;
 /// A runner maps `(op, input)` to an outcome; `Err(String)` means the case itself is malformed.
 type Runner = fn(&str, &Value) -> Result<Outcome, String>;
 
-const RUNNERS: [(&str, Runner); 7] = [
+const RUNNERS: [(&str, Runner); 12] = [
+    ("errors.json", policy_runners::errors::errors),
+    ("status.json", policy_runners::errors::status),
+    (
+        "system_properties.json",
+        policy_runners::errors::system_properties,
+    ),
+    ("options.json", policy_runners::options::options),
+    ("twin.json", policy_runners::twin::twin),
     ("connection_strings.json", connection_strings),
     ("edge_environment.json", edge_environment),
     ("sas_tokens.json", sas_tokens),
@@ -86,6 +96,31 @@ fn topic_vectors() {
 #[test]
 fn message_vectors() {
     run_file("messages.json");
+}
+
+#[test]
+fn error_code_vectors() {
+    run_file("errors.json");
+}
+
+#[test]
+fn status_vectors() {
+    run_file("status.json");
+}
+
+#[test]
+fn system_property_vectors() {
+    run_file("system_properties.json");
+}
+
+#[test]
+fn option_vectors() {
+    run_file("options.json");
+}
+
+#[test]
+fn twin_vectors() {
+    run_file("twin.json");
 }
 
 fn run_file(file: &str) {

@@ -1,5 +1,6 @@
 //! Hub configuration: the deployment manifest, where state lives, names and listen addresses.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,15 +14,18 @@ pub const DEFAULT_DEVICE_ID: &str = "edge-device";
 pub const DEFAULT_IOTHUB_HOST_NAME: &str = "localhub.azure-devices.net";
 /// Default gateway host name: where modules connect.
 pub const DEFAULT_GATEWAY_HOST_NAME: &str = "localhost";
-/// How often connected clients are re-authenticated (edgeHub: 5 minutes, protocol.md §3.4).
-pub const DEFAULT_REAUTH_INTERVAL: Duration = Duration::from_secs(300);
+/// Longest time between two checks of connected clients' token expiry. edgeHub
+/// re-authenticates every 5 minutes (protocol.md §3.4); the hub checks more often so that an
+/// expired token is noticed within this period after expiry plus the allowed clock skew.
+pub const DEFAULT_REAUTH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Everything the hub needs to start.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     /// The deployment: modules, routes, store-and-forward, broker policy.
     pub manifest: Manifest,
-    /// Directory for identities.json, certs/, hub.db and the workload socket.
+    /// Directory for identities.json, certs/, hub.db, admin.token and the workload sockets
+    /// (mode 0700; files in it 0600).
     pub state_dir: PathBuf,
     /// Edge device id; default "edge-device".
     pub device_id: String,
@@ -29,15 +33,23 @@ pub struct HubConfig {
     pub iothub_host_name: String,
     /// Gateway host name modules connect to; default "localhost".
     pub gateway_host_name: String,
-    /// MQTT over TLS; default 0.0.0.0:8883; port 0 = ephemeral.
+    /// MQTT over TLS; default 127.0.0.1:8883 (loopback only); port 0 = ephemeral.
     pub mqtt_bind: SocketAddr,
-    /// Module-to-module methods API (HTTPS); default 0.0.0.0:443.
+    /// Module-to-module methods API (HTTPS); default 127.0.0.1:443 (loopback only).
     pub https_bind: SocketAddr,
     /// Admin API; default 127.0.0.1:15580.
     pub admin_bind: SocketAddr,
-    /// Workload API socket; default {state_dir}/workload.sock.
-    pub workload_socket: PathBuf,
-    /// Re-authentication period of connected clients; default 5 min.
+    /// Directory of the per-module workload sockets `{workload_dir}/{module}.sock`;
+    /// default `{state_dir}/workload`.
+    pub workload_dir: PathBuf,
+    /// Owner uid of a module's workload socket (the uid the module's process runs as). A
+    /// module without an entry gets a socket only the hub's own user can open.
+    pub workload_owners: BTreeMap<String, u32>,
+    /// One workload socket for every module at this path, mode 0666, that signs for any
+    /// module (the behaviour before per-module sockets). `None` (the default) = per-module
+    /// sockets. Insecure: any local process can act as any module.
+    pub insecure_shared_workload: Option<PathBuf>,
+    /// How often connected clients' token expiry is checked; default 10 s.
     pub reauth_interval: Duration,
     /// How routed messages are delivered to module inputs; default strict (edgeHub's way,
     /// 30 s ack timeout).
@@ -47,17 +59,19 @@ pub struct HubConfig {
 impl HubConfig {
     /// A configuration with the defaults above.
     pub fn new(manifest: Manifest, state_dir: PathBuf) -> Self {
-        let any = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
         HubConfig {
             manifest,
-            workload_socket: state_dir.join("workload.sock"),
+            workload_dir: state_dir.join("workload"),
             state_dir,
             device_id: DEFAULT_DEVICE_ID.to_string(),
             iothub_host_name: DEFAULT_IOTHUB_HOST_NAME.to_string(),
             gateway_host_name: DEFAULT_GATEWAY_HOST_NAME.to_string(),
-            mqtt_bind: SocketAddr::new(any, 8883),
-            https_bind: SocketAddr::new(any, 443),
-            admin_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 15580),
+            mqtt_bind: SocketAddr::new(loopback, 8883),
+            https_bind: SocketAddr::new(loopback, 443),
+            admin_bind: SocketAddr::new(loopback, 15580),
+            workload_owners: BTreeMap::new(),
+            insecure_shared_workload: None,
             reauth_interval: DEFAULT_REAUTH_INTERVAL,
             delivery: DeliveryPolicy::default(),
         }
@@ -78,6 +92,27 @@ impl HubConfig {
     pub fn database_path(&self) -> PathBuf {
         self.state_dir.join("hub.db")
     }
+
+    /// `{state_dir}/admin.token`: the admin API's bearer token.
+    pub fn admin_token_path(&self) -> PathBuf {
+        self.state_dir.join(crate::admin::TOKEN_FILE)
+    }
+
+    /// The per-module socket directory, or the shared socket in insecure shared mode.
+    pub fn workload_location(&self) -> &std::path::Path {
+        self.insecure_shared_workload
+            .as_deref()
+            .unwrap_or(&self.workload_dir)
+    }
+
+    /// The workload socket of `module`: `{workload_dir}/{module}.sock`, or the shared
+    /// socket in insecure shared mode.
+    pub fn workload_socket(&self, module: &str) -> PathBuf {
+        match &self.insecure_shared_workload {
+            Some(shared) => shared.clone(),
+            None => self.workload_dir.join(format!("{module}.sock")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -90,12 +125,20 @@ mod tests {
         assert_eq!(c.device_id, "edge-device");
         assert_eq!(c.iothub_host_name, "localhub.azure-devices.net");
         assert_eq!(c.gateway_host_name, "localhost");
-        assert_eq!(c.mqtt_bind.to_string(), "0.0.0.0:8883");
-        assert_eq!(c.https_bind.to_string(), "0.0.0.0:443");
+        assert_eq!(c.mqtt_bind.to_string(), "127.0.0.1:8883");
+        assert_eq!(c.https_bind.to_string(), "127.0.0.1:443");
         assert_eq!(c.admin_bind.to_string(), "127.0.0.1:15580");
-        assert_eq!(c.workload_socket, PathBuf::from("/tmp/state/workload.sock"));
+        assert_eq!(c.workload_dir, PathBuf::from("/tmp/state/workload"));
+        assert_eq!(
+            c.workload_socket("filter"),
+            PathBuf::from("/tmp/state/workload/filter.sock")
+        );
         assert_eq!(c.database_path(), PathBuf::from("/tmp/state/hub.db"));
-        assert_eq!(c.reauth_interval, Duration::from_secs(300));
+        assert_eq!(
+            c.admin_token_path(),
+            PathBuf::from("/tmp/state/admin.token")
+        );
+        assert_eq!(c.reauth_interval, Duration::from_secs(10));
         assert!(c.delivery.is_strict());
         assert_eq!(c.delivery.ack_timeout, Duration::from_secs(30));
 
@@ -103,6 +146,13 @@ mod tests {
         for addr in [t.mqtt_bind, t.https_bind, t.admin_bind] {
             assert_eq!(addr.to_string(), "127.0.0.1:0");
         }
-        assert_eq!(t.workload_socket, PathBuf::from("/tmp/s/workload.sock"));
+        let shared = HubConfig {
+            insecure_shared_workload: Some(PathBuf::from("/tmp/s/workload.sock")),
+            ..t
+        };
+        assert_eq!(
+            shared.workload_socket("a"),
+            PathBuf::from("/tmp/s/workload.sock")
+        );
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::admin::{AdminState, UpstreamFeed};
+use crate::admin::{AdminState, AdminToken, UpstreamFeed};
 use crate::certs::HubCertificates;
 use crate::config::HubConfig;
 pub use crate::error::HubError;
@@ -53,8 +53,17 @@ impl Hub {
         config: HubConfig,
         started: &mut Started,
     ) -> Result<RunningHub, HubError> {
-        std::fs::create_dir_all(&config.state_dir)?;
+        let sockets_for_others = config.insecure_shared_workload.is_none()
+            && !config.workload_owners.is_empty()
+            && config.workload_dir.starts_with(&config.state_dir);
+        crate::state_dir::prepare(&config.state_dir, sockets_for_others)?;
         let modules = config.manifest.module_names();
+        if let Some(unknown) = config.workload_owners.keys().find(|m| !modules.contains(m)) {
+            return Err(HubError::Other(format!(
+                "a workload socket owner is configured for '{unknown}', which is not a module of the deployment"
+            )));
+        }
+        let admin_token = AdminToken::load_or_create(&config.admin_token_path())?;
         let identities = Arc::new(Identities::load_or_create(
             &config.state_dir,
             &config.device_id,
@@ -70,11 +79,14 @@ impl Hub {
         if !ca_file.exists() {
             std::fs::write(&ca_file, &certs.ca_pem)?;
         }
+        crate::state_dir::precreate_private_file(&config.database_path())?;
         let store = Store::open_with_limit(
             &config.database_path(),
             config.manifest.store_max_size_bytes,
         )
         .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
+        // Files written above (keys, certificate metadata, the store's log) are private too.
+        crate::state_dir::restrict_known_files(&config.state_dir)?;
 
         let checkpointer = Checkpointer::start(config.database_path());
         let upstream = UpstreamFeed::new(UPSTREAM_KEEP);
@@ -131,10 +143,23 @@ impl Hub {
             methods: methods.clone(),
         }));
 
-        started.workload = Some(
-            WorkloadServer::start(&config.workload_socket, identities.clone(), certs.clone())
-                .await?,
-        );
+        started.workload = Some(match &config.insecure_shared_workload {
+            Some(socket) => {
+                tracing::warn!(socket = %socket.display(), "insecure shared workload socket: any local process can act as any module");
+                WorkloadServer::start_shared_insecure(socket, identities.clone(), certs.clone())
+                    .await?
+            }
+            None => {
+                WorkloadServer::start_per_module(
+                    &config.workload_dir,
+                    &modules,
+                    &config.workload_owners,
+                    identities.clone(),
+                    certs.clone(),
+                )
+                .await?
+            }
+        });
         let (https_addr, https_task) = crate::methods::serve_https(
             config.https_bind,
             tls,
@@ -154,7 +179,7 @@ impl Hub {
                 .iter()
                 .map(|m| (m.name.clone(), m.env.clone().into_iter().collect()))
                 .collect(),
-            workload_socket: config.workload_socket.clone(),
+            workload: config.clone(),
             mqtt_port: broker.local_addr().port(),
             https_port: https_addr.port(),
         });
@@ -176,6 +201,13 @@ impl Hub {
                     "https": https_addr.to_string(),
                 }),
                 runtime: runtime_slot.clone(),
+                counters: {
+                    let broker = broker.clone();
+                    Arc::new(
+                        move || serde_json::json!({ "userTopicDrops": broker.user_topic_drops() }),
+                    )
+                },
+                token: admin_token.clone(),
             },
             config.admin_bind,
         )
@@ -185,7 +217,7 @@ impl Hub {
             mqtt = %broker.local_addr(),
             https = %https_addr,
             admin = %admin_addr,
-            workload = %config.workload_socket.display(),
+            workload = %config.workload_location().display(),
             "hub started"
         );
         // Everything started: nothing to undo any more.
@@ -204,6 +236,7 @@ impl Hub {
             https_addr,
             admin_addr,
             runtime_slot,
+            admin_token,
             tasks: std::mem::take(&mut started.tasks),
         })
     }
@@ -248,6 +281,7 @@ pub struct RunningHub {
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
     runtime_slot: crate::runtime::RuntimeSlot,
+    admin_token: AdminToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -273,9 +307,28 @@ impl RunningHub {
         self.admin_addr
     }
 
-    /// The workload API socket.
-    pub fn workload_socket(&self) -> &Path {
-        &self.config.workload_socket
+    /// The workload API socket of `module` (`{workload_dir}/{module}.sock`, or the shared
+    /// socket in insecure shared mode).
+    pub fn workload_socket(&self, module: &str) -> PathBuf {
+        self.config.workload_socket(module)
+    }
+
+    /// Where the workload sockets are: the per-module socket directory, or the insecure
+    /// shared socket.
+    pub fn workload_location(&self) -> &Path {
+        self.config.workload_location()
+    }
+
+    /// The admin API's bearer token (also in `{state_dir}/admin.token`).
+    pub fn admin_token(&self) -> &str {
+        self.admin_token.as_str()
+    }
+
+    /// User-topic messages the broker dropped since it started: QoS 0 messages that found a
+    /// subscriber's queue full, and messages for subscribers it disconnected for not
+    /// reading.
+    pub fn user_topic_drops(&self) -> u64 {
+        self.broker.user_topic_drops()
     }
 
     /// The CA certificate (PEM) modules trust.
@@ -475,7 +528,8 @@ impl IotHubHandler for Services {
 struct EnvFacts {
     identities: Arc<Identities>,
     module_settings: Vec<(String, Vec<(String, String)>)>,
-    workload_socket: PathBuf,
+    /// For the module's workload socket path.
+    workload: HubConfig,
     mqtt_port: u16,
     https_port: u16,
 }
@@ -495,7 +549,7 @@ impl EnvFacts {
         };
         set(
             "IOTEDGE_WORKLOADURI",
-            format!("unix://{}", self.workload_socket.display()),
+            format!("unix://{}", self.workload.workload_socket(module).display()),
         );
         set(
             "IOTEDGE_IOTHUBHOSTNAME",

@@ -13,6 +13,8 @@ pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hub;
 pub mod identity;
 pub mod manifest;
@@ -22,6 +24,7 @@ pub mod mqtt;
 pub mod routes;
 pub mod runtime;
 pub mod scaffold;
+pub mod state_dir;
 pub mod store;
 pub mod twins;
 pub mod workload;

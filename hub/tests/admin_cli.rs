@@ -86,6 +86,8 @@ struct ServedHub {
     process: HubProcess,
     admin: String,
     mqtt_port: u16,
+    /// The hub's state directory (holds admin.token).
+    state: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -112,21 +114,49 @@ fn serve() -> ServedHub {
     assert!(mqtt.ip().is_loopback() && mqtt.port() != 0, "{ready:?}");
     assert_ne!(process.addr("https").port(), 0, "{ready:?}");
     assert_eq!(ready.get("device").map(String::as_str), Some(DEVICE));
-    let workload = dir.path().join("state").join("workload.sock");
+    let state = dir.path().join("state");
+    let workload = state.join("workload");
     assert_eq!(
         ready.get("workload").map(String::as_str),
         Some(workload.to_str().unwrap())
+    );
+    assert_eq!(
+        ready.get("state").map(String::as_str),
+        Some(state.to_str().unwrap())
     );
     ServedHub {
         process,
         admin: admin.to_string(),
         mqtt_port: mqtt.port(),
+        state,
         _dir: dir,
     }
 }
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    Command::new(BIN)
+        .env_remove("EDGEMODULE_HUB_STATE")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A client subcommand of the hub with state directory `state` (contract 3: the token is
+/// found through EDGEMODULE_HUB_STATE).
+fn cli_in(state: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .env("EDGEMODULE_HUB_STATE", state)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The admin token of the hub in `state`.
+fn token(state: &Path) -> String {
+    std::fs::read_to_string(state.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 fn stdout(output: &Output) -> String {
@@ -204,8 +234,8 @@ async fn wait_suback(events: &mut rumqttc::EventLoop) {
     .expect("SUBACK in time");
 }
 
-/// A plain HTTP GET against the admin API; (status line, JSON body).
-fn admin_get(admin: &str, path: &str) -> (String, Value) {
+/// A plain HTTP GET against the admin API with bearer `token`; (status line, JSON body).
+fn admin_get(admin: &str, token: &str, path: &str) -> (String, Value) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(admin).unwrap();
     stream
@@ -213,7 +243,7 @@ fn admin_get(admin: &str, path: &str) -> (String, Value) {
         .unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {admin}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -233,7 +263,14 @@ fn help_of_every_subcommand() {
     for sub in ["serve", "env", "monitor", "invoke", "twin"] {
         assert!(top.contains(sub), "{top}");
     }
-    assert!(stdout(&cli(&["serve", "--help"])).contains("--manifest"));
+    let serve_help = stdout(&cli(&["serve", "--help"]));
+    assert!(serve_help.contains("--manifest"));
+    // MQTT and HTTPS listen on loopback unless told otherwise (docs/security.md).
+    assert!(serve_help.contains("[default: 127.0.0.1]"), "{serve_help}");
+    assert!(
+        serve_help.contains("--insecure-shared-workload"),
+        "{serve_help}"
+    );
     assert!(stdout(&cli(&["twin", "--help"])).contains("--desired"));
     assert!(stdout(&cli(&["env", "--help"])).contains("--format"));
     assert!(!cli(&["no-such-command"]).status.success());
@@ -258,19 +295,47 @@ fn client_commands_explain_a_missing_hub() {
 async fn serve_env_twin_invoke_monitor() {
     let hub = serve();
     let admin = hub.admin.as_str();
+    let state = hub.state.clone();
+    let cli = |args: &[&str]| cli_in(&state, args);
+    let token = token(&state);
+    let token = token.as_str();
+
+    // The admin API needs the token; the state directory and its secrets are private.
+    let (status, refused) = admin_get(admin, "not-the-token", "/health");
+    assert!(status.contains("401"), "{status}");
+    assert!(refused["message"].as_str().unwrap().contains("admin.token"));
+    for (path, mode) in [
+        ("", 0o700),
+        ("admin.token", 0o600),
+        ("identities.json", 0o600),
+        ("hub.db", 0o600),
+        ("workload", 0o700),
+        ("workload/filter.sock", 0o600),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(state.join(path)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, mode, "{path}");
+    }
+    // Without the state directory the CLI explains where the token comes from.
+    let out = cli_in(
+        Path::new("/nonexistent-state"),
+        &["env", "filter", "--admin", admin],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EDGEMODULE_HUB_STATE"));
 
     // Plain admin API.
-    let (status, health) = admin_get(admin, "/health");
+    let (status, health) = admin_get(admin, token, "/health");
     assert!(status.contains("200"), "{status}");
     assert_eq!(health["status"], "ok");
     assert_eq!(health["deviceId"], DEVICE);
     assert_eq!(health["mqtt"], format!("127.0.0.1:{}", hub.mqtt_port));
-    let (_, modules) = admin_get(admin, "/modules");
+    let (_, modules) = admin_get(admin, token, "/modules");
     assert_eq!(
         modules["modules"],
         json!([{"moduleId": "filter", "connected": false}, {"moduleId": "sensor", "connected": false}])
     );
-    let (status, _) = admin_get(admin, "/modules/nosuch/twin");
+    let (status, _) = admin_get(admin, token, "/modules/nosuch/twin");
     assert!(status.contains("404"), "{status}");
 
     // env: both forms, shell and dotenv syntax.
@@ -280,9 +345,13 @@ async fn serve_env_twin_invoke_monitor() {
         Some("filter")
     );
     assert_eq!(shell_var(&env, "IOTEDGE_DEVICEID").as_deref(), Some(DEVICE));
-    assert!(shell_var(&env, "IOTEDGE_WORKLOADURI")
-        .unwrap()
-        .starts_with("unix://"));
+    assert_eq!(
+        shell_var(&env, "IOTEDGE_WORKLOADURI").unwrap(),
+        format!(
+            "unix://{}",
+            state.join("workload").join("filter.sock").display()
+        )
+    );
     let connection_string = shell_var(&env, "EdgeHubConnectionString").unwrap();
     assert!(connection_string.contains(&format!("DeviceId={DEVICE};ModuleId=filter;")));
     let ca_file = shell_var(&env, "EdgeModuleCACertificateFile").unwrap();
@@ -338,9 +407,11 @@ async fn serve_env_twin_invoke_monitor() {
         .unwrap();
     wait_suback(&mut filter_events).await;
     let admin_owned = admin.to_string();
-    let (_, modules) = tokio::task::spawn_blocking(move || admin_get(&admin_owned, "/modules"))
-        .await
-        .unwrap();
+    let token_owned = token.to_string();
+    let (_, modules) =
+        tokio::task::spawn_blocking(move || admin_get(&admin_owned, &token_owned, "/modules"))
+            .await
+            .unwrap();
     assert_eq!(
         modules["modules"][0],
         json!({"moduleId": "filter", "connected": true})
@@ -368,17 +439,21 @@ async fn serve_env_twin_invoke_monitor() {
         }
     });
     let admin_owned = admin.to_string();
+    let state_owned = state.clone();
     let out = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "invoke",
-            "filter",
-            "ping",
-            r#"{"n": 1}"#,
-            "--timeout",
-            "10",
-            "--admin",
-            &admin_owned,
-        ])
+        cli_in(
+            &state_owned,
+            &[
+                "invoke",
+                "filter",
+                "ping",
+                r#"{"n": 1}"#,
+                "--timeout",
+                "10",
+                "--admin",
+                &admin_owned,
+            ],
+        )
     })
     .await
     .unwrap();
@@ -391,6 +466,7 @@ async fn serve_env_twin_invoke_monitor() {
 
     // monitor: follows $upstream live.
     let mut monitor = Command::new(BIN)
+        .env("EDGEMODULE_HUB_STATE", &state)
         .args(["monitor", "--admin", admin])
         .stdout(Stdio::piped())
         .spawn()

@@ -255,7 +255,8 @@ async fn module_env_describes_the_iot_edge_runtime_for_a_module() {
         .into_iter()
         .collect();
     let get = |k: &str| env.get(k).map(String::as_str);
-    let socket = hub.hub.workload_socket().display().to_string();
+    let socket = hub.hub.workload_socket("receiver").display().to_string();
+    assert!(socket.ends_with("/workload/receiver.sock"), "{socket}");
     assert_eq!(
         get("IOTEDGE_WORKLOADURI"),
         Some(format!("unix://{socket}").as_str())

@@ -155,6 +155,29 @@ fn module_desired_properties_drop_version() {
     );
 }
 
+fn desired(v: &mut Value) -> &mut Value {
+    &mut v["modulesContent"]["filter"]["properties.desired"]
+}
+
+#[test]
+fn module_desired_properties_obey_the_twin_limits() {
+    // Issue 14, defect 6: the admin API refuses a desired section over 32 KiB; so does the
+    // manifest.
+    let e = error_after(
+        |v| *desired(v) = json!({"big": "x".repeat(4000), "more": (0..9).map(|i| (format!("k{i}"), Value::from("y".repeat(4000)))).collect::<serde_json::Map<String, Value>>()}),
+    );
+    assert_eq!(e.path, "modulesContent.filter.properties.desired");
+    assert!(e.message.contains("32768"), "{e}");
+    let e = error_after(|v| *desired(v) = json!({"bad.name": 1}));
+    assert!(e.message.contains("forbidden character"), "{e}");
+    let e = error_after(|v| *desired(v) = json!({"s": "z".repeat(5000)}));
+    assert!(e.message.contains("4096"), "{e}");
+    // Just under the limit is fine.
+    let mut v = good();
+    *desired(&mut v) = json!({"a": "x".repeat(4000), "b": "x".repeat(4000), "c": "x".repeat(4000), "d": "x".repeat(4000), "e": "x".repeat(4000), "f": "x".repeat(4000), "g": "x".repeat(4000), "h": "x".repeat(4000)});
+    assert!(manifest::parse(&v.to_string()).is_ok());
+}
+
 #[test]
 fn shipped_bad_fixtures_are_rejected_with_their_path() {
     let cases = [

@@ -637,3 +637,111 @@ async fn connect_timeout_waits_for_the_module_to_subscribe() {
     assert_eq!(answer.json(), json!({"status": 200, "payload": {"got": 7}}));
     hub.stop().await;
 }
+
+/// A module connected but not subscribed to `$iothub/methods/POST/#` gets no method
+/// calls: edgeHub answers 404 at once (connectTimeoutInSeconds 0), not 504 after the
+/// response timeout. Checked on the HTTPS API, `RunningHub::invoke_method` and the admin
+/// API through `edgemodule-hub invoke`; the subscription is tracked per connection.
+#[tokio::test]
+async fn a_module_without_a_methods_subscription_gets_404_at_once() {
+    let hub = TestHub::start(&common::deployment(&["caller", "target"], &[], None)).await;
+    let (mut target, _) = hub.connect("target", false).await;
+    target.subscribe_inputs("target").await;
+    target
+        .subscribe(&[(topics::TWIN_RESPONSE_FILTER, QoS::AtMostOnce)])
+        .await;
+
+    let https = hub.hub.https_addr();
+    let ca = hub.hub.trust_bundle_pem().to_string();
+    let auth = hub.creds("caller").password;
+    let caller = format!("{}/caller", common::DEVICE);
+    let path = format!("/twins/{}/modules/target/methods", common::DEVICE);
+    let https_call = || {
+        let body = json!({"methodName": "reset", "responseTimeoutInSeconds": 30}).to_string();
+        let (ca, path, caller, auth) = (ca.clone(), path.clone(), caller.clone(), auth.clone());
+        async move {
+            let headers = [
+                ("x-ms-edge-moduleId", caller.as_str()),
+                ("authorization", auth.as_str()),
+            ];
+            post(https, &ca, &path, &headers, &body).await
+        }
+    };
+    let admin = hub.hub.admin_addr().to_string();
+    let state = hub.dir.path().to_path_buf();
+    let cli_call = || {
+        let (admin, state) = (admin.clone(), state.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_edgemodule-hub"))
+                .args(["invoke", "target", "reset", "--timeout", "30"])
+                .args(["--admin", &admin])
+                .env("EDGEMODULE_HUB_STATE", &state)
+                .output()
+                .expect("edgemodule-hub invoke runs")
+        })
+    };
+
+    let started = Instant::now();
+    let answer = https_call().await;
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let started = Instant::now();
+    let err = hub
+        .hub
+        .invoke_method("target", "reset", json!(null), Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HubError::NotFound(_)), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let started = Instant::now();
+    let out = cli_call().await.unwrap();
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("404"), "{stderr}");
+    // A process start included; still far from the 30 s response timeout.
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        target.next_publish(common::QUIET).await.is_none(),
+        "no request reached it"
+    );
+
+    // Subscribed: the call reaches it. Unsubscribed again: 404 at once again.
+    target
+        .subscribe(&[(topics::METHODS_FILTER, QoS::AtMostOnce)])
+        .await;
+    assert!(hub
+        .hub
+        .inspect("target")
+        .unwrap()
+        .subscriptions
+        .contains(&topics::METHODS_FILTER.to_string()));
+    let pending = tokio::spawn(https_call());
+    answer_one(&mut target, 200).await;
+    assert_eq!(pending.await.unwrap().status, 200);
+    let mut unsubscribe = rumqttc::Unsubscribe::new(topics::METHODS_FILTER);
+    unsubscribe.pkid = target.pkid();
+    target.send(rumqttc::Packet::Unsubscribe(unsubscribe)).await;
+    assert!(matches!(
+        target.recv(common::WAIT).await,
+        common::Event::Packet(rumqttc::Packet::UnsubAck(_))
+    ));
+    let started = Instant::now();
+    assert_eq!(https_call().await.status, 404);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    hub.stop().await;
+}

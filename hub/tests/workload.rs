@@ -1,4 +1,5 @@
-//! The workload API over a real Unix socket (protocol.md §2).
+//! The workload API over real Unix sockets (protocol.md §2): one socket per module, which
+//! fixes the caller's identity.
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -23,10 +24,20 @@ const EXAMPLE_DIGEST: &str = "Z9MVA5MQLovKhLgVFsqEK/W9dcjHkN+SRB85b1SL0yY=";
 
 struct Fixture {
     _dir: tempfile::TempDir,
+    /// The filter module's socket.
     socket: PathBuf,
     server: WorkloadServer,
     certs: Arc<HubCertificates>,
 }
+
+impl Fixture {
+    /// The socket of another module.
+    fn socket_of(&self, module: &str) -> PathBuf {
+        self.socket.with_file_name(format!("{module}.sock"))
+    }
+}
+
+const MODULES: [&str; 3] = ["filter", "sensor", "$edgeHub"];
 
 async fn start() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
@@ -49,10 +60,18 @@ async fn start() -> Fixture {
         "637000000000000001",
     );
     let certs = Arc::new(HubCertificates::load_or_create(dir.path(), "localhost").unwrap());
-    let socket = dir.path().join("run").join("workload.sock");
-    let server = WorkloadServer::start(&socket, Arc::new(ids), certs.clone())
-        .await
-        .unwrap();
+    let run = dir.path().join("run");
+    let modules: Vec<String> = MODULES.iter().map(|m| m.to_string()).collect();
+    let server = WorkloadServer::start_per_module(
+        &run,
+        &modules,
+        &Default::default(),
+        Arc::new(ids),
+        certs.clone(),
+    )
+    .await
+    .unwrap();
+    let socket = run.join("filter.sock");
     Fixture {
         _dir: dir,
         socket,
@@ -113,10 +132,16 @@ async fn sign_matches_the_core_sas_signer_for_generated_keys() {
     let key = ids.primary_key("m1").unwrap().to_string();
     let genid = ids.generation_id("m1").unwrap().to_string();
     let certs = Arc::new(HubCertificates::load_or_create(dir.path(), "gw").unwrap());
-    let socket = dir.path().join("w.sock");
-    let server = WorkloadServer::start(&socket, Arc::new(ids), certs)
-        .await
-        .unwrap();
+    let server = WorkloadServer::start_per_module(
+        dir.path(),
+        &["m1".to_string()],
+        &Default::default(),
+        Arc::new(ids),
+        certs,
+    )
+    .await
+    .unwrap();
+    let socket = dir.path().join("m1.sock");
     let data = b"hub%2Fdevices%2Fedge1%2Fmodules%2Fm1\n1800000000";
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(data);
@@ -244,8 +269,8 @@ async fn request_errors() {
             "POST",
             "/modules/ghost/genid/1/sign?api-version=2019-01-30".into(),
             Some(sign_body(EXAMPLE_DATA)),
-            StatusCode::NOT_FOUND,
-            "module 'ghost' not found",
+            StatusCode::FORBIDDEN,
+            "belongs to module 'filter'",
         ),
         (
             "POST",
@@ -338,7 +363,7 @@ async fn identity_and_server_certificates() {
 
     // No body at all is fine for identity certificates.
     let (status, _) = call(
-        &f.socket,
+        &f.socket_of("sensor"),
         "POST",
         "/modules/sensor/certificate/identity?api-version=2019-01-30",
         None,
@@ -355,7 +380,7 @@ async fn identity_and_server_certificates() {
         ids.generation_id("$edgeHub").unwrap().to_string()
     };
     let (status, body) = call(
-        &f.socket,
+        &f.socket_of("$edgeHub"),
         "POST",
         &format!("/modules/%24edgeHub/genid/{ids_genid}/certificate/server?api-version=2019-01-30"),
         Some(r#"{"commonName":"edge.local"}"#),
@@ -367,7 +392,7 @@ async fn identity_and_server_certificates() {
         .unwrap()
         .contains("BEGIN CERTIFICATE"));
     let (status, body) = call(
-        &f.socket,
+        &f.socket_of("$edgeHub"),
         "POST",
         &format!("/modules/%24edgeHub/genid/{ids_genid}/certificate/server?api-version=2019-01-30"),
         Some("{}"),
@@ -389,19 +414,24 @@ async fn identity_and_server_certificates() {
 #[tokio::test]
 async fn socket_mode_stale_file_and_shutdown() {
     let f = start().await;
-    let meta = std::fs::symlink_metadata(&f.socket).unwrap();
-    assert!(meta.file_type().is_socket());
-    assert_eq!(meta.permissions().mode() & 0o777, 0o666);
+    for module in MODULES {
+        let meta = std::fs::symlink_metadata(f.socket_of(module)).unwrap();
+        assert!(meta.file_type().is_socket());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{module}");
+    }
+    let dir = f.socket.parent().unwrap();
+    let dir_mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(dir_mode, 0o700);
 
     // A second server on a live socket is refused.
     let ids = Arc::new(Identities::load_or_create(f._dir.path(), "edge1", "h", "g", &[]).unwrap());
-    let err = WorkloadServer::start(&f.socket, ids.clone(), f.certs.clone())
+    let err = WorkloadServer::start_shared_insecure(&f.socket, ids.clone(), f.certs.clone())
         .await
         .err()
         .unwrap();
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
 
-    // Shutdown removes the socket; the next connect fails.
+    // Shutdown removes the sockets; the next connect fails.
     let socket = f.socket.clone();
     f.server.shutdown().await;
     assert!(!socket.exists());
@@ -410,7 +440,7 @@ async fn socket_mode_stale_file_and_shutdown() {
     let stale = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     drop(stale);
     assert!(socket.exists());
-    let server = WorkloadServer::start(&socket, ids, f.certs.clone())
+    let server = WorkloadServer::start_shared_insecure(&socket, ids, f.certs.clone())
         .await
         .unwrap();
     let (status, _) = call(&socket, "GET", "/trust-bundle?api-version=1", None).await;
@@ -420,11 +450,162 @@ async fn socket_mode_stale_file_and_shutdown() {
     // A regular file is never deleted.
     std::fs::write(&socket, "not a socket").unwrap();
     let ids = Arc::new(Identities::load_or_create(f._dir.path(), "edge1", "h", "g", &[]).unwrap());
-    let err = WorkloadServer::start(&socket, ids, f.certs.clone())
+    let err = WorkloadServer::start_shared_insecure(&socket, ids, f.certs.clone())
         .await
         .err()
         .unwrap();
     assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+}
+
+#[tokio::test]
+async fn a_module_socket_acts_only_for_its_module() {
+    let f = start().await;
+    let sensor = f.socket_of("sensor");
+    let genid = "637000000000000001";
+    let forbidden = [
+        (
+            format!("/modules/filter/genid/{genid}/sign?api-version=1"),
+            Some(sign_body(EXAMPLE_DATA)),
+        ),
+        (
+            "/modules/filter/certificate/identity?api-version=1".to_string(),
+            None,
+        ),
+        (
+            format!("/modules/filter/genid/{genid}/certificate/server?api-version=1"),
+            Some(r#"{"commonName":"x"}"#.to_string()),
+        ),
+        // Case or encoding tricks name another module too.
+        (
+            format!("/modules/Filter/genid/{genid}/sign?api-version=1"),
+            Some(sign_body(EXAMPLE_DATA)),
+        ),
+        (
+            format!("/modules/%66ilter/genid/{genid}/sign?api-version=1"),
+            Some(sign_body(EXAMPLE_DATA)),
+        ),
+    ];
+    for (uri, body) in forbidden {
+        let (status, reply) = call(&sensor, "POST", &uri, body.as_deref()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {reply}");
+        let message = reply["message"].as_str().unwrap();
+        assert!(message.contains("belongs to module 'sensor'"), "{message}");
+    }
+    // The trust bundle is for everyone; the module's own requests work.
+    let (status, _) = call(&sensor, "GET", "/trust-bundle?api-version=1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &sensor,
+        "POST",
+        "/modules/sensor/certificate/identity?api-version=1",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_insecure_shared_socket_serves_every_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ids = Identities::load_or_create(
+        dir.path(),
+        "edge1",
+        "myhub.azure-devices.net",
+        "localhost",
+        &["filter".to_string()],
+    )
+    .unwrap();
+    ids.insert_for_tests(
+        "filter",
+        EXAMPLE_KEY,
+        "c2Vjb25kYXJ5LWtleS0wMTIzNDU2Nzg5YWJjZGVm",
+        "637000000000000001",
+    );
+    let certs = Arc::new(HubCertificates::load_or_create(dir.path(), "localhost").unwrap());
+    let socket = dir.path().join("workload.sock");
+    let server = WorkloadServer::start_shared_insecure(&socket, Arc::new(ids), certs)
+        .await
+        .unwrap();
+    let mode = std::fs::symlink_metadata(&socket)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o666);
+    let (status, body) = call(
+        &socket,
+        "POST",
+        "/modules/filter/genid/637000000000000001/sign?api-version=1",
+        Some(&sign_body(EXAMPLE_DATA)),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"digest": EXAMPLE_DIGEST}))
+    );
+    let (status, body) = call(
+        &socket,
+        "POST",
+        "/modules/ghost/genid/1/sign?api-version=1",
+        Some(&sign_body(EXAMPLE_DATA)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    server.shutdown().await;
+}
+
+/// Writes the headers, waits, then the body; returns the whole response.
+async fn headers_then_body(socket: &Path, request_line: &str, body: &str) -> String {
+    let mut stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+    let head = format!(
+        "{request_line}\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The body must be accepted even when the request is refused.
+    stream
+        .write_all(body.as_bytes())
+        .await
+        .expect("body written, not EPIPE");
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    response
+}
+
+#[tokio::test]
+async fn errors_are_answered_after_the_body_was_read() {
+    let f = start().await;
+    let body = sign_body(EXAMPLE_DATA);
+    for (line, status) in [
+        (
+            "POST /modules/sensor/genid/1/sign?api-version=1 HTTP/1.1",
+            "403",
+        ),
+        ("POST /nothing?api-version=1 HTTP/1.1", "404"),
+        (
+            "POST /modules/filter/genid/637000000000000001/sign HTTP/1.1",
+            "400",
+        ),
+        ("PUT /trust-bundle?api-version=1 HTTP/1.1", "405"),
+    ] {
+        for _ in 0..5 {
+            let response = headers_then_body(&f.socket, line, &body).await;
+            assert!(
+                response.starts_with(&format!("HTTP/1.1 {status}")),
+                "{line}: {response}"
+            );
+            assert!(response.contains("{\"message\":"), "{line}: {response}");
+        }
+    }
+    f.server.shutdown().await;
 }
 
 #[tokio::test]

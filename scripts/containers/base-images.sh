@@ -2,7 +2,7 @@
 # Makes the base images the module Dockerfiles start FROM, locally (no registry is
 # reachable): ARCH/debian:bookworm-slim from an mmdebstrap rootfs, and a stand-in for
 # ARCH/python:3.11-slim-bookworm built on it. ARCH is amd64 (default) or arm64v8 (needs
-# qemu registered with binfmt_misc: install-tools.sh --arm).
+# qemu registered with binfmt_misc: scripts/install-deps.sh arm).
 #
 # Cached twice, keyed by the recipe (this script's mmdebstrap command and the stand-in
 # Dockerfiles): the rootfs tarball in target/containers/base/, and the images themselves

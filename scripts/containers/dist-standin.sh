@@ -7,7 +7,7 @@
 # Builds the two packages the container tests install, with the names issue 17 gives them:
 #   dist/edgemodule-<ver>-linux-<x64|arm64>.tar.gz                C: lib/ (so, a, pkgconfig, cmake), include/
 #   dist/edgemodule-<ver>-cp39-abi3-manylinux_*_<x86_64|aarch64>.whl   Python (maturin, release)
-# arm64 is cross-compiled (rustup target aarch64-unknown-linux-gnu, gcc-aarch64-linux-gnu).
+# arm64 is cross-compiled (scripts/install-deps.sh arm: the Rust target, gcc-aarch64-linux-gnu).
 # When dist/ already holds both (the real `make dist` ran), it does nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,10 +31,7 @@ fi
 
 target_dir="$ROOT/target"
 if [[ -n "$TRIPLE" ]]; then
-    rustup target list --installed | grep -qx "$TRIPLE" || rustup target add "$TRIPLE"
-    command -v aarch64-linux-gnu-gcc >/dev/null ||
-        apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
-            gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+    bash "$ROOT/scripts/install-deps.sh" arm >&2
     export CARGO_BUILD_TARGET="$TRIPLE"
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
     export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc

@@ -14,12 +14,10 @@ HUB="${1:?usage: prepare.sh HUB_BINARY [PLATFORM...]}"
 shift
 PLATFORMS=("${@:-amd64}")
 
-arm=""
-for p in "${PLATFORMS[@]}"; do [[ "$p" == amd64 ]] || arm="--arm"; done
-rc=0
-bash "$HERE/install-tools.sh" $arm || rc=$?
-if ((rc != 0)); then
-    echo "prepare: the container tools are not available (install-tools exit $rc)" >&2
+sections=(containers)
+for p in "${PLATFORMS[@]}"; do [[ "$p" == amd64 ]] || sections=(containers arm); done
+if ! bash "$ROOT/scripts/install-deps.sh" "${sections[@]}" >&2; then
+    echo "prepare: the container tools are not available (scripts/install-deps.sh ${sections[*]} failed)" >&2
     exit 3
 fi
 # shellcheck source=podman-env.sh

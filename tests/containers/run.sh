@@ -117,7 +117,12 @@ for m in filter-py filter-c; do
     [[ "$uri" == unix:///var/run/iotedge/workload.sock ]] || fail "$m: IOTEDGE_WORKLOADURI=$uri"
     podman exec "$name" test -S /var/run/iotedge/workload.sock || fail "$m: no workload socket"
     [[ "$(podman exec "$name" printenv IOTEDGE_MODULEID)" == "$m" ]] || fail "$m: IOTEDGE_MODULEID"
-    echo "  $m ($name): user $user, IOTEDGE_WORKLOADURI=$uri (a socket), IOTEDGE_MODULEID=$m"
+    # Its own socket only, owned by the uid the image runs as (per-module workload sockets).
+    [[ "$(podman exec "$name" ls /var/run/iotedge)" == workload.sock ]] || fail "$m sees other sockets"
+    uid="$(podman exec "$name" id -u)"
+    owner="$(stat -c %u "$WORK/state/workload/$m.sock")"
+    [[ "$owner" == "$uid" ]] || fail "$m runs as uid $uid but its workload socket belongs to $owner"
+    echo "  $m ($name): user $user (uid $uid, owner of its workload socket), IOTEDGE_WORKLOADURI=$uri, IOTEDGE_MODULEID=$m"
 done
 name="$(module_field filter-py x-edgemodule.container)"
 [[ "$(podman exec "$name" printenv EXAMPLE_SETTING)" == from-createOptions ]] || fail "createOptions Env not applied"

@@ -43,6 +43,8 @@ rm -rf "$work/state"
 "$hub" serve --manifest "$manifest" --state "$work/state" --bind-address 127.0.0.1 \
   --mqtt-port 0 --https-port 0 --admin-port 0 --log-level warn >"$work/hub.out" 2>"$work/hub.log" &
 hub_pid=$!
+# The CLI calls below read the admin token from the hub's state directory.
+export EDGEMODULE_HUB_STATE="$work/state"
 filter_pid=
 cleanup() {
   [ -n "$filter_pid" ] && kill "$filter_pid" 2>/dev/null || true

@@ -18,9 +18,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 HANDLER_WAIT = 10.0
 
 _OWN_OPTIONS = {
-    "mqtt_port", "https_port", "keep_alive", "operation_timeout", "sas_ttl", "trust_bundle_pem",
-    "product_info", "model_id", "max_inflight", "redelivery_delay", "retry_initial_delay",
-    "retry_max_delay", "retry_multiplier", "retry_jitter", "retry_give_up_after",
+    "mqtt_port",
+    "https_port",
+    "keep_alive",
+    "operation_timeout",
+    "sas_ttl",
+    "trust_bundle_pem",
+    "product_info",
+    "model_id",
+    "max_inflight",
+    "redelivery_delay",
+    "retry_initial_delay",
+    "retry_max_delay",
+    "retry_multiplier",
+    "retry_jitter",
+    "retry_give_up_after",
 }
 _ACCEPTED_NO_OP = {"auto_connect", "ensure_desired_properties"}  # always on here
 
@@ -120,12 +132,18 @@ class ClientBase:
     @classmethod
     def create_from_sastoken(cls, sastoken: str, **kwargs: Any) -> Any:
         """Not supported: edgemodule signs and renews its own tokens."""
-        raise InvalidArgumentError("create_from_sastoken is not supported; use a connection string or the edge environment")
+        raise InvalidArgumentError(
+            "create_from_sastoken is not supported; use a connection string or the edge environment"
+        )
 
     @classmethod
-    def create_from_x509_certificate(cls, x509: Any, hostname: str, device_id: str, module_id: str, **kwargs: Any) -> Any:
+    def create_from_x509_certificate(
+        cls, x509: Any, hostname: str, device_id: str, module_id: str, **kwargs: Any
+    ) -> Any:
         """Not supported: edgeHub module clients authenticate with SAS tokens."""
-        raise InvalidArgumentError("X.509 authentication is not supported; use a connection string or the edge environment")
+        raise InvalidArgumentError(
+            "X.509 authentication is not supported; use a connection string or the edge environment"
+        )
 
     # -- identity and status -------------------------------------------------------
     @property
@@ -200,7 +218,9 @@ class ClientBase:
     def _bind_loop(self) -> None:
         """The asyncio client records the running loop (coroutine handlers run there)."""
 
-    def _set_handler(self, key: Tuple[str, Optional[str]], handler: Optional[Callable[..., Any]], respond_on_none: bool) -> None:
+    def _set_handler(
+        self, key: Tuple[str, Optional[str]], handler: Optional[Callable[..., Any]], respond_on_none: bool
+    ) -> None:
         if handler is not None and not callable(handler):
             raise TypeError("a handler must be callable or None")
         self._check_open()
@@ -278,13 +298,13 @@ class ClientBase:
 
     # -- conversions ---------------------------------------------------------------
     @staticmethod
-    def _message(message: Any) -> tuple:
+    def _message(message: Any) -> Tuple[Any, ...]:
         if isinstance(message, Message):
             return message._to_native()
         return Message(message)._to_native()
 
     @staticmethod
-    def _invoke_args(method_params: Dict[str, Any], device_id: str, module_id: Optional[str]) -> tuple:
+    def _invoke_args(method_params: Dict[str, Any], device_id: str, module_id: Optional[str]) -> Tuple[Any, ...]:
         if not isinstance(method_params, dict) or "methodName" not in method_params:
             raise InvalidArgumentError("method_params must be a dict with at least 'methodName'")
         return (

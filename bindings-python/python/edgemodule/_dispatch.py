@@ -17,7 +17,7 @@ import inspect
 import json
 import logging
 import threading
-from typing import Any, Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from . import _native
 from .models import ConnectionState, Message, MethodRequest, MethodResponse, StatusReason, UserMessage
@@ -106,12 +106,12 @@ class Dispatcher:
         with self.idle:
             return self.idle.wait_for(lambda: self.active == 0, timeout)
 
-    def workers(self) -> list:
+    def workers(self) -> List[LoopWorker]:
         with self.lock:
             return [r.worker for r in self.regs.values() if r.worker is not None]
 
     # -- delivery ------------------------------------------------------------------
-    def dispatch(self, event: tuple) -> None:
+    def dispatch(self, event: Tuple[Any, ...]) -> None:
         with self.lock:
             registration = None if self.closing else self.regs.get(event[0])
             if registration is None:
@@ -124,7 +124,7 @@ class Dispatcher:
                 self.active -= 1
                 self.idle.notify_all()
 
-    def _deliver(self, registration: Registration, event: tuple) -> None:
+    def _deliver(self, registration: Registration, event: Tuple[Any, ...]) -> None:
         kind = event[1]
         if kind == INPUT:
             message = Message._from_native(event[2], event[3])
@@ -139,12 +139,16 @@ class Dispatcher:
         elif kind == DESIRED:
             self._run(registration, (json.loads(event[2]),), None, None)
         elif kind == STATUS:
-            args: tuple = () if self.status_without_args else (ConnectionState(event[2]), StatusReason(event[3]))
+            args: Tuple[Any, ...] = (
+                () if self.status_without_args else (ConnectionState(event[2]), StatusReason(event[3]))
+            )
             self._run(registration, args, None, None)
         elif kind == TOPIC:
             self._run(registration, (UserMessage(event[2], event[3]),), None, None)
 
-    def _run(self, registration: Registration, args: tuple, arg: Any, settle: Optional[Callable[..., None]]) -> None:
+    def _run(
+        self, registration: Registration, args: Tuple[Any, ...], arg: Any, settle: Optional[Callable[..., None]]
+    ) -> None:
         try:
             result = registration.handler(*args)
         except Exception as e:
@@ -172,7 +176,9 @@ class Dispatcher:
                 result.close()
             self.finish(arg, None, e, settle)
 
-    def finish(self, arg: Any, result: Any, error: Optional[BaseException], settle: Optional[Callable[..., None]]) -> None:
+    def finish(
+        self, arg: Any, result: Any, error: Optional[BaseException], settle: Optional[Callable[..., None]]
+    ) -> None:
         if error is not None:
             self.report(error)
         if settle is not None:

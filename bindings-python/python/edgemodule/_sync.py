@@ -87,17 +87,23 @@ class ModuleClient(ClientBase):
 
     def get_twin(self) -> Dict[str, Any]:
         """The module twin: ``{"desired": {..., "$version": n}, "reported": {...}}``."""
-        return json.loads(self._wait(self._native.get_twin()))
+        twin: Dict[str, Any] = json.loads(self._wait(self._native.get_twin()))
+        return twin
 
     def patch_twin_reported_properties(self, reported_properties_patch: Dict[str, Any]) -> None:
         """Merges ``reported_properties_patch`` into the reported properties."""
         self._wait(self._native.patch_reported(json.dumps(reported_properties_patch)))
 
-    def invoke_method(self, method_params: Dict[str, Any], device_id: str, module_id: Optional[str] = None) -> Dict[str, Any]:
+    def invoke_method(
+        self, method_params: Dict[str, Any], device_id: str, module_id: Optional[str] = None
+    ) -> Dict[str, Any]:
         """Calls a direct method on another module (or a device). ``method_params``:
         ``methodName``, ``payload``, ``responseTimeoutInSeconds``, ``connectTimeoutInSeconds``.
         Returns ``{"status": int, "payload": ...}``."""
-        return json.loads(self._wait(self._native.invoke_method(*self._invoke_args(method_params, device_id, module_id))))
+        response: Dict[str, Any] = json.loads(
+            self._wait(self._native.invoke_method(*self._invoke_args(method_params, device_id, module_id)))
+        )
+        return response
 
     def send_method_response(self, method_response: MethodResponse) -> None:
         """Answers a method call received by ``on_method_request_received``."""

@@ -110,8 +110,11 @@ class ModuleClient(ClientBase):
         loop = asyncio.get_running_loop()
         if not inside:
             current = asyncio.current_task()
-            running = [w.task for w in self._dispatcher.workers()
-                       if w.task is not None and not w.task.done() and w.task is not current]
+            running = [
+                w.task
+                for w in self._dispatcher.workers()
+                if w.task is not None and not w.task.done() and w.task is not current
+            ]
             if running:
                 await asyncio.wait(running, timeout=HANDLER_WAIT)
             await loop.run_in_executor(None, self._dispatcher.wait_idle, HANDLER_WAIT)
@@ -139,17 +142,21 @@ class ModuleClient(ClientBase):
 
     async def get_twin(self) -> Dict[str, Any]:
         """The module twin: ``{"desired": {..., "$version": n}, "reported": {...}}``."""
-        return json.loads(await self._await(self._native.get_twin()))
+        twin: Dict[str, Any] = json.loads(await self._await(self._native.get_twin()))
+        return twin
 
     async def patch_twin_reported_properties(self, reported_properties_patch: Dict[str, Any]) -> None:
         """Merges ``reported_properties_patch`` into the reported properties."""
         await self._await(self._native.patch_reported(json.dumps(reported_properties_patch)))
 
-    async def invoke_method(self, method_params: Dict[str, Any], device_id: str, module_id: Optional[str] = None) -> Dict[str, Any]:
+    async def invoke_method(
+        self, method_params: Dict[str, Any], device_id: str, module_id: Optional[str] = None
+    ) -> Dict[str, Any]:
         """Calls a direct method on another module (or a device); returns
         ``{"status": int, "payload": ...}``."""
         op = self._native.invoke_method(*self._invoke_args(method_params, device_id, module_id))
-        return json.loads(await self._await(op))
+        response: Dict[str, Any] = json.loads(await self._await(op))
+        return response
 
     async def send_method_response(self, method_response: MethodResponse) -> None:
         """Answers a method call received by ``on_method_request_received``."""

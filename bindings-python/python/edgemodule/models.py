@@ -99,7 +99,7 @@ class Message:
         message._receipt = receipt
         return message
 
-    def _to_native(self) -> tuple:
+    def _to_native(self) -> Tuple[Any, ...]:
         data = self.data
         content_type, content_encoding = self.content_type, self.content_encoding
         if isinstance(data, str):
@@ -180,7 +180,9 @@ class MethodResponse:
         self.payload = payload
 
     @classmethod
-    def create_from_method_request(cls, method_request: MethodRequest, status: int, payload: Any = None) -> "MethodResponse":
+    def create_from_method_request(
+        cls, method_request: MethodRequest, status: int, payload: Any = None
+    ) -> "MethodResponse":
         """The response to ``method_request``."""
         return cls(method_request.request_id, status, payload)
 

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{
-    Disconnect, Event, EventLoop, Incoming, Outgoing, Publish, Request, Subscribe, SubscribeFilter,
+    Disconnect, Event, EventLoop, Incoming, Outgoing, QoS, Request, Subscribe, SubscribeFilter,
+    Unsubscribe,
 };
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::auth::signer::unix_now;
 use crate::connection::dispatch;
-use crate::connection::failure::{self, Failure};
+use crate::connection::failure::{self, Failure, PresentedToken};
 use crate::connection::renewal;
 use crate::connection::shared::{lock, Readiness, Shared};
 use crate::error::{Error, ErrorKind};
@@ -34,6 +35,8 @@ struct Session {
     down_since: Option<Instant>,
     /// Lifetime of the token used for the current connection, if it can be renewed.
     token_lifetime: Option<Duration>,
+    /// The token the current connection (attempt) presented.
+    token: Option<PresentedToken>,
 }
 
 /// What to do after an event.
@@ -51,6 +54,7 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
         ever_ready: false,
         down_since: None,
         token_lifetime: None,
+        token: None,
     };
     shared.readiness.send_replace(Readiness::Connecting(None));
     loop {
@@ -71,9 +75,19 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                     session.token_lifetime = c
                         .renewable
                         .then(|| Duration::from_secs(c.expiry.saturating_sub(unix_now())));
+                    session.token = Some(PresentedToken {
+                        expiry: c.expiry,
+                        renewable: c.renewable,
+                    });
                 }
                 Err(e) => {
                     let failure = failure::from_signing_error(e);
+                    tracing::warn!(
+                        module = %shared.identity.module_id,
+                        reason = failure.reason.name(),
+                        error = %failure.error,
+                        "could not get a SAS token"
+                    );
                     if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                         break;
                     }
@@ -95,8 +109,14 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                 }
             },
             Err(error) => {
-                tracing::debug!("MQTT connection error: {error}");
-                let failure = failure::from_connection_error(&error);
+                let failure =
+                    failure::from_connection_error(&error).with_token(session.token, unix_now());
+                tracing::warn!(
+                    module = %shared.identity.module_id,
+                    reason = failure.reason.name(),
+                    error = %error,
+                    "connection lost"
+                );
                 lose_connection(&mut eventloop, &shared);
                 if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                     break;
@@ -115,18 +135,39 @@ fn handle_event(
     event: Event,
 ) -> Next {
     match event {
-        Event::Incoming(Incoming::ConnAck(_)) => on_connack(eventloop, shared),
+        Event::Incoming(Incoming::ConnAck(ack)) => {
+            tracing::debug!(
+                module = %shared.identity.module_id,
+                session_present = ack.session_present,
+                "CONNACK"
+            );
+            let subscribing = on_connack(eventloop, shared, ack.session_present);
+            if !subscribing {
+                // Nothing to subscribe yet: usable at once.
+                on_ready(shared, session);
+            }
+        }
         Event::Incoming(Incoming::SubAck(ack)) => {
             let op = lock(&shared.outbox).subscriptions.on_suback(ack.pkid);
             if let Some(op) = op {
                 let initial = op.initial;
                 let refused = op.complete(&ack.return_codes);
                 if !refused.is_empty() {
-                    tracing::warn!(?refused, "the hub refused some subscriptions");
+                    tracing::warn!(
+                        module = %shared.identity.module_id,
+                        filters = ?refused,
+                        "the hub refused subscriptions"
+                    );
                 }
                 if initial {
                     on_ready(shared, session);
                 }
+            }
+        }
+        Event::Incoming(Incoming::UnsubAck(ack)) => {
+            let op = lock(&shared.outbox).subscriptions.on_suback(ack.pkid);
+            if let Some(op) = op {
+                op.complete_unsubscribe();
             }
         }
         Event::Incoming(Incoming::PubAck(ack)) => lock(&shared.outbox).tracker.on_puback(ack.pkid),
@@ -137,7 +178,7 @@ fn handle_event(
         Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
             lock(&shared.outbox).tracker.on_await_ack(pkid)
         }
-        Event::Outgoing(Outgoing::Subscribe(pkid)) => {
+        Event::Outgoing(Outgoing::Subscribe(pkid) | Outgoing::Unsubscribe(pkid)) => {
             lock(&shared.outbox).subscriptions.on_outgoing(pkid)
         }
         Event::Outgoing(Outgoing::Disconnect) => return Next::Renew,
@@ -146,29 +187,64 @@ fn handle_event(
     Next::Continue
 }
 
-/// A new connection: subscribe everything, then re-send what was not acknowledged, ahead
-/// of anything the application queued meanwhile.
-fn on_connack(eventloop: &mut EventLoop, shared: &Shared) {
-    let filters = shared.subscription_filters();
+/// A new connection: subscribe every family and topic in use, unsubscribe what a lost
+/// connection did not, then re-send what was not acknowledged (same packet ids with DUP when
+/// the session was resumed) — all ahead of anything the application queued meanwhile.
+/// Returns false when there was nothing to subscribe.
+fn on_connack(eventloop: &mut EventLoop, shared: &Shared, session_present: bool) -> bool {
+    let topic_filters = lock(&shared.topics).filters();
+    let max_pkid = eventloop.mqtt_options.inflight();
     let mut outbox = lock(&shared.outbox);
-    outbox
+    outbox.live = true;
+    let mut filters: Vec<(String, QoS)> = outbox
+        .families
+        .filters(&shared.identity)
+        .into_iter()
+        .map(|f| (f, QoS::AtLeastOnce))
+        .collect();
+    for (filter, qos) in topic_filters {
+        if !filters.iter().any(|(f, _)| *f == filter) {
+            filters.push((filter, qos));
+        }
+    }
+    let start = outbox
         .subscriptions
-        .push_initial(filters.iter().map(|(f, _)| f.clone()).collect());
-    let resend = outbox.tracker.resume();
+        .start_connection(filters.iter().map(|(f, _)| f.clone()).collect());
+    let resend = outbox.tracker.resume(session_present, max_pkid);
     drop(outbox);
-    let subscribe =
-        Subscribe::new_many(filters.into_iter().map(|(f, q)| SubscribeFilter::new(f, q)));
-    eventloop.pending.push_back(Request::Subscribe(subscribe));
-    for (topic, payload, qos) in resend {
+    let subscribing = !start.subscribe.is_empty();
+    if subscribing {
+        let subscribe =
+            Subscribe::new_many(filters.into_iter().map(|(f, q)| SubscribeFilter::new(f, q)));
+        eventloop.pending.push_back(Request::Subscribe(subscribe));
+    }
+    if !start.unsubscribe.is_empty() {
+        let mut unsubscribe = Unsubscribe::new(String::new());
+        unsubscribe.topics = start.unsubscribe;
         eventloop
             .pending
-            .push_back(Request::Publish(Publish::from_bytes(topic, qos, payload)));
+            .push_back(Request::Unsubscribe(unsubscribe));
     }
+    for publish in resend {
+        eventloop.pending.push_back(Request::Publish(publish));
+    }
+    subscribing
 }
 
 /// The initial SUBACK arrived: the connection is usable.
 fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
     let reconnect = session.ever_ready;
+    let down_ms = session
+        .down_since
+        .map_or(0, |since| since.elapsed().as_millis());
+    tracing::info!(
+        module = %shared.identity.module_id,
+        device = %shared.identity.device_id,
+        reconnect,
+        attempts = session.attempt,
+        down_ms,
+        "connected"
+    );
     session.attempt = 0;
     session.down_since = None;
     session.ever_ready = true;
@@ -186,13 +262,26 @@ fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
 fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     let buffered: Vec<Event> = eventloop.state.events.drain(..).collect();
     let mut outbox = lock(&shared.outbox);
+    // A new generation first: from here no PUBACK of the old connection is queued, and the
+    // `clean()` below discards those already queued.
+    shared.bump_epoch(&mut outbox);
+    lock(&shared.acks).reset(outbox.epoch);
+    outbox.live = false;
     for event in buffered {
         match event {
             Event::Outgoing(Outgoing::Publish(pkid)) => outbox.tracker.on_outgoing_publish(pkid),
             Event::Outgoing(Outgoing::AwaitAck(pkid)) => outbox.tracker.on_await_ack(pkid),
             Event::Incoming(Incoming::PubAck(ack)) => outbox.tracker.on_puback(ack.pkid),
-            Event::Outgoing(Outgoing::Subscribe(pkid)) => outbox.subscriptions.on_outgoing(pkid),
-            // Incoming messages of a dead connection are delivered again by the hub.
+            Event::Outgoing(Outgoing::Subscribe(pkid) | Outgoing::Unsubscribe(pkid)) => {
+                outbox.subscriptions.on_outgoing(pkid)
+            }
+            Event::Incoming(Incoming::Publish(publish)) => {
+                // Incoming messages of a dead connection are delivered again by the hub; a
+                // denial notice is what closed it.
+                if let Some((pkid, topic)) = dispatch::denial(&publish) {
+                    outbox.tracker.deny(pkid, topic);
+                }
+            }
             _ => {}
         }
     }
@@ -203,7 +292,6 @@ fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     eventloop.state.collision = None;
     outbox.tracker.on_connection_lost();
     outbox.subscriptions.on_connection_lost();
-    shared.bump_epoch(&mut outbox);
     drop(outbox);
     lock(&shared.twin).forget_catch_up();
 }
@@ -218,8 +306,14 @@ async fn retry_after(
     if shared.is_closed() {
         return false;
     }
-    if failure.refused && !session.ever_ready {
-        shared.shut_down(failure.error, StatusEvent::Refused);
+    if failure.refused && (!session.ever_ready || failure.hopeless) {
+        tracing::error!(
+            module = %shared.identity.module_id,
+            reason = failure.reason.name(),
+            error = %failure.error,
+            "the hub refused the connection; not retrying"
+        );
+        shared.shut_down(failure.error, StatusEvent::Refused(failure.reason));
         return false;
     }
     let down_since = *session.down_since.get_or_insert_with(Instant::now);
@@ -233,6 +327,11 @@ async fn retry_after(
                 failure.error.message()
             ),
         );
+        tracing::error!(
+            module = %shared.identity.module_id,
+            error = %error,
+            "gave up reconnecting"
+        );
         shared.shut_down(error, StatusEvent::GaveUp);
         return false;
     }
@@ -242,6 +341,12 @@ async fn retry_after(
         .send_replace(Readiness::Connecting(Some(failure.error)));
     let delay = policy.delay(session.attempt, rand::random::<f64>());
     session.attempt = session.attempt.saturating_add(1);
+    tracing::info!(
+        module = %shared.identity.module_id,
+        attempt = session.attempt,
+        delay_ms = delay.as_millis(),
+        "reconnecting"
+    );
     tokio::select! {
         biased;
         _ = shutdown.changed() => false,

@@ -15,6 +15,49 @@ pub(crate) struct Failure {
     pub error: Error,
     /// The credentials were refused: on the first connect, retrying cannot help.
     pub refused: bool,
+    /// Retrying can never help, even after a successful connection: the hub refused a
+    /// token that expired and cannot be renewed.
+    pub hopeless: bool,
+}
+
+/// The token a connection attempt presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PresentedToken {
+    /// Its `se` (Unix seconds).
+    pub expiry: u64,
+    /// False for a fixed `SharedAccessSignature`.
+    pub renewable: bool,
+}
+
+impl Failure {
+    /// A refusal of a token whose expiry was not after `now` (the time of the refusal) is an
+    /// expired token ([`StatusReason::for_refused_token`]): reason `ExpiredSasToken`, and
+    /// no retry when the token cannot be renewed.
+    pub(crate) fn with_token(mut self, token: Option<PresentedToken>, now: u64) -> Failure {
+        let Some(token) = token else {
+            return self;
+        };
+        if !self.refused
+            || StatusReason::for_refused_token(token.expiry, now) != StatusReason::ExpiredSasToken
+        {
+            return self;
+        }
+        self.reason = StatusReason::ExpiredSasToken;
+        self.hopeless = !token.renewable;
+        let advice = if token.renewable {
+            "is the clock of this machine right?"
+        } else {
+            "a SharedAccessSignature cannot be renewed; give a fresh one or a SharedAccessKey"
+        };
+        self.error = Error::new(
+            ErrorKind::Unauthorized,
+            format!(
+                "the hub refused the SAS token, which expired at {} (now {now}): {advice}",
+                token.expiry
+            ),
+        );
+        self
+    }
 }
 
 /// Classifies an MQTT connection error.
@@ -30,6 +73,7 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
                 format!("the hub refused the credentials (CONNACK {code:?}); check the module identity and key"),
             ),
             refused: true,
+            hopeless: false,
         },
         ConnectionError::ConnectionRefused(code) => Failure {
             reason: StatusReason::CommunicationError,
@@ -38,6 +82,7 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
                 format!("the hub refused the connection (CONNACK {code:?})"),
             ),
             refused: false,
+            hopeless: false,
         },
         ConnectionError::Io(e)
             if matches!(
@@ -60,11 +105,13 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
                 format!("TLS with the hub failed (is the trust bundle right?): {e}"),
             ),
             refused: false,
+            hopeless: false,
         },
         other => Failure {
             reason: StatusReason::CommunicationError,
             error: Error::new(ErrorKind::Connection, format!("connection to the hub failed: {other}")),
             refused: false,
+            hopeless: false,
         },
     }
 }
@@ -89,6 +136,7 @@ pub(crate) fn from_signing_error(error: Error) -> Failure {
         reason,
         error,
         refused,
+        hopeless: false,
     }
 }
 
@@ -97,6 +145,7 @@ fn no_network(message: String) -> Failure {
         reason: StatusReason::NoNetwork,
         error: Error::new(ErrorKind::Connection, message),
         refused: false,
+        hopeless: false,
     }
 }
 
@@ -120,6 +169,40 @@ mod tests {
         ));
         assert!(!f.refused);
         assert_eq!(f.error.kind(), ErrorKind::Connection);
+    }
+
+    #[test]
+    fn a_refused_expired_token_is_expired_sas_token() {
+        let refused = || {
+            from_connection_error(&ConnectionError::ConnectionRefused(
+                ConnectReturnCode::NotAuthorized,
+            ))
+        };
+        let fixed = PresentedToken {
+            expiry: 1_000,
+            renewable: false,
+        };
+        let f = refused().with_token(Some(fixed), 1_000);
+        assert_eq!(f.reason, StatusReason::ExpiredSasToken);
+        assert_eq!(f.error.kind(), ErrorKind::Unauthorized);
+        assert!(f.refused && f.hopeless);
+        assert!(f.error.message().contains("expired at 1000"), "{}", f.error);
+        let renewable = PresentedToken {
+            renewable: true,
+            ..fixed
+        };
+        let f = refused().with_token(Some(renewable), 2_000);
+        assert_eq!(f.reason, StatusReason::ExpiredSasToken);
+        assert!(!f.hopeless);
+        // Not expired at the refusal: a bad credential.
+        let f = refused().with_token(Some(fixed), 999);
+        assert_eq!(f.reason, StatusReason::BadCredential);
+        assert!(!f.hopeless);
+        // Not a refusal: the token does not matter.
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let f = from_connection_error(&ConnectionError::Io(reset)).with_token(Some(fixed), 5_000);
+        assert_eq!(f.reason, StatusReason::CommunicationError);
+        assert_eq!(refused().with_token(None, 5_000), refused());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub(crate) mod dispatch;
 pub(crate) mod event_loop;
 pub(crate) mod failure;
+pub(crate) mod families;
 pub(crate) mod mqtt_options;
 pub(crate) mod renewal;
 pub(crate) mod shared;
@@ -15,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, EventLoop, NetworkOptions};
-use tokio::sync::mpsc;
 
 use crate::auth::TokenSource;
 use crate::identity::ModuleIdentity;
@@ -26,7 +26,6 @@ use shared::{Shared, SharedParts};
 pub(crate) struct Prepared {
     pub shared: Arc<Shared>,
     pub eventloop: EventLoop,
-    pub redeliveries: mpsc::UnboundedReceiver<crate::inputs::Redelivery>,
 }
 
 /// Builds the shared state and the (idle) event loop.
@@ -42,7 +41,6 @@ pub(crate) fn prepare(
     let mut network = NetworkOptions::new();
     network.set_connection_timeout(connect_timeout(&options).as_secs());
     eventloop.set_network_options(network);
-    let (redeliver, redeliveries) = mpsc::unbounded_channel();
     let username = mqtt_options::username(&identity, &options);
     let shared = Arc::new(Shared::new(SharedParts {
         identity,
@@ -51,13 +49,11 @@ pub(crate) fn prepare(
         tokens,
         tls,
         mqtt,
-        redeliver,
     }));
-    Prepared {
-        shared,
-        eventloop,
-        redeliveries,
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        shared.set_runtime(runtime);
     }
+    Prepared { shared, eventloop }
 }
 
 /// TCP + TLS + CONNACK limit per attempt: the operation timeout, between 1 s and 30 s.

@@ -1,21 +1,23 @@
 //! State shared by the client handles, the connection task and the event streams.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
-use rumqttc::{AsyncClient, Publish, QoS, SubscribeFilter};
-use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use rumqttc::{AsyncClient, QoS, SubscribeFilter};
+use tokio::sync::{broadcast, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::TokenSource;
+use crate::connection::families::FamilySet;
 use crate::connection::subscriptions::{SubscribeOp, SubscribeQueue};
 use crate::connection::tracker::{PendingPublish, Tracker};
+use crate::delivery::acks::{self, AckQueue, Arrival, Ticket};
+use crate::delivery::{BackgroundError, BACKGROUND_BUFFER};
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::ModuleIdentity;
-use crate::inputs::{InputRouter, Redelivery};
+use crate::inputs::InputRouter;
 use crate::methods::MethodRouter;
 use crate::options::ClientOptions;
-use crate::protocol::topics;
 use crate::status::{next_status, ConnectionStatus, StatusEvent};
 use crate::twin::TwinRouter;
 use crate::user_topics::TopicRouter;
@@ -36,6 +38,10 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Outbox {
     pub tracker: Tracker,
     pub subscriptions: SubscribeQueue,
+    /// The topic families in use (subscribed on every connection).
+    pub families: FamilySet,
+    /// The current connection has sent its initial SUBSCRIBE: new subscriptions go out now.
+    pub live: bool,
     /// Bumped on every connection loss: packet ids of older connections are meaningless.
     pub epoch: u64,
     pub closed: bool,
@@ -63,6 +69,8 @@ pub(crate) struct Shared {
     pub tls: Arc<rustls::ClientConfig>,
     pub mqtt: AsyncClient,
     pub outbox: Mutex<Outbox>,
+    /// Incoming QoS 1 PUBLISHes waiting for their in-order PUBACK.
+    pub acks: Mutex<AckQueue>,
     epoch: AtomicU64,
     closed: AtomicBool,
     permits: Arc<Semaphore>,
@@ -73,7 +81,10 @@ pub(crate) struct Shared {
     pub status: watch::Sender<ConnectionStatus>,
     pub readiness: watch::Sender<Readiness>,
     pub shutdown: watch::Sender<bool>,
-    pub redeliver: mpsc::UnboundedSender<Redelivery>,
+    /// Background errors; taken when the client closes, which ends the streams.
+    pub background: Mutex<Option<broadcast::Sender<BackgroundError>>>,
+    /// Where handler lanes and timers run.
+    runtime: OnceLock<tokio::runtime::Handle>,
 }
 
 /// The parts `Shared::new` needs.
@@ -84,7 +95,6 @@ pub(crate) struct SharedParts {
     pub tokens: TokenSource,
     pub tls: Arc<rustls::ClientConfig>,
     pub mqtt: AsyncClient,
-    pub redeliver: mpsc::UnboundedSender<Redelivery>,
 }
 
 impl Shared {
@@ -100,6 +110,7 @@ impl Shared {
             tls: parts.tls,
             mqtt: parts.mqtt,
             outbox: Mutex::new(Outbox::default()),
+            acks: Mutex::new(AckQueue::default()),
             epoch: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             permits,
@@ -110,8 +121,34 @@ impl Shared {
             status: watch::Sender::new(ConnectionStatus::initial()),
             readiness: watch::Sender::new(Readiness::Idle),
             shutdown: watch::Sender::new(false),
-            redeliver: parts.redeliver,
+            background: Mutex::new(Some(broadcast::Sender::new(BACKGROUND_BUFFER))),
+            runtime: OnceLock::new(),
         }
+    }
+
+    /// Remembers the runtime the client runs on (the first one wins).
+    pub(crate) fn set_runtime(&self, runtime: tokio::runtime::Handle) {
+        let _ = self.runtime.set(runtime);
+    }
+
+    /// The runtime for handler lanes and timers (known once the client was built or started).
+    pub(crate) fn runtime(&self) -> Option<&tokio::runtime::Handle> {
+        self.runtime.get()
+    }
+
+    /// An incoming QoS 1 PUBLISH takes its place in the acknowledgement order.
+    pub(crate) fn register_incoming(&self, pkid: u16, dup: bool) -> Arrival {
+        lock(&self.acks).register(pkid, dup)
+    }
+
+    /// An incoming QoS 1 PUBLISH that is done on arrival; false for a DUP of a pending one.
+    pub(crate) fn register_done(&self, pkid: u16, dup: bool) -> bool {
+        acks::register_done(&mut lock(&self.acks), &self.mqtt, pkid, dup)
+    }
+
+    /// A received message is processed: its PUBACK leaves once the earlier ones have.
+    pub(crate) fn acknowledge(&self, ticket: Ticket) {
+        acks::complete_and_send(&mut lock(&self.acks), &self.mqtt, ticket);
     }
 
     /// True once the client is closed.
@@ -148,26 +185,6 @@ impl Shared {
                 }
                 None => false,
             });
-    }
-
-    /// Every filter a connection subscribes to: inputs, methods, twin, then user topics.
-    pub(crate) fn subscription_filters(&self) -> Vec<(String, QoS)> {
-        let id = &self.identity;
-        let mut filters = vec![
-            (
-                topics::inputs_filter(&id.device_id, &id.module_id),
-                QoS::AtLeastOnce,
-            ),
-            (topics::METHODS_FILTER.to_string(), QoS::AtLeastOnce),
-            (topics::TWIN_RESPONSE_FILTER.to_string(), QoS::AtLeastOnce),
-            (topics::TWIN_DESIRED_FILTER.to_string(), QoS::AtLeastOnce),
-        ];
-        for (filter, qos) in lock(&self.topics).filters() {
-            if !filters.iter().any(|(f, _)| *f == filter) {
-                filters.push((filter, qos));
-            }
-        }
-        filters
     }
 
     /// Waits for a free in-flight slot (QoS 1 publishes only).
@@ -254,11 +271,10 @@ impl Shared {
         if outbox.closed {
             return Err(Error::closed());
         }
-        outbox.subscriptions.push_back(SubscribeOp {
-            filters: vec![filter.clone()],
-            waiters: vec![(filter.clone(), done)],
-            initial: false,
-        });
+        outbox.subscriptions.push_back(SubscribeOp::subscribe(
+            vec![filter.clone()],
+            vec![(filter.clone(), done)],
+        ));
         if let Err(e) = self
             .mqtt
             .try_subscribe_many(vec![SubscribeFilter::new(filter, qos)])
@@ -272,28 +288,36 @@ impl Shared {
         Ok(answer)
     }
 
-    /// PUBACKs an incoming QoS 1 message delivered in connection generation `epoch`. A message
-    /// from an older connection is not acknowledged: the hub delivers it again.
-    pub(crate) fn send_puback(&self, pkid: u16, epoch: u64) -> Result<()> {
-        let outbox = lock(&self.outbox);
+    /// UNSUBSCRIBEs `filter` now if connected, else at the start of the next connection. With
+    /// `wait`, the receiver answers on UNSUBACK.
+    pub(crate) fn submit_unsubscribe(
+        &self,
+        filter: String,
+        wait: bool,
+    ) -> Option<oneshot::Receiver<Result<()>>> {
+        let mut outbox = lock(&self.outbox);
         if outbox.closed {
-            return Err(Error::closed());
+            return None;
         }
-        if outbox.epoch != epoch {
-            tracing::debug!(
-                pkid,
-                "not acknowledging a message from an earlier connection"
-            );
-            return Ok(());
+        let (done, answer) = if wait {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        if !outbox.live {
+            outbox.subscriptions.carry_unsubscribe(filter, done);
+            return answer;
         }
-        let mut publish = Publish::new("", QoS::AtLeastOnce, Vec::new());
-        publish.pkid = pkid;
-        self.mqtt.try_ack(&publish).map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("the request queue refused PUBACK {pkid}: {e}"),
-            )
-        })
+        outbox
+            .subscriptions
+            .push_back(SubscribeOp::unsubscribe(filter.clone(), done));
+        if let Err(e) = self.mqtt.try_unsubscribe(filter) {
+            outbox.subscriptions.pop_last();
+            tracing::warn!("the request queue refused the UNSUBSCRIBE: {e}");
+            return None;
+        }
+        answer
     }
 
     /// Runs `work` within the operation timeout (`TIMEOUT` names `what`).
@@ -328,12 +352,14 @@ impl Shared {
             outbox.subscriptions.fail_all(&error);
         }
         self.permits.close();
-        lock(&self.inputs).close();
-        // Requests still held are dropped after close: no answers, no callbacks.
-        let held = lock(&self.methods).close();
-        drop(held);
+        // Dropped outside the locks, after `closed` is set: no answers, no callbacks.
+        let inputs = lock(&self.inputs).close();
+        drop(inputs);
+        let requests = lock(&self.methods).close();
+        drop(requests);
         lock(&self.twin).close(&error);
         lock(&self.topics).close();
+        lock(&self.background).take();
         self.set_status(status);
         self.readiness.send_replace(Readiness::Failed(error));
         self.shutdown.send_replace(true);

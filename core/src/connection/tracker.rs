@@ -6,14 +6,25 @@
 //! `Outgoing::Publish(pkid)` once it is free), so a FIFO of queued requests maps each report
 //! to its operation. After a connection loss the connection task discards rumqttc's own
 //! copies and re-queues everything unacknowledged from here, in the original order.
+//!
+//! Re-sending (MQTT 3.1.1 §4.4): when the hub resumed the session (CONNACK session present),
+//! a publish that was written before keeps its packet id and goes out with DUP=1, as
+//! [MQTT-4.4.0-1] requires. rumqttc 0.25 keeps a packet id set on a `Publish`
+//! (`MqttState::outgoing_publish` only assigns one when it is 0), and its table is empty
+//! after a connection loss, so the old ids are free. When the hub did not resume the session
+//! it has no state for those ids: the publishes go out as new ones (fresh ids, DUP=0) — they
+//! may still have reached the hub, which is why they are re-sent at all (at-least-once).
+//! Every re-sent QoS 1 publish gets its id from here (never 0): rumqttc hands out ids for
+//! queued-ahead requests even while one of them is parked on a collision, and a second
+//! collision there would overwrite the first.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
-use rumqttc::QoS;
+use rumqttc::{Publish, QoS};
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// One publish the client owes an answer for.
 #[derive(Debug)]
@@ -21,6 +32,8 @@ pub(crate) struct PendingPublish {
     pub topic: String,
     pub payload: Bytes,
     pub qos: QoS,
+    /// The packet id it was last written with (QoS 1), for a DUP re-send.
+    sent_pkid: Option<u16>,
     done: Option<oneshot::Sender<Result<()>>>,
     _permit: Option<OwnedSemaphorePermit>,
 }
@@ -37,6 +50,7 @@ impl PendingPublish {
             topic,
             payload,
             qos,
+            sent_pkid: None,
             done,
             _permit: permit,
         }
@@ -77,7 +91,7 @@ impl Tracker {
 
     /// rumqttc reported `Outgoing::Publish(pkid)`.
     pub(crate) fn on_outgoing_publish(&mut self, pkid: u16) {
-        let publish = match self.collided.take() {
+        let mut publish = match self.collided.take() {
             Some((id, publish)) if id == pkid => publish,
             other => {
                 self.collided = other;
@@ -95,6 +109,7 @@ impl Tracker {
             publish.complete(Ok(()));
             return;
         }
+        publish.sent_pkid = Some(pkid);
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some((_, old)) = self.inflight.insert(pkid, (seq, publish)) {
@@ -119,6 +134,22 @@ impl Tracker {
         }
     }
 
+    /// The hub refused publish `pkid` to `topic` (its broker policy denies it): the operation
+    /// fails with `UNAUTHORIZED` and is not sent again. False if no such publish is waiting.
+    pub(crate) fn deny(&mut self, pkid: u16, topic: &str) -> bool {
+        match self.inflight.get(&pkid) {
+            Some((_, publish)) if publish.topic == topic => {}
+            _ => return false,
+        }
+        if let Some((_, publish)) = self.inflight.remove(&pkid) {
+            publish.complete(Err(Error::new(
+                ErrorKind::Unauthorized,
+                format!("the hub's policy does not allow publishing to {topic:?}"),
+            )));
+        }
+        true
+    }
+
     /// The connection is gone: everything unacknowledged waits for the next one, oldest
     /// first (sent ones before the collided one before the never-written ones).
     pub(crate) fn on_connection_lost(&mut self) {
@@ -133,12 +164,39 @@ impl Tracker {
     }
 
     /// A new connection is up: the parked publishes go first. Returns what to hand to
-    /// rumqttc ahead of anything already queued, in order.
-    pub(crate) fn resume(&mut self) -> Vec<(String, Bytes, QoS)> {
-        let parked = std::mem::take(&mut self.parked);
+    /// rumqttc ahead of anything already queued, in order: with `session_present`, those
+    /// written before keep their packet id and carry DUP=1; the others get free ids up to
+    /// `max_pkid` (rumqttc's in-flight limit).
+    pub(crate) fn resume(&mut self, session_present: bool, max_pkid: u16) -> Vec<Publish> {
+        let mut parked = std::mem::take(&mut self.parked);
+        let mut taken = vec![false; usize::from(max_pkid) + 1];
+        taken[0] = true;
+        for p in &mut parked {
+            match p.sent_pkid {
+                Some(id) if session_present && usize::from(id) < taken.len() => {
+                    taken[usize::from(id)] = true;
+                }
+                _ => p.sent_pkid = None,
+            }
+        }
+        let mut free = (1..=max_pkid).filter(|id| !taken[usize::from(*id)]);
         let resend = parked
             .iter()
-            .map(|p| (p.topic.clone(), p.payload.clone(), p.qos))
+            .map(|p| {
+                let mut publish = Publish::from_bytes(p.topic.clone(), p.qos, p.payload.clone());
+                if p.qos != QoS::AtMostOnce {
+                    match p.sent_pkid {
+                        Some(id) => {
+                            publish.pkid = id;
+                            publish.dup = true;
+                        }
+                        // More parked than ids (not expected: permits bound them): rumqttc
+                        // picks the id.
+                        None => publish.pkid = free.next().unwrap_or(0),
+                    }
+                }
+                publish
+            })
             .collect();
         for publish in parked.into_iter().rev() {
             self.queued.push_front(publish);
@@ -181,7 +239,6 @@ impl Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
     fn op(topic: &str, qos: QoS) -> (PendingPublish, oneshot::Receiver<Result<()>>) {
         let (tx, rx) = oneshot::channel();
@@ -263,12 +320,17 @@ mod tests {
         // queued while disconnected
         let (d, mut rd) = op("d", QoS::AtLeastOnce);
         t.push(d);
-        let resend: Vec<String> = t.resume().into_iter().map(|(topic, _, _)| topic).collect();
-        assert_eq!(resend, vec!["a", "b", "c"]);
-        for pkid in [1, 2, 3, 4] {
+        let resend = t.resume(true, 10);
+        let wire: Vec<(&str, u16, bool)> = resend
+            .iter()
+            .map(|p| (p.topic.as_str(), p.pkid, p.dup))
+            .collect();
+        // a and b keep their ids with DUP; c was never written: a free id, no DUP.
+        assert_eq!(wire, vec![("a", 9, true), ("b", 3, true), ("c", 1, false)]);
+        for pkid in [9, 3, 1, 2] {
             t.on_outgoing_publish(pkid);
         }
-        for pkid in [4, 3, 2, 1] {
+        for pkid in [2, 1, 3, 9] {
             t.on_puback(pkid);
         }
         for rx in [&mut ra, &mut rb, &mut rc, &mut rd] {
@@ -287,8 +349,41 @@ mod tests {
         t.push(b);
         t.on_connection_lost(); // a reconnect attempt failed; b was queued meanwhile
         assert_eq!(t.outstanding(), 2);
-        let resend: Vec<String> = t.resume().into_iter().map(|(topic, _, _)| topic).collect();
+        let resend: Vec<String> = t.resume(true, 10).into_iter().map(|p| p.topic).collect();
         assert_eq!(resend, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn a_new_session_gets_fresh_ids_without_dup() {
+        let mut t = Tracker::default();
+        let (a, _ra) = op("a", QoS::AtLeastOnce);
+        let (b, _rb) = op("b", QoS::AtMostOnce);
+        t.push(a);
+        t.push(b);
+        t.on_outgoing_publish(5);
+        t.on_connection_lost();
+        let wire: Vec<(u16, bool)> = t
+            .resume(false, 10)
+            .iter()
+            .map(|p| (p.pkid, p.dup))
+            .collect();
+        assert_eq!(wire, vec![(1, false), (0, false)], "QoS 0 has no id");
+    }
+
+    #[test]
+    fn a_denied_publish_fails_unauthorized_and_is_not_resent() {
+        let mut t = Tracker::default();
+        let (a, mut ra) = op("alerts/x", QoS::AtLeastOnce);
+        t.push(a);
+        t.on_outgoing_publish(4);
+        assert!(!t.deny(4, "other"), "the topic must match");
+        assert!(t.deny(4, "alerts/x"));
+        assert_eq!(
+            result(&mut ra).map(|r| r.unwrap_err().kind()),
+            Some(ErrorKind::Unauthorized)
+        );
+        t.on_connection_lost();
+        assert!(t.resume(true, 10).is_empty());
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub struct WorkloadEnvironment {
 
 /// Connection-string variables, in the order they are tried.
 const CONNECTION_STRING_VARS: [&str; 2] = ["EdgeHubConnectionString", "IotHubConnectionString"];
-const CA_FILE_VAR: &str = "EdgeModuleCACertificateFile";
+/// The variable naming the PEM file a connection-string module trusts.
+pub const CA_FILE_VAR: &str = "EdgeModuleCACertificateFile";
 
 /// Reads the environment through `lookup` (so tests need not touch the process environment).
 /// Connection-string first (`EdgeHubConnectionString`, then `IotHubConnectionString`), else

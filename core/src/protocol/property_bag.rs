@@ -1,6 +1,6 @@
 //! The MQTT topic property bag `key=value&key=value` (protocol.md §4.2).
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::{Error, Result};
 
@@ -38,11 +38,16 @@ where
 }
 
 /// Decodes a bag: split on `&`, key up to the first `=`, percent-decode both (`+` stays `+`).
-/// No `=` → `None`; `key=` → `Some("")`; a second `=` in a value, a `/`, or invalid UTF-8
-/// after decoding → `PROTOCOL` error. An empty bag → no pairs.
+/// No `=` → `None`; `key=` → `Some("")`; a second `=` in a value or a `/` → `PROTOCOL`
+/// error. An empty bag → no pairs.
 ///
 /// Empty segments (`a=1&&b=2`, a trailing `&`) are skipped; an empty key before `=` is a
-/// `PROTOCOL` error. Malformed `%` escapes are kept literally, as edgeHub does.
+/// `PROTOCOL` error.
+///
+/// Escapes follow one rule, edgeHub's (`Uri.UnescapeDataString`, protocol.md §4.2): a `%XX`
+/// escape is decoded when the bytes it forms are UTF-8 (so `%00` is U+0000); anything else —
+/// `%ZZ`, a lone `%`, a truncated `%4`, or escapes of bytes that are not UTF-8 such as `%FF`
+/// — is kept as written. No escape ever makes a bag an error.
 pub fn decode(bag: &str) -> Result<Vec<(String, Option<String>)>> {
     if bag.contains('/') {
         return Err(Error::protocol(format!(
@@ -65,22 +70,61 @@ pub fn decode(bag: &str) -> Result<Vec<(String, Option<String>)>> {
                 "property bag {bag:?}: value of {raw_key:?} contains an unencoded '='"
             )));
         }
-        let key = decode_utf8(raw_key, bag)?;
-        let value = raw_value.map(|v| decode_utf8(v, bag)).transpose()?;
-        pairs.push((key, value));
+        pairs.push((unescape(raw_key), raw_value.map(unescape)));
     }
     Ok(pairs)
 }
 
-fn decode_utf8(raw: &str, bag: &str) -> Result<String> {
-    percent_decode_str(raw)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| {
-            Error::protocol(format!(
-                "property bag {bag:?}: {raw:?} is not valid UTF-8 after percent-decoding"
-            ))
-        })
+/// Percent-decodes `raw` with the rule of [`decode`].
+pub fn unescape(raw: &str) -> String {
+    if !raw.contains('%') {
+        return raw.to_string();
+    }
+    let bytes = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Copy the text up to the next '%' as it is.
+        let next = raw[i..].find('%').map_or(bytes.len(), |n| i + n);
+        out.push_str(&raw[i..next]);
+        i = next;
+        if i >= bytes.len() {
+            break;
+        }
+        // A run of well-formed escapes, decoded together (a character may span several).
+        let start = i;
+        let mut run = Vec::new();
+        while let Some(byte) = escaped_byte(bytes, i) {
+            run.push(byte);
+            i += 3;
+        }
+        if run.is_empty() {
+            out.push('%');
+            i += 1;
+            continue;
+        }
+        let mut at = 0;
+        for chunk in run.utf8_chunks() {
+            out.push_str(chunk.valid());
+            at += chunk.valid().len();
+            // Bytes that are not UTF-8 stay as the escapes they were written as.
+            let bad = chunk.invalid().len();
+            out.push_str(&raw[start + 3 * at..start + 3 * (at + bad)]);
+            at += bad;
+        }
+    }
+    out
+}
+
+/// The byte of a `%XX` escape at `i`, if there is one.
+fn escaped_byte(bytes: &[u8], i: usize) -> Option<u8> {
+    match bytes.get(i..i + 3)? {
+        [b'%', hi, lo] => {
+            let hex = |b: u8| (b as char).to_digit(16);
+            Some((hex(*hi)? * 16 + hex(*lo)?) as u8)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -129,8 +173,23 @@ mod tests {
     }
 
     #[test]
+    fn one_rule_for_escapes() {
+        assert_eq!(unescape("%ZZ"), "%ZZ");
+        assert_eq!(unescape("%00"), "\u{0}");
+        assert_eq!(unescape("%FF"), "%FF");
+        assert_eq!(unescape("%ff%41"), "%ffA");
+        assert_eq!(unescape("%C3"), "%C3");
+        assert_eq!(unescape("%C3%A9%"), "é%");
+        assert_eq!(unescape("x%E2%82"), "x%E2%82");
+        assert_eq!(unescape("%E2%82%AC%E2"), "€%E2");
+        assert_eq!(unescape("a%4"), "a%4");
+        assert_eq!(unescape("é%20é"), "é é");
+        assert_eq!(decode("%C3=1").unwrap(), vec![pair("%C3", Some("1"))]);
+    }
+
+    #[test]
     fn rejects_structural_errors() {
-        for bad in ["a=b=c", "a/b=c", "=v", "a=%FF", "%C3=1"] {
+        for bad in ["a=b=c", "a/b=c", "=v"] {
             let err = decode(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Protocol, "{bad}");
         }

@@ -236,6 +236,23 @@ pub fn parse_method_response(topic: &str) -> Option<(i32, String)> {
     Some((status.parse().ok()?, rid.to_string()))
 }
 
+/// Prefix of `edgemodule-hub`'s notice that its broker policy denied a client's publish
+/// (`$edgemodule/denied/{pkid}`, payload: the denied topic). Not part of edgeHub's protocol:
+/// the IoT Edge 1.2 broker closes the connection without saying why; the hub sends this
+/// notice first, then closes the same way, so the client can fail that publish with
+/// `UNAUTHORIZED` instead of re-sending it until it times out.
+pub const PUBLISH_DENIED_PREFIX: &str = "$edgemodule/denied/";
+
+/// `$edgemodule/denied/{pkid}`.
+pub fn publish_denied_topic(pkid: u16) -> String {
+    format!("{PUBLISH_DENIED_PREFIX}{pkid}")
+}
+
+/// The packet id of a denial notice topic.
+pub fn parse_publish_denied_topic(topic: &str) -> Option<u16> {
+    topic.strip_prefix(PUBLISH_DENIED_PREFIX)?.parse().ok()
+}
+
 /// The non-empty `$rid` of a `?…` query (first occurrence, not decoded).
 fn request_id(query_with_mark: &str) -> Option<String> {
     let query = query_with_mark.strip_prefix('?')?;

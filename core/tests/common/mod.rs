@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -34,9 +36,19 @@ impl TestHub {
 
     /// Starts a hub with the given deployment manifest.
     pub async fn start_with(manifest_json: &str) -> TestHub {
+        TestHub::start_configured(manifest_json, |_| {}).await
+    }
+
+    /// Starts a hub with the given manifest and `configure` applied to its test
+    /// configuration (e.g. a short re-authentication interval).
+    pub async fn start_configured(
+        manifest_json: &str,
+        configure: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary state directory");
         let manifest = manifest::parse(manifest_json).expect("test manifest");
-        let config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        let mut config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        configure(&mut config);
         let hub = within(20, "hub start", Hub::start(config))
             .await
             .expect("hub starts");
@@ -168,4 +180,92 @@ pub async fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
         }
     })
     .await
+}
+
+/// What the hub observed about `module`'s traffic (contract 5: `RunningHub::inspect`), as
+/// JSON: `delivered`, `redelivered`, `acks_in_order`, `acks_out_of_order`,
+/// `dup_publishes_received`, `subscriptions`, … (cumulative since the hub started).
+pub fn inspect(hub: &TestHub, module: &str) -> serde_json::Value {
+    let snapshot = hub.hub().inspect(module).expect("module known to the hub");
+    serde_json::to_value(snapshot).expect("inspection serializes")
+}
+
+/// A counter of an inspection.
+pub fn counter(inspection: &serde_json::Value, key: &str) -> u64 {
+    inspection[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("inspection has no counter {key:?}: {inspection}"))
+}
+
+/// Polls `inspect(module)` until `pred` holds; returns that inspection.
+pub async fn wait_inspect(
+    hub: &TestHub,
+    module: &str,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = inspect(hub, module);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !pred(&last) {
+        if tokio::time::Instant::now() >= deadline {
+            panic!("{what}: not reached within {secs} s; last inspection: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        last = inspect(hub, module);
+    }
+    last
+}
+
+/// PUBACKs the hub received from the module, in order or not.
+pub fn acks_total(inspection: &serde_json::Value) -> u64 {
+    counter(inspection, "acks_in_order") + counter(inspection, "acks_out_of_order")
+}
+
+/// Asserts that every PUBACK `module` sent matched the hub's oldest outstanding PUBLISH.
+pub fn assert_acks_in_order(inspection: &serde_json::Value) {
+    assert_eq!(
+        counter(inspection, "acks_out_of_order"),
+        0,
+        "PUBACKs out of order: {inspection}"
+    );
+    // Not in contract 5 itself; checked when the hub reports it.
+    if let Some(unexpected) = inspection.get("acks_unexpected").and_then(|v| v.as_u64()) {
+        assert_eq!(
+            unexpected, 0,
+            "PUBACKs for nothing outstanding: {inspection}"
+        );
+    }
+}
+
+/// Sends `count` messages to `output`, one after another, with ids `{prefix}{i:03}`.
+pub async fn send_numbered(sender: &ModuleClient, output: &str, prefix: &str, count: usize) {
+    for i in 0..count {
+        let mut message = edgemodule::Message::new(format!("{prefix}{i:03}"));
+        message.message_id = Some(format!("{prefix}{i:03}"));
+        within(15, "send", sender.send_output(output, message))
+            .await
+            .expect("sent");
+    }
+}
+
+/// Calls method `method` on `module` `count` times, one after another, through the hub's
+/// operator API: each call is a QoS 1 PUBLISH to the module that arrives between its input
+/// messages (join it with the sends), so an acknowledgement sent out of order shows in
+/// `inspect` even when the hub has one input message in flight at a time. Returns the
+/// statuses.
+pub async fn call_repeatedly(hub: &TestHub, module: &str, method: &str, count: usize) -> Vec<i32> {
+    let mut statuses = Vec::with_capacity(count);
+    for _ in 0..count {
+        let call = hub.hub().invoke_method(
+            module,
+            method,
+            serde_json::Value::Null,
+            Duration::from_secs(10),
+        );
+        let (status, _) = within(15, "method call", call).await.expect("method call");
+        statuses.push(status);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    statuses
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
@@ -14,15 +14,38 @@ use super::upstream::message_json;
 use super::AdminState;
 use crate::error::HubError;
 use crate::methods::http_util::{
-    json_response, message_response, path_segments, query_param, read_body, ChannelBody,
-    ResponseBody,
+    drain_body, json_response, message_response, path_segments, query_param, read_body, BodyError,
+    ChannelBody, ResponseBody,
 };
 
 /// Largest accepted request body (twin patches are ≤ 32 KiB, method payloads ≤ 128 KiB).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Dispatches one admin request.
+/// Checks the bearer token, then dispatches the request. Every endpoint, present and
+/// future, is behind this check.
 pub(super) async fn handle(state: &AdminState, req: Request<Incoming>) -> Response<ResponseBody> {
+    let authorization = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
+    if !state.token.accepts(authorization) {
+        tracing::warn!(path = %req.uri().path(), "admin request without a valid token refused");
+        // Read what the client sends before answering, so it sees the 401 and not a reset.
+        drain_body(req.into_body(), MAX_BODY_BYTES).await;
+        let mut response = message_response(
+            StatusCode::UNAUTHORIZED,
+            "the admin API needs 'Authorization: Bearer <token>' with the token in the hub's \
+             state directory (admin.token); the CLI reads it from --state DIR or \
+             EDGEMODULE_HUB_STATE",
+        );
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"edgemodule-hub\""),
+        );
+        return response;
+    }
+    route(state, req).await
+}
+
+/// Dispatches one authenticated admin request.
+async fn route(state: &AdminState, req: Request<Incoming>) -> Response<ResponseBody> {
     let segments = path_segments(req.uri());
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = req.method().clone();
@@ -41,7 +64,7 @@ pub(super) async fn handle(state: &AdminState, req: Request<Incoming>) -> Respon
                         .update_desired(&module, patch)
                         .map(|version| json!({ "version": version })),
                 ),
-                Err(e) => message_response(StatusCode::BAD_REQUEST, &e),
+                Err((status, e)) => message_response(status, &e),
             }
         }
         (&Method::POST, ["modules", m, "methods", name]) => {
@@ -82,6 +105,9 @@ fn health(state: &AdminState) -> Response<ResponseBody> {
     });
     if let (Value::Object(body), Value::Object(info)) = (&mut body, &state.info) {
         body.extend(info.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if let (Value::Object(body), Value::Object(counters)) = (&mut body, (state.counters)()) {
+        body.extend(counters);
     }
     json_response(StatusCode::OK, &body)
 }
@@ -163,7 +189,7 @@ async fn invoke(
     };
     let payload = match read_json(req.into_body(), Value::Null).await {
         Ok(payload) => payload,
-        Err(e) => return message_response(StatusCode::BAD_REQUEST, &e),
+        Err((status, e)) => return message_response(status, &e),
     };
     let outcome = state
         .methods
@@ -219,13 +245,21 @@ fn json_line(value: &Value) -> Bytes {
     Bytes::from(line)
 }
 
-/// Reads a JSON request body; an empty body gives `empty`. The error is a 400 message.
-async fn read_json(body: Incoming, empty: Value) -> Result<Value, String> {
-    let bytes = read_body(body, MAX_BODY_BYTES).await?;
+/// Reads a JSON request body; an empty body gives `empty`. The error carries its status
+/// (400, 408 or 413) and message.
+async fn read_json(body: Incoming, empty: Value) -> Result<Value, (StatusCode, String)> {
+    let bytes = read_body(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e: BodyError| (e.status(), e.to_string()))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(empty);
     }
-    serde_json::from_slice(&bytes).map_err(|e| format!("request body is not JSON: {e}"))
+    serde_json::from_slice(&bytes).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("request body is not JSON: {e}"),
+        )
+    })
 }
 
 fn result(outcome: Result<Value, HubError>) -> Response<ResponseBody> {

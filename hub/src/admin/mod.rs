@@ -1,9 +1,13 @@
 //! The admin API: plain HTTP/1.1 with JSON on a local address (`config.admin_bind`), used by
 //! the `edgemodule-hub` CLI and handy with curl.
 //!
+//! Every request needs `Authorization: Bearer <token>`, the token in `{state}/admin.token`
+//! (mode 0600); without it the answer is 401. The API hands out module keys and drives
+//! modules, so it is as secret as the keys themselves.
+//!
 //! | Request | Answer |
 //! |---|---|
-//! | `GET /health` | `{"status":"ok","deviceId":…, …info}` |
+//! | `GET /health` | `{"status":"ok","deviceId":…,"userTopicDrops":n, …info}` |
 //! | `GET /modules` | `{"deviceId":…,"modules":[{"moduleId":…,"connected":bool}]}` |
 //! | `GET /modules/{m}/env` | `{"moduleId":…,"workload":[{"name","value"}…],"connectionString":[{"name","value"}…]}` |
 //! | `GET /modules/{m}/twin` | `{"desired":{…,"$version":n},"reported":{…,"$version":m}}` |
@@ -13,9 +17,10 @@
 //! | `GET /upstream[?follow=true][&history=false]` | one JSON object per line per `$upstream` message (`follow` keeps streaming new ones; `history=false` skips earlier ones) |
 //! | `GET /runtime`, `GET /modules/{m}/logs[?tail=n][&follow=true]` | the module runtime ([`crate::runtime::admin`]) |
 //!
-//! Errors are `{"message": …}` with 400, 404, 405, 500 or 504.
+//! Errors are `{"message": …}` with 400, 401, 404, 405, 408, 500 or 504.
 
 mod handlers;
+mod token;
 mod upstream;
 
 use std::io;
@@ -31,7 +36,11 @@ use crate::methods::MethodDispatcher;
 use crate::mqtt::ModuleInspection;
 use crate::twins::{ClientPublisher, TwinService};
 
+pub use token::{AdminToken, TOKEN_FILE};
 pub use upstream::{message_json, UpstreamFeed};
+
+/// Live counters merged into `GET /health` (e.g. `{"userTopicDrops": 3}`).
+pub type CountersFn = Arc<dyn Fn() -> Value + Send + Sync>;
 
 /// Computes a module's `IOTEDGE_*` environment (plus `EDGEMODULE_*` port overrides).
 pub type ModuleEnvFn = Arc<dyn Fn(&str) -> Option<Vec<(String, String)>> + Send + Sync>;
@@ -61,6 +70,10 @@ pub struct AdminState {
     pub info: Value,
     /// The module runtime, once `serve --run-modules` started it (`GET /runtime`, logs).
     pub runtime: crate::runtime::RuntimeSlot,
+    /// Counters read at each `GET /health`.
+    pub counters: CountersFn,
+    /// The bearer token every request must carry.
+    pub token: AdminToken,
 }
 
 /// Serves the admin API on `bind` until the returned task is aborted (which also ends open
@@ -70,7 +83,8 @@ pub async fn serve_admin(
     bind: SocketAddr,
 ) -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let state = Arc::new(state);
-    crate::methods::http_util::spawn_server(bind, None, move |req| {
+    let limits = crate::methods::http_util::ServerLimits::ADMIN;
+    crate::methods::http_util::spawn_server(bind, None, limits, move |req| {
         let state = state.clone();
         async move { handlers::handle(&state, req).await }
     })

@@ -7,6 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Default address of the admin API.
 pub const DEFAULT_ADMIN: &str = "127.0.0.1:15580";
+/// Default state directory (relative to the working directory).
+pub const DEFAULT_STATE: &str = "./.edgemodule-hub";
+/// Environment variable naming the state directory, for `serve` and for the subcommands
+/// that read the admin token from it.
+pub const STATE_ENV: &str = "EDGEMODULE_HUB_STATE";
 
 /// A local, Docker-free hub that speaks edgeHub's protocol (MQTT, twins, direct methods,
 /// routes, store-and-forward) plus the IoT Edge workload API, driven by a standard
@@ -52,8 +57,9 @@ pub struct ServeArgs {
     /// Deployment manifest (deployment.json) with modules, routes and desired properties.
     #[arg(long, value_name = "FILE")]
     pub manifest: PathBuf,
-    /// Directory for keys, certificates, the message store and twins (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "./.edgemodule-hub")]
+    /// Directory for keys, certificates, the message store, twins, the admin token and the
+    /// workload sockets (created if missing, mode 0700).
+    #[arg(long, value_name = "DIR", env = STATE_ENV, default_value = DEFAULT_STATE)]
     pub state: PathBuf,
     /// Edge device id of this hub [default: edge-device].
     #[arg(long)]
@@ -64,8 +70,10 @@ pub struct ServeArgs {
     /// Host name modules connect to; also a name in the server certificate [default: localhost].
     #[arg(long = "gateway-hostname")]
     pub gateway_hostname: Option<String>,
-    /// Address the MQTT and HTTPS listeners bind to.
-    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    /// Address the MQTT and HTTPS listeners bind to. The default accepts local clients only;
+    /// give 0.0.0.0 (or a container network's address) when modules run in containers or on
+    /// other hosts.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind_address: IpAddr,
     /// MQTT over TLS port (0 picks a free port).
     #[arg(long, default_value_t = 8883)]
@@ -76,8 +84,27 @@ pub struct ServeArgs {
     /// Port of the admin API on 127.0.0.1, used by the other subcommands (0 picks a free port).
     #[arg(long, default_value_t = 15580)]
     pub admin_port: u16,
-    /// Unix socket of the workload API [default: STATE/workload.sock].
-    #[arg(long, value_name = "PATH")]
+    /// Directory of the per-module workload sockets, `DIR/<module>.sock` [default:
+    /// STATE/workload].
+    #[arg(long, value_name = "DIR")]
+    pub workload_dir: Option<PathBuf>,
+    /// Give a module's workload socket to the user its process runs as, e.g.
+    /// `--workload-owner filter=1001` (repeatable; needs root or CAP_CHOWN). Without it a
+    /// socket is usable only by the hub's own user.
+    #[arg(
+        long = "workload-owner",
+        value_name = "MODULE=UID",
+        value_parser = parse_owner,
+        conflicts_with = "insecure_shared_workload"
+    )]
+    pub workload_owners: Vec<(String, u32)>,
+    /// INSECURE: one workload socket for every module (mode 0666), which signs for any
+    /// module: every local process can act as every module. Only for setups that cannot give
+    /// each module its own socket.
+    #[arg(long)]
+    pub insecure_shared_workload: bool,
+    /// Path of the shared socket of --insecure-shared-workload [default: STATE/workload.sock].
+    #[arg(long, value_name = "PATH", requires = "insecure_shared_workload")]
     pub workload_socket: Option<PathBuf>,
     /// How routed messages are delivered to module inputs: `strict` as edgeHub does (one
     /// message in flight per module, redelivery after the ack timeout, out-of-order PUBACKs
@@ -117,12 +144,30 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where the running hub's admin API is.
+/// Where the running hub's admin API is, and the state directory holding its token.
 #[derive(Debug, Args)]
 pub struct AdminAddr {
     /// Address of the hub's admin API (`serve --admin-port`).
     #[arg(long = "admin", value_name = "ADDR", default_value = DEFAULT_ADMIN)]
     pub addr: String,
+    /// The hub's state directory (`serve --state`); the admin token is read from
+    /// DIR/admin.token.
+    #[arg(long = "state", value_name = "DIR", env = STATE_ENV, default_value = DEFAULT_STATE)]
+    pub state: PathBuf,
+}
+
+/// `MODULE=UID`.
+fn parse_owner(text: &str) -> Result<(String, u32), String> {
+    let (module, uid) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not MODULE=UID"))?;
+    if module.is_empty() {
+        return Err(format!("'{text}' names no module"));
+    }
+    let uid = uid
+        .parse::<u32>()
+        .map_err(|_| format!("'{uid}' is not a numeric uid"))?;
+    Ok((module.to_string(), uid))
 }
 
 /// `env`.

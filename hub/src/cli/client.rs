@@ -5,11 +5,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HOST};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpStream;
+
+use super::args::{AdminAddr, STATE_ENV};
+use crate::admin::{AdminToken, TOKEN_FILE};
 
 /// How long connecting to the admin API may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,13 +30,27 @@ impl std::fmt::Display for CliError {
 /// The admin API of a running hub.
 pub struct AdminClient {
     addr: String,
+    /// The bearer token, or why it could not be read (reported once the hub is reachable,
+    /// so that a hub that is not running is reported as such).
+    token: Result<AdminToken, String>,
 }
 
 impl AdminClient {
-    /// A client for the admin API at `addr` (`host:port`).
-    pub fn new(addr: &str) -> AdminClient {
+    /// A client for the admin API at `admin.addr`, with the token from
+    /// `{admin.state}/admin.token`.
+    pub fn new(admin: &AdminAddr) -> AdminClient {
+        let path = admin.state.join(TOKEN_FILE);
+        let token = match std::fs::read_to_string(&path) {
+            Ok(text) => AdminToken::from_text(&text)
+                .ok_or_else(|| format!("{} does not hold an admin token", path.display())),
+            Err(e) => Err(format!(
+                "cannot read the hub's admin token {}: {e}; pass the hub's state directory with --state DIR or {STATE_ENV}=DIR",
+                path.display()
+            )),
+        };
         AdminClient {
-            addr: addr.to_string(),
+            addr: admin.addr.clone(),
+            token,
         }
     }
 
@@ -56,6 +73,7 @@ impl AdminClient {
                 Ok(Err(e)) => return Err(unreachable(&e)),
                 Err(_) => return Err(unreachable(&"connection timed out")),
             };
+        let token = self.token.as_ref().map_err(|e| CliError(e.clone()))?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| unreachable(&e))?;
@@ -67,7 +85,8 @@ impl AdminClient {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(HOST, self.addr.as_str());
+            .header(HOST, self.addr.as_str())
+            .header(AUTHORIZATION, format!("Bearer {}", token.as_str()));
         if body.is_some() {
             request = request.header(CONTENT_TYPE, "application/json");
         }

@@ -11,7 +11,7 @@ use super::client::{encode_segment, AdminClient, CliError};
 
 /// `env`: the module's environment as shell or dotenv lines.
 pub async fn env(args: EnvArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let path = format!("/modules/{}/env", encode_segment(&args.module));
     let answer = client.json(Method::GET, &path, None).await?;
     let pairs = |key: &str| -> Vec<(String, String)> {
@@ -75,7 +75,7 @@ pub fn env_line(format: EnvFormat, name: &str, value: &str) -> String {
 
 /// `monitor`: copies the admin API's JSON lines to stdout as they arrive.
 pub async fn monitor(args: MonitorArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let path = format!(
         "/upstream?follow={}&history={}",
         !args.no_follow, !args.new_only
@@ -115,7 +115,7 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
             ))
         })?,
     };
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let path = format!(
         "/modules/{}/methods/{}?timeout={}&connectTimeout={}",
         encode_segment(&args.module),
@@ -129,7 +129,7 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
 
 /// `twin`: prints the twin, or applies a desired patch and prints the new twin.
 pub async fn twin(args: TwinArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let module = encode_segment(&args.module);
     if let Some(text) = &args.desired {
         let patch: Value = serde_json::from_str(text)
@@ -148,7 +148,7 @@ pub async fn twin(args: TwinArgs) -> Result<(), CliError> {
 
 /// `inspect`: prints the module's delivery inspection (one JSON object).
 pub async fn inspect(args: InspectArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let path = format!("/modules/{}/inspect", encode_segment(&args.module));
     let answer = client.json(Method::GET, &path, None).await?;
     print_json(&answer)

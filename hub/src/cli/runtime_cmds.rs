@@ -25,7 +25,7 @@ pub async fn plan(config: &HubConfig, settings: RuntimeSettings) -> Result<Plan,
 
 /// `ps`: a table of the modules (or the `$edgeAgent` reported properties with `--json`).
 pub async fn ps(args: PsArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let reported = client.json(Method::GET, "/runtime", None).await?;
     let text = if args.json {
         let mut text = serde_json::to_string_pretty(&reported).unwrap_or_default();
@@ -110,7 +110,7 @@ pub fn table(reported: &Value) -> String {
 
 /// `logs`: the module's output, optionally followed.
 pub async fn logs(args: LogsArgs) -> Result<(), CliError> {
-    let client = AdminClient::new(&args.admin.addr);
+    let client = AdminClient::new(&args.admin);
     let mut path = format!(
         "/modules/{}/logs?follow={}",
         encode_segment(&args.module),

@@ -17,14 +17,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
     let runtime = args.runtime.settings(manifest_dir);
-    let config = config_from_args(args)?;
-    // Decided before the hub starts: per-module workload sockets need their owners. Once
-    // the hub has them (`HubConfig::workload_owners`), a container module's socket goes
-    // to its image's user: `config.workload_owners.extend(plan.socket_owners().await)`.
+    let mut config = config_from_args(args)?;
+    // Decided before the hub starts: a container module's workload socket goes to the
+    // user its image runs as (an explicit --workload-owner wins).
     let plan = match runtime {
         Some(settings) => Some(super::runtime_cmds::plan(&config, settings).await?),
         None => None,
     };
+    if let Some(plan) = &plan {
+        for (module, uid) in plan.socket_owners().await {
+            config.workload_owners.entry(module).or_insert(uid);
+        }
+    }
     let hub = Hub::start(config)
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
@@ -39,12 +43,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         None => None,
     };
     let mut ready = format!(
-        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} delivery={}",
+        "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} state={} delivery={}",
         hub.config().device_id,
         hub.mqtt_addr(),
         hub.https_addr(),
         hub.admin_addr(),
-        hub.workload_socket().display(),
+        hub.workload_location().display(),
+        hub.config().state_dir.display(),
         hub.config().delivery.mode.as_str()
     );
     if let Some(agent) = &agent {
@@ -99,8 +104,16 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
         },
         ack_timeout: std::time::Duration::from_secs(args.ack_timeout_secs),
     };
-    if let Some(socket) = args.workload_socket {
-        config.workload_socket = absolute(socket)?;
+    if let Some(dir) = args.workload_dir {
+        config.workload_dir = absolute(dir)?;
+    }
+    config.workload_owners = args.workload_owners.into_iter().collect();
+    if args.insecure_shared_workload {
+        let socket = match args.workload_socket {
+            Some(socket) => absolute(socket)?,
+            None => config.state_dir.join("workload.sock"),
+        };
+        config.insecure_shared_workload = Some(socket);
     }
     Ok(config)
 }

@@ -123,7 +123,12 @@ fn parse_modules(
                         .object()?
                         .clone();
                         d.remove("$version");
-                        Value::Object(d)
+                        let d = Value::Object(d);
+                        // The same rules (32 KiB, names, depth) as a desired patch through
+                        // the admin API or the CLI.
+                        crate::twins::validate_patch(&d)
+                            .map_err(|m| ManifestError::new(&d_path, m))?;
+                        d
                     }
                 }
             }

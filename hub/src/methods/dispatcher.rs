@@ -87,6 +87,14 @@ impl MethodDispatcher {
                     .wait_subscribed(&client_id, &topic, connect_timeout)
                     .await);
         if !reachable {
+            // edgeHub answers 404 both when the module is not connected and when it has not
+            // subscribed to methods (docs/hub.md, "Direct methods").
+            let why = if self.inner.broker.is_connected(&client_id) {
+                "not subscribed to $iothub/methods/POST/#"
+            } else {
+                "not connected"
+            };
+            tracing::info!(module, method, why, "direct method call answered 404");
             return Err(not_found(&client_id));
         }
 

@@ -8,12 +8,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::body::Incoming;
 use hyper::header::AUTHORIZATION;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
 use super::http_util::{
-    message_response, path_segments, read_body, spawn_server, text_response, ResponseBody,
+    drain_body, message_response, path_segments, read_body, spawn_server, text_response,
+    ResponseBody, ServerLimits,
 };
 use super::request::parse_method_request;
 use super::MethodDispatcher;
@@ -42,16 +44,32 @@ pub async fn serve_https(
     state: HttpsState,
 ) -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let state = Arc::new(state);
-    spawn_server(bind, Some(tls), move |req| {
+    spawn_server(bind, Some(tls), ServerLimits::HTTPS, move |req| {
         let state = state.clone();
         async move { handle(&state, req).await }
     })
     .await
 }
 
-/// One request of the methods API.
+/// One request of the methods API. A request refused before its body was needed still has
+/// its body read (and discarded), so the client sees the answer rather than a reset.
 async fn handle(state: &HttpsState, req: Request<Incoming>) -> Response<ResponseBody> {
-    let segments = path_segments(req.uri());
+    let (parts, body) = req.into_parts();
+    let mut body = Some(body);
+    let response = respond(state, &parts, &mut body).await;
+    if let Some(unread) = body {
+        drain_body(unread, MAX_BODY_BYTES).await;
+    }
+    response
+}
+
+/// Answers one request; takes the body out of `body` when it reads it.
+async fn respond(
+    state: &HttpsState,
+    req: &Parts,
+    body: &mut Option<Incoming>,
+) -> Response<ResponseBody> {
+    let segments = path_segments(&req.uri);
     let target = match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["twins", device, "modules", module, "methods"] => {
             (device.to_string(), Some(module.to_string()))
@@ -59,10 +77,10 @@ async fn handle(state: &HttpsState, req: Request<Incoming>) -> Response<Response
         ["twins", device, "methods"] => (device.to_string(), None),
         _ => return message_response(StatusCode::NOT_FOUND, "No such resource"),
     };
-    if req.method() != Method::POST {
+    if req.method != Method::POST {
         return message_response(StatusCode::METHOD_NOT_ALLOWED, "Only POST is supported");
     }
-    let (caller_device, caller_module) = match caller(&req) {
+    let (caller_device, caller_module) = match caller(&req.headers) {
         Some(caller) => caller,
         None => {
             return message_response(
@@ -79,7 +97,7 @@ async fn handle(state: &HttpsState, req: Request<Incoming>) -> Response<Response
         );
     }
     let token = req
-        .headers()
+        .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
@@ -92,9 +110,12 @@ async fn handle(state: &HttpsState, req: Request<Incoming>) -> Response<Response
         return message_response(StatusCode::UNAUTHORIZED, &e.0);
     }
 
-    let body = match read_body(req.into_body(), MAX_BODY_BYTES).await {
+    let Some(unread) = body.take() else {
+        return text_response(StatusCode::BAD_REQUEST, "the request body was already read");
+    };
+    let body = match read_body(unread, MAX_BODY_BYTES).await {
         Ok(body) => body,
-        Err(e) => return text_response(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return text_response(e.status(), &e.to_string()),
     };
     let request = match parse_method_request(&body) {
         Ok(request) => request,
@@ -150,8 +171,8 @@ fn error_response(e: &HubError) -> Response<ResponseBody> {
 }
 
 /// `x-ms-edge-moduleId: {device}/{module}` → (device, module).
-fn caller(req: &Request<Incoming>) -> Option<(String, String)> {
-    let value = req.headers().get(MODULE_ID_HEADER)?.to_str().ok()?;
+fn caller(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(MODULE_ID_HEADER)?.to_str().ok()?;
     let (device, module) = value.split_once('/')?;
     if device.is_empty() || module.is_empty() || module.contains('/') {
         return None;

@@ -139,6 +139,12 @@ impl Broker {
             .is_some_and(|s| s.matching_qos(topic).is_some())
     }
 
+    /// User-topic messages dropped since the broker started (QoS 0 copies that found a
+    /// queue full, copies for subscribers disconnected for not reading).
+    pub fn user_topic_drops(&self) -> u64 {
+        self.shared.sessions.user_drops()
+    }
+
     /// True when the client is connected.
     pub fn is_connected(&self, client_id: &str) -> bool {
         self.shared.sessions.get(client_id).is_some()

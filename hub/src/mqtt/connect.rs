@@ -1,5 +1,7 @@
-//! The CONNECT exchange: read the first packet, check the protocol level, authenticate the
-//! SAS token against the module identities, and answer CONNACK (0, or 1/5 and close).
+//! The CONNECT exchange: read the first packet (the codec enforces CONNECT's flag rules:
+//! a malformed CONNECT is closed without a CONNACK, MQTT 3.1.1 §3.1.4), check the protocol
+//! level, authenticate the SAS token against the module identities, and answer CONNACK (0,
+//! or 1/5 and close).
 
 use std::net::SocketAddr;
 use std::time::Duration;

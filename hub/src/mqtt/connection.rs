@@ -12,7 +12,6 @@ use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, StreamExt};
 use rumqttc::{ConnAck, ConnectReturnCode, Packet, QoS};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -25,9 +24,10 @@ use super::mailbox::Mailbox;
 use super::policy::DeliveryPolicy;
 use super::routing::Routed;
 use super::session_state::{self, Subject};
-use super::sessions::{Outbound, SessionHandle, OUTBOUND_QUEUE};
+use super::sessions::{outbound_channel, Outbound, SessionHandle};
 use super::shared::Shared;
 use super::store_io::{FetchFuture, IngestFuture};
+use super::user_forward::UserForwards;
 use crate::identity::AuthenticatedModule;
 
 /// Outstanding store batches per connection before the connection stops reading.
@@ -65,6 +65,8 @@ pub(super) struct Conn {
     pub ack_tasks: Vec<JoinHandle<()>>,
     /// Last subscription save (the next one waits for it).
     pub last_save: Option<JoinHandle<()>>,
+    /// User-topic copies waiting for room in subscribers' queues.
+    pub user_forwards: UserForwards,
 }
 
 impl Conn {
@@ -94,7 +96,7 @@ where
     let client_id = module.client_id();
     let identity = module.identity(&shared.hub_name);
     let conn_id = shared.sessions.next_conn_id();
-    let (tx, mut outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
+    let (tx, mut outbound_rx) = outbound_channel();
     let handle = Arc::new(SessionHandle::new(
         conn_id,
         client_id.clone(),
@@ -130,6 +132,7 @@ where
         acks: Vec::new(),
         ack_tasks: Vec::new(),
         last_save: None,
+        user_forwards: UserForwards::default(),
     };
     let subs = match session_state::open(&shared, &conn.subject(), accepted.clean_session).await {
         Ok(subs) => subs,
@@ -243,7 +246,8 @@ where
                         d.redeliver_due(Instant::now(), &mut conn.wbuf);
                     }
                 }
-                read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES => {
+                // Back-pressure: no reading while user-topic copies wait for room.
+                read = stream.read_buf(&mut rbuf), if ingest.len() < MAX_PENDING_BATCHES && !conn.user_forwards.blocked() => {
                     match read {
                         Ok(0) => break "connection closed by the client".to_string(),
                         Ok(_) => {}
@@ -260,7 +264,7 @@ where
                 _ = &mut keep_alive_sleep, if keep_alive.is_some() => {
                     let period = keep_alive.unwrap_or_default();
                     // Not reading (waiting for the store) is not the client's silence.
-                    if ingest.len() >= MAX_PENDING_BATCHES {
+                    if ingest.len() >= MAX_PENDING_BATCHES || conn.user_forwards.blocked() {
                         last_read = Instant::now();
                     }
                     let deadline = last_read + period;

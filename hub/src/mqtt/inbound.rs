@@ -1,14 +1,14 @@
 //! Packets from the client: PUBLISH (telemetry, twin, method responses, user topics),
 //! SUBSCRIBE/UNSUBSCRIBE, PUBACK of deliveries, PINGREQ, DISCONNECT.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use edgemodule::protocol::property_bag;
 use rumqttc::{
     Packet, Publish, QoS, SubAck, Subscribe, SubscribeReasonCode, UnsubAck, Unsubscribe,
 };
 
 use super::access::{classify_publish, PublishTarget};
-use super::codec::{read_packet, write_packet, write_publish, Frame, MAX_MESSAGE_SIZE};
+use super::codec::{read_packet, write_packet, write_publish, Frame, ReadError, MAX_MESSAGE_SIZE};
 use super::connect::packet_name;
 use super::connection::Conn;
 use super::inflight::InflightEntry;
@@ -24,13 +24,13 @@ impl Conn {
             let packet = match read_packet(rbuf) {
                 Ok(Frame::Packet(p)) => p,
                 Ok(Frame::Incomplete) => return Ok(()),
-                Err(rumqttc::Error::PayloadSizeLimitExceeded(n)) => {
+                Err(ReadError::TooLarge(n)) => {
                     tracing::warn!(client_id = %self.client_id, size = n, "packet larger than the 256 KiB message limit, closing");
                     return Err(format!(
                         "packet of {n} bytes exceeds the message size limit"
                     ));
                 }
-                Err(e) => {
+                Err(ReadError::Malformed(e)) => {
                     tracing::warn!(client_id = %self.client_id, error = %e, "malformed packet, closing");
                     return Err(format!("malformed packet: {e}"));
                 }
@@ -129,6 +129,7 @@ impl Conn {
                     &p.topic,
                 ) {
                     tracing::warn!(client_id = %self.client_id, topic = %p.topic, "publish not authorized, closing");
+                    self.notify_denied(&p);
                     return Err(format!("publish to {} not authorized", p.topic));
                 }
                 self.forward_user_message(&p);
@@ -142,6 +143,25 @@ impl Conn {
             self.batch_pkids.push(p.pkid);
         }
         Ok(())
+    }
+
+    /// Before closing for a QoS 1 user-topic publish the broker policy denies (as the IoT
+    /// Edge 1.2 broker does, without a reason: MQTT 3.1.1 has no negative PUBACK), tells the
+    /// client which one, so edgemodule can fail it with UNAUTHORIZED instead of re-sending
+    /// it: a QoS 0 PUBLISH on `$edgemodule/denied/{pkid}` carrying the topic (docs/hub.md,
+    /// U1). Other clients ignore it. IoT Hub topics a client may not use get no notice.
+    fn notify_denied(&mut self, p: &Publish) {
+        if p.qos == QoS::AtLeastOnce {
+            let notice = edgemodule::protocol::topics::publish_denied_topic(p.pkid);
+            write_publish(
+                &mut self.wbuf,
+                &notice,
+                QoS::AtMostOnce,
+                0,
+                false,
+                p.topic.as_bytes(),
+            );
+        }
     }
 
     /// A response to this client's own request (twin), if it subscribed to it.
@@ -165,8 +185,10 @@ impl Conn {
         write_publish(&mut self.wbuf, &topic, qos, pkid, false, payload);
     }
 
-    /// IoT Edge 1.2 broker pub/sub: every client with a matching subscription gets a copy.
+    /// IoT Edge 1.2 broker pub/sub: every client with a matching subscription gets a copy
+    /// (overflow policy: `user_forward`).
     fn forward_user_message(&mut self, p: &Publish) {
+        let mut payload: Option<Bytes> = None;
         for session in self.shared.sessions.all() {
             let Some(granted) = session.matching_qos(&p.topic) else {
                 continue;
@@ -176,14 +198,18 @@ impl Conn {
             } else {
                 QoS::AtMostOnce
             };
+            // One exact-size copy for all subscribers: the received payload shares, and
+            // would keep alive, the whole read buffer it arrived in.
+            let payload = payload
+                .get_or_insert_with(|| Bytes::copy_from_slice(&p.payload))
+                .clone();
             let out = Outbound {
                 topic: p.topic.clone(),
-                payload: p.payload.clone(),
+                payload,
                 qos,
             };
-            if session.outbound.try_send(out).is_err() {
-                tracing::warn!(from = %self.client_id, to = %session.client_id, topic = %p.topic, "subscriber queue full, message dropped");
-            }
+            self.user_forwards
+                .forward(&self.shared.sessions, session, out, p.qos);
         }
     }
 

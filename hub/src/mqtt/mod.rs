@@ -6,10 +6,11 @@
 //! (`inbound` handles its packets), `delivery` + `mailbox` feed its inputs, `routing`
 //! evaluates routes, `sessions` tracks who is connected, `session_state` persists
 //! subscriptions, `access` decides what a module may publish/subscribe, `maintenance` does
-//! periodic re-authentication and store housekeeping, `codec` frames packets. `policy` says
-//! how strictly input messages are delivered (edgeHub's way by default), `acks` checks
-//! PUBACKs against the oldest outstanding PUBLISH, `inspect` counts for `edgemodule-hub
-//! inspect`.
+//! periodic re-authentication and store housekeeping, `codec` frames packets and enforces
+//! MQTT 3.1.1's fixed-header rules, `outbound` bounds what may be queued for a client, and
+//! `user_forward` applies the overflow policy of user topics. `policy` says how strictly
+//! input messages are delivered (edgeHub's way by default), `acks` checks PUBACKs against
+//! the oldest outstanding PUBLISH, `inspect` counts for `edgemodule-hub inspect`.
 
 mod access;
 mod acks;
@@ -18,18 +19,22 @@ mod codec;
 mod connect;
 mod connection;
 mod delivery;
+#[doc(hidden)]
+pub mod fuzz;
 mod inbound;
 mod inflight;
 mod inspect;
 mod listener;
 mod mailbox;
 mod maintenance;
+mod outbound;
 mod policy;
 mod routing;
 mod session_state;
 mod sessions;
 mod shared;
 mod store_io;
+mod user_forward;
 
 pub use access::{classify_publish, classify_subscribe, PublishTarget, SubscriptionKind};
 pub use broker::{Broker, BrokerSettings};

@@ -3,19 +3,15 @@
 //! (subscriptions, token expiry) or act on (outbound queue, close).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 use rumqttc::QoS;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 
 use super::access::SubscriptionKind;
-
-/// Capacity of a connection's outbound queue (twin responses, method requests, user-topic
-/// messages). A full queue drops the message, as the IoT Edge 1.2 broker did past its
-/// queued-message limit.
-pub const OUTBOUND_QUEUE: usize = 1000;
+pub use super::outbound::{outbound_channel, OutboundSender};
 
 /// A message to publish to a connected client from outside its connection task.
 #[derive(Debug)]
@@ -45,14 +41,15 @@ pub struct SessionHandle {
     pub conn_id: u64,
     /// `{d}/{m}`.
     pub client_id: String,
-    /// Queue into the connection task.
-    pub outbound: mpsc::Sender<Outbound>,
+    /// Queue into the connection task (bounded in messages and bytes).
+    pub outbound: OutboundSender,
     /// Current subscriptions.
     pub subscriptions: RwLock<Vec<Subscription>>,
     /// SAS token expiry (Unix seconds), for periodic re-authentication.
     pub token_expiry: AtomicU64,
     close: Notify,
     close_reason: Mutex<Option<String>>,
+    closing: AtomicBool,
     finished: watch::Sender<bool>,
 }
 
@@ -61,7 +58,7 @@ impl SessionHandle {
     pub fn new(
         conn_id: u64,
         client_id: String,
-        outbound: mpsc::Sender<Outbound>,
+        outbound: OutboundSender,
         token_expiry: u64,
     ) -> SessionHandle {
         SessionHandle {
@@ -72,6 +69,7 @@ impl SessionHandle {
             token_expiry: AtomicU64::new(token_expiry),
             close: Notify::new(),
             close_reason: Mutex::new(None),
+            closing: AtomicBool::new(false),
             finished: watch::Sender::new(false),
         }
     }
@@ -83,7 +81,13 @@ impl SessionHandle {
                 *r = Some(reason.to_string());
             }
         }
+        self.closing.store(true, Ordering::Relaxed);
         self.close.notify_one();
+    }
+
+    /// True once the connection was asked to close (nothing new should be queued for it).
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Relaxed)
     }
 
     /// Resolves once `request_close` was called; returns the reason.
@@ -124,6 +128,8 @@ pub struct Sessions {
     next_conn_id: AtomicU64,
     /// Bumped on every connect, disconnect and subscription change (for `wait_subscribed`).
     changes: watch::Sender<u64>,
+    /// User-topic messages dropped (see `count_user_drop`).
+    user_drops: AtomicU64,
 }
 
 impl Sessions {
@@ -174,5 +180,16 @@ impl Sessions {
     /// A receiver that wakes on every change.
     pub fn watch_changes(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()
+    }
+
+    /// Counts a user-topic message that did not reach a subscriber: a QoS 0 copy that found
+    /// the queue full, or a copy for a subscriber closed for not reading.
+    pub fn count_user_drop(&self) {
+        self.user_drops.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// User-topic messages dropped since the broker started.
+    pub fn user_drops(&self) -> u64 {
+        self.user_drops.load(Ordering::Relaxed)
     }
 }

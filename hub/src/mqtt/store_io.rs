@@ -109,7 +109,9 @@ impl Conn {
     /// Turns the current read's publishes into one store batch. With nothing to store and
     /// nothing ahead of it, the PUBACKs are written at once.
     pub(super) fn take_batch(&mut self, nothing_pending: bool) -> Option<IngestFuture> {
-        if self.batch_routed.is_empty() {
+        // User-topic copies that must reach their subscribers before the PUBACKs.
+        let forwards = self.user_forwards.take(&self.shared);
+        if self.batch_routed.is_empty() && forwards.is_none() {
             if self.batch_pkids.is_empty() {
                 return None;
             }
@@ -136,6 +138,9 @@ impl Conn {
                     .await
                     .map_err(|e| e.to_string())
             };
+            if let Some(forwards) = forwards {
+                forwards.deliver().await;
+            }
             IngestDone {
                 pkids,
                 routed,

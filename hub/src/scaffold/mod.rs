@@ -164,6 +164,7 @@ impl NewModule {
                     ));
                 }
             } else {
+                let path = path.strip_suffix(".tmpl").unwrap_or(path);
                 files.push((PathBuf::from(render(path, &vars)), render(text, &vars)));
             }
         }

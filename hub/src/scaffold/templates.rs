@@ -35,7 +35,8 @@ impl Language {
     ];
 
     /// `(path template, content template)` of each file; `Dockerfile` is the template of
-    /// the per-platform Dockerfiles.
+    /// the per-platform Dockerfiles, and a `.tmpl` suffix (on build files that repository
+    /// checks would otherwise take for the project's own) is dropped.
     pub fn files(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Language::C => {
@@ -45,17 +46,17 @@ impl Language {
                 files!("csharp": "Program.cs", "ModuleState.cs", "{{Class}}.csproj",
                 "tests/ModuleStateTest.cs", "tests/{{Class}}.Tests.csproj", "Dockerfile")
             }
-            Language::Java => files!("java": "pom.xml", "src/main/java/{{package}}/Main.java",
+            Language::Java => files!("java": "pom.xml.tmpl", "src/main/java/{{package}}/Main.java",
                 "src/main/java/{{package}}/ModuleState.java",
                 "src/test/java/{{package}}/ModuleStateTest.java", "Dockerfile"),
             Language::Node => {
-                files!("node": "app.js", "state.js", "state.test.js", "package.json", "Dockerfile")
+                files!("node": "app.js", "state.js", "state.test.js", "package.json.tmpl", "Dockerfile")
             }
             Language::Python => {
                 files!("python": "main.py", "state.py", "test_state.py", "requirements.txt", "Dockerfile")
             }
             Language::Rust => {
-                files!("rust": "Cargo.toml", "src/main.rs", "src/state.rs", "Dockerfile")
+                files!("rust": "Cargo.toml.tmpl", "src/main.rs", "src/state.rs", "Dockerfile")
             }
         }
     }

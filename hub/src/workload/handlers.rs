@@ -4,25 +4,31 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use base64::Engine;
-use http_body_util::{BodyExt, Limited};
+use bytes::Bytes;
 use hyper::body::Incoming;
+use hyper::http::request::Parts;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::http::{self, Reply};
-use super::State;
+use super::{Caller, State};
 use crate::certs::IssuedCertificate;
+use crate::methods::http_util::read_body;
 
 /// Largest request body accepted (sign data is a short string).
 const MAX_BODY: usize = 64 * 1024;
 
-/// Entry point for every request.
+/// Entry point for every request. The body is read before anything is decided, so a client
+/// that writes its body after the headers always gets the answer, errors included.
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infallible> {
-    Ok(route(&state, req)
-        .await
-        .unwrap_or_else(|e| http::error(e.status, e.message)))
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(e) => return Ok(http::error(e.status(), e.to_string())),
+    };
+    Ok(route(&state, &parts, &body).unwrap_or_else(|e| http::error(e.status, e.message)))
 }
 
 /// A failed request: becomes `{"message": …}` with `status`.
@@ -47,9 +53,9 @@ enum Endpoint {
     ServerCert { module: String, genid: String },
 }
 
-async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, ApiError> {
-    let endpoint = parse_path(req.uri().path())?;
-    let api_version = http::query_param(req.uri().query(), "api-version").unwrap_or_default();
+fn route(state: &State, req: &Parts, body: &Bytes) -> Result<Reply, ApiError> {
+    let endpoint = parse_path(req.uri.path())?;
+    let api_version = http::query_param(req.uri.query(), "api-version").unwrap_or_default();
     if api_version.is_empty() {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -60,10 +66,10 @@ async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, ApiError>
         Endpoint::TrustBundle | Endpoint::ManifestTrustBundle => Method::GET,
         _ => Method::POST,
     };
-    if req.method() != expected {
+    if req.method != expected {
         return Err(error(
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("{} is not allowed here; use {expected}", req.method()),
+            format!("{} is not allowed here; use {expected}", req.method),
         ));
     }
     match endpoint {
@@ -75,13 +81,15 @@ async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, ApiError>
             Ok(http::json(StatusCode::OK, &json!({ "certificate": "" })))
         }
         Endpoint::Sign { module, genid } => {
+            check_caller(state, &module)?;
             check_module(state, &module, Some(&genid))?;
-            let body = read_json(req, true).await?;
+            let body = parse_json(body, true)?;
             sign(state, &module, &body)
         }
         Endpoint::IdentityCert { module } => {
+            check_caller(state, &module)?;
             check_module(state, &module, None)?;
-            let body = read_json(req, false).await?;
+            let body = parse_json(body, false)?;
             let expiration = expiration(&body)?;
             let ids = &state.identities;
             let issued = state
@@ -96,8 +104,9 @@ async fn route(state: &State, req: Request<Incoming>) -> Result<Reply, ApiError>
             Ok(certificate_reply(&issued))
         }
         Endpoint::ServerCert { module, genid } => {
+            check_caller(state, &module)?;
             check_module(state, &module, Some(&genid))?;
-            let body = read_json(req, true).await?;
+            let body = parse_json(body, true)?;
             let Some(common_name) = body.get("commonName").and_then(Value::as_str) else {
                 return Err(error(StatusCode::BAD_REQUEST, "commonName is required"));
             };
@@ -142,6 +151,19 @@ fn parse_path(path: &str) -> Result<Endpoint, ApiError> {
     }
 }
 
+/// 403 when the socket belongs to another module than the one the request names (checked
+/// before anything else, so a module cannot even learn which other modules exist).
+fn check_caller(state: &State, module: &str) -> Result<(), ApiError> {
+    match &state.caller {
+        Caller::AnyModule => Ok(()),
+        Caller::Module(own) if own == module => Ok(()),
+        Caller::Module(own) => Err(error(
+            StatusCode::FORBIDDEN,
+            format!("this workload socket belongs to module '{own}'; it cannot act for module '{module}'"),
+        )),
+    }
+}
+
 /// 404 for an unknown module or a generation id that is not the module's.
 fn check_module(state: &State, module: &str, genid: Option<&str>) -> Result<(), ApiError> {
     let Some(actual) = state.identities.generation_id(module) else {
@@ -160,17 +182,7 @@ fn check_module(state: &State, module: &str, genid: Option<&str>) -> Result<(), 
 }
 
 /// The request body as JSON; an empty body is `{}` unless `required`.
-async fn read_json(req: Request<Incoming>, required: bool) -> Result<Value, ApiError> {
-    let bytes = Limited::new(req.into_body(), MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| {
-            error(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the body: {e}"),
-            )
-        })?
-        .to_bytes();
+fn parse_json(bytes: &Bytes, required: bool) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if required {
             Err(error(
@@ -181,7 +193,7 @@ async fn read_json(req: Request<Incoming>, required: bool) -> Result<Value, ApiE
             Ok(json!({}))
         };
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
             format!("the body is not valid JSON: {e}"),

@@ -97,3 +97,49 @@ test('module-to-module invokeMethod over HTTPS', async () => {
   assert.equal(result.status, 201);
   assert.deepEqual(result.payload, { echo: { c: 3 } });
 });
+
+async function inspect(module) {
+  return JSON.parse(await hub.cli(['inspect', module]));
+}
+
+test('routed messages are acknowledged in order on the strict hub', async () => {
+  // edgeHub sends one message at a time and drops a PUBACK that is not for the oldest PUBLISH.
+  const before = await inspect('receiver');
+  assert.equal(before.delivery, 'strict');
+  const receiver = await client('receiver');
+  const count = 100;
+  const bodies = [];
+  const all = new Promise((resolve) => receiver.on('inputMessage', (input, msg) => {
+    receiver.complete(msg, () => {});
+    bodies.push(Number(msg.data.toString()));
+    if (bodies.length === count) resolve();
+  }));
+  const sender = await client('sender');
+  for (let i = 0; i < count; i += 1) await sender.sendOutputEvent('output1', new Message(String(i)));
+  await within(all, `${count} input messages`);
+  assert.deepEqual([...bodies].sort((a, b) => a - b), [...Array(count).keys()]);
+  let after = await inspect('receiver');
+  for (let i = 0; i < 100 && after.in_flight !== 0; i += 1) {
+    await new Promise((r) => setTimeout(r, 50));
+    after = await inspect('receiver');
+  }
+  assert.equal(after.delivered - before.delivered, count);
+  assert.equal(after.redelivered, before.redelivered);
+  assert.equal(after.acks_out_of_order, before.acks_out_of_order);
+});
+
+test('a connected module without a method handler gets 404 at once', async () => {
+  // The target is `sender`: no test gives it a method handler (the hub keeps a session's
+  // subscriptions across connections, as edgeHub does).
+  const target = await client('sender');
+  target.on('inputMessage', (input, msg) => target.complete(msg, () => {}));
+  const caller = await client('receiver');
+  assert.ok(!(await inspect('sender')).subscriptions.includes('$iothub/methods/POST/#'));
+  const started = Date.now();
+  const failure = await caller
+    .invokeMethod(process.env.IOTEDGE_DEVICEID, 'sender', { methodName: 'echo', payload: null, responseTimeoutInSeconds: 30 })
+    .then(() => null, (e) => e);
+  assert.ok(failure, 'the call fails');
+  assert.equal(failure.response && failure.response.statusCode, 404, String(failure));
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+});

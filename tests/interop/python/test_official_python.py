@@ -3,6 +3,7 @@
 import json
 import os
 import queue
+import time
 
 import pytest
 from azure.iot.device import IoTHubModuleClient, Message, MethodResponse
@@ -128,3 +129,54 @@ def test_invoke_method_on_disconnected_module_is_404(clients):
         sender.invoke_method({"methodName": "echo", "payload": None}, device_id, "receiver")
     # The SDK wraps the HTTP failure; the hub's 404 is the cause.
     assert "404" in str(raised.value.__cause__)
+
+
+def _inspect(hub, module: str) -> dict:
+    return json.loads(hub.cli("inspect", module))
+
+
+def test_routed_messages_are_acknowledged_in_order_on_the_strict_hub(hub, clients):
+    """edgeHub delivers one message at a time and drops a PUBACK that is not for the oldest
+    PUBLISH; the official SDK acknowledges on receipt, in order, so nothing is redelivered."""
+    before = _inspect(hub, "receiver")
+    assert before["delivery"] == "strict"
+    receiver = clients("receiver")
+    got = queue.Queue()
+    receiver.on_message_received = got.put
+    sender = clients("sender")
+    count = 100
+    for i in range(count):
+        sender.send_message_to_output(Message(str(i)), "output1")
+    bodies = sorted(int(got.get(timeout=WAIT).data) for _ in range(count))
+    assert bodies == list(range(count))
+    deadline = time.monotonic() + WAIT
+    after = _inspect(hub, "receiver")
+    while after["in_flight"] != 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        after = _inspect(hub, "receiver")
+    assert after["delivered"] - before["delivered"] == count
+    assert after["redelivered"] == before["redelivered"]
+    assert after["acks_out_of_order"] == before["acks_out_of_order"]
+    assert after["acks_in_order"] - before["acks_in_order"] >= count
+
+
+def test_connected_module_without_a_method_handler_gets_404_at_once(hub, clients):
+    """The SDK subscribes to methods only once a handler is set; edgeHub answers a call to a
+    module without that subscription with 404 without waiting for the response timeout.
+    The target is `sender`: no test ever gives it a method handler (its session, kept by the
+    hub as edgeHub keeps it, would otherwise still hold the methods subscription)."""
+    from azure.iot.device.exceptions import ClientError
+
+    target = clients("sender")
+    target.on_message_received = lambda message: None
+    caller = clients("receiver")
+    assert "$iothub/methods/POST/#" not in _inspect(hub, "sender")["subscriptions"]
+    device_id = os.environ["IOTEDGE_DEVICEID"]
+    started = time.monotonic()
+    with pytest.raises(ClientError) as raised:
+        caller.invoke_method(
+            {"methodName": "echo", "payload": None, "responseTimeoutInSeconds": 30}, device_id, "sender"
+        )
+    assert "404" in str(raised.value.__cause__)
+    assert time.monotonic() - started < 5
+    assert _inspect(hub, "sender")["connected"]

@@ -54,10 +54,9 @@ public final class FilterModule {
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.println("filter: stopping");
-                stop.countDown();
-                client.close();
+                stop.countDown(); // main leaves its try-with-resources block, which closes the client
                 try {
-                    main.join(5000); // let main leave its try-with-resources block
+                    main.join(5000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -1,6 +1,28 @@
-//! Client options: ports, timeouts, retry policy, SAS lifetime, trust bundle, product info.
+//! Client options: ports, timeouts, retry policy, SAS lifetime and renewal, trust bundle,
+//! product info — and the one table of their names, defaults and valid ranges that every
+//! binding maps its host options to ([`OPTIONS`], [`ClientOptions::set`],
+//! [`ClientOptions::from_json`]).
+//!
+//! Rules every creation path follows (Rust builder and every binding):
+//! - an option's value is checked against [`OPTIONS`]; out of range, the wrong type or an
+//!   unknown name is `INVALID_ARGUMENT` naming the option — never clamped;
+//! - an unset option falls back to its `EDGEMODULE_*` environment variable, if it has one
+//!   (a malformed variable is `CONFIG` naming it), then to its default — for clients from
+//!   the edge environment and from a connection string alike;
+//! - a connection-string client trusts `trust_bundle_pem`, else `trust_bundle_file`, else
+//!   the file named by `EdgeModuleCACertificateFile`; a workload client trusts
+//!   `trust_bundle_pem`, else `trust_bundle_file`, else the workload API's bundle.
 
 use std::time::Duration;
+
+mod access;
+pub(crate) mod resolve;
+mod table;
+mod value;
+
+pub use resolve::TrustSource;
+pub use table::{spec, OptionKind, OptionSpec, OPTIONS};
+pub use value::OptionValue;
 
 /// MQTT quality of service for user-topic publishes and subscriptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -23,7 +45,7 @@ pub struct RetryPolicy {
     pub initial_delay: Duration,
     /// Upper bound of any delay.
     pub max_delay: Duration,
-    /// Growth factor per attempt (values below 1.0 are treated as 1.0).
+    /// Growth factor per attempt (1.0–10.0).
     pub multiplier: f64,
     /// Fraction of the delay (0.0–1.0) that may be randomly taken off.
     pub jitter: f64,
@@ -72,7 +94,8 @@ impl RetryPolicy {
 }
 
 /// Everything that can be tuned on a client. `ClientOptions::default()` matches the
-/// official SDKs' defaults where they have one.
+/// official SDKs' defaults where they have one. Names, units and valid ranges: [`OPTIONS`];
+/// [`ClientOptions::validate`] (run by `ClientBuilder::build`) checks every field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientOptions {
     /// MQTT (TLS) port of the gateway. `None`: `EDGEMODULE_MQTT_PORT` from the environment,
@@ -87,19 +110,31 @@ pub struct ClientOptions {
     pub operation_timeout: Duration,
     /// Reconnect policy.
     pub retry: RetryPolicy,
-    /// Lifetime of each SAS token; the client reconnects with a fresh one at 80 % of it.
+    /// Lifetime of each SAS token; the client reconnects with a fresh one at
+    /// `sas_renewal_percent` of it.
     pub sas_ttl: Duration,
-    /// PEM trust bundle. `None`: from the workload API or `EdgeModuleCACertificateFile`.
+    /// When to renew a SAS token, in percent of its lifetime (50–95, default 80).
+    pub sas_renewal_percent: u8,
+    /// PEM trust bundle. `None`: `trust_bundle_file`, else the workload API or
+    /// `EdgeModuleCACertificateFile`.
     pub trust_bundle_pem: Option<String>,
+    /// A PEM file to trust, read when the client is built (when `trust_bundle_pem` is
+    /// `None`).
+    pub trust_bundle_file: Option<String>,
     /// Appended to the `DeviceClientType` sent in the MQTT username.
     pub product_info: Option<String>,
     /// Digital-twin model id (`dtmi:…`), sent as `model-id`.
     pub model_id: Option<String>,
     /// Most QoS 1 publishes waiting for PUBACK at once.
     pub max_inflight: u16,
-    /// How long an abandoned (or dropped, un-acked) input message waits before it is
-    /// delivered to its consumer again.
+    /// The wait before a handler that failed is called again with the same item (and before
+    /// a stream's abandoned message is delivered again); it doubles per retry
+    /// ([`crate::delivery`]).
     pub redelivery_delay: Duration,
+    /// Calls of an input, desired-properties or topic handler per item before the item is
+    /// acknowledged, dropped and reported (`HANDLER_FAILED`); also the deliveries of a
+    /// stream message that keeps being abandoned.
+    pub handler_attempts: u32,
 }
 
 impl Default for ClientOptions {
@@ -111,11 +146,14 @@ impl Default for ClientOptions {
             operation_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             sas_ttl: Duration::from_secs(crate::protocol::sas::DEFAULT_TTL_SECS),
+            sas_renewal_percent: 80,
             trust_bundle_pem: None,
+            trust_bundle_file: None,
             product_info: None,
             model_id: None,
             max_inflight: 100,
             redelivery_delay: Duration::from_millis(500),
+            handler_attempts: crate::delivery::HANDLER_ATTEMPTS,
         }
     }
 }
@@ -130,6 +168,9 @@ pub const MQTT_PORT_VAR: &str = "EDGEMODULE_MQTT_PORT";
 /// Environment variable overriding the HTTPS port (set by `edgemodule-hub` when it does not
 /// listen on 443).
 pub const HTTPS_PORT_VAR: &str = "EDGEMODULE_HTTPS_PORT";
+/// Environment variable naming the PEM file a connection-string client trusts when no
+/// trust bundle option is given (set by IoT Edge's simulator and `edgemodule-hub env`).
+pub const CA_FILE_VAR: &str = crate::protocol::environment::CA_FILE_VAR;
 
 #[cfg(test)]
 mod tests {
