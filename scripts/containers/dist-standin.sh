@@ -8,7 +8,7 @@
 #   dist/edgemodule-<ver>-linux-<x64|arm64>.tar.gz                C: lib/ (so, a, pkgconfig, cmake), include/
 #   dist/edgemodule-<ver>-cp39-abi3-manylinux_*_<x86_64|aarch64>.whl   Python (maturin, release)
 # arm64 is cross-compiled (scripts/install-deps.sh arm: the Rust target, gcc-aarch64-linux-gnu).
-# When dist/ already holds both (the real `make dist` ran), it does nothing.
+# When dist/ already holds both, newer than the sources they are built from, it does nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/dist"
@@ -24,8 +24,14 @@ WHEELS="$DIST/edgemodule-$VERSION-cp39-abi3-manylinux_*_$WHEEL_ARCH.whl"
 mkdir -p "$DIST"
 
 have_wheel() { compgen -G "$WHEELS" >/dev/null; }
-if [[ -f "$C_TARBALL" ]] && have_wheel && [[ "${DIST_STANDIN_FORCE:-0}" != 1 ]]; then
-    echo "dist-standin: dist/ already has the $ARCH C tarball and wheel"
+# Sources newer than the tarball: the packages are rebuilt.
+changed() {
+    (cd "$ROOT" && find Cargo.toml Cargo.lock core bindings-common bindings-c bindings-python \
+        -path bindings-python/.venv -prune -o -path bindings-python/dist -prune -o \
+        -type f -newer "$C_TARBALL" -print -quit | grep -q .)
+}
+if [[ -f "$C_TARBALL" ]] && have_wheel && ! changed && [[ "${DIST_STANDIN_FORCE:-0}" != 1 ]]; then
+    echo "dist-standin: dist/ already has the $ARCH C tarball and wheel, newer than their sources"
     exit 0
 fi
 
