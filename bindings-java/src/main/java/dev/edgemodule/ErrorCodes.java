@@ -43,6 +43,16 @@ final class ErrorCodes {
         return name != null ? name : "UNKNOWN(" + code + ")";
     }
 
+    /** The code of an upper-case name ({@code "TIMEOUT"} → 5). */
+    static int codeOf(String name) {
+        for (int code = 0; code < count(); code++) {
+            if (name(code).equals(name)) {
+                return code;
+            }
+        }
+        throw new IllegalArgumentException("no error code is named " + name);
+    }
+
     /** The core's description of a code, null for an unknown one. */
     static String description(int code) {
         return Table.field(code, 1);
