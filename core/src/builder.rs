@@ -1,11 +1,12 @@
 //! `ClientBuilder`: where the identity comes from (the IoT Edge environment or a connection
-//! string) plus the options.
+//! string) plus the options; `build` makes a module client, `build_device` a device client.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{tls, Signer, TokenSource, WorkloadClient};
 use crate::client::ModuleClient;
+use crate::device_client::DeviceClient;
 use crate::error::{Error, Result};
 use crate::identity::ModuleIdentity;
 use crate::options::resolve::{self, TrustSource};
@@ -206,14 +207,49 @@ impl ClientBuilder {
     /// An invalid option → `INVALID_ARGUMENT`; a missing or malformed setting → `CONFIG`
     /// naming it.
     pub async fn build(self) -> Result<ModuleClient> {
+        let (identity, options, tokens, tls) = self.resolve(Kind::Module).await?;
+        Ok(ModuleClient::start(identity, options, tokens, tls))
+    }
+
+    /// Creates a [`DeviceClient`] from a **device** connection string
+    /// (`HostName=…;DeviceId=…;SharedAccessKey=…`, optionally `GatewayHostName=…`; see
+    /// [`connection_string`](ClientBuilder::connection_string)): client id `{d}`, username
+    /// `{hub}/{d}/?api-version=…`, SAS audience `{hub}/devices/{d}`, telemetry on
+    /// `devices/{d}/messages/events/`. It connects to `GatewayHostName` when the string has
+    /// one, else to `HostName`. The options and trust-bundle rules are those of
+    /// [`build`](ClientBuilder::build). A module connection string, or no connection string
+    /// (the IoT Edge environment describes a module) → `CONFIG`.
+    pub async fn build_device(self) -> Result<DeviceClient> {
+        let (identity, options, tokens, tls) = self.resolve(Kind::Device).await?;
+        Ok(DeviceClient::from_module_client(ModuleClient::start(
+            identity, options, tokens, tls,
+        )))
+    }
+
+    /// Options, identity, token source and TLS configuration of the client to create.
+    async fn resolve(
+        self,
+        kind: Kind,
+    ) -> Result<(
+        ModuleIdentity,
+        ClientOptions,
+        TokenSource,
+        Arc<rustls::ClientConfig>,
+    )> {
         self.options.validate()?;
         let lookup = self.lookup.as_ref();
         let options = resolve::with_environment(&self.options, lookup)?;
-        let resolved = match self.source {
-            Source::Environment => from_environment(lookup, &options).await?,
-            Source::ConnectionString(text) => {
+        let resolved = match (self.source, kind) {
+            (Source::Environment, Kind::Module) => from_environment(lookup, &options).await?,
+            (Source::Environment, Kind::Device) => {
+                return Err(Error::config(
+                    "a device client needs a device connection string \
+                     (ClientBuilder::connection_string); the IoT Edge environment describes a module",
+                ))
+            }
+            (Source::ConnectionString(text), kind) => {
                 let cs = connection_string::parse(&text)?;
-                from_connection_string(cs, lookup(CA_FILE_VAR), &options)?
+                from_connection_string(cs, lookup(CA_FILE_VAR), &options, kind)?
             }
         };
         let tls = tls::client_config(&resolved.trust_pem, &resolved.trust_source)?;
@@ -222,8 +258,15 @@ impl ClientBuilder {
             resolved.signer,
             options.sas_ttl,
         );
-        Ok(ModuleClient::start(resolved.identity, options, tokens, tls))
+        Ok((resolved.identity, options, tokens, tls))
     }
+}
+
+/// Which identity a connection string must describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Module,
+    Device,
 }
 
 struct Resolved {
@@ -270,7 +313,7 @@ async fn from_environment(
                     iothub_host: env.iothub_host_name,
                     gateway_host: env.gateway_host_name,
                     device_id: env.device_id,
-                    module_id: env.module_id,
+                    module_id: Some(env.module_id),
                     mqtt_port,
                     https_port,
                 },
@@ -282,7 +325,12 @@ async fn from_environment(
         EdgeEnvironment::ConnectionString {
             connection_string,
             ca_certificate_file,
-        } => from_connection_string(connection_string, ca_certificate_file, options),
+        } => from_connection_string(
+            connection_string,
+            ca_certificate_file,
+            options,
+            Kind::Module,
+        ),
     }
 }
 
@@ -290,11 +338,19 @@ fn from_connection_string(
     cs: ConnectionString,
     ca_file: Option<String>,
     options: &ClientOptions,
+    kind: Kind,
 ) -> Result<Resolved> {
-    let module_id = cs
-        .module_id
-        .clone()
-        .ok_or_else(|| Error::config("the connection string has no ModuleId"))?;
+    let module_id = match (kind, cs.module_id.clone()) {
+        (Kind::Module, Some(module_id)) => Some(module_id),
+        (Kind::Module, None) => return Err(Error::config("the connection string has no ModuleId")),
+        (Kind::Device, None) => None,
+        (Kind::Device, Some(module_id)) => {
+            return Err(Error::config(format!(
+                "the connection string names module '{module_id}' (ModuleId); a device client \
+                 needs a device connection string (use ModuleClient for a module)"
+            )))
+        }
+    };
     if cs.x509 {
         return Err(Error::config(
             "x509=true connection strings are not supported; use SharedAccessKey",

@@ -99,7 +99,7 @@ impl std::fmt::Debug for ModuleClient {
         let id = &self.handle.shared.identity;
         f.debug_struct("ModuleClient")
             .field("device_id", &id.device_id)
-            .field("module_id", &id.module_id)
+            .field("module_id", &id.module_label())
             .field("gateway", &format!("{}:{}", id.gateway_host, id.mqtt_port))
             .finish()
     }
@@ -262,9 +262,20 @@ impl ModuleClient {
     /// them; otherwise the first error (earlier messages may have been delivered).
     pub async fn send_output_batch(&self, output: &str, messages: Vec<Message>) -> Result<()> {
         check_output(output)?;
+        self.send_batch(Some(output), messages, "send_output_batch")
+            .await
+    }
+
+    /// Sends `messages` pipelined, in order, to `output` (or as telemetry without one).
+    pub(crate) async fn send_batch(
+        &self,
+        output: Option<&str>,
+        messages: Vec<Message>,
+        what: &str,
+    ) -> Result<()> {
         let prepared: Vec<(String, Bytes)> = messages
             .into_iter()
-            .map(|m| self.outgoing(Some(output), m))
+            .map(|m| self.outgoing(output, m))
             .collect::<Result<_>>()?;
         self.ensure_started()?;
         let shared = self.shared();
@@ -283,7 +294,7 @@ impl ModuleClient {
             }
             first_error.map_or(Ok(()), Err)
         };
-        shared.with_timeout("send_output_batch", work).await
+        shared.with_timeout(what, work).await
     }
 
     /// Topic and body for an outgoing message, after the size check.
@@ -297,7 +308,7 @@ impl ModuleClient {
         let id = &self.shared().identity;
         let topic = topics::telemetry_topic(
             &id.device_id,
-            Some(&id.module_id),
+            id.module_id.as_deref(),
             &message.encode_bag(output),
         );
         if topic.len() > MAX_TOPIC_LEN {
@@ -546,7 +557,7 @@ impl ModuleClient {
 
     /// The module id.
     pub fn module_id(&self) -> &str {
-        &self.shared().identity.module_id
+        self.shared().identity.module_label()
     }
 
     /// Closes the client: every operation still in flight fails with `CLOSED` (exactly

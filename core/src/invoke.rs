@@ -143,7 +143,7 @@ pub(crate) async fn invoke(
                 ("authorization", credential.token),
                 (
                     "x-ms-edge-moduleid",
-                    format!("{}/{}", id.device_id, id.module_id),
+                    format!("{}/{}", id.device_id, id.module_label()),
                 ),
                 ("content-type", "application/json".to_string()),
                 ("user-agent", user_agent()),

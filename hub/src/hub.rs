@@ -64,13 +64,17 @@ impl Hub {
             )));
         }
         let admin_token = AdminToken::load_or_create(&config.admin_token_path())?;
-        let identities = Arc::new(Identities::load_or_create(
+        let mut identities = Identities::load_or_create(
             &config.state_dir,
             &config.device_id,
             &config.iothub_host_name,
             &config.gateway_host_name,
             &modules,
-        )?);
+        )?;
+        identities
+            .set_child_devices(&config.manifest.child_devices)
+            .map_err(HubError::Other)?;
+        let identities = Arc::new(identities);
         let certs = Arc::new(HubCertificates::load_or_create(
             &config.state_dir,
             &config.gateway_host_name,

@@ -23,7 +23,7 @@ pub(crate) fn incoming(shared: &Arc<Shared>, publish: Publish) {
     let topic = publish.topic.as_str();
     if let Some(parsed) = topics::parse_input_topic(topic) {
         let id = &shared.identity;
-        if parsed.device_id == id.device_id && parsed.module_id == id.module_id {
+        if parsed.device_id == id.device_id && Some(parsed.module_id) == id.module_id.as_deref() {
             // Acknowledged once the application processed it.
             let Some(ticket) = place(shared, &publish) else {
                 return;

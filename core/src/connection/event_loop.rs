@@ -83,7 +83,7 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                 Err(e) => {
                     let failure = failure::from_signing_error(e);
                     tracing::warn!(
-                        module = %shared.identity.module_id,
+                        module = %shared.identity.module_label(),
                         reason = failure.reason.name(),
                         error = %failure.error,
                         "could not get a SAS token"
@@ -112,7 +112,7 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
                 let failure =
                     failure::from_connection_error(&error).with_token(session.token, unix_now());
                 tracing::warn!(
-                    module = %shared.identity.module_id,
+                    module = %shared.identity.module_label(),
                     reason = failure.reason.name(),
                     error = %error,
                     "connection lost"
@@ -137,7 +137,7 @@ fn handle_event(
     match event {
         Event::Incoming(Incoming::ConnAck(ack)) => {
             tracing::debug!(
-                module = %shared.identity.module_id,
+                module = %shared.identity.module_label(),
                 session_present = ack.session_present,
                 "CONNACK"
             );
@@ -154,7 +154,7 @@ fn handle_event(
                 let refused = op.complete(&ack.return_codes);
                 if !refused.is_empty() {
                     tracing::warn!(
-                        module = %shared.identity.module_id,
+                        module = %shared.identity.module_label(),
                         filters = ?refused,
                         "the hub refused subscriptions"
                     );
@@ -238,7 +238,7 @@ fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
         .down_since
         .map_or(0, |since| since.elapsed().as_millis());
     tracing::info!(
-        module = %shared.identity.module_id,
+        module = %shared.identity.module_label(),
         device = %shared.identity.device_id,
         reconnect,
         attempts = session.attempt,
@@ -308,7 +308,7 @@ async fn retry_after(
     }
     if failure.refused && (!session.ever_ready || failure.hopeless) {
         tracing::error!(
-            module = %shared.identity.module_id,
+            module = %shared.identity.module_label(),
             reason = failure.reason.name(),
             error = %failure.error,
             "the hub refused the connection; not retrying"
@@ -328,7 +328,7 @@ async fn retry_after(
             ),
         );
         tracing::error!(
-            module = %shared.identity.module_id,
+            module = %shared.identity.module_label(),
             error = %error,
             "gave up reconnecting"
         );
@@ -342,7 +342,7 @@ async fn retry_after(
     let delay = policy.delay(session.attempt, rand::random::<f64>());
     session.attempt = session.attempt.saturating_add(1);
     tracing::info!(
-        module = %shared.identity.module_id,
+        module = %shared.identity.module_label(),
         attempt = session.attempt,
         delay_ms = delay.as_millis(),
         "reconnecting"

@@ -51,7 +51,11 @@ impl Family {
     /// The topic filter of the family.
     pub(crate) fn filter(self, id: &ModuleIdentity) -> String {
         match self {
-            Family::Inputs => topics::inputs_filter(&id.device_id, &id.module_id),
+            Family::Inputs => match &id.module_id {
+                Some(module_id) => topics::inputs_filter(&id.device_id, module_id),
+                // A device's messages from the cloud (C2D); `DeviceClient` never activates it.
+                None => topics::device_bound_filter(&id.device_id),
+            },
             Family::Methods => topics::METHODS_FILTER.to_string(),
             Family::Desired => topics::TWIN_DESIRED_FILTER.to_string(),
             Family::TwinResponses => topics::TWIN_RESPONSE_FILTER.to_string(),

@@ -35,7 +35,7 @@ pub(crate) fn username(identity: &ModuleIdentity, options: &ClientOptions) -> St
     mqtt_identity::username(
         &identity.iothub_host,
         &identity.device_id,
-        Some(&identity.module_id),
+        identity.module_id.as_deref(),
         &client_type(options),
         options.model_id.as_deref(),
     )

@@ -41,7 +41,7 @@ pub(crate) fn spawn(shared: Weak<Shared>, epoch: u64, lifetime: Duration) {
                 let settled = outbox.tracker.inflight_len() == 0 && lock(&shared.acks).len() == 0;
                 if settled || started.elapsed() >= DRAIN_LIMIT {
                     tracing::info!(
-                        module = %shared.identity.module_id,
+                        module = %shared.identity.module_label(),
                         waited_ms = started.elapsed().as_millis(),
                         "renewing the SAS token: reconnecting"
                     );
@@ -49,7 +49,7 @@ pub(crate) fn spawn(shared: Weak<Shared>, epoch: u64, lifetime: Duration) {
                     // reconnects with a fresh token when it sees the DISCONNECT go out.
                     if let Err(e) = shared.mqtt.try_disconnect() {
                         tracing::warn!(
-                            module = %shared.identity.module_id,
+                            module = %shared.identity.module_label(),
                             error = %e,
                             "could not request the renewal disconnect"
                         );

@@ -64,6 +64,12 @@ pub fn parse_telemetry_topic(topic: &str) -> Option<TelemetryTopic<'_>> {
     })
 }
 
+/// `devices/{d}/messages/devicebound/#`: a device's cloud-to-device messages (IoT Hub MQTT
+/// docs, "Receiving cloud-to-device messages").
+pub fn device_bound_filter(device_id: &str) -> String {
+    format!("devices/{device_id}/messages/devicebound/#")
+}
+
 /// `devices/{d}/modules/{m}/inputs/#`.
 pub fn inputs_filter(device_id: &str, module_id: &str) -> String {
     format!("devices/{device_id}/modules/{module_id}/inputs/#")

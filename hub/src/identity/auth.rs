@@ -9,8 +9,11 @@ use super::Identities;
 pub struct AuthenticatedModule {
     /// Edge device id (canonical spelling).
     pub device_id: String,
-    /// Module id (canonical spelling).
+    /// Module id (canonical spelling); empty for a child device.
     pub module_id: String,
+    /// True for a child device of this hub (`edgemodule.childDevices`: a device identity,
+    /// no module id); `device_id` is then the child's id.
+    pub child_device: bool,
     /// `se` of the accepted token, Unix seconds.
     pub token_expiry: u64,
     /// `DeviceClientType` from the username, decoded.
@@ -20,14 +23,24 @@ pub struct AuthenticatedModule {
 }
 
 impl AuthenticatedModule {
-    /// `{hub}/{d}/{m}`: the identity used by the authorization policy (§9).
+    /// `{hub}/{d}/{m}` (`{hub}/{d}` for a child device): the identity used by the
+    /// authorization policy (§9).
     pub fn identity(&self, hub: &str) -> String {
-        format!("{hub}/{}/{}", self.device_id, self.module_id)
+        format!("{hub}/{}", self.client_id())
     }
 
-    /// `{d}/{m}`: the MQTT client id.
+    /// `{d}/{m}` (`{d}` for a child device): the MQTT client id.
     pub fn client_id(&self) -> String {
-        format!("{}/{}", self.device_id, self.module_id)
+        if self.child_device {
+            self.device_id.clone()
+        } else {
+            format!("{}/{}", self.device_id, self.module_id)
+        }
+    }
+
+    /// The module id, `None` for a child device.
+    pub fn module(&self) -> Option<&str> {
+        (!self.child_device).then_some(self.module_id.as_str())
     }
 }
 
@@ -51,9 +64,7 @@ impl Identities {
         let user = mqtt_identity::parse_username(username)
             .map_err(|e| AuthError(format!("malformed username '{username}': {e}")))?;
         let Some(module_id) = user.module_id.as_deref() else {
-            return Err(AuthError(format!(
-                "username '{username}' names a device, not a module; only module identities can connect"
-            )));
+            return self.authenticate_child_device(client_id, &user, password, now_unix);
         };
         let expected_client_id = format!("{}/{}", user.device_id, module_id);
         if client_id != expected_client_id {
@@ -109,10 +120,94 @@ impl Identities {
         Ok(AuthenticatedModule {
             device_id: self.device_id.clone(),
             module_id: canonical_module.to_string(),
+            child_device: false,
             token_expiry: parsed.expiry,
             client_type: None,
             model_id: None,
         })
+    }
+
+    /// A device CONNECT (username `{hub}/{d}/?api-version=…`): `{d}` must be a child device
+    /// declared in the manifest, the client id must be `{d}`, and the token device-scoped
+    /// (`{hub or gateway}/devices/{d}`) and signed with one of the child's keys.
+    fn authenticate_child_device(
+        &self,
+        client_id: &str,
+        user: &mqtt_identity::Username,
+        token: &str,
+        now_unix: u64,
+    ) -> Result<AuthenticatedModule, AuthError> {
+        let device_id = user.device_id.as_str();
+        let Some((canonical, keys)) = self.child_devices.get_key_value(device_id) else {
+            return Err(AuthError(format!(
+                "device '{device_id}' is not a child device of this hub (declare it in the manifest's edgemodule.childDevices)"
+            )));
+        };
+        if client_id != device_id {
+            return Err(AuthError(format!(
+                "client id '{client_id}' does not match the device '{device_id}' in the username"
+            )));
+        }
+        if token.is_empty() {
+            return Err(AuthError("no SAS token given (empty password)".into()));
+        }
+        let parsed =
+            sas::parse_token(token).map_err(|e| AuthError(format!("malformed SAS token: {e}")))?;
+        self.check_device_audience(&parsed.resource, device_id)?;
+        if sas::is_expired(&parsed, now_unix, sas::MAX_CLOCK_SKEW_SECS) {
+            return Err(AuthError(format!(
+                "SAS token expired at {} (now {now_unix}, allowed clock skew {} s)",
+                parsed.expiry,
+                sas::MAX_CLOCK_SKEW_SECS
+            )));
+        }
+        let valid = sas::verify_signature(&parsed, &keys.primary_key)
+            || keys
+                .secondary_key
+                .as_deref()
+                .is_some_and(|k| sas::verify_signature(&parsed, k));
+        if !valid {
+            return Err(AuthError(format!(
+                "SAS token signature does not match the keys of child device '{device_id}'"
+            )));
+        }
+        Ok(AuthenticatedModule {
+            device_id: canonical.clone(),
+            module_id: String::new(),
+            child_device: true,
+            token_expiry: parsed.expiry,
+            client_type: user.client_type.clone(),
+            model_id: user.model_id.clone(),
+        })
+    }
+
+    /// `sr` must be `{hub or gateway}/devices/{d}` (host and id case-insensitive).
+    fn check_device_audience(&self, resource: &str, device_id: &str) -> Result<(), AuthError> {
+        let wrong = |why: &str| {
+            AuthError(format!(
+                "SAS token audience '{resource}' {why} (expected '{}/devices/{device_id}')",
+                self.iothub_host_name
+            ))
+        };
+        let Some((host, rest)) = resource.split_once("/devices/") else {
+            return Err(wrong("is not a device resource"));
+        };
+        if !host.eq_ignore_ascii_case(&self.iothub_host_name)
+            && !host.eq_ignore_ascii_case(&self.gateway_host_name)
+        {
+            return Err(wrong(&format!(
+                "names host '{host}', which is neither the IoT Hub '{}' nor the gateway '{}'",
+                self.iothub_host_name, self.gateway_host_name
+            )));
+        }
+        let token_device = rest.trim_end_matches('/');
+        if token_device.contains("/modules/") {
+            return Err(wrong("is module-scoped; a device token is required"));
+        }
+        if !token_device.eq_ignore_ascii_case(device_id) {
+            return Err(wrong(&format!("is for device '{token_device}'")));
+        }
+        Ok(())
     }
 
     /// `sr` must be `{hub or gateway}/devices/{d}/modules/{m}` for the connecting identity;

@@ -1,5 +1,6 @@
 //! Module identities of the edge device: keys, generation ids, and SAS authentication
-//! (protocol.md §1.3, §3.2, §3.3).
+//! (protocol.md §1.3, §3.2, §3.3); and the child devices the manifest declares (nested
+//! edge), which authenticate as devices.
 //!
 //! Keys are created once and persisted in `{state_dir}/identities.json` (mode 0600), so
 //! connection strings and tokens stay valid across hub restarts.
@@ -20,6 +21,15 @@ pub struct Identities {
     iothub_host_name: String,
     gateway_host_name: String,
     modules: BTreeMap<String, ModuleKeys>,
+    /// Child devices from the manifest (never persisted: the manifest holds their keys).
+    child_devices: BTreeMap<String, ChildKeys>,
+}
+
+/// The keys of a child device.
+#[derive(Clone)]
+struct ChildKeys {
+    primary_key: String,
+    secondary_key: Option<String>,
 }
 
 impl std::fmt::Debug for Identities {
@@ -30,6 +40,10 @@ impl std::fmt::Debug for Identities {
             .field("iothub_host_name", &self.iothub_host_name)
             .field("gateway_host_name", &self.gateway_host_name)
             .field("modules", &self.modules.keys().collect::<Vec<_>>())
+            .field(
+                "child_devices",
+                &self.child_devices.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -65,7 +79,40 @@ impl Identities {
             iothub_host_name: iothub_host_name.to_string(),
             gateway_host_name: gateway_host_name.to_string(),
             modules: stored.modules.clone(),
+            child_devices: BTreeMap::new(),
         })
+    }
+
+    /// Accepts `devices` as child devices (their keys come from the manifest). A child may
+    /// not have this hub's own device id.
+    pub fn set_child_devices(
+        &mut self,
+        devices: &[crate::manifest::ChildDevice],
+    ) -> Result<(), String> {
+        if let Some(own) = devices.iter().find(|d| d.device_id == self.device_id) {
+            return Err(format!(
+                "child device '{}' has this hub's own device id; a child needs its own id",
+                own.device_id
+            ));
+        }
+        self.child_devices = devices
+            .iter()
+            .map(|d| {
+                (
+                    d.device_id.clone(),
+                    ChildKeys {
+                        primary_key: d.primary_key.clone(),
+                        secondary_key: d.secondary_key.clone(),
+                    },
+                )
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Ids of the child devices, sorted.
+    pub fn child_devices(&self) -> Vec<String> {
+        self.child_devices.keys().cloned().collect()
     }
 
     /// Edge device id.

@@ -1,16 +1,21 @@
 //! The standard IoT Edge deployment manifest (`deployment.json`, protocol.md §8.4, §9):
-//! modules from `$edgeAgent`, routes / store-and-forward / broker policy from `$edgeHub`,
-//! and each module's desired properties.
+//! modules from `$edgeAgent`, routes / store-and-forward / broker policy and bridges from
+//! `$edgeHub`, each module's desired properties, and the nested-edge extension
+//! `edgemodule.childDevices` beside `modulesContent` (`children.rs`).
 //!
 //! Every error names the JSON path it is about, e.g.
 //! `modulesContent.$edgeHub.properties.desired.routes.r1: …`.
 
+mod bridges;
+mod children;
 mod json;
 mod parse;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use bridges::{BridgeDirection, BridgeRule};
+pub use children::ChildDevice;
 pub use parse::parse;
 
 /// Default `storeAndForwardConfiguration.timeToLiveSecs` (edgeHub's default, 2 hours).
@@ -34,6 +39,11 @@ pub struct Manifest {
     pub store_max_size_bytes: Option<u64>,
     /// mqttBroker.authorizations; default: empty (deny all user topics).
     pub authorization: crate::authz::Policy,
+    /// mqttBroker.bridges: the rules of the `$upstream` bridge, in order.
+    pub bridges: Vec<BridgeRule>,
+    /// `edgemodule.childDevices` (beside modulesContent): devices that may connect as
+    /// children of this hub, sorted by id.
+    pub child_devices: Vec<ChildDevice>,
 }
 
 /// One custom module of the deployment.
@@ -107,6 +117,8 @@ impl Manifest {
             store_ttl_secs: DEFAULT_STORE_TTL_SECS,
             store_max_size_bytes: None,
             authorization: crate::authz::Policy::default(),
+            bridges: Vec::new(),
+            child_devices: Vec::new(),
         })
     }
 }

@@ -53,7 +53,9 @@ pub fn parse(json: &str) -> Result<Manifest, ManifestError> {
     let schema_version = parse_schema_version(desired)?;
     let routes = parse_routes(desired, desired_obj, &schema_version, &modules)?;
     let (store_ttl_secs, store_max_size_bytes) = parse_store_and_forward(desired, desired_obj)?;
-    let authorization = parse_broker(desired, desired_obj, &schema_version)?;
+    let (authorization, bridges) = parse_broker(desired, desired_obj, &schema_version)?;
+    let module_names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
+    let child_devices = super::children::parse(content, &module_names)?;
 
     Ok(Manifest {
         schema_version,
@@ -62,6 +64,8 @@ pub fn parse(json: &str) -> Result<Manifest, ManifestError> {
         store_ttl_secs,
         store_max_size_bytes,
         authorization,
+        bridges,
+        child_devices,
     })
 }
 
@@ -377,13 +381,14 @@ fn parse_store_and_forward(
     Ok((ttl, max_size))
 }
 
+/// `mqttBroker`: the authorization policy and the `$upstream` bridge rules.
 fn parse_broker(
     desired: At<'_, '_>,
     obj: &Map<String, Value>,
     schema_version: &str,
-) -> Result<crate::authz::Policy, ManifestError> {
+) -> Result<(crate::authz::Policy, Vec<super::BridgeRule>), ManifestError> {
     let Some(broker) = obj.get("mqttBroker") else {
-        return Ok(crate::authz::Policy::default());
+        return Ok((crate::authz::Policy::default(), Vec::new()));
     };
     let broker_path = join(desired.path, "mqttBroker");
     let broker = At {
@@ -395,8 +400,9 @@ fn parse_broker(
             "mqttBroker requires schemaVersion 1.2 or later (found {schema_version})"
         )));
     }
-    match broker.object()?.get("authorizations") {
-        None | Some(Value::Null) => Ok(crate::authz::Policy::default()),
-        Some(v) => crate::authz::Policy::from_json(v).map_err(|e| broker.error(e)),
-    }
+    let policy = match broker.object()?.get("authorizations") {
+        None | Some(Value::Null) => crate::authz::Policy::default(),
+        Some(v) => crate::authz::Policy::from_json(v).map_err(|e| broker.error(e))?,
+    };
+    Ok((policy, super::bridges::parse(broker)?))
 }

@@ -36,19 +36,28 @@ pub enum PublishTarget<'a> {
     Refused(&'static str),
 }
 
-/// Classifies a publish from module `{device_id}/{module_id}`.
-pub fn classify_publish<'a>(topic: &'a str, device_id: &str, module_id: &str) -> PublishTarget<'a> {
+/// Classifies a publish from module `{device_id}/{module_id}`, or from child device
+/// `{device_id}` when `module_id` is `None` (device telemetry `devices/{d}/messages/events/…`;
+/// twins and methods of child devices are not implemented, so those topics are refused).
+pub fn classify_publish<'a>(
+    topic: &'a str,
+    device_id: &str,
+    module_id: Option<&str>,
+) -> PublishTarget<'a> {
     if topic.is_empty() || topic.contains(['+', '#', '\0']) {
         return PublishTarget::Refused("invalid topic name");
     }
     if topic.starts_with("devices/") {
         return match topics::parse_telemetry_topic(topic) {
-            Some(t) if t.device_id == device_id && t.module_id == Some(module_id) => {
+            Some(t) if t.device_id == device_id && t.module_id == module_id => {
                 PublishTarget::Telemetry { bag: t.bag }
             }
             Some(_) => PublishTarget::Refused("telemetry topic of another identity"),
             None => PublishTarget::Refused("not a telemetry topic"),
         };
+    }
+    if module_id.is_none() && topic.starts_with("$iothub/") {
+        return PublishTarget::Refused("twins and methods of child devices are not implemented");
     }
     if topic.starts_with("$iothub/twin/") {
         return PublishTarget::Twin;
@@ -62,14 +71,19 @@ pub fn classify_publish<'a>(topic: &'a str, device_id: &str, module_id: &str) ->
     PublishTarget::User
 }
 
-/// Classifies a subscription filter from module `{device_id}/{module_id}`; `None` means
-/// refused outright (another identity's or a reserved topic, or a malformed filter).
-/// `Some(User)` still needs the policy's consent.
+/// Classifies a subscription filter from module `{device_id}/{module_id}` (child device
+/// `{device_id}` when `module_id` is `None`: user topics only); `None` means refused outright
+/// (another identity's or a reserved topic, or a malformed filter). `Some(User)` still needs
+/// the policy's consent.
 pub fn classify_subscribe(
     filter: &str,
     device_id: &str,
-    module_id: &str,
+    module_id: Option<&str>,
 ) -> Option<SubscriptionKind> {
+    let Some(module_id) = module_id else {
+        let reserved = filter.starts_with("devices/") || filter.starts_with('$');
+        return (!reserved && is_valid_filter(filter)).then_some(SubscriptionKind::User);
+    };
     match filter {
         topics::TWIN_RESPONSE_FILTER => return Some(SubscriptionKind::TwinResponses),
         topics::TWIN_DESIRED_FILTER => return Some(SubscriptionKind::TwinDesired),
@@ -115,7 +129,7 @@ mod tests {
 
     #[test]
     fn subscribe_classification() {
-        let c = |f| classify_subscribe(f, "dev", "a");
+        let c = |f| classify_subscribe(f, "dev", Some("a"));
         assert_eq!(c("devices/dev/modules/a/#"), Some(SubscriptionKind::Inputs));
         assert_eq!(
             c("devices/dev/modules/a/inputs/#"),
@@ -142,21 +156,60 @@ mod tests {
     #[test]
     fn reserved_publish_topics() {
         assert_eq!(
-            classify_publish("$iothub/twin/GET/?$rid=1", "d", "m"),
+            classify_publish("$iothub/twin/GET/?$rid=1", "d", Some("m")),
             PublishTarget::Twin
         );
         assert_eq!(
-            classify_publish("$iothub/methods/res/200/?$rid=1", "d", "m"),
+            classify_publish("$iothub/methods/res/200/?$rid=1", "d", Some("m")),
             PublishTarget::MethodResponse
         );
         assert!(matches!(
-            classify_publish("$edgehub/x", "d", "m"),
+            classify_publish("$edgehub/x", "d", Some("m")),
             PublishTarget::Refused(_)
         ));
         assert!(matches!(
-            classify_publish("a/#", "d", "m"),
+            classify_publish("a/#", "d", Some("m")),
             PublishTarget::Refused(_)
         ));
-        assert_eq!(classify_publish("alerts/1", "d", "m"), PublishTarget::User);
+        assert_eq!(
+            classify_publish("alerts/1", "d", Some("m")),
+            PublishTarget::User
+        );
+    }
+
+    #[test]
+    fn child_device_topics() {
+        let p = |t| classify_publish(t, "leaf", None);
+        assert_eq!(
+            p("devices/leaf/messages/events/a=1"),
+            PublishTarget::Telemetry { bag: "a=1" }
+        );
+        assert_eq!(
+            p("devices/leaf/messages/events/"),
+            PublishTarget::Telemetry { bag: "" }
+        );
+        assert!(matches!(
+            p("devices/leaf/modules/m/messages/events/"),
+            PublishTarget::Refused(_)
+        ));
+        assert!(matches!(
+            p("devices/other/messages/events/"),
+            PublishTarget::Refused(_)
+        ));
+        assert!(matches!(
+            p("$iothub/twin/GET/?$rid=1"),
+            PublishTarget::Refused(_)
+        ));
+        assert_eq!(p("alerts/1"), PublishTarget::User);
+        // A module may not use a device's telemetry topic either.
+        assert!(matches!(
+            classify_publish("devices/leaf/messages/events/", "leaf", Some("m")),
+            PublishTarget::Refused(_)
+        ));
+        let s = |f| classify_subscribe(f, "leaf", None);
+        assert_eq!(s("commands/#"), Some(SubscriptionKind::User));
+        assert_eq!(s("$iothub/methods/POST/#"), None);
+        assert_eq!(s("devices/leaf/messages/devicebound/#"), None);
+        assert_eq!(s("a/#/b"), None);
     }
 }

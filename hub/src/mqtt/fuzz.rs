@@ -31,7 +31,7 @@ pub fn packet_path(data: &[u8]) {
 
 fn decide(packet: Packet) {
     match packet {
-        Packet::Publish(p) => match classify_publish(&p.topic, "edge-device", "fuzz") {
+        Packet::Publish(p) => match classify_publish(&p.topic, "edge-device", Some("fuzz")) {
             PublishTarget::Telemetry { bag } => {
                 if let Ok(pairs) = property_bag::decode(bag) {
                     let message = HubMessage::from_wire(
@@ -55,7 +55,7 @@ fn decide(packet: Packet) {
         },
         Packet::Subscribe(s) => {
             for f in s.filters {
-                let _ = classify_subscribe(&f.path, "edge-device", "fuzz");
+                let _ = classify_subscribe(&f.path, "edge-device", Some("fuzz"));
                 let _ = crate::authz::topic_matches(
                     &f.path,
                     "devices/edge-device/modules/fuzz/inputs/x",

@@ -80,7 +80,7 @@ impl Conn {
             self.module.device_id.as_str(),
             self.module.module_id.as_str(),
         );
-        match classify_publish(&p.topic, device_id, module_id) {
+        match classify_publish(&p.topic, device_id, self.module.module()) {
             PublishTarget::Telemetry { bag } => {
                 let pairs = property_bag::decode(bag).map_err(|e| {
                     tracing::warn!(client_id = %self.client_id, topic = %p.topic, error = %e, "malformed property bag, closing");
@@ -95,8 +95,12 @@ impl Conn {
                     tracing::warn!(client_id = %self.client_id, size, "message larger than 256 KiB, closing");
                     return Err(format!("message of {size} bytes exceeds the 256 KiB limit"));
                 }
-                let message =
-                    HubMessage::from_wire(device_id, Some(module_id), pairs, p.payload.to_vec());
+                let message = HubMessage::from_wire(
+                    device_id,
+                    self.module.module(),
+                    pairs,
+                    p.payload.to_vec(),
+                );
                 if let Some(routed) = self.shared.router.route(message, super::now_unix()) {
                     self.batch_routed.push(routed);
                 }
@@ -186,10 +190,15 @@ impl Conn {
     }
 
     /// IoT Edge 1.2 broker pub/sub: every client with a matching subscription gets a copy
-    /// (overflow policy: `user_forward`).
+    /// (overflow policy: `user_forward`). A child device (a child hub's bridge) does not get
+    /// its own publishes back: that echo would return to the child's hub as a message from
+    /// the parent (docs/hub.md, bridges).
     fn forward_user_message(&mut self, p: &Publish) {
         let mut payload: Option<Bytes> = None;
         for session in self.shared.sessions.all() {
+            if self.module.child_device && session.conn_id == self.handle.conn_id {
+                continue;
+            }
             let Some(granted) = session.matching_qos(&p.topic) else {
                 continue;
             };

@@ -29,7 +29,7 @@ pub fn authorize_subscription(
     who: &Subject<'_>,
     filter: &str,
 ) -> Option<SubscriptionKind> {
-    let kind = classify_subscribe(filter, &who.module.device_id, &who.module.module_id)?;
+    let kind = classify_subscribe(filter, &who.module.device_id, who.module.module())?;
     if kind == SubscriptionKind::User
         && !shared.policy.is_allowed(
             who.identity,
@@ -57,7 +57,7 @@ pub async fn open(
     if clean {
         // A clean session forgets the MQTT session (subscriptions, what was in flight), not
         // store-and-forward: queued input messages stay until they are delivered or expire.
-        if let Some(mb) = shared.router.mailbox(&who.module.module_id) {
+        if let Some(mb) = who.module.module().and_then(|m| shared.router.mailbox(m)) {
             mb.reset();
         }
         return tokio::task::spawn_blocking(move || store.clear_session(&client_id))
