@@ -54,6 +54,9 @@ pub struct HubConfig {
     /// How routed messages are delivered to module inputs; default strict (edgeHub's way,
     /// 30 s ack timeout).
     pub delivery: DeliveryPolicy,
+    /// The parent to forward `$upstream` to (`serve --parent`); `None`: `$upstream` is only
+    /// recorded (the newest 10,000 messages).
+    pub parent: Option<crate::upstream::ParentConfig>,
 }
 
 impl HubConfig {
@@ -74,6 +77,7 @@ impl HubConfig {
             insecure_shared_workload: None,
             reauth_interval: DEFAULT_REAUTH_INTERVAL,
             delivery: DeliveryPolicy::default(),
+            parent: None,
         }
     }
 

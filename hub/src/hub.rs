@@ -99,6 +99,15 @@ impl Hub {
             Err(e) => tracing::warn!(error = %e, "reading earlier $upstream messages failed"),
         }
         let tls = certs.server_tls_config()?;
+        let forwarder = match &config.parent {
+            Some(parent) => Some(
+                crate::upstream::Forwarder::start(parent, store.clone())
+                    .await
+                    .map_err(HubError::Other)?,
+            ),
+            None => None,
+        };
+        let wake = forwarder.as_ref().map(|f| f.wake());
         let feed = upstream.clone();
         let broker = Broker::start(BrokerSettings {
             bind: config.mqtt_bind,
@@ -113,11 +122,27 @@ impl Hub {
                 .with_this_device_id(config.device_id.clone()),
             store_ttl_secs: config.manifest.store_ttl_secs,
             reauth_interval: config.reauth_interval,
-            upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
+            upstream: Arc::new(move |m: &HubMessage| {
+                feed.push(m.clone());
+                if let Some(wake) = &wake {
+                    wake.notify_one();
+                }
+            }),
             delivery: config.delivery,
+            trim_upstream: forwarder.is_none(),
         })
-        .await?;
+        .await;
+        let broker = match broker {
+            Ok(broker) => broker,
+            Err(e) => {
+                if let Some(forwarder) = forwarder {
+                    forwarder.stop().await;
+                }
+                return Err(e.into());
+            }
+        };
         started.broker = Some(broker.clone());
+        started.forwarder = forwarder;
 
         let manifest_desired: Vec<(String, Value)> = config
             .manifest
@@ -236,6 +261,7 @@ impl Hub {
             upstream,
             env,
             workload: started.workload.take(),
+            forwarder: started.forwarder.take(),
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
@@ -251,11 +277,15 @@ impl Hub {
 struct Started {
     broker: Option<Broker>,
     workload: Option<WorkloadServer>,
+    forwarder: Option<crate::upstream::Forwarder>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Started {
     async fn stop(self) {
+        if let Some(forwarder) = self.forwarder {
+            forwarder.stop().await;
+        }
         if let Some(broker) = self.broker {
             broker.shutdown().await;
         }
@@ -281,6 +311,7 @@ pub struct RunningHub {
     upstream: UpstreamFeed,
     env: Arc<EnvFacts>,
     workload: Option<WorkloadServer>,
+    forwarder: Option<crate::upstream::Forwarder>,
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
@@ -395,6 +426,18 @@ impl RunningHub {
             .await
     }
 
+    /// With a parent (`serve --parent`): messages the parent acknowledged so far, and failed
+    /// forwarding rounds. `None` without a parent.
+    pub fn upstream_forwarded(&self) -> Option<(u64, u64)> {
+        self.forwarder.as_ref().map(|f| {
+            let stats = f.stats();
+            (
+                stats.forwarded.load(std::sync::atomic::Ordering::Relaxed),
+                stats.retries.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        })
+    }
+
     /// Messages routed to `$upstream`, oldest first (the last 10 000).
     pub fn upstream_messages(&self) -> Vec<HubMessage> {
         self.upstream.snapshot()
@@ -430,6 +473,9 @@ impl RunningHub {
     /// servers and the workload socket. Start again with the same state directory and ports
     /// to restart.
     pub async fn shutdown(mut self) {
+        if let Some(forwarder) = self.forwarder.take() {
+            forwarder.stop().await;
+        }
         self.broker.shutdown().await;
         for task in self.tasks.drain(..) {
             task.abort();

@@ -27,4 +27,5 @@ pub mod scaffold;
 pub mod state_dir;
 pub mod store;
 pub mod twins;
+pub mod upstream;
 pub mod workload;

@@ -115,6 +115,38 @@ pub struct ServeArgs {
     /// with DUP (edgeHub's MessageAckTimeoutSecs).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub ack_timeout_secs: u64,
+    /// Nested edge: forward what the routes send to `$upstream` to this parent hub (or IoT
+    /// Hub), `HOST[:PORT]` (port 8883 by default). HOST is also the name checked in the
+    /// parent's TLS certificate. Needs --parent-ca and a credential (--parent-key or
+    /// --parent-connection-string).
+    #[arg(long, value_name = "HOST[:PORT]", requires = "parent_ca")]
+    pub parent: Option<String>,
+    /// PEM file of the CA that signs the parent's server certificate (for an edgemodule-hub
+    /// parent: its STATE/certs/ca.pem).
+    #[arg(long, value_name = "PEM", requires = "parent")]
+    pub parent_ca: Option<PathBuf>,
+    /// The symmetric key the parent's manifest declares for this hub's --device-id
+    /// (`edgemodule.childDevices.<id>.primaryKey`). Prefer the environment variable: command
+    /// lines are visible to other local users.
+    #[arg(
+        long,
+        value_name = "BASE64",
+        env = "EDGEMODULE_HUB_PARENT_KEY",
+        hide_env_values = true,
+        requires = "parent",
+        conflicts_with = "parent_connection_string"
+    )]
+    pub parent_key: Option<String>,
+    /// A device connection string for the upstream identity (`HostName=…;DeviceId=…;
+    /// SharedAccessKey=…`), e.g. the device's own string when the parent is IoT Hub.
+    #[arg(
+        long,
+        value_name = "STRING",
+        env = "EDGEMODULE_HUB_PARENT_CONNECTION_STRING",
+        hide_env_values = true,
+        requires = "parent"
+    )]
+    pub parent_connection_string: Option<String>,
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

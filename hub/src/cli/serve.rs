@@ -8,6 +8,7 @@ use super::client::CliError;
 use crate::config::HubConfig;
 use crate::hub::Hub;
 use crate::mqtt::{DeliveryMode, DeliveryPolicy};
+use crate::upstream::ParentConfig;
 
 /// Builds the configuration, starts the hub, prints one `ready` line on stdout, waits for a
 /// shutdown signal and shuts down gracefully.
@@ -52,6 +53,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         hub.config().state_dir.display(),
         hub.config().delivery.mode.as_str()
     );
+    if let Some(parent) = &hub.config().parent {
+        ready.push_str(&format!(" parent={}", parent.address()));
+    }
     if let Some(agent) = &agent {
         ready.push_str(&format!(" modules={}", agent.view().mode().as_str()));
     }
@@ -115,7 +119,48 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
         };
         config.insecure_shared_workload = Some(socket);
     }
+    config.parent = parent_from_args(
+        args.parent.as_deref(),
+        args.parent_ca.as_deref(),
+        args.parent_key.as_deref(),
+        args.parent_connection_string.as_deref(),
+        &config.device_id,
+    )?;
     Ok(config)
+}
+
+/// `--parent`, `--parent-ca` and the credential, as a [`ParentConfig`].
+fn parent_from_args(
+    address: Option<&str>,
+    ca: Option<&std::path::Path>,
+    key: Option<&str>,
+    connection_string: Option<&str>,
+    device_id: &str,
+) -> Result<Option<ParentConfig>, CliError> {
+    let Some(address) = address else {
+        return Ok(None);
+    };
+    let ca = ca.ok_or_else(|| CliError("--parent needs --parent-ca PEM".into()))?;
+    let ca_pem = std::fs::read_to_string(ca).map_err(|e| {
+        CliError(format!(
+            "cannot read the parent CA {} (--parent-ca): {e}",
+            ca.display()
+        ))
+    })?;
+    let parent = match (key, connection_string) {
+        (Some(key), _) => ParentConfig::from_key(address, device_id, key, ca_pem),
+        (None, Some(cs)) => ParentConfig::from_connection_string(cs, Some(address), ca_pem),
+        (None, None) => {
+            return Err(CliError(
+                "--parent needs a credential: --parent-key (EDGEMODULE_HUB_PARENT_KEY) or \
+                 --parent-connection-string (EDGEMODULE_HUB_PARENT_CONNECTION_STRING)"
+                    .into(),
+            ))
+        }
+    };
+    parent
+        .map(Some)
+        .map_err(|e| CliError(format!("--parent: {e}")))
 }
 
 fn absolute(path: std::path::PathBuf) -> Result<std::path::PathBuf, CliError> {

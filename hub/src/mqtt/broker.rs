@@ -45,6 +45,9 @@ pub struct BrokerSettings {
     pub upstream: UpstreamHook,
     /// How input messages are delivered to modules (strict = edgeHub's way).
     pub delivery: DeliveryPolicy,
+    /// Keep `$upstream` bounded to the newest [`crate::store::UPSTREAM_KEEP`] entries (a hub
+    /// without a parent); false when a forwarder sends and removes them (`serve --parent`).
+    pub trim_upstream: bool,
 }
 
 /// A cheap-to-clone handle to the running broker.
@@ -84,6 +87,7 @@ impl Broker {
             tokio::spawn(super::maintenance::run(
                 shared.clone(),
                 settings.reauth_interval,
+                settings.trim_upstream,
             )),
         ];
         tracing::info!(%local_addr, delivery = settings.delivery.mode.as_str(), ack_timeout_secs = settings.delivery.ack_timeout.as_secs_f64(), "MQTT broker listening");

@@ -14,14 +14,16 @@ use crate::store::{UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Runs until aborted.
-pub async fn run(shared: Arc<Shared>, reauth_interval: Duration) {
+/// `trim_upstream` is false when a forwarder owns `$upstream` (its entries leave the store
+/// once the parent acknowledged them, never by trimming).
+pub async fn run(shared: Arc<Shared>, reauth_interval: Duration, trim_upstream: bool) {
     let period = reauth_interval.max(Duration::from_millis(100));
     let mut reauth = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING_INTERVAL);
     loop {
         tokio::select! {
             _ = reauth.tick() => reauthenticate(&shared),
-            _ = housekeeping.tick() => housekeep(&shared).await,
+            _ = housekeeping.tick() => housekeep(&shared, trim_upstream).await,
         }
     }
 }
@@ -40,11 +42,15 @@ pub fn reauthenticate(shared: &Shared) {
     }
 }
 
-async fn housekeep(shared: &Shared) {
+async fn housekeep(shared: &Shared, trim_upstream: bool) {
     let store = shared.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let purged = store.purge_expired(super::now_unix())?;
-        let trimmed = store.trim_endpoint(UPSTREAM_ENDPOINT, UPSTREAM_KEEP)?;
+        let trimmed = if trim_upstream {
+            store.trim_endpoint(UPSTREAM_ENDPOINT, UPSTREAM_KEEP)?
+        } else {
+            0
+        };
         Ok::<_, crate::store::StoreError>((purged, trimmed))
     })
     .await;
