@@ -142,6 +142,21 @@ impl Hub {
             }
         };
         started.broker = Some(broker.clone());
+        let rules = config.manifest.bridges.clone();
+        started.bridge = match (&forwarder, rules.is_empty()) {
+            (Some(forwarder), false) => Some(crate::upstream::Bridge::start(
+                forwarder.client().clone(),
+                rules,
+                &broker,
+            )),
+            (None, false) => {
+                tracing::warn!(
+                    "mqttBroker.bridges needs a parent (serve --parent); the bridge is not started"
+                );
+                None
+            }
+            (_, true) => None,
+        };
         started.forwarder = forwarder;
 
         let manifest_desired: Vec<(String, Value)> = config
@@ -262,6 +277,7 @@ impl Hub {
             env,
             workload: started.workload.take(),
             forwarder: started.forwarder.take(),
+            bridge: started.bridge.take(),
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
@@ -278,11 +294,15 @@ struct Started {
     broker: Option<Broker>,
     workload: Option<WorkloadServer>,
     forwarder: Option<crate::upstream::Forwarder>,
+    bridge: Option<crate::upstream::Bridge>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Started {
     async fn stop(self) {
+        if let Some(bridge) = self.bridge {
+            bridge.stop().await;
+        }
         if let Some(forwarder) = self.forwarder {
             forwarder.stop().await;
         }
@@ -312,6 +332,7 @@ pub struct RunningHub {
     env: Arc<EnvFacts>,
     workload: Option<WorkloadServer>,
     forwarder: Option<crate::upstream::Forwarder>,
+    bridge: Option<crate::upstream::Bridge>,
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
@@ -438,6 +459,16 @@ impl RunningHub {
         })
     }
 
+    /// With a bridge: messages sent up, received down, and dropped. `None` without one.
+    pub fn bridge_counts(&self) -> Option<(u64, u64, u64)> {
+        self.bridge.as_ref().map(|b| {
+            let s = b.stats();
+            let load =
+                |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+            (load(&s.sent_up), load(&s.received_down), load(&s.dropped))
+        })
+    }
+
     /// Messages routed to `$upstream`, oldest first (the last 10 000).
     pub fn upstream_messages(&self) -> Vec<HubMessage> {
         self.upstream.snapshot()
@@ -473,6 +504,9 @@ impl RunningHub {
     /// servers and the workload socket. Start again with the same state directory and ports
     /// to restart.
     pub async fn shutdown(mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.stop().await;
+        }
         if let Some(forwarder) = self.forwarder.take() {
             forwarder.stop().await;
         }

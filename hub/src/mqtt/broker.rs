@@ -76,6 +76,7 @@ impl Broker {
             shutdown: watch::Sender::new(false),
             delivery: settings.delivery,
             inspector: Inspector::new(&modules, settings.delivery),
+            user_tap: std::sync::OnceLock::new(),
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(settings.tls);
         let tasks = vec![
@@ -108,6 +109,50 @@ impl Broker {
         if let Ok(mut h) = self.shared.handler.write() {
             *h = Some(handler);
         }
+    }
+
+    /// Installs the tap that sees every authorized user-topic publish from a client (the
+    /// bridge's `out` rules). Only the first call has an effect.
+    pub fn set_user_tap(&self, tap: super::shared::UserTap) {
+        let _ = self.shared.user_tap.set(tap);
+    }
+
+    /// Publishes on a user topic to every local subscriber, as the broker does for a client's
+    /// publish (the bridge's `in` rules), without passing it to the user tap (no echo back
+    /// up). A QoS 1 copy waits for room in a subscriber's queue; returns how many
+    /// subscribers got a copy.
+    pub async fn publish_user(&self, topic: &str, payload: Bytes, qos: QoS) -> usize {
+        let mut delivered = 0;
+        for session in self.shared.sessions.all() {
+            let Some(granted) = session.matching_qos(topic) else {
+                continue;
+            };
+            let out = Outbound {
+                topic: topic.to_string(),
+                payload: payload.clone(),
+                qos: if qos == QoS::AtLeastOnce && granted == QoS::AtLeastOnce {
+                    QoS::AtLeastOnce
+                } else {
+                    QoS::AtMostOnce
+                },
+            };
+            let sent = if out.qos == QoS::AtLeastOnce {
+                tokio::time::timeout(
+                    super::user_forward::SLOW_SUBSCRIBER_TIMEOUT,
+                    session.outbound.send(out),
+                )
+                .await
+                .is_ok_and(|r| r.is_ok())
+            } else {
+                session.outbound.try_send(out).is_ok()
+            };
+            if sent {
+                delivered += 1;
+            } else {
+                self.shared.sessions.count_user_drop();
+            }
+        }
+        delivered
     }
 
     /// Publishes to a connected client's session (QoS 0 or 1, capped at the granted QoS).

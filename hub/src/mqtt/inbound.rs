@@ -195,6 +195,13 @@ impl Conn {
     /// the parent (docs/hub.md, bridges).
     fn forward_user_message(&mut self, p: &Publish) {
         let mut payload: Option<Bytes> = None;
+        if let Some(tap) = self.shared.user_tap.get() {
+            tap(
+                &p.topic,
+                payload.get_or_insert_with(|| Bytes::copy_from_slice(&p.payload)),
+                p.qos,
+            );
+        }
         for session in self.shared.sessions.all() {
             if self.module.child_device && session.conn_id == self.handle.conn_id {
                 continue;

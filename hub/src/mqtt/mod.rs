@@ -42,7 +42,7 @@ pub use codec::MAX_MESSAGE_SIZE;
 pub use inspect::ModuleInspection;
 pub use policy::{DeliveryMode, DeliveryPolicy, DEFAULT_ACK_TIMEOUT};
 pub use routing::UpstreamHook;
-pub use shared::IotHubHandler;
+pub use shared::{IotHubHandler, UserTap};
 
 /// Current Unix time in seconds.
 pub(crate) fn now_unix() -> u64 {

@@ -2,7 +2,7 @@
 //! handle. It lives apart from `broker` so that the connection code does not depend on the
 //! handle that starts it.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use bytes::Bytes;
 
@@ -39,7 +39,13 @@ pub(crate) struct Shared {
     pub delivery: DeliveryPolicy,
     /// Per-module counters for `inspect`.
     pub inspector: Inspector,
+    /// Sees every authorized user-topic publish of a client (the `$upstream` bridge's `out`
+    /// rules); unset without a bridge.
+    pub user_tap: OnceLock<UserTap>,
 }
+
+/// Called with (topic, payload, QoS) of every authorized user-topic publish from a client.
+pub type UserTap = Arc<dyn Fn(&str, &Bytes, rumqttc::QoS) + Send + Sync>;
 
 impl Shared {
     /// The twin/method handler, if installed.

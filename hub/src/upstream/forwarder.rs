@@ -91,6 +91,11 @@ impl Forwarder {
         self.wake.clone()
     }
 
+    /// The connection to the parent (shared with the bridge).
+    pub fn client(&self) -> &DeviceClient {
+        &self.client
+    }
+
     /// The link's counters.
     pub fn stats(&self) -> Arc<ForwarderStats> {
         self.stats.clone()
