@@ -406,6 +406,36 @@ def section_misses(fig: Figures) -> list:
     return lines
 
 
+def section_nested(results: Path) -> list:
+    """Nested edge (issue 19): bench/nested.sh's figures, if it ran."""
+    path = results / "nested.txt"
+    if not path.exists():
+        return ["## Nested edge", "", "Not measured in this run (bench/nested.sh did not run).", ""]
+    rows, chain = [], []
+    for line in path.read_text().splitlines():
+        kind, _, rest = line.partition(" ")
+        pairs = dict(p.split("=", 1) for p in rest.split() if "=" in p)
+        if kind == "levels":
+            rows.append(pairs)
+        elif kind == "chain":
+            chain.append(pairs)
+    lines = ["## Nested edge", "",
+             "A module's messages routed to `$upstream` through 1, 2 or 3 hubs (`serve --parent`,",
+             "every link the core's `DeviceClient` over MQTT/TLS), measured at the top hub's `$upstream`",
+             "(hub/tests/nested_chain.rs, release build, all hubs in one process, one sender sending",
+             "batches of 100). 1 level is the single hub: the module sends to the top directly.", "",
+             "| Levels | Messages | Throughput (msg/s) | p50 latency (ms) | p99 latency (ms) |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r.get('levels')} | {int(r.get('messages', 0)):,} | {float(r.get('throughput_msg_s', 0)):,.0f} "
+                     f"| {r.get('p50_ms')} | {r.get('p99_ms')} |")
+    for c in chain:
+        lines += ["", f"Three levels, top ← middle ← two leaves: {int(c.get('messages', 0)):,} messages, the middle"
+                  f" killed with SIGKILL {c.get('kills')} times and restarted: all arrived at the top in"
+                  f" {c.get('seconds')} s, {c.get('lost')} lost, {c.get('duplicates')} duplicates (the links are at least once)."]
+    return lines + [""]
+
+
 def chart(fig: Figures, path: Path) -> None:
     fig_, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.2))
     names, values, colors = [], [], []
@@ -501,6 +531,7 @@ def main(results: Path, docs: Path) -> None:
         *section_reconnect(fig),
         *section_broker(fig),
         *section_misses(fig),
+        *section_nested(results),
         "## Reproduce",
         "",
         "```sh",

@@ -78,6 +78,8 @@ async fn a_child_device_sends_telemetry_that_enters_the_routes_with_its_device_i
         assert_eq!(m.system_properties["messageId"], format!("m-{i}"));
         assert_eq!(m.system_properties["connectionDeviceId"], "leaf1");
         assert!(!m.system_properties.contains_key("connectionModuleId"));
+        assert_eq!(m.system_properties["edgeHubOriginInterface"], "downstream");
+        assert_eq!(m.source, "/messages");
         assert_eq!(m.body, format!("reading {i}").into_bytes());
     }
     client.close().await.expect("close");

@@ -12,7 +12,8 @@
 //! `EDGEMODULE_NESTED_KILLS` kills of the middle (default 1); `make bench` runs 20,000 and 2.
 //! The levels benchmark (1, 2 and 3 hubs between the module and the top's `$upstream`)
 //! sends `EDGEMODULE_NESTED_BENCH_MESSAGES` (default 2,000) per level and prints throughput
-//! and p99 latency.
+//! and p99 latency. With `EDGEMODULE_NESTED_BENCH_OUT=FILE` both tests append their figures
+//! to FILE (`make bench`, bench/nested.sh).
 
 mod common;
 #[path = "common/process.rs"]
@@ -66,6 +67,19 @@ fn deployment(modules: &[&str], children: &[(&str, &str)]) -> String {
         .collect();
     d["edgemodule"] = json!({ "childDevices": children });
     d.to_string()
+}
+
+/// Appends `line` to `EDGEMODULE_NESTED_BENCH_OUT`, when set.
+fn record(line: &str) {
+    if let Ok(path) = std::env::var("EDGEMODULE_NESTED_BENCH_OUT") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("open the results file");
+        writeln!(file, "{line}").expect("write the results");
+    }
 }
 
 fn now_micros() -> u64 {
@@ -356,12 +370,16 @@ async fn three_levels_lose_nothing_when_the_middle_is_killed() {
         &r.problems[..r.problems.len().min(5)]
     );
     let copies: u32 = r.copies.values().sum();
+    let duplicates = copies as usize - r.copies.len();
     eprintln!(
         "three levels: {total} messages from 2 leaves at the top in {:.1} s with {kills} kill(s) \
-         of the middle; {} duplicates (at least once)",
+         of the middle; {duplicates} duplicates (at least once)",
         elapsed.as_secs_f64(),
-        copies as usize - r.copies.len()
     );
+    record(&format!(
+        "chain messages={total} kills={kills} seconds={:.1} duplicates={duplicates} lost=0",
+        elapsed.as_secs_f64()
+    ));
     drop(r);
     for leaf in &leaves {
         let (forwarded, _) = leaf.hub.upstream_forwarded().expect("leaf has a parent");
@@ -388,7 +406,6 @@ async fn hop(device: &str, key: &str, parent: &TestHub) -> TestHub {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn levels_benchmark_throughput_and_p99() {
     let count = env_usize("EDGEMODULE_NESTED_BENCH_MESSAGES", 2_000);
-    let mut rows = Vec::new();
     for levels in 1..=3usize {
         // top (level 1) ← level 2 ← level 3; the module sits on the lowest hub.
         let (l2, l3) = ("level2", "level3");
@@ -444,14 +461,11 @@ async fn levels_benchmark_throughput_and_p99() {
             p(0.99)
         );
         eprintln!("nested bench: {row}");
-        rows.push(row);
+        record(&format!("levels {row}"));
         drop(r);
         client.close().await.ok();
         for hub in chain.into_iter().rev() {
             hub.stop().await;
         }
-    }
-    if let Ok(path) = std::env::var("EDGEMODULE_NESTED_BENCH_OUT") {
-        std::fs::write(&path, rows.join("\n") + "\n").expect("write the results");
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use edgemodule::{DeviceClient, ErrorKind, RetryPolicy};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -22,7 +23,9 @@ use super::parent::ParentConfig;
 use crate::store::{QueuedMessage, Store, UPSTREAM_ENDPOINT};
 
 /// Messages read and sent per round (pipelined by the client up to its in-flight limit).
-const BATCH: usize = 500;
+const BATCH: usize = 200;
+/// Rounds sent before the oldest is answered: reading, sending and releasing overlap.
+const ROUNDS_IN_FLIGHT: usize = 4;
 /// How long a send may wait for the parent (across reconnects) before it is retried.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Backoff between failed rounds.
@@ -118,38 +121,67 @@ async fn run(
     parent: String,
 ) {
     let mut delay = FIRST_DELAY;
+    // Rounds sent and not yet answered, oldest first: (seqs, the send).
+    let mut in_flight = FuturesOrdered::new();
+    // Everything up to here was read and handed to a send (i64::MIN: start from the oldest
+    // stored entry).
+    let mut cursor = i64::MIN;
     loop {
         // Registered before reading, so a message stored meanwhile is not missed.
         let woken = wake.notified();
-        let batch = match read_batch(&store).await {
-            Ok(batch) => batch,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading $upstream from the store failed");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(MAX_DELAY);
-                continue;
+        let batch = if in_flight.len() < ROUNDS_IN_FLIGHT {
+            match read_batch(&store, cursor).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading $upstream from the store failed");
+                    Vec::new()
+                }
             }
+        } else {
+            Vec::new()
         };
-        if batch.is_empty() {
+        if let Some(last) = batch.last() {
+            cursor = last.seq;
+            let seqs: Vec<i64> = batch.iter().map(|q| q.seq).collect();
+            let messages = batch.iter().map(|q| to_upstream(&q.message)).collect();
+            let client = client.clone();
+            in_flight.push_back(async move { (seqs, client.send_event_batch(messages).await) });
+            continue;
+        }
+        if in_flight.is_empty() {
             let _ = tokio::time::timeout(IDLE_POLL, woken).await;
             continue;
         }
-        let seqs: Vec<i64> = batch.iter().map(|q| q.seq).collect();
-        let messages = batch.iter().map(|q| to_upstream(&q.message)).collect();
-        match client.send_event_batch(messages).await {
+        // Full, or nothing more to read: wait for the oldest round (or for new messages
+        // when there is room for another round).
+        let answered = if in_flight.len() < ROUNDS_IN_FLIGHT {
+            tokio::select! {
+                answered = in_flight.next() => answered,
+                _ = woken => continue,
+            }
+        } else {
+            in_flight.next().await
+        };
+        let Some((seqs, result)) = answered else {
+            continue;
+        };
+        match result {
             Ok(()) => {
-                match store.ack_async(UPSTREAM_ENDPOINT, &seqs).await {
-                    Ok(_) => {
-                        stats
-                            .forwarded
-                            .fetch_add(seqs.len() as u64, Ordering::Relaxed);
-                        delay = FIRST_DELAY;
+                delay = FIRST_DELAY;
+                let (store, stats) = (store.clone(), stats.clone());
+                // Released in the background; a failure only means it is sent again.
+                tokio::spawn(async move {
+                    match store.ack_async(UPSTREAM_ENDPOINT, &seqs).await {
+                        Ok(_) => {
+                            stats
+                                .forwarded
+                                .fetch_add(seqs.len() as u64, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "releasing forwarded $upstream messages failed")
+                        }
                     }
-                    // Sent again next round: at least once.
-                    Err(e) => {
-                        tracing::warn!(error = %e, "releasing forwarded $upstream messages failed")
-                    }
-                }
+                });
             }
             Err(e) => {
                 stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -157,7 +189,6 @@ async fn run(
                     parent = %parent,
                     error = %e,
                     retry_in_ms = delay.as_millis(),
-                    pending = seqs.len(),
                     "forwarding to the parent failed; retrying"
                 );
                 if e.kind() == ErrorKind::Closed {
@@ -166,19 +197,24 @@ async fn run(
                     tracing::error!(parent = %parent, "the upstream link is closed; messages stay in the store");
                     return;
                 }
+                // Let the later rounds finish (they may succeed), then start again from
+                // the oldest entry still stored, after a growing delay.
+                while in_flight.next().await.is_some() {}
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_DELAY);
+                cursor = i64::MIN;
             }
         }
     }
 }
 
-/// The oldest unexpired `$upstream` entries (those still stored were not acknowledged).
-async fn read_batch(store: &Store) -> Result<Vec<QueuedMessage>, String> {
+/// The oldest unexpired `$upstream` entries after `after` (those still stored were not
+/// acknowledged).
+async fn read_batch(store: &Store, after: i64) -> Result<Vec<QueuedMessage>, String> {
     let store = store.clone();
     tokio::task::spawn_blocking(move || {
         store
-            .pending(UPSTREAM_ENDPOINT, i64::MIN, BATCH, crate::mqtt::now_unix())
+            .pending(UPSTREAM_ENDPOINT, after, BATCH, crate::mqtt::now_unix())
             .map_err(|e| e.to_string())
     })
     .await
