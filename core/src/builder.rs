@@ -426,6 +426,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn module_and_device_strings_go_to_their_own_client_kind() {
+        let device = "HostName=h;DeviceId=d;SharedAccessKey=a2V5";
+        let module = "HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5";
+        let e = ClientBuilder::new()
+            .connection_string(module)
+            .build_device()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("ModuleId"), "{e}");
+        let e = ClientBuilder::new()
+            .connection_string(device)
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("no ModuleId"), "{e}");
+        let e = ClientBuilder::new()
+            .from_environment_lookup(lookup(&[]))
+            .build_device()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("device connection string"), "{e}");
+    }
+
+    #[tokio::test]
     async fn missing_environment_is_a_config_error_naming_variables() {
         let e = ClientBuilder::new()
             .from_environment_lookup(lookup(&[("IOTEDGE_DEVICEID", "d")]))
