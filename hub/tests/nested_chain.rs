@@ -363,14 +363,16 @@ async fn three_levels_lose_nothing_when_the_middle_is_killed() {
     );
     wait_for_all(&received, &origins, per_leaf, Duration::from_secs(300)).await;
     let elapsed = started.elapsed();
-    let r = received.lock().expect("lock");
-    assert!(
-        r.problems.is_empty(),
-        "{:?}",
-        &r.problems[..r.problems.len().min(5)]
-    );
-    let copies: u32 = r.copies.values().sum();
-    let duplicates = copies as usize - r.copies.len();
+    let duplicates = {
+        let r = received.lock().expect("lock");
+        assert!(
+            r.problems.is_empty(),
+            "{:?}",
+            &r.problems[..r.problems.len().min(5)]
+        );
+        let copies: u32 = r.copies.values().sum();
+        copies as usize - r.copies.len()
+    };
     eprintln!(
         "three levels: {total} messages from 2 leaves at the top in {:.1} s with {kills} kill(s) \
          of the middle; {duplicates} duplicates (at least once)",
@@ -380,7 +382,6 @@ async fn three_levels_lose_nothing_when_the_middle_is_killed() {
         "chain messages={total} kills={kills} seconds={:.1} duplicates={duplicates} lost=0",
         elapsed.as_secs_f64()
     ));
-    drop(r);
     for leaf in &leaves {
         let (forwarded, _) = leaf.hub.upstream_forwarded().expect("leaf has a parent");
         assert!(forwarded >= per_leaf as u64, "leaf forwarded {forwarded}");
@@ -442,16 +443,18 @@ async fn levels_benchmark_throughput_and_p99() {
         let origin = lowest.hub.config().device_id.clone();
         send_all(client.clone(), origin.clone(), count).await;
         wait_for_all(&received, &[origin], count, Duration::from_secs(300)).await;
-        let r = received.lock().expect("lock");
-        assert!(
-            r.problems.is_empty(),
-            "{:?}",
-            &r.problems[..r.problems.len().min(5)]
-        );
-        let span = r
-            .last_arrival
-            .map_or(Duration::ZERO, |t| t.duration_since(started));
-        let mut lat = r.latencies_us.clone();
+        let (span, mut lat) = {
+            let r = received.lock().expect("lock");
+            assert!(
+                r.problems.is_empty(),
+                "{:?}",
+                &r.problems[..r.problems.len().min(5)]
+            );
+            let span = r
+                .last_arrival
+                .map_or(Duration::ZERO, |t| t.duration_since(started));
+            (span, r.latencies_us.clone())
+        };
         lat.sort_unstable();
         let p = |q: f64| lat[((lat.len() as f64 - 1.0) * q).round() as usize] as f64 / 1000.0;
         let row = format!(
@@ -462,7 +465,6 @@ async fn levels_benchmark_throughput_and_p99() {
         );
         eprintln!("nested bench: {row}");
         record(&format!("levels {row}"));
-        drop(r);
         client.close().await.ok();
         for hub in chain.into_iter().rev() {
             hub.stop().await;
