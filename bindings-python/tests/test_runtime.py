@@ -268,4 +268,6 @@ def test_a_coroutine_handler_on_the_blocking_client_is_reported(hub):
     with client:
         result = hub.invoke("receiver", "coro", None)
         assert result["status"] == 500
-        assert isinstance(errors.get(timeout=10), RuntimeError)
+        error = errors.get(timeout=10)
+        assert isinstance(error, edgemodule.errors.BackgroundError) and error.kind == "HANDLER_FAILED"
+        assert isinstance(error.__cause__, RuntimeError) and "asyncio loop" in str(error.__cause__)
