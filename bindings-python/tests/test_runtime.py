@@ -94,7 +94,7 @@ async def test_callbacks_run_on_a_python_visible_thread(hub, kind):
         assert result["status"] == 200
         thread = await get(threads)
         assert isinstance(thread, threading.Thread) and not isinstance(thread, threading._DummyThread)
-        assert thread.name == "edgemodule-receiver" and thread.daemon
+        assert thread.name == "edgemodule-receiver-method-where" and thread.daemon  # its own lane
         assert thread in threading.enumerate() and thread is not threading.main_thread()
     finally:
         if kind == "sync":

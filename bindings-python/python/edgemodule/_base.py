@@ -91,12 +91,12 @@ class ClientBase:
 
     def __init__(self, native: "_native.Client") -> None:
         self._native = native
-        self._dispatcher = Dispatcher(status_without_args=self._status_without_args, received=type(self)._received)
+        name = f"edgemodule-{native.module_id}"
+        self._dispatcher = Dispatcher(name, self._status_without_args, type(self)._received)
         self._handlers: Dict[Tuple[str, Optional[str]], Callable[..., Any]] = {}
         self._lock = threading.RLock()
         self._closed = False
         self._forked = False
-        name = f"edgemodule-{native.module_id}"
         self._thread = DeliveryThread(native.events(), self._dispatcher, name)
         self._thread.start()
         _runtime.register(self)
@@ -251,7 +251,7 @@ class ClientBase:
                     reg_id, op = native.set_method_handler(name)
                 else:
                     reg_id, op = native.set_desired_handler()
-                self._dispatcher.add(reg_id, Registration(family, handler, respond_on_none))
+                self._dispatcher.add(reg_id, Registration(family, handler, respond_on_none), name)
             self._handlers[key] = handler
         self._confirm(op)
 
@@ -280,6 +280,8 @@ class ClientBase:
         return True
 
     def _join_thread(self, timeout: float) -> None:
+        """Ends the handler threads (lanes) and joins them and the delivery thread."""
+        self._dispatcher.stop_lanes(timeout)
         thread = self._thread
         if thread is not threading.current_thread() and thread.is_alive():
             thread.join(timeout)

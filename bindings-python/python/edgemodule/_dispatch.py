@@ -1,15 +1,19 @@
 """Calls of the application's handlers.
 
 The core decides what is delivered when (docs/delivery.md): one item at a time per handler
-registration, in arrival order; acknowledgement when the handler succeeded; retries of a
-failing input, desired-properties or topic handler; the method failure reply. Each call
-arrives here as an event carrying a native ``HandlerCall`` that this module completes with
-the handler's result — ``ok`` or ``fail`` — and nothing else.
+registration, in arrival order, different registrations concurrently; acknowledgement when
+the handler succeeded; retries of a failing input, desired-properties or topic handler; the
+method failure reply. Each call arrives here as an event carrying a native ``HandlerCall``
+that this module completes with the handler's result — ``ok`` or ``fail`` — and nothing
+else.
 
 Each client owns one Python ``threading.Thread`` (daemon, named ``edgemodule-<module>``)
-that waits for events in native code with the GIL released. Plain-function handlers run on
-it; a coroutine function's coroutine runs as a task on the client's asyncio loop, and its
-result completes the call from there.
+that waits for events in native code with the GIL released and runs the status handler and
+``on_background_exception``. A plain-function handler runs on its registration's own
+thread (a :class:`Lane`, ``edgemodule-<module>-<family>-<name>``, started at its first
+call), so a slow handler holds up only its own registration, as the core intends; a
+coroutine function's coroutine runs as a task on the client's asyncio loop, and its result
+completes the call from there.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextvars
 import inspect
 import json
 import logging
+import queue
 import threading
 import weakref
 from typing import Any, Callable, Dict, Optional, Set, Tuple
@@ -41,10 +46,44 @@ in_handler: "contextvars.ContextVar[bool]" = contextvars.ContextVar("edgemodule_
 Settle = Callable[[Any, Any], None]
 
 
+class Lane:
+    """The thread a plain-function handler registration runs on. The core gives it one call
+    at a time, so its queue holds at most one item (plus the stop mark)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.queue: "queue.SimpleQueue[Optional[Callable[[], None]]]" = queue.SimpleQueue()
+        self.thread: Optional[threading.Thread] = None
+
+    def submit(self, work: Callable[[], None]) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self.thread.start()
+        self.queue.put(work)
+
+    def stop(self) -> None:
+        """Ends the thread after the work queued before."""
+        if self.thread is not None:
+            self.queue.put(None)
+
+    def join(self, timeout: float) -> None:
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread() and thread.is_alive():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        in_handler.set(True)  # this thread's context: shutdown from a handler does not wait for it
+        while True:
+            work = self.queue.get()
+            if work is None:
+                return
+            work()
+
+
 class Registration:
     """A handler the core calls through registration id ``reg``."""
 
-    __slots__ = ("family", "handler", "respond_on_none")
+    __slots__ = ("family", "handler", "respond_on_none", "lane")
 
     def __init__(self, family: str, handler: Callable[..., Any], respond_on_none: bool = False) -> None:
         self.family = family
@@ -52,16 +91,27 @@ class Registration:
         #: Method handlers: answer 200 when the handler returns None (decorators), or leave
         #: the call to ``send_method_response`` (the ``on_method_request_received`` property).
         self.respond_on_none = respond_on_none
+        #: Set by the dispatcher for plain functions (coroutine functions need no thread).
+        self.lane: Optional[Lane] = None
 
 
 class Dispatcher:
     """Maps registration ids to handlers and runs them for incoming events."""
 
-    def __init__(self, status_without_args: bool = False, received: Optional[Callable[[Message], None]] = None) -> None:
+    def __init__(
+        self,
+        thread_name: str,
+        status_without_args: bool = False,
+        received: Optional[Callable[[Message], None]] = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.idle = threading.Condition(self.lock)
-        #: Handlers running on the delivery thread right now (0 or 1).
+        #: The delivery thread's name, the prefix of the lanes' names.
+        self.thread_name = thread_name
+        #: Handler calls started and not yet returned (coroutine handlers: until scheduled).
         self.active = 0
+        #: Every lane started, stopped when the client closes.
+        self.lanes: "list[Lane]" = []
         self.regs: Dict[int, Registration] = {}
         self.closing = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
@@ -79,21 +129,44 @@ class Dispatcher:
         self.last_errors: Dict[Tuple[str, str], BaseException] = {}
 
     # -- registrations -------------------------------------------------------------
-    def add(self, reg_id: int, registration: Registration) -> None:
+    def add(self, reg_id: int, registration: Registration, name: Optional[str] = None) -> None:
+        if not inspect.iscoroutinefunction(registration.handler):
+            lane = Lane(f"{self.thread_name}-{registration.family}-{name or '*'}")
+            registration.lane = lane
         with self.lock:
             self.regs[reg_id] = registration
+            if registration.lane is not None:
+                self.lanes.append(registration.lane)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Waits until no handler runs on the delivery thread; False on timeout."""
+        """Waits until no handler call runs; False on timeout."""
         with self.idle:
             return self.idle.wait_for(lambda: self.active == 0, timeout)
+
+    def stop_lanes(self, timeout: float) -> None:
+        """Ends every lane thread (after what it runs now) and joins them within ``timeout``."""
+        with self.lock:
+            lanes, self.lanes = self.lanes, []
+        for lane in lanes:
+            lane.stop()
+        for lane in lanes:
+            lane.join(timeout)
+
+    def _done(self) -> None:
+        with self.idle:
+            self.active -= 1
+            self.idle.notify_all()
 
     # -- delivery ------------------------------------------------------------------
     def dispatch(self, event: Tuple[Any, ...]) -> None:
         kind = event[0]
         if kind == RELEASED:
             with self.lock:
-                self.regs.pop(event[1], None)
+                released = self.regs.pop(event[1], None)
+                if released is not None and released.lane is not None:
+                    released.lane.stop()
+                    if released.lane in self.lanes:
+                        self.lanes.remove(released.lane)
             return
         if kind == BACKGROUND:
             self._background(*event[1:])
@@ -105,6 +178,12 @@ class Dispatcher:
             if registration is None:
                 return
             self.active += 1  # under the lock that `closing` is read with: shutdown waits for it
+        if kind != STATUS:
+            assert isinstance(registration, Registration)
+            lane = registration.lane
+            if lane is not None:
+                lane.submit(lambda: self._deliver_then_done(registration, event))
+                return
         try:
             if kind == STATUS:
                 self._status(event)
@@ -112,9 +191,15 @@ class Dispatcher:
                 assert isinstance(registration, Registration)
                 self._deliver(registration, event)
         finally:
-            with self.idle:
-                self.active -= 1
-                self.idle.notify_all()
+            self._done()
+
+    def _deliver_then_done(self, registration: Registration, event: Tuple[Any, ...]) -> None:
+        try:
+            self._deliver(registration, event)
+        except Exception:
+            log.exception("edgemodule failed to deliver an event")
+        finally:
+            self._done()
 
     def _deliver(self, registration: Registration, event: Tuple[Any, ...]) -> None:
         kind = event[0]

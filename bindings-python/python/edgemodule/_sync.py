@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 from . import _native
 from ._base import HANDLER_WAIT, ClientBase
-from ._dispatch import Registration
+from ._dispatch import Registration, in_handler
 from .errors import EdgeModuleError
 from .models import Message, MethodResponse
 
@@ -42,7 +42,7 @@ def subscribe_native(client: ClientBase, topic_filter: str, handler: Callable[..
     client._bind_loop()
     with client._dispatcher.lock:  # no message of the id is dispatched before it is known
         reg_id, op = client._native.subscribe(topic_filter)
-        client._dispatcher.add(reg_id, Registration("topic", handler))
+        client._dispatcher.add(reg_id, Registration("topic", handler), topic_filter)
     return reg_id, op
 
 
@@ -81,7 +81,7 @@ class ModuleClient(ClientBase):
         if self._forked:
             return
         first = self._begin_close()
-        if self._thread is not threading.current_thread():
+        if self._thread is not threading.current_thread() and not in_handler.get():
             self._dispatcher.wait_idle(HANDLER_WAIT)
         if first:
             try:

@@ -118,8 +118,9 @@ class ModuleClient(ClientBase):
                 await self._await(self._native.close())
             except EdgeModuleError:
                 pass
-        thread = self._thread
-        if not inside and thread is not None and thread.is_alive():
+        if inside:
+            self._dispatcher.stop_lanes(0.0)  # they end after their current call
+        else:
             await loop.run_in_executor(None, self._join_thread, HANDLER_WAIT)
 
     async def send_message_to_output(self, message: MessageLike, output_name: str) -> None:
