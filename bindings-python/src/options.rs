@@ -60,7 +60,9 @@ fn convert(
         return Ok(Ok(OptionValue::Null));
     }
     if value.is_instance_of::<PyBool>() {
-        return Ok(not_a("a number or text"));
+        // The core's own refusal (no option takes a boolean).
+        let flag = serde_json::Value::Bool(value.extract()?);
+        return Ok(OptionValue::from_json(key, &flag));
     }
     if value.is_instance_of::<PyInt>() {
         let Ok(i) = value.extract::<i64>() else {
