@@ -144,6 +144,7 @@ async def test_s06_desired_patch_reaches_handler_with_version(hub, make_client):
     patch = await get(patches)
     assert patch["mark"] == mark
     assert patch["$version"] > version
+    assert isinstance(patch, edgemodule.DesiredPatch) and not patch.full  # a patch: merge it
 
 
 async def asyncio_thread(fn, *args):

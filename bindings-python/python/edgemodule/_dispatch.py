@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from . import _logging, _native
 from .errors import BackgroundError
-from .models import ConnectionState, Message, MethodRequest, MethodResponse, StatusReason, UserMessage
+from .models import ConnectionState, DesiredPatch, Message, MethodRequest, MethodResponse, StatusReason, UserMessage
 
 log = logging.getLogger("edgemodule.handlers")
 
@@ -218,8 +218,10 @@ class Dispatcher:
                 registration.handler, (request,), call, self._method_settler(registration, name), ("method", name)
             )
         elif kind == DESIRED:
-            _, _, patch, _full, call = event
-            self._run(registration.handler, (json.loads(patch),), call, _settle_unit, ("desired", ""))
+            _, _, text, full, call = event
+            patch = DesiredPatch(json.loads(text))
+            patch.full = full
+            self._run(registration.handler, (patch,), call, _settle_unit, ("desired", ""))
         elif kind == TOPIC:
             _, _, topic, payload, call = event
             self._run(registration.handler, (UserMessage(topic, payload),), call, _settle_unit, ("topic", topic))

@@ -14,6 +14,7 @@ __all__ = [
     "MethodRequest",
     "MethodResponse",
     "UserMessage",
+    "DesiredPatch",
     "ConnectionState",
     "StatusReason",
 ]
@@ -181,6 +182,17 @@ class MethodResponse:
 
     def __repr__(self) -> str:
         return f"MethodResponse(request_id={self.request_id!r}, status={self.status!r}, payload={self.payload!r})"
+
+
+class DesiredPatch(Dict[str, Any]):
+    """A desired-properties patch as the handler gets it: a ``dict`` with ``$version``.
+
+    ``full`` is true for a catch-up after a reconnect: the whole desired section, read because
+    it changed while the client was offline — replace what you hold with it instead of
+    merging it (keys removed meanwhile are absent). The core decides which patches arrive
+    (stale ones never do)."""
+
+    full: bool = False
 
 
 class UserMessage:
