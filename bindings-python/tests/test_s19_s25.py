@@ -291,3 +291,6 @@ def test_s25_a_hub_restart_is_logged_through_python_logging(private_hub, log_cap
         wait_for("the reconnect logged", lambda: bool(log.matching("connected", module_id="sender")), 30)
         sender.send_message_to_output(edgemodule.Message("after the second restart"), "up")
         assert any(r.levelno == logging.INFO for r in log.records), [r.getMessage() for r in log.records]
+        # Every record came from one thread (the core's `edgemodule-log`), none from a runtime
+        # thread or a handler's.
+        assert len({r.thread for r in log.records}) == 1, {r.threadName for r in log.records}
