@@ -17,6 +17,12 @@ pub struct UpstreamFeed {
     inner: Arc<Inner>,
 }
 
+/// Messages a live reader (`monitor`, `RunningHub::subscribe_upstream`) may fall behind
+/// before it misses some. A child hub's link delivers in bursts of a few rounds (up to
+/// about 1,500 messages at once were seen with two leaves behind a middle hub); 1,024
+/// lost messages for the reader of the 3-level test. About 1 MB per hub.
+const LIVE_BACKLOG: usize = 8_192;
+
 struct Inner {
     capacity: usize,
     history: Mutex<VecDeque<HubMessage>>,
@@ -26,7 +32,7 @@ struct Inner {
 impl UpstreamFeed {
     /// A feed keeping the last `capacity` messages.
     pub fn new(capacity: usize) -> UpstreamFeed {
-        let (live, _) = broadcast::channel(1024);
+        let (live, _) = broadcast::channel(LIVE_BACKLOG);
         UpstreamFeed {
             inner: Arc::new(Inner {
                 capacity: capacity.max(1),
