@@ -4,9 +4,16 @@
 //!
 //! Rules this crate follows:
 //! - operations are `async fn`s running on napi's tokio runtime and resolving a Promise;
-//! - events reach JavaScript through *weak* (unref'd) ThreadsafeFunctions called in
-//!   non-blocking mode, so a registered listener never keeps the process alive and user code
-//!   never runs on a tokio worker;
+//! - input, method, desired and user-topic callbacks are registered with the core's handler
+//!   API: the core calls a JavaScript function through a *weak* (unref'd) ThreadsafeFunction
+//!   and the Promise that function returns completes the core's handler future — the core
+//!   acknowledges, retries, answers failed methods and decides concurrency, never this crate
+//!   or the JavaScript wrapper;
+//! - events (status, background errors, log records) reach JavaScript through weak
+//!   ThreadsafeFunctions called in non-blocking mode, so nothing registered keeps the process
+//!   alive and user code never runs on a tokio worker;
+//! - policies (options, error table, status names, system properties, twin JSON) come from
+//!   the core's tables; this crate translates names, never decides;
 //! - every failure becomes a JavaScript error whose message carries the stable error kind
 //!   (see [`error`]); no panic crosses into Node.
 
@@ -15,9 +22,14 @@
 pub mod client;
 pub mod error;
 pub mod events;
+pub mod handlers;
 pub mod listeners;
+pub mod logging;
 pub mod message;
+pub mod names;
 pub mod options;
+pub mod tables;
+pub mod twin;
 
 /// Configures napi's tokio runtime before the first async call: two named worker threads
 /// are plenty for a module client and keep the footprint small on edge devices.
