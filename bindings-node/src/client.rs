@@ -17,6 +17,7 @@ use crate::events::{
     NativeMethodAnswer, NativeMethodCall, NativeStatus, NativeSubscription, NativeUserMessage,
 };
 use crate::handlers::{call, method_outcome, outcome, JsHandler};
+use crate::in_runtime;
 use crate::listeners::{spawn_pump, Callback, NativeListener};
 use crate::message::NativeMessage;
 use crate::options::{builder, client_options};
@@ -70,7 +71,7 @@ fn parse_qos(value: u32) -> napi::Result<Qos> {
 /// A registration is in effect at once; its subscription is confirmed later (`connect()`
 /// waits for it). Only a refusal known now (a bad name, a closed client) is an error here.
 fn registered(subscribed: Subscribed) -> napi::Result<()> {
-    match subscribed.now_or_never() {
+    match in_runtime(|| subscribed.now_or_never()) {
         Some(Err(e)) => Err(to_napi(e)),
         _ => Ok(()),
     }
@@ -241,20 +242,20 @@ impl NativeClient {
         handler: JsHandler<NativeInputEvent, Option<String>>,
     ) -> napi::Result<()> {
         let handler = Arc::new(handler);
-        registered(
+        registered(in_runtime(|| {
             self.inner
                 .set_input_handler(name.as_deref(), move |message| {
                     let handler = Arc::clone(&handler);
                     let event = NativeInputEvent::from(&message);
                     async move { outcome(call(&handler, event).await?) }
-                }),
-        )
+                })
+        }))
     }
 
     /// Removes the handler of input `name` (`null`: the default handler).
     #[napi(catch_unwind)]
     pub fn clear_input_handler(&self, name: Option<String>) {
-        self.inner.clear_input_handler(name.as_deref());
+        in_runtime(|| self.inner.clear_input_handler(name.as_deref()));
     }
 
     /// The core's stream of input `name` (what `client.inputs(name)` iterates): each message
@@ -269,7 +270,11 @@ impl NativeClient {
         name: String,
         callback: Callback<NativeInputMessage>,
     ) -> NativeListener {
-        spawn_pump(self.inner.input(&name), callback, NativeInputMessage::new)
+        spawn_pump(
+            in_runtime(|| self.inner.input(&name)),
+            callback,
+            NativeInputMessage::new,
+        )
     }
 
     /// Answers calls of method `name` (`null`: of every method without a handler of its
@@ -285,20 +290,20 @@ impl NativeClient {
         handler: JsHandler<NativeMethodCall, NativeMethodAnswer>,
     ) -> napi::Result<()> {
         let handler = Arc::new(handler);
-        registered(
+        registered(in_runtime(|| {
             self.inner
                 .set_method_handler(name.as_deref(), move |request| {
                     let handler = Arc::clone(&handler);
                     let call_args = NativeMethodCall::from(&request);
                     async move { method_outcome(call(&handler, call_args).await?) }
-                }),
-        )
+                })
+        }))
     }
 
     /// Removes the handler of method `name` (`null`: the default handler).
     #[napi(catch_unwind)]
     pub fn clear_method_handler(&self, name: Option<String>) {
-        self.inner.clear_method_handler(name.as_deref());
+        in_runtime(|| self.inner.clear_method_handler(name.as_deref()));
     }
 
     /// Handles desired-property patches (including catch-ups after a reconnect) with
@@ -313,17 +318,19 @@ impl NativeClient {
         handler: JsHandler<NativeDesiredPatch, Option<String>>,
     ) -> napi::Result<()> {
         let handler = Arc::new(handler);
-        registered(self.inner.set_desired_handler(move |patch| {
-            let handler = Arc::clone(&handler);
-            let patch = NativeDesiredPatch::from(&patch);
-            async move { outcome(call(&handler, patch).await?) }
+        registered(in_runtime(|| {
+            self.inner.set_desired_handler(move |patch| {
+                let handler = Arc::clone(&handler);
+                let patch = NativeDesiredPatch::from(&patch);
+                async move { outcome(call(&handler, patch).await?) }
+            })
         }))
     }
 
     /// Removes the desired-properties handler.
     #[napi(catch_unwind)]
     pub fn clear_desired_handler(&self) {
-        self.inner.clear_desired_handler();
+        in_runtime(|| self.inner.clear_desired_handler());
     }
 
     /// Delivers every connection status change from now on (the last one is `closed`).

@@ -14,6 +14,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::error::to_napi;
+use crate::in_runtime;
 use crate::message::NativeMessage;
 use crate::tables::{reason_js_name, state_js_name};
 
@@ -63,6 +64,14 @@ impl NativeInputMessage {
     }
 }
 
+impl Drop for NativeInputMessage {
+    /// Collected unsettled: the core counts it as abandoned, which may schedule the next
+    /// attempt (a task on the runtime).
+    fn drop(&mut self) {
+        in_runtime(|| drop(take(&self.inner)));
+    }
+}
+
 #[napi]
 impl NativeInputMessage {
     /// The input the message arrived on.
@@ -85,7 +94,7 @@ impl NativeInputMessage {
     #[napi(catch_unwind)]
     pub fn ack(&self) -> napi::Result<bool> {
         match take(&self.inner) {
-            Some(message) => message.ack().map(|()| true).map_err(to_napi),
+            Some(message) => in_runtime(|| message.ack()).map(|()| true).map_err(to_napi),
             None => Ok(false),
         }
     }
@@ -95,7 +104,7 @@ impl NativeInputMessage {
     pub fn abandon(&self) -> bool {
         match take(&self.inner) {
             Some(message) => {
-                message.abandon();
+                in_runtime(|| message.abandon());
                 true
             }
             None => false,
@@ -235,6 +244,13 @@ impl NativeSubscription {
     }
 }
 
+impl Drop for NativeSubscription {
+    /// Collected: the core unsubscribes (a task on the runtime).
+    fn drop(&mut self) {
+        in_runtime(|| drop(take(&self.inner)));
+    }
+}
+
 #[napi]
 impl NativeSubscription {
     /// Stops delivery and unsubscribes; resolves on the hub's UNSUBACK (at once if another
@@ -250,6 +266,6 @@ impl NativeSubscription {
     /// Stops delivery and unsubscribes without waiting (idempotent).
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        drop(take(&self.inner));
+        in_runtime(|| drop(take(&self.inner)));
     }
 }

@@ -41,6 +41,24 @@ fn init() {
         .enable_all()
         .build();
     if let Ok(runtime) = runtime {
+        let _ = RUNTIME.set(runtime.handle().clone());
         napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
+
+/// A handle on napi's runtime (the one `init` built). Unlike napi's own accessor it stays
+/// usable while Node tears the environment down, when finalizers drop settled-late objects.
+static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+
+/// Runs `f` inside napi's tokio runtime: the core spawns tasks when a handler or stream is
+/// registered, cleared or settled, and a synchronous export (or a finalizer) runs on Node's
+/// main thread, outside any runtime. After shutdown, a spawned task is dropped at once.
+pub(crate) fn in_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match RUNTIME.get() {
+        Some(handle) => {
+            let _guard = handle.enter();
+            f()
+        }
+        None => napi::bindgen_prelude::within_runtime_if_available(f),
     }
 }
