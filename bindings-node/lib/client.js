@@ -122,8 +122,8 @@ class ModuleClient extends EventEmitter {
 
   /**
    * @internal Use ModuleClient.fromEnvironment() or ModuleClient.fromConnectionString().
-   * @param factory returns the native client (called once, when first needed)
-   * @param sink the `logger` option's sink (registered until close)
+   * @param {() => any} factory returns the native client (called once, when first needed)
+   * @param {import('./logging').Sink | null} [sink] the `logger` option's sink (registered until close)
    */
   constructor(factory, sink = null) {
     super();
@@ -167,7 +167,10 @@ class ModuleClient extends EventEmitter {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** @internal Feeds the core's log records to `sink` until close (replaces an earlier one). */
+  /**
+   * @internal Feeds the core's log records to `sink` until close (replaces an earlier one).
+   * @param {import('./logging').Sink | null} sink
+   */
   _setLogSink(sink) {
     this.#unlog?.();
     this.#unlog = null;

@@ -40,7 +40,7 @@ function callbackify(promise, callback) {
 
 function checkTransport(transportCtor) {
   if (transportCtor !== undefined && transportCtor !== Mqtt) {
-    throw new errors.ConfigError('edgemodule speaks MQTT only: pass the Mqtt transport from edgemodule/compat');
+    throw new (errors.errorClass('CONFIG'))('edgemodule speaks MQTT only: pass the Mqtt transport from edgemodule/compat');
   }
 }
 
