@@ -189,5 +189,6 @@ module.exports = {
   ModuleClient,
   Message,
   Mqtt,
+  Result,
   results,
 };
