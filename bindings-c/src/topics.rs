@@ -219,6 +219,18 @@ pub unsafe extern "C" fn edgemodule_client_subscribe(
     })
 }
 
+/// Takes a subscription apart (consumes the handle).
+///
+/// # Safety
+/// `subscription` is a live, non-NULL subscription, not used afterwards.
+unsafe fn take(
+    subscription: *mut edgemodule_subscription_t,
+) -> (Arc<HostHandlers>, String, Subscription) {
+    // SAFETY: created by Box::into_raw in edgemodule_client_subscribe; consumed here.
+    let owned = *unsafe { Box::from_raw(subscription) };
+    (owned.handlers, owned.slot, owned.subscription)
+}
+
 /// Ends the subscription and frees it: no callback call starts any more, UNSUBSCRIBE is sent
 /// (unless another subscription of this client uses the same filter) and this waits for the
 /// hub's answer (within the operation timeout). Outside this client's callbacks it also
@@ -236,13 +248,8 @@ pub unsafe extern "C" fn edgemodule_subscription_unsubscribe(
         if subscription.is_null() {
             return Err(invalid("subscription is NULL"));
         }
-        // SAFETY: created by Box::into_raw in edgemodule_client_subscribe; consumed here.
-        let owned = unsafe { Box::from_raw(subscription) };
-        let edgemodule_subscription_t {
-            handlers,
-            slot,
-            subscription,
-        } = *owned;
+        // SAFETY: caller contract.
+        let (handlers, slot, subscription) = unsafe { take(subscription) };
         let result = runtime::block_on(async move { subscription.unsubscribe().await });
         handlers.clear(&slot);
         result
@@ -263,13 +270,8 @@ pub unsafe extern "C" fn edgemodule_subscription_free(
         return;
     }
     call(|| {
-        // SAFETY: created by Box::into_raw in edgemodule_client_subscribe.
-        let owned = unsafe { Box::from_raw(subscription) };
-        let edgemodule_subscription_t {
-            handlers,
-            slot,
-            subscription,
-        } = *owned;
+        // SAFETY: caller contract.
+        let (handlers, slot, subscription) = unsafe { take(subscription) };
         drop(subscription);
         handlers.clear(&slot);
         Ok(())

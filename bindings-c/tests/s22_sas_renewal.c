@@ -20,8 +20,11 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodu
     const char *id = NULL;
     size_t len = 0;
     TH_OK(edgemodule_message_get_system_property(message, EDGEMODULE_PROPERTY_MESSAGE_ID, &id, &len));
+    char text[8] = {0};
     int n = -1;
-    TH_CHECK(len == 4 && sscanf(id, "r%3d", &n) == 1 && n >= 0 && n < TOTAL);
+    TH_CHECK(len == 4);
+    memcpy(text, id, len); /* borrowed strings are not NUL-terminated */
+    TH_CHECK(sscanf(text, "r%3d", &n) == 1 && n >= 0 && n < TOTAL);
     pthread_mutex_lock(&g_lock);
     int fresh = g_seen[n]++ == 0;
     pthread_mutex_unlock(&g_lock);

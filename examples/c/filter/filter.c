@@ -38,6 +38,27 @@ static void log_error(const char *what, int32_t rc) {
     fprintf(stderr, "filter: %s failed: %s (%s)\n", what, edgemodule_error_name(rc), message);
 }
 
+/* edgemodule's own log records (connected, connection lost, reconnecting, token renewal,
+ * handler failures), on the library's edgemodule-log thread. */
+static void on_log(void *ctx, int32_t level, const char *target, size_t target_len, const char *area,
+                   size_t area_len, const char *message, size_t message_len, const char *fields,
+                   size_t fields_len) {
+    static const char *names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+    (void)ctx;
+    (void)target;
+    (void)target_len;
+    fprintf(stderr, "edgemodule %s %.*s: %.*s %.*s\n", names[level >= 0 && level <= 5 ? level : 0],
+            (int)area_len, area, (int)message_len, message, (int)fields_len, fields);
+}
+
+/* A message the filter gave up on, or one nothing handles (also logged). */
+static void on_background_error(void *ctx, int32_t kind, int32_t family, const char *name, size_t name_len,
+                                const char *message, size_t message_len) {
+    (void)ctx;
+    fprintf(stderr, "filter: %s (%s %.*s): %.*s\n", edgemodule_background_kind_name(kind),
+            edgemodule_handler_family_name(family), (int)name_len, name, (int)message_len, message);
+}
+
 /* Reports the threshold when the twin does not show it yet. */
 static void report_threshold(filter_t *f) {
     pthread_mutex_lock(&f->lock);
@@ -140,13 +161,16 @@ int main(void) {
     pthread_mutex_init(&f.lock, NULL);
     f.threshold = DEFAULT_THRESHOLD;
 
+    /* INFO and above to stderr; nothing is formatted for the levels left out. */
+    edgemodule_set_log_callback(EDGEMODULE_LOG_INFO, on_log, NULL, NULL);
     int32_t rc = edgemodule_client_new_from_environment(&f.client);
     if (rc != EDGEMODULE_OK) {
         log_error("creating the client", rc);
         return 1;
     }
     /* Register the callbacks before connecting so nothing waits for a consumer. */
-    if ((rc = edgemodule_client_set_input_callback(f.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &f, NULL)) ||
+    if ((rc = edgemodule_client_set_background_error_callback(f.client, on_background_error, NULL, NULL)) ||
+        (rc = edgemodule_client_set_input_callback(f.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &f, NULL)) ||
         (rc = edgemodule_client_set_desired_callback(f.client, on_desired, &f, NULL)) ||
         (rc = edgemodule_client_set_method_callback(f.client, "reset", EDGEMODULE_NUL_TERMINATED, on_reset, &f, NULL)) ||
         (rc = edgemodule_client_connect(f.client))) {
