@@ -1,6 +1,7 @@
 /* The shared data of tests/vectors against the C exports: every result code's name,
  * description and transience (errors.json), every state's and reason's name and every
- * reason's description (status.json) come from the core's one table. */
+ * reason's description (status.json) come from the core's one table, and the header's
+ * EDGEMODULE_PROPERTY_* codes are the core's system-property codes (system_properties.json). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,53 @@ static void check_reason(const char *name, long long code, const char *expected)
     check_string(expected, "description", edgemodule_reason_description((int32_t)code), name);
 }
 
+/* The header's constants by the core's API name (what this test checks, not a table used by
+ * the library). */
+static const struct {
+    const char *name;
+    int32_t code;
+} PROPERTIES[] = {
+    {"message_id", EDGEMODULE_PROPERTY_MESSAGE_ID},
+    {"correlation_id", EDGEMODULE_PROPERTY_CORRELATION_ID},
+    {"user_id", EDGEMODULE_PROPERTY_USER_ID},
+    {"content_type", EDGEMODULE_PROPERTY_CONTENT_TYPE},
+    {"content_encoding", EDGEMODULE_PROPERTY_CONTENT_ENCODING},
+    {"creation_time", EDGEMODULE_PROPERTY_CREATION_TIME},
+    {"expiry_time", EDGEMODULE_PROPERTY_EXPIRY_TIME},
+    {"message_schema", EDGEMODULE_PROPERTY_MESSAGE_SCHEMA},
+    {"component_name", EDGEMODULE_PROPERTY_COMPONENT_NAME},
+    {"interface_id", EDGEMODULE_PROPERTY_INTERFACE_ID},
+    {"to", EDGEMODULE_PROPERTY_TO},
+    {"ack", EDGEMODULE_PROPERTY_ACK},
+    {"operation", EDGEMODULE_PROPERTY_OPERATION},
+    {"input_name", EDGEMODULE_PROPERTY_INPUT_NAME},
+    {"output_name", EDGEMODULE_PROPERTY_OUTPUT_NAME},
+    {"connection_device_id", EDGEMODULE_PROPERTY_CONNECTION_DEVICE_ID},
+    {"connection_module_id", EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID},
+};
+#define PROPERTY_COUNT (int)(sizeof PROPERTIES / sizeof PROPERTIES[0])
+
+static int g_properties;
+static void all_properties(const char *name, long long unused, const char *expected) {
+    (void)unused;
+    const char *p = expected;
+    TH_CHECK(*p == '[');
+    for (p++;; g_properties++) {
+        while (*p == ' ' || *p == '\n' || *p == ',') p++;
+        if (*p == ']') break;
+        char want[64];
+        TH_CHECK(th_json_string(p, want, sizeof want));
+        int found = 0;
+        for (int i = 0; i < PROPERTY_COUNT; i++)
+            if (strcmp(PROPERTIES[i].name, want) == 0) found = PROPERTIES[i].code == g_properties;
+        if (!found) {
+            fprintf(stderr, "%s: code %d is '%s' in the vector, not so in edgemodule.h\n", name, g_properties, want);
+            TH_CHECK(!"EDGEMODULE_PROPERTY_* are the core's codes");
+        }
+        p = th_json_skip(p);
+    }
+}
+
 int main(void) {
     th_begin("vectors", 60);
     char *errors = load("errors.json");
@@ -146,6 +194,16 @@ int main(void) {
     int reasons = each_case(status, "reason", check_reason);
     TH_CHECK(states >= 4 && reasons >= 7);
     free(status);
-    printf("[vectors] %d error codes, %d states, %d reasons match\n", codes, states, reasons);
+    char *properties = load("system_properties.json");
+    TH_CHECK(each_case(properties, "all", all_properties) == 1);
+    TH_CHECK(g_properties == PROPERTY_COUNT);
+    free(properties);
+    /* Out of the table: refused. */
+    edgemodule_message_t *m = NULL;
+    TH_OK(edgemodule_message_new(NULL, 0, &m));
+    TH_RC(EDGEMODULE_E_INVALID_ARGUMENT, edgemodule_message_set_system_property(m, PROPERTY_COUNT, "x", 1));
+    edgemodule_message_free(m);
+    printf("[vectors] %d error codes, %d states, %d reasons, %d system properties match\n", codes, states, reasons,
+           g_properties);
     return th_end();
 }
