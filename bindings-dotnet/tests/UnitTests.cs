@@ -120,7 +120,7 @@ namespace EdgeModule.Tests
             Assert.AreEqual(10, c.Count, "$version is not a member");
             Assert.AreEqual(new[] { "i", "neg", "d", "e", "s", "t", "f", "n", "a", "o" }, c.Select(kv => kv.Key).ToArray());
             string json = c.ToJson();
-            Assert.AreEqual("{\"i\":42,\"neg\":-7,\"d\":2.5,\"e\":1000,\"s\":\"a\\\"b\\\\c\\né\",\"t\":true,\"f\":false," +
+            Assert.AreEqual("{\"i\":42,\"neg\":-7,\"d\":2.5,\"e\":1000.0,\"s\":\"a\\\"b\\\\c\\né\",\"t\":true,\"f\":false," +
                 "\"n\":null,\"a\":[1,\"x\",[]],\"o\":{\"k\":{}},\"$version\":9}", json);
             Assert.AreEqual(json, new TwinCollection(json).ToJson());
             Assert.AreEqual(25.0, c.GetValueOrDefault("d", 25.0) * 10);

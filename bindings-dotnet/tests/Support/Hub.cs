@@ -38,7 +38,7 @@ namespace EdgeModule.Tests
         /// <summary>The ready line's pairs of the last start (device, mqtt, https, admin, workload, ...).</summary>
         internal Dictionary<string, string> ReadyPairs { get; private set; }
 
-        private static string RepositoryRoot
+        internal static string RepositoryRoot
         {
             get
             {
