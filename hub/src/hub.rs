@@ -184,6 +184,7 @@ impl Hub {
             https_port: https_addr.port(),
         });
         let env_for_admin = env.clone();
+        let runtime_slot = crate::runtime::RuntimeSlot::default();
         let (broker_for_admin, device_for_admin) = (broker.clone(), config.device_id.clone());
         let (admin_addr, admin_task) = crate::admin::serve_admin(
             AdminState {
@@ -199,6 +200,7 @@ impl Hub {
                     "mqtt": broker.local_addr().to_string(),
                     "https": https_addr.to_string(),
                 }),
+                runtime: runtime_slot.clone(),
                 counters: {
                     let broker = broker.clone();
                     Arc::new(
@@ -233,6 +235,7 @@ impl Hub {
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
+            runtime_slot,
             admin_token,
             tasks: std::mem::take(&mut started.tasks),
         })
@@ -277,11 +280,18 @@ pub struct RunningHub {
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
+    runtime_slot: crate::runtime::RuntimeSlot,
     admin_token: AdminToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningHub {
+    /// Where the module runtime (`crate::runtime::Agent`) makes itself visible to the admin
+    /// API.
+    pub fn runtime_slot(&self) -> &crate::runtime::RuntimeSlot {
+        &self.runtime_slot
+    }
+
     /// Bound MQTT-over-TLS address.
     pub fn mqtt_addr(&self) -> SocketAddr {
         self.broker.local_addr()

@@ -22,6 +22,8 @@ pub mod message;
 pub mod methods;
 pub mod mqtt;
 pub mod routes;
+pub mod runtime;
+pub mod scaffold;
 pub mod state_dir;
 pub mod store;
 pub mod twins;

@@ -39,6 +39,16 @@ pub enum Command {
     Twin(TwinArgs),
     /// Print what the hub observed about a module's delivery traffic, as JSON.
     Inspect(InspectArgs),
+    /// Run the hub and the deployment's modules (`serve --run-modules`).
+    Up(ServeArgs),
+    /// Show the modules the hub runs: runtime status, exit code, restarts.
+    Ps(super::runtime_args::PsArgs),
+    /// Show a module's output.
+    Logs(super::runtime_args::LogsArgs),
+    /// Build a module's image from its module.json with podman.
+    Build(super::runtime_args::BuildArgs),
+    /// Create a module (code, module.json, Dockerfiles, a test) and add it to the manifest.
+    New(super::runtime_args::NewArgs),
 }
 
 /// `serve`.
@@ -111,6 +121,9 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `edgemodule_hub=debug` (RUST_LOG, when set, wins).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log_level: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub runtime: super::runtime_args::RuntimeArgs,
 }
 
 /// `serve --delivery`.
