@@ -2,7 +2,7 @@ using System;
 
 namespace EdgeModule
 {
-    /// <summary>What went wrong in the background (the core's <c>BackgroundErrorKind</c>).</summary>
+    /// <summary>What went wrong in the background (the core's <c>BackgroundErrorKind</c>; the numbers are the C ABI's).</summary>
     public enum BackgroundErrorKind
     {
         /// <summary>
@@ -10,30 +10,30 @@ namespace EdgeModule
         /// (the item was acknowledged and dropped), or a method handler failed (the caller got
         /// the failure reply).
         /// </summary>
-        HandlerFailed = 0,
+        HandlerFailed = 1,
         /// <summary>
         /// <c>NO_HANDLER</c>: nothing handles this input (the message was acknowledged and
         /// dropped) or method (the caller got 501).
         /// </summary>
-        NoHandler = 1,
+        NoHandler = 2,
         /// <summary>
         /// <c>SLOW_HANDLER</c>: a handler has run longer than edgeHub waits for an
         /// acknowledgement (30 s); it goes on, and edgeHub will send the message again.
         /// </summary>
-        SlowHandler = 2,
+        SlowHandler = 3,
     }
 
-    /// <summary>Which kind of handler a background error concerns (the core's <c>HandlerFamily</c>).</summary>
+    /// <summary>Which kind of handler a background error concerns (the core's <c>HandlerFamily</c>; the numbers are the C ABI's).</summary>
     public enum HandlerFamily
     {
         /// <summary><c>input</c>: an input message handler (the name is the input).</summary>
-        Input = 0,
+        Input = 1,
         /// <summary><c>method</c>: a direct-method handler (the name is the method).</summary>
-        Method = 1,
+        Method = 2,
         /// <summary><c>desired</c>: the desired-properties handler (the name is empty).</summary>
-        Desired = 2,
+        Desired = 3,
         /// <summary><c>topic</c>: a user-topic subscription handler (the name is the topic).</summary>
-        Topic = 3,
+        Topic = 4,
     }
 
     /// <summary>

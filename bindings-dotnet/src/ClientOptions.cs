@@ -90,6 +90,28 @@ namespace EdgeModule
         /// <summary>The most verbose level passed to <see cref="Logger"/> (default <see cref="LogLevel.Information"/>).</summary>
         public LogLevel LoggerLevel { get; set; } = LogLevel.Information;
 
+        /// <summary>The options that are set as one JSON object for the core (null when none is set).</summary>
+        internal string ToCoreOptionsJson()
+        {
+            List<KeyValuePair<string, object>> set = ToCoreOptions();
+            if (set.Count == 0)
+            {
+                return null;
+            }
+            var sb = new System.Text.StringBuilder("{");
+            foreach (KeyValuePair<string, object> option in set)
+            {
+                if (sb.Length > 1)
+                {
+                    sb.Append(',');
+                }
+                Json.WriteString(sb, option.Key);
+                sb.Append(':');
+                Json.Write(sb, option.Value, 0);
+            }
+            return sb.Append('}').ToString();
+        }
+
         /// <summary>The options that are set, by the core's names, in the core's units.</summary>
         internal List<KeyValuePair<string, object>> ToCoreOptions()
         {

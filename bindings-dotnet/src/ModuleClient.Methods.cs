@@ -96,6 +96,21 @@ namespace EdgeModule
             return Invoke(deviceId, null, methodRequest, cancellationToken);
         }
 
+        /// <summary>A timeout as the C ABI's uint milliseconds (null: 0, unset).</summary>
+        private static uint WholeMilliseconds(TimeSpan? value, string name)
+        {
+            if (!value.HasValue)
+            {
+                return 0;
+            }
+            double ms = Math.Ceiling(value.Value.TotalMilliseconds);
+            if (ms < 0 || ms > uint.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(name, value, "not representable as the C ABI's 32-bit milliseconds");
+            }
+            return (uint)ms;
+        }
+
         private Task<MethodResponse> Invoke(string targetDevice, string targetModule, MethodRequest request,
             CancellationToken cancellationToken)
         {
@@ -111,10 +126,10 @@ namespace EdgeModule
             byte[] module = Utf8.Bytes(targetModule);
             byte[] method = Utf8.Bytes(request.Name);
             byte[] payload = request.Data.Length == 0 ? null : request.Data;
-            uint responseMs = ClientOptions.Millis(request.ResponseTimeout, "ResponseTimeout");
-            uint connectMs = request.ConnectionTimeout.HasValue && request.ConnectionTimeout.Value > TimeSpan.Zero
-                ? ClientOptions.Millis(request.ConnectionTimeout, "ConnectionTimeout")
-                : 0;
+            // Only the representation is converted (whole ms; 0 = the default, which the core
+            // applies); the core checks the range.
+            uint responseMs = WholeMilliseconds(request.ResponseTimeout, "ResponseTimeout");
+            uint connectMs = WholeMilliseconds(request.ConnectionTimeout, "ConnectionTimeout");
             return Operation<MethodResponse>(cancellationToken,
                 h =>
                 {

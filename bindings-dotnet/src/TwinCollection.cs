@@ -56,6 +56,12 @@ namespace EdgeModule
             set { version = value; hasVersion = true; }
         }
 
+        /// <summary>
+        /// True for a desired-properties patch that is the whole desired section (the catch-up
+        /// after a reconnect): replace what you hold rather than merging into it.
+        /// </summary>
+        public bool IsFullDesired { get; internal set; }
+
         /// <summary>True when the collection carries a <c>$version</c> (read or set).</summary>
         internal bool HasVersion { get { return hasVersion; } }
 

@@ -19,6 +19,20 @@ namespace EdgeModule.Native
         private int deliveryBusy;
         private int handlersRunning;
         private volatile bool closed;
+        private EventHandler<BackgroundErrorEventArgs> backgroundError;
+
+        /// <summary>The client that raises <see cref="ModuleClient.BackgroundError"/> (weak: the state must not keep it alive).</summary>
+        internal WeakReference<ModuleClient> Owner;
+
+        /// <summary>The client's <see cref="ClientOptions.Logger"/>, removed when the client is closed or finalized.</summary>
+        internal ClientLogger Logger;
+
+        /// <summary>Subscribers of <see cref="ModuleClient.BackgroundError"/>.</summary>
+        internal event EventHandler<BackgroundErrorEventArgs> BackgroundError
+        {
+            add { lock (gate) { backgroundError += value; } }
+            remove { lock (gate) { backgroundError -= value; } }
+        }
 
         /// <summary>True once a close or dispose began: no handler starts any more.</summary>
         internal bool Closed { get { return closed; } }
@@ -37,9 +51,62 @@ namespace EdgeModule.Native
         /// <summary>True when the calling code runs inside one of edgemodule's handler invocations.</summary>
         internal static bool InsideHandler { get { return InHandler.Value; } }
 
+        /// <summary>
+        /// Raises <see cref="ModuleClient.BackgroundError"/> on the delivery thread (operations
+        /// its subscribers start meanwhile take the thread-pool path). Nobody listening: the
+        /// core has logged it already (warning), nothing else to do.
+        /// </summary>
+        internal void RaiseBackgroundError(int kind, int family, string name, string message)
+        {
+            EventHandler<BackgroundErrorEventArgs> subscribers;
+            lock (gate)
+            {
+                subscribers = backgroundError;
+            }
+            if (subscribers == null)
+            {
+                return;
+            }
+            var args = new BackgroundErrorEventArgs((BackgroundErrorKind)kind,
+                Utf8.FromNulTerminated(NativeMethods.edgemodule_background_kind_name(kind)) ?? kind.ToString(),
+                (HandlerFamily)family,
+                Utf8.FromNulTerminated(NativeMethods.edgemodule_handler_family_name(family)) ?? family.ToString(),
+                name, message);
+            ModuleClient sender = null;
+            WeakReference<ModuleClient> owner = Owner;
+            if (owner != null)
+            {
+                owner.TryGetTarget(out sender);
+            }
+            EnterDelivery();
+            try
+            {
+                foreach (EventHandler<BackgroundErrorEventArgs> subscriber in subscribers.GetInvocationList())
+                {
+                    try
+                    {
+                        AsHandler(() =>
+                        {
+                            subscriber(sender, args);
+                            return 0;
+                        });
+                    }
+                    catch (Exception e)
+                    {
+                        Callbacks.Report(e, "background error handler");
+                    }
+                }
+            }
+            finally
+            {
+                ExitDelivery();
+            }
+        }
+
         internal void BeginClose()
         {
             closed = true;
+            EdgeModuleLogging.Remove(Interlocked.Exchange(ref Logger, null));
             try
             {
                 closing.Set();
