@@ -72,7 +72,8 @@ namespace EdgeModule.Tests
                 { "operation_timeout_ms", "OperationTimeoutMs" }, { "keep_alive_s", "KeepAliveS" },
                 { "sas_ttl_s", "SasTtlS" }, { "redelivery_delay_ms", "RedeliveryDelayMs" },
                 { "retry_initial_delay_ms", "RetryInitialDelayMs" }, { "retry_max_delay_ms", "RetryMaxDelayMs" },
-                { "retry_give_up_after_ms", "RetryGiveUpAfterMs" },
+                { "retry_give_up_after_ms", "RetryGiveUpAfterMs" }, { "options_json", "OptionsJson" },
+                { "options_json_len", "OptionsJsonLen" },
             };
             int checkedFields = 0;
             foreach (string line in File.ReadAllLines(file))

@@ -85,7 +85,7 @@ namespace EdgeModule.Tests
                 }
                 Task up = Pump(client, upstream, false);
                 Task down = Pump(upstream, client, true);
-                Task ignored = Task.WhenAny(up, down).ContinueWith(_ =>
+                _ = Task.WhenAny(up, down).ContinueWith(_ =>
                 {
                     client.Close();
                     upstream.Close();
