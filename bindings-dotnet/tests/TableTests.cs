@@ -202,3 +202,33 @@ namespace EdgeModule.Tests
         }
     }
 }
+
+namespace EdgeModule.Tests
+{
+    [TestFixture]
+    public class LogRecordTests
+    {
+        [Test]
+        public void FieldsTextIsReadBackIntoPairs()
+        {
+            // As bindings-common's LogRecord::fields_text writes them (Rust {:?} for values
+            // with a space or empty).
+            string text = "module=receiver reason=NO_NETWORK error=\"I/O: \\\"refused\\\" \\u{e9}\\n\" empty=\"\" attempt=2";
+            List<KeyValuePair<string, string>> fields = NativeLog.ParseFields(text);
+            CollectionAssert.AreEqual(new[] { "module", "reason", "error", "empty", "attempt" }, fields.Select(f => f.Key));
+            CollectionAssert.AreEqual(new[] { "receiver", "NO_NETWORK", "I/O: \"refused\" \u00e9\n", "", "2" },
+                fields.Select(f => f.Value));
+            Assert.IsEmpty(NativeLog.ParseFields(""));
+        }
+
+        [Test]
+        public void LevelsMapBothWays()
+        {
+            foreach (LogLevel level in new[] { LogLevel.Trace, LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error })
+            {
+                Assert.AreEqual(level, NativeLog.Level(NativeLog.NativeLevel(level)));
+            }
+            Assert.AreEqual(0, NativeLog.NativeLevel(LogLevel.None), "EDGEMODULE_LOG_OFF");
+        }
+    }
+}
