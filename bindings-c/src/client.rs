@@ -1,7 +1,7 @@
 //! `edgemodule_client_t`: creation, connect, close, free.
 
 use std::ffi::{c_char, c_void};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use edgemodule_core::{ClientBuilder, ModuleClient, Result};
@@ -40,6 +40,24 @@ impl edgemodule_client_t {
     }
 }
 
+/// The callback slots of every client created, for `edgemodule_shutdown`: the shared
+/// shutdown closes the hosted clients, but the slots live in the handles (freed later), so
+/// their contexts would otherwise be released only by `edgemodule_client_free`.
+static LIVE_HANDLERS: Mutex<Vec<Weak<HostHandlers>>> = Mutex::new(Vec::new());
+
+/// Closes the callback slots of every client still alive (their `ctx_free`s run on the
+/// delivery threads, which are still running).
+pub(crate) fn close_all_handlers() {
+    let live: Vec<Arc<HostHandlers>> = {
+        let mut list = LIVE_HANDLERS.lock().unwrap_or_else(|p| p.into_inner());
+        list.retain(|w| w.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    };
+    for handlers in live {
+        handlers.close();
+    }
+}
+
 /// Builds a client from `builder` and writes the handle to `out`.
 fn create(builder: ClientBuilder, out: &mut *mut edgemodule_client_t) -> Result<()> {
     let client: ModuleClient = runtime::block_on(builder.build())?;
@@ -51,6 +69,11 @@ fn create(builder: ClientBuilder, out: &mut *mut edgemodule_client_t) -> Result<
         },
     )?;
     let handlers = Arc::new(HostHandlers::new(hosted.delivery()));
+    {
+        let mut live = LIVE_HANDLERS.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&handlers));
+    }
     *out = Box::into_raw(Box::new(edgemodule_client_t { hosted, handlers }));
     Ok(())
 }

@@ -27,5 +27,12 @@ pub extern "C" fn edgemodule_version() -> *const c_char {
 /// stop in time.
 #[no_mangle]
 pub extern "C" fn edgemodule_shutdown(timeout_ms: u32) -> i32 {
-    call(|| runtime::shutdown(Duration::from_millis(u64::from(timeout_ms))))
+    call(|| {
+        if runtime::in_async_context() {
+            // Let the shared shutdown refuse it, touching nothing.
+            return runtime::shutdown(Duration::ZERO);
+        }
+        crate::client::close_all_handlers();
+        runtime::shutdown(Duration::from_millis(u64::from(timeout_ms)))
+    })
 }

@@ -58,9 +58,11 @@ static void report_threshold(filter_t *f) {
     pthread_mutex_unlock(&f->lock);
 }
 
-/* input1: forward hot readings, then acknowledge. If forwarding fails the message is
- * abandoned and delivered again. */
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+/* input1: forward hot readings, then report the message processed (it is acknowledged). If
+ * forwarding fails, report a failure: edgemodule calls this again with the same message
+ * after the retry delay (option handler_attempts calls in all). */
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     filter_t *f = ctx;
     const uint8_t *body = NULL;
     size_t len = 0;
@@ -68,35 +70,40 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
     if (edgemodule_message_body(message, &body, &len) != EDGEMODULE_OK ||
         !json_number((const char *)body, len, NULL, "temperature", &temperature)) {
         fprintf(stderr, "filter: skipping a message without a numeric temperature\n");
-        return EDGEMODULE_DISPOSITION_ACCEPT;
+        return EDGEMODULE_OK;
     }
     pthread_mutex_lock(&f->lock);
     double threshold = f->threshold;
     pthread_mutex_unlock(&f->lock);
-    if (temperature <= threshold) return EDGEMODULE_DISPOSITION_ACCEPT;
+    if (temperature <= threshold) return EDGEMODULE_OK;
 
     int32_t rc = edgemodule_client_send_output(f->client, "output1", EDGEMODULE_NUL_TERMINATED, message);
     if (rc != EDGEMODULE_OK) {
         log_error("forwarding (will retry)", rc);
-        return EDGEMODULE_DISPOSITION_ABANDON;
+        return rc;
     }
     pthread_mutex_lock(&f->lock);
     unsigned long forwarded = ++f->forwarded;
     pthread_mutex_unlock(&f->lock);
     printf("filter: forwarded %g (> %g), %lu since reset\n", temperature, threshold, forwarded);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
-/* Desired properties changed: take the new threshold and report it. */
-static void on_desired(void *ctx, const char *patch, size_t len, int64_t version) {
+/* Desired properties changed: take the new threshold and report it. A patch without the
+ * threshold (or a catch-up, `full`, without it) leaves the current one. */
+static int32_t on_desired(void *ctx, const char *patch, size_t len, int64_t version, int32_t full,
+                          edgemodule_handler_call_t *call) {
+    (void)full;
+    (void)call;
     filter_t *f = ctx;
     double threshold = 0;
-    if (!json_number(patch, len, NULL, "TemperatureThreshold", &threshold)) return;
+    if (!json_number(patch, len, NULL, "TemperatureThreshold", &threshold)) return EDGEMODULE_OK;
     pthread_mutex_lock(&f->lock);
     f->threshold = threshold;
     pthread_mutex_unlock(&f->lock);
     printf("filter: threshold now %g (desired $version %lld)\n", threshold, (long long)version);
     report_threshold(f);
+    return EDGEMODULE_OK;
 }
 
 /* The "reset" method: answer with the count and start again from zero. */
