@@ -141,7 +141,16 @@ namespace EdgeModule
                     added = new ClientLogger(options.Logger, options.LoggerLevel, moduleId);
                     loggers.Add(added);
                 }
-                Apply();
+                try
+                {
+                    Apply();
+                }
+                catch
+                {
+                    // The client is not created: its logger must not stay registered.
+                    loggers.Remove(added);
+                    throw;
+                }
             }
             return added;
         }
