@@ -12,7 +12,8 @@ namespace EdgeModule
         /// Handles calls of direct method <paramref name="methodName"/> (replacing an earlier
         /// handler; <c>null</c> removes it, and its calls go to the default handler). The call
         /// is answered with the returned <see cref="MethodResponse"/>; a handler that throws
-        /// (or returns null) answers 500.
+        /// (or returns null) gets the core's failure reply (500) and raises
+        /// <see cref="BackgroundError"/>. One call at a time per handler.
         /// </summary>
         public Task SetMethodHandlerAsync(string methodName, MethodCallback methodHandler, object userContext)
         {
@@ -40,7 +41,8 @@ namespace EdgeModule
 
         /// <summary>
         /// Handles calls of every method without its own handler (<c>null</c> removes it; calls
-        /// are then held for a while, else answered 500).
+        /// of methods without a handler are then answered 501 and reported as
+        /// <see cref="BackgroundErrorKind.NoHandler"/>).
         /// </summary>
         public Task SetMethodDefaultHandlerAsync(MethodCallback methodHandler, object userContext)
         {

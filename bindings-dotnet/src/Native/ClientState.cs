@@ -14,7 +14,6 @@ namespace EdgeModule.Native
         /// <summary>Longest a close waits for running handlers.</summary>
         internal static readonly TimeSpan HandlerWait = TimeSpan.FromSeconds(10);
 
-        private readonly ManualResetEvent closing = new ManualResetEvent(false);
         private readonly object gate = new object();
         private int deliveryBusy;
         private int handlersRunning;
@@ -36,9 +35,6 @@ namespace EdgeModule.Native
 
         /// <summary>True once a close or dispose began: no handler starts any more.</summary>
         internal bool Closed { get { return closed; } }
-
-        /// <summary>Signalled when the close begins (input handlers stop being waited for).</summary>
-        internal WaitHandle Closing { get { return closing; } }
 
         /// <summary>
         /// True while the client's delivery thread runs or waits for user code. Completions of
@@ -107,14 +103,6 @@ namespace EdgeModule.Native
         {
             closed = true;
             EdgeModuleLogging.Remove(Interlocked.Exchange(ref Logger, null));
-            try
-            {
-                closing.Set();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Nothing waits any more.
-            }
         }
 
         internal void EnterDelivery()
