@@ -6,6 +6,7 @@ mod client;
 mod commands;
 mod logging;
 mod serve;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -65,6 +66,10 @@ async fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Inspect(args) => {
             logging::init(args::LogFormat::Text, "warn");
             commands::inspect(args).await
+        }
+        Command::Stats(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            stats::stats(args).await
         }
     }
 }

@@ -224,7 +224,7 @@ fn check_label_name(name: &str) -> Result<(), String> {
 
 fn parse_sample(line: &str) -> Result<Sample, String> {
     let name_end = line
-        .find(|c: char| c == '{' || c == ' ')
+        .find(['{', ' '])
         .ok_or_else(|| format!("'{line}' has no value"))?;
     let name = &line[..name_end];
     check_name(name)?;
