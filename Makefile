@@ -9,13 +9,13 @@ LINT_VENV := scripts/lint/.venv/bin
 
 .PHONY: demo test deps lint lint-docs lint-rust lint-python lint-node lint-java lint-c lint-versions \
         test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance \
-        bench clean
+        bench clean demo-containers test-containers test-containers-arm64
 
 # Installs what each language needs just before building it, so the first result shows early.
 demo:
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance test-containers
 
 deps:
 	$(DEPS)
@@ -90,6 +90,23 @@ conformance:
 # cargo-fuzz targets of the hub, FUZZ_SECONDS (default 30) each; see scripts/fuzz.sh.
 test-fuzz:
 	bash scripts/fuzz.sh
+
+# Modules as container images (docs/containers.md): the Python and C filter images built from
+# local base images, run by `edgemodule-hub up`. Installs podman & co when missing; the
+# process form runs instead, loudly, where containers cannot run.
+demo-containers:
+	$(DEPS) rust containers
+	$(CARGO) build --release -p edgemodule-hub -p edgemodule-example-filter
+	bash examples/demo-containers.sh
+
+test-containers:
+	bash tests/containers/run.sh
+	bash tests/containers/scaffolds.sh
+
+# The same with arm64 images too, built and run under qemu (cross toolchain, an arm64 rootfs:
+# about 20 minutes the first time here, then about 2).
+test-containers-arm64:
+	PLATFORMS="amd64 arm64v8" bash tests/containers/run.sh
 
 bench: deps
 	bash bench/run.sh

@@ -19,8 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-SECTIONS="rust c python node java dotnet lint interop fuzz"
-EXTRA_SECTIONS="bench" # only when named
+SECTIONS="rust c python node java dotnet lint interop fuzz containers"
+EXTRA_SECTIONS="bench arm" # only when named
 CHECK_ONLY=0
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -198,6 +198,34 @@ section_fuzz() {
     need "cargo-fuzz is not installed" fuzz
     log "cargo install cargo-fuzz"
     (cd / && cargo +nightly install --locked cargo-fuzz)
+  fi
+}
+
+# Module images (docs/containers.md, `make test-containers`, `make demo-containers`): rootful
+# podman with the runc runtime, buildah, skopeo, and mmdebstrap for the base images made here.
+apt_packages_containers="podman buildah runc skopeo mmdebstrap uidmap"
+section_containers() { apt_install $apt_packages_containers; }
+
+# ARM module images (`make test-containers-arm64`): qemu registered with binfmt_misc so ARM
+# binaries run, arch-test for mmdebstrap's foreign rootfs, and the aarch64 cross toolchain the
+# packages are built with.
+apt_packages_arm="qemu-user-static binfmt-support arch-test gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+section_arm() {
+  apt_install $apt_packages_arm
+  if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    need "binfmt_misc is not mounted" arm
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  fi
+  local arch
+  for arch in aarch64 arm; do
+    if [ ! -e "/proc/sys/fs/binfmt_misc/qemu-$arch" ]; then
+      need "qemu-$arch is not registered with binfmt_misc" arm
+      update-binfmts --enable "qemu-$arch"
+    fi
+  done
+  if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    need "the Rust target aarch64-unknown-linux-gnu is not installed" arm
+    rustup target add aarch64-unknown-linux-gnu
   fi
 }
 

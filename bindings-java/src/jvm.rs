@@ -20,29 +20,34 @@ use jni::{jni_sig, jni_str, Env, JValueOwned, JavaVM};
 /// The static methods of `NativeCallbacks` this library calls.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Callback {
-    /// `int onInput(Object dispatcher, String input, byte[] body, String[] system, String[] props)`
+    /// `String onInput(Object dispatcher, String input, byte[] body, String[] system,
+    /// String[] props)`: null when handled, else why it failed.
     OnInput,
-    /// `String[] onMethod(Object dispatcher, String slot, String name, String payload)`
+    /// `String[] onMethod(Object dispatcher, String slot, String name, String payload)`:
+    /// `{status, json}` when answered, `{why it failed}` otherwise.
     OnMethod,
-    /// `void onDesired(Object dispatcher, String patch, long version)`
+    /// `String onDesired(Object dispatcher, String patch, long version)`: null or why.
     OnDesired,
+    /// `String onTopic(Object dispatcher, long id, String topic, byte[] payload)`: null or why.
+    OnTopic,
     /// `void onStatus(Object dispatcher, int state, int reason)`
     OnStatus,
-    /// `void onTopic(Object dispatcher, long id, String topic, byte[] payload)`
-    OnTopic,
+    /// `void onBackgroundError(Object dispatcher, String kind, String family, String name,
+    /// String message)`
+    OnBackgroundError,
     /// `void complete(Object future, String value)`
     Complete,
     /// `void fail(Object future, int code, String message, int status)`
     Fail,
     /// `Throwable error(int code, String message, int status)`
     Error,
-    /// `void log(int level, String message)`
+    /// `void log(int level, String text)`
     Log,
 }
 
 struct Cache {
     class: Global<JClass<'static>>,
-    ids: [JStaticMethodID; 9],
+    ids: [JStaticMethodID; 10],
 }
 
 static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -58,7 +63,7 @@ pub(crate) fn init(env: &mut Env<'_>) -> JniResult<()> {
         env.get_static_method_id(
             &class,
             jni_str!("onInput"),
-            jni_sig!("(Ljava/lang/Object;Ljava/lang/String;[B[Ljava/lang/String;[Ljava/lang/String;)I"),
+            jni_sig!("(Ljava/lang/Object;Ljava/lang/String;[B[Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/String;"),
         )?,
         env.get_static_method_id(
             &class,
@@ -68,7 +73,12 @@ pub(crate) fn init(env: &mut Env<'_>) -> JniResult<()> {
         env.get_static_method_id(
             &class,
             jni_str!("onDesired"),
-            jni_sig!("(Ljava/lang/Object;Ljava/lang/String;J)V"),
+            jni_sig!("(Ljava/lang/Object;Ljava/lang/String;J)Ljava/lang/String;"),
+        )?,
+        env.get_static_method_id(
+            &class,
+            jni_str!("onTopic"),
+            jni_sig!("(Ljava/lang/Object;JLjava/lang/String;[B)Ljava/lang/String;"),
         )?,
         env.get_static_method_id(
             &class,
@@ -77,8 +87,8 @@ pub(crate) fn init(env: &mut Env<'_>) -> JniResult<()> {
         )?,
         env.get_static_method_id(
             &class,
-            jni_str!("onTopic"),
-            jni_sig!("(Ljava/lang/Object;JLjava/lang/String;[B)V"),
+            jni_str!("onBackgroundError"),
+            jni_sig!("(Ljava/lang/Object;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"),
         )?,
         env.get_static_method_id(
             &class,
@@ -114,8 +124,11 @@ pub(crate) fn call<'local>(
 ) -> JniResult<JValueOwned<'local>> {
     let cache = CACHE.get().ok_or(JniError::UninitializedJavaVM)?;
     let ret = match callback {
-        Callback::OnInput => JavaType::Primitive(Primitive::Int),
-        Callback::OnMethod | Callback::Error => JavaType::Object,
+        Callback::OnInput
+        | Callback::OnMethod
+        | Callback::OnDesired
+        | Callback::OnTopic
+        | Callback::Error => JavaType::Object,
         _ => JavaType::Primitive(Primitive::Void),
     };
     let raw: Vec<jvalue> = args.iter().map(JValue::as_jni).collect();
@@ -128,8 +141,8 @@ pub(crate) fn call<'local>(
 
 /// Runs `f` with a JNI environment on the current thread, inside its own local frame.
 ///
-/// On a delivery thread (attached as a daemon by [`attach_daemon`]) this reuses the
-/// attachment; elsewhere the thread is attached for the call only, so no thread the
+/// On a delivery, lane or log thread (attached as a daemon by [`attach_daemon`]) this
+/// reuses the attachment; elsewhere the thread is attached for the call only, so no thread the
 /// library owns ever stays attached as a non-daemon thread (which would keep the JVM from
 /// exiting). A Java exception left pending is cleared and returned as an error.
 pub(crate) fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> JniResult<T>) -> JniResult<T> {
@@ -189,30 +202,5 @@ pub(crate) fn detach_daemon() {
     // more (every job ran in its own local frame, which has been popped).
     unsafe {
         ((*(*raw)).v1_1.DetachCurrentThread)(raw);
-    }
-}
-
-/// Log levels of `NativeCallbacks.log`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Level {
-    /// Something failed that should not have.
-    Error = 1,
-    /// Something failed and was handled.
-    Warning = 2,
-}
-
-/// Logs `message` through the Java logger `dev.edgemodule` (falls back to `tracing`).
-pub(crate) fn log(level: Level, message: &str) {
-    let sent = with_env(|env| {
-        let text = env.new_string(message)?;
-        call(
-            env,
-            Callback::Log,
-            &[JValue::Int(level as i32), JValue::Object(&text)],
-        )?;
-        Ok(())
-    });
-    if sent.is_err() {
-        tracing::warn!("{message}");
     }
 }

@@ -13,10 +13,10 @@ use jni::sys::{jint, jlong};
 use jni::{Env, EnvUnowned};
 use serde_json::{json, Value};
 
-use crate::client::hosted;
+use crate::client::java_client;
 use crate::convert;
 use crate::error::{entry, invalid, Outcome};
-use crate::jvm::{self, Callback, Level};
+use crate::jvm::{self, Callback};
 
 /// Runs `work`: blocking when `future` is null (its value is returned), else in the
 /// background with `future` completed by `NativeCallbacks.complete/fail` (null returned).
@@ -67,7 +67,7 @@ fn complete(target: Global<JObject<'static>>, result: edgemodule::Result<Option<
         Ok(())
     });
     if let Err(e) = done {
-        jvm::log(Level::Error, &format!("cannot complete a future: {e}"));
+        tracing::error!(error = %e, "cannot complete a Java future");
     }
     drop(target);
 }
@@ -80,15 +80,15 @@ async fn unit(
 }
 
 /// `String connect(long handle, CompletableFuture future)`
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_connect<'l>(
+#[export_name = "Java_dev_edgemodule_Native_connect__JLjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn connect<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let core = hosted.client().clone();
         run(
             env,
@@ -101,8 +101,8 @@ pub extern "system" fn Java_dev_edgemodule_Native_connect<'l>(
 
 /// `String sendOutput(long handle, String output, byte[] body, String[] system,
 /// String[] properties, CompletableFuture future)`; a null output sends telemetry.
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_sendOutput<'l>(
+#[export_name = "Java_dev_edgemodule_Native_sendOutput__JLjava_lang_String_2_3B_3Ljava_lang_String_2_3Ljava_lang_String_2Ljava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn send_output<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -113,7 +113,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_sendOutput<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let output = convert::opt_string(env, &output)?;
         let message = convert::message(env, &body, &system, &properties)?;
         let core = hosted.client().clone();
@@ -128,8 +128,8 @@ pub extern "system" fn Java_dev_edgemodule_Native_sendOutput<'l>(
 
 /// `String sendOutputBatch(long handle, String output, byte[][] bodies, String[][] systems,
 /// String[][] properties, CompletableFuture future)`
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_sendOutputBatch<'l>(
+#[export_name = "Java_dev_edgemodule_Native_sendOutputBatch__JLjava_lang_String_2_3_3B_3_3Ljava_lang_String_2_3_3Ljava_lang_String_2Ljava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn send_output_batch<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -140,7 +140,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_sendOutputBatch<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let output = convert::string(env, &output, "outputName")?;
         let count = bodies.len(env)?;
         if systems.len(env)? != count || properties.len(env)? != count {
@@ -165,15 +165,15 @@ pub extern "system" fn Java_dev_edgemodule_Native_sendOutputBatch<'l>(
 }
 
 /// `String getTwin(long handle, CompletableFuture future)`: the twin as JSON.
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_getTwin<'l>(
+#[export_name = "Java_dev_edgemodule_Native_getTwin__JLjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn get_twin<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let core = hosted.client().clone();
         run(env, hosted, &future, async move {
             Ok(Some(core.get_twin().await?.to_json_string()?))
@@ -182,8 +182,8 @@ pub extern "system" fn Java_dev_edgemodule_Native_getTwin<'l>(
 }
 
 /// `String patchReported(long handle, String json, CompletableFuture future)`
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_patchReported<'l>(
+#[export_name = "Java_dev_edgemodule_Native_patchReported__JLjava_lang_String_2Ljava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn patch_reported<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -191,7 +191,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_patchReported<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let text = convert::string(env, &patch, "patch")?;
         let patch: Value = serde_json::from_str(&text)
             .map_err(|e| invalid(format!("the reported patch is not JSON: {e}")))?;
@@ -209,8 +209,8 @@ fn millis(value: jlong) -> Duration {
 /// `String invokeMethod(long handle, String deviceId, String moduleId, String method,
 /// String payloadJson, long responseTimeoutMillis, long connectTimeoutMillis,
 /// CompletableFuture future)`: the answer as `{"status":n,"payload":…}`.
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_invokeMethod<'l>(
+#[export_name = "Java_dev_edgemodule_Native_invokeMethod__JLjava_lang_String_2Ljava_lang_String_2Ljava_lang_String_2Ljava_lang_String_2JJLjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn invoke_method<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -223,7 +223,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_invokeMethod<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let device_id = convert::string(env, &device_id, "deviceId")?;
         let module_id = convert::opt_string(env, &module_id)?;
         let method = convert::string(env, &method, "methodName")?;
@@ -246,8 +246,8 @@ pub extern "system" fn Java_dev_edgemodule_Native_invokeMethod<'l>(
 }
 
 /// `String publish(long handle, String topic, byte[] payload, int qos, CompletableFuture future)`
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_publish<'l>(
+#[export_name = "Java_dev_edgemodule_Native_publish__JLjava_lang_String_2_3BILjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn publish<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -257,7 +257,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_publish<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         let topic = convert::string(env, &topic, "topic")?;
         let payload = convert::bytes(env, &payload)?;
         let qos = match qos {
@@ -275,8 +275,8 @@ pub extern "system" fn Java_dev_edgemodule_Native_publish<'l>(
 /// `String testPanic(long handle, int where, CompletableFuture future)`: panics on purpose —
 /// `0` in the native method, `1` inside the operation's future — so the tests can check that
 /// a panic surfaces as `InternalException` and nothing unwinds into the JVM.
-#[no_mangle]
-pub extern "system" fn Java_dev_edgemodule_Native_testPanic<'l>(
+#[export_name = "Java_dev_edgemodule_Native_testPanic__JILjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn test_panic<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
@@ -284,7 +284,7 @@ pub extern "system" fn Java_dev_edgemodule_Native_testPanic<'l>(
     future: JObject<'l>,
 ) -> JString<'l> {
     entry(&mut env, |env| {
-        let hosted = hosted(handle)?;
+        let hosted = &java_client(handle)?.hosted;
         if place == 0 {
             panic!("a test panic in a native method");
         }

@@ -194,6 +194,7 @@ impl Hub {
             https_port: https_addr.port(),
         });
         let env_for_admin = env.clone();
+        let runtime_slot = crate::runtime::RuntimeSlot::default();
         let (broker_for_admin, device_for_admin) = (broker.clone(), config.device_id.clone());
         let (admin_addr, admin_task) = crate::admin::serve_admin(
             AdminState {
@@ -209,6 +210,7 @@ impl Hub {
                     "mqtt": broker.local_addr().to_string(),
                     "https": https_addr.to_string(),
                 }),
+                runtime: runtime_slot.clone(),
                 counters: {
                     let broker = broker.clone();
                     Arc::new(
@@ -246,6 +248,7 @@ impl Hub {
             https_addr,
             admin_addr,
             metrics_addr,
+            runtime_slot,
             admin_token,
             tasks: std::mem::take(&mut started.tasks),
         })
@@ -291,11 +294,18 @@ pub struct RunningHub {
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
     metrics_addr: Option<SocketAddr>,
+    runtime_slot: crate::runtime::RuntimeSlot,
     admin_token: AdminToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningHub {
+    /// Where the module runtime (`crate::runtime::Agent`) makes itself visible to the admin
+    /// API.
+    pub fn runtime_slot(&self) -> &crate::runtime::RuntimeSlot {
+        &self.runtime_slot
+    }
+
     /// Bound MQTT-over-TLS address.
     pub fn mqtt_addr(&self) -> SocketAddr {
         self.broker.local_addr()

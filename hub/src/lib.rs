@@ -23,6 +23,8 @@ pub mod methods;
 pub mod metrics;
 pub mod mqtt;
 pub mod routes;
+pub mod runtime;
+pub mod scaffold;
 pub mod state_dir;
 pub mod store;
 pub mod twins;

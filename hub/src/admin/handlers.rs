@@ -71,6 +71,13 @@ async fn route(state: &AdminState, req: Request<Incoming>) -> Response<ResponseB
             let (module, name) = (m.to_string(), name.to_string());
             invoke(state, req, &module, &name).await
         }
+        (&Method::GET, ["runtime"]) => crate::runtime::admin::runtime(&state.runtime),
+        (&Method::GET, ["modules", m, "logs"]) => crate::runtime::admin::module_logs(
+            &state.runtime,
+            m,
+            query_param(req.uri(), "tail").as_deref(),
+            query_param(req.uri(), "follow").is_some_and(|v| v != "false"),
+        ),
         (&Method::GET, ["upstream"]) => {
             let flag = |name: &str| query_param(req.uri(), name).map(|v| v != "false");
             upstream(
@@ -79,8 +86,8 @@ async fn route(state: &AdminState, req: Request<Incoming>) -> Response<ResponseB
                 flag("history").unwrap_or(true),
             )
         }
-        (_, ["health"] | ["modules"] | ["upstream"])
-        | (_, ["modules", _, "env" | "twin" | "inspect"])
+        (_, ["health"] | ["modules"] | ["upstream"] | ["runtime"])
+        | (_, ["modules", _, "env" | "twin" | "inspect" | "logs"])
         | (_, ["modules", _, "twin", "desired"])
         | (_, ["modules", _, "methods", _]) => {
             message_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")

@@ -15,6 +15,7 @@
 //! | `POST /modules/{m}/methods/{name}?timeout=s&connectTimeout=s` (body: payload JSON) | `{"status":n,"payload":…}` |
 //! | `GET /modules/{m}/inspect` | `{"module":…,"connected":…,"delivered":…,…}` (contract 5; `RunningHub::inspect`) |
 //! | `GET /upstream[?follow=true][&history=false]` | one JSON object per line per `$upstream` message (`follow` keeps streaming new ones; `history=false` skips earlier ones) |
+//! | `GET /runtime`, `GET /modules/{m}/logs[?tail=n][&follow=true]` | the module runtime ([`crate::runtime::admin`]) |
 //!
 //! Errors are `{"message": …}` with 400, 401, 404, 405, 408, 500 or 504.
 
@@ -67,6 +68,8 @@ pub struct AdminState {
     pub upstream: UpstreamFeed,
     /// Extra facts merged into `GET /health` (e.g. `{"mqtt": "127.0.0.1:8883"}`).
     pub info: Value,
+    /// The module runtime, once `serve --run-modules` started it (`GET /runtime`, logs).
+    pub runtime: crate::runtime::RuntimeSlot,
     /// Counters read at each `GET /health`.
     pub counters: CountersFn,
     /// The bearer token every request must carry.

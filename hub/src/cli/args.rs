@@ -42,6 +42,16 @@ pub enum Command {
     /// Show the hub's key figures live (messages in/out per second, queue lengths,
     /// connected modules), read from its metrics endpoint.
     Stats(StatsArgs),
+    /// Run the hub and the deployment's modules (`serve --run-modules`).
+    Up(ServeArgs),
+    /// Show the modules the hub runs: runtime status, exit code, restarts.
+    Ps(super::runtime_args::PsArgs),
+    /// Show a module's output.
+    Logs(super::runtime_args::LogsArgs),
+    /// Build a module's image from its module.json with podman.
+    Build(super::runtime_args::BuildArgs),
+    /// Create a module (code, module.json, Dockerfiles, a test) and add it to the manifest.
+    New(super::runtime_args::NewArgs),
 }
 
 /// `serve`.
@@ -130,6 +140,9 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `edgemodule_hub=debug` (RUST_LOG, when set, wins).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log_level: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub runtime: super::runtime_args::RuntimeArgs,
 }
 
 /// `serve --delivery`.

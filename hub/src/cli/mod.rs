@@ -2,9 +2,13 @@
 //! `twin` talk to a running hub through its admin API.
 
 mod args;
+mod build;
 mod client;
 mod commands;
 mod logging;
+mod new;
+mod runtime_args;
+mod runtime_cmds;
 mod serve;
 mod stats;
 
@@ -70,6 +74,29 @@ async fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Stats(args) => {
             logging::init(args::LogFormat::Text, "warn");
             stats::stats(args).await
+        }
+        Command::Up(mut args) => {
+            logging::init(args.log_format, &args.log_level);
+            if args.runtime.run_modules.is_none() {
+                args.runtime.run_modules = Some(runtime_args::RunModulesArg::Auto);
+            }
+            serve::serve(args).await
+        }
+        Command::Ps(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            runtime_cmds::ps(args).await
+        }
+        Command::Logs(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            runtime_cmds::logs(args).await
+        }
+        Command::Build(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            build::build(args).await
+        }
+        Command::New(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            new::new(args)
         }
     }
 }

@@ -12,10 +12,36 @@ use crate::mqtt::{DeliveryMode, DeliveryPolicy};
 /// Builds the configuration, starts the hub, prints one `ready` line on stdout, waits for a
 /// shutdown signal and shuts down gracefully.
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
-    let config = config_from_args(args)?;
+    let manifest_dir = absolute(args.manifest.clone())?
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let runtime = args.runtime.settings(manifest_dir);
+    let mut config = config_from_args(args)?;
+    // Decided before the hub starts: a container module's workload socket goes to the
+    // user its image runs as (an explicit --workload-owner wins).
+    let plan = match runtime {
+        Some(settings) => Some(super::runtime_cmds::plan(&config, settings).await?),
+        None => None,
+    };
+    if let Some(plan) = &plan {
+        for (module, uid) in plan.socket_owners().await {
+            config.workload_owners.entry(module).or_insert(uid);
+        }
+    }
     let hub = Hub::start(config)
         .await
         .map_err(|e| CliError(format!("cannot start the hub: {e}")))?;
+    let agent = match plan {
+        Some(plan) => match crate::runtime::Agent::start(plan, &hub).await {
+            Ok(agent) => Some(agent),
+            Err(e) => {
+                hub.shutdown().await;
+                return Err(CliError(format!("cannot start the modules: {e}")));
+            }
+        },
+        None => None,
+    };
     let mut ready = format!(
         "edgemodule-hub ready: device={} mqtt={} https={} admin={} workload={} state={} delivery={}",
         hub.config().device_id,
@@ -28,6 +54,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     );
     if let Some(metrics) = hub.metrics_addr() {
         ready.push_str(&format!(" metrics={metrics}"));
+    }
+    if let Some(agent) = &agent {
+        ready.push_str(&format!(" modules={}", agent.view().mode().as_str()));
     }
     tracing::info!(
         mqtt = %hub.mqtt_addr(),
@@ -42,6 +71,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     let signal = shutdown_signal().await;
     tracing::info!(signal, "shutting down");
+    if let Some(agent) = agent {
+        agent.shutdown().await;
+    }
     hub.shutdown().await;
     Ok(())
 }

@@ -45,6 +45,9 @@ pub struct ModuleSpec {
     pub desired: serde_json::Value,
     /// The module's `env` settings (`{"KEY": {"value": …}}` → KEY → value).
     pub env: BTreeMap<String, String>,
+    /// The module's entry under `$edgeAgent` modules as written (`status`,
+    /// `restartPolicy`, `settings`, …), read by the module runtime (`crate::runtime`).
+    pub agent: serde_json::Value,
 }
 
 /// A manifest problem, with the JSON path it concerns.

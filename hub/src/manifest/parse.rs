@@ -137,6 +137,7 @@ fn parse_modules(
             name: name.clone(),
             desired,
             env,
+            agent: module.value.clone(),
         });
     }
     Ok(specs)

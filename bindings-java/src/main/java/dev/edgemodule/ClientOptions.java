@@ -1,8 +1,9 @@
 package dev.edgemodule;
 
+import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,223 +15,243 @@ import java.util.Objects;
  *         .productInfo("filter/1.0");
  * ModuleClient client = ModuleClient.createFromEnvironment(options);
  * }</pre>
+ *
+ * <p>Each setter maps to one option of the native core (named in its documentation, e.g.
+ * {@code operation_timeout_ms}); the core checks every value when the client is created, with
+ * the same ranges and messages in every language: a value out of range is an
+ * {@link InvalidArgumentException} naming the option and its range (never clamped). The
+ * defaults and ranges are in docs/core-policies.md §3.
  */
 public final class ClientOptions {
-    private Duration operationTimeout;
-    private Duration keepAlive;
-    private Duration sasTokenTimeToLive;
-    private Duration redeliveryDelay;
-    private Duration retryInitialDelay;
-    private Duration retryMaxDelay;
-    private Duration retryGiveUpAfter;
-    private Integer mqttPort;
-    private Integer httpsPort;
-    private Integer maxInflight;
-    private String trustBundlePem;
-    private String productInfo;
-    private String modelId;
+    /** Core option name → value as text, in the order set (a later value replaces). */
+    private final Map<String, String> values = new LinkedHashMap<>();
 
     /** Options with every default. */
     public ClientOptions() {}
 
     /**
-     * Upper bound of every operation: send, twin, method response, connect (default 30 s).
+     * Upper bound of every operation: send, twin, method response, connect (default 30 s;
+     * {@code operation_timeout_ms}).
      *
      * @param timeout the timeout
      * @return these options
      */
     public ClientOptions operationTimeout(Duration timeout) {
-        this.operationTimeout = positive(timeout, "operationTimeout");
-        return this;
+        return millis("operation_timeout_ms", timeout);
     }
 
     /**
-     * MQTT keep-alive (default 60 s, whole seconds).
+     * MQTT keep-alive, in whole seconds (default 60 s; {@code keep_alive_secs}).
      *
      * @param keepAlive the keep-alive interval
      * @return these options
      */
     public ClientOptions keepAlive(Duration keepAlive) {
-        this.keepAlive = positive(keepAlive, "keepAlive");
-        return this;
+        return seconds("keep_alive_secs", keepAlive);
     }
 
     /**
-     * Lifetime of each SAS token (default 1 hour); the client reconnects with a fresh token
-     * at 80 % of it.
+     * Lifetime of each SAS token the client signs, in whole seconds (default 1 hour;
+     * {@code sas_ttl_secs}); the client connects again with a fresh token at
+     * {@link #sasTokenRenewalPercent} of it.
      *
      * @param ttl the token lifetime
      * @return these options
      */
     public ClientOptions sasTokenTimeToLive(Duration ttl) {
-        this.sasTokenTimeToLive = positive(ttl, "sasTokenTimeToLive");
-        return this;
+        return seconds("sas_ttl_secs", ttl);
     }
 
     /**
-     * How long an abandoned input message waits before it is delivered again (default
-     * 500 ms).
+     * When to renew a SAS token, in percent of its lifetime (default 80;
+     * {@code sas_renewal_percent}).
      *
-     * @param delay the delay
+     * @param percent the share of the lifetime
+     * @return these options
+     */
+    public ClientOptions sasTokenRenewalPercent(int percent) {
+        return put("sas_renewal_percent", Integer.toString(percent));
+    }
+
+    /**
+     * How long a failed message, patch or topic callback waits before it is called again
+     * with the same message; each further wait doubles (default 500 ms;
+     * {@code redelivery_delay_ms}).
+     *
+     * @param delay the first wait
      * @return these options
      */
     public ClientOptions redeliveryDelay(Duration delay) {
-        this.redeliveryDelay = nonNegative(delay, "redeliveryDelay");
-        return this;
+        return millis("redelivery_delay_ms", delay);
+    }
+
+    /**
+     * Calls of a failing message, patch or topic callback per message before the message is
+     * acknowledged, dropped and reported as {@link BackgroundError.Kind#HANDLER_FAILED}
+     * (default 4; {@code handler_attempts}).
+     *
+     * @param attempts calls per message
+     * @return these options
+     */
+    public ClientOptions handlerAttempts(int attempts) {
+        return put("handler_attempts", Integer.toString(attempts));
     }
 
     /**
      * The reconnect backoff: the first delay and the upper bound of any delay (defaults
-     * 100 ms and 10 s; exponential with jitter in between).
+     * 100 ms and 10 s; {@code retry_initial_delay_ms}, {@code retry_max_delay_ms}). The delay
+     * before attempt n is {@code min(max, initial * multiplier^n)} less a random share up to
+     * the jitter.
      *
      * @param initialDelay delay before the first retry
      * @param maxDelay upper bound of any delay
      * @return these options
      */
     public ClientOptions retryDelays(Duration initialDelay, Duration maxDelay) {
-        this.retryInitialDelay = nonNegative(initialDelay, "initialDelay");
-        this.retryMaxDelay = nonNegative(maxDelay, "maxDelay");
-        return this;
+        millis("retry_initial_delay_ms", initialDelay);
+        return millis("retry_max_delay_ms", maxDelay);
     }
 
     /**
-     * Stop reconnecting once disconnected this long (default: never). The status then
-     * becomes {@code DISCONNECTED} with reason {@code RETRY_EXPIRED}.
+     * Growth of the reconnect delay per attempt (default 2; {@code retry_multiplier}).
+     *
+     * @param multiplier the factor
+     * @return these options
+     */
+    public ClientOptions retryMultiplier(double multiplier) {
+        return put("retry_multiplier", Double.toString(multiplier));
+    }
+
+    /**
+     * Largest share of a reconnect delay taken off at random (default 0.2;
+     * {@code retry_jitter}).
+     *
+     * @param jitter the share, 0 to 1
+     * @return these options
+     */
+    public ClientOptions retryJitter(double jitter) {
+        return put("retry_jitter", Double.toString(jitter));
+    }
+
+    /**
+     * Stop reconnecting once disconnected this long (default: never;
+     * {@code retry_give_up_after_ms}). The status then becomes {@code DISCONNECTED} with reason
+     * {@code RETRY_EXPIRED}, and operations waiting for the connection fail with
+     * {@link EdgeConnectionException}.
      *
      * @param giveUpAfter how long to keep retrying
      * @return these options
      */
     public ClientOptions retryGiveUpAfter(Duration giveUpAfter) {
-        this.retryGiveUpAfter = positive(giveUpAfter, "retryGiveUpAfter");
-        return this;
+        return millis("retry_give_up_after_ms", giveUpAfter);
     }
 
     /**
-     * The gateway's MQTT port (default {@code EDGEMODULE_MQTT_PORT}, else 8883).
+     * The gateway's MQTT port (default {@code EDGEMODULE_MQTT_PORT}, else 8883;
+     * {@code mqtt_port}).
      *
      * @param port the port
      * @return these options
      */
     public ClientOptions mqttPort(int port) {
-        this.mqttPort = port(port, "mqttPort");
-        return this;
+        return put("mqtt_port", Integer.toString(port));
     }
 
     /**
      * The gateway's HTTPS port, used by {@code invokeMethod} (default
-     * {@code EDGEMODULE_HTTPS_PORT}, else 443).
+     * {@code EDGEMODULE_HTTPS_PORT}, else 443; {@code https_port}).
      *
      * @param port the port
      * @return these options
      */
     public ClientOptions httpsPort(int port) {
-        this.httpsPort = port(port, "httpsPort");
-        return this;
+        return put("https_port", Integer.toString(port));
     }
 
     /**
-     * Most QoS 1 publishes awaiting the hub's acknowledgement at once (default 100).
+     * Most QoS 1 publishes awaiting the hub's acknowledgement at once (default 100;
+     * {@code max_inflight}).
      *
-     * @param max the limit (at least 1)
+     * @param max the limit
      * @return these options
      */
     public ClientOptions maxInflight(int max) {
-        if (max < 1 || max > 65535) {
-            throw new IllegalArgumentException("maxInflight must be 1..65535");
-        }
-        this.maxInflight = max;
-        return this;
+        return put("max_inflight", Integer.toString(max));
     }
 
     /**
      * PEM certificates to trust for the gateway, instead of the workload API's trust bundle
-     * or {@code EdgeModuleCACertificateFile}. Required for
-     * {@link ModuleClient#createFromConnectionString(String, ClientOptions)} unless
-     * {@code EdgeModuleCACertificateFile} is set.
+     * or {@code EdgeModuleCACertificateFile} ({@code trust_bundle_pem}).
      *
      * @param pem one or more PEM certificates
      * @return these options
      */
     public ClientOptions trustBundlePem(String pem) {
-        this.trustBundlePem = Objects.requireNonNull(pem, "pem");
-        return this;
+        return put("trust_bundle_pem", Objects.requireNonNull(pem, "pem"));
     }
 
     /**
-     * Text appended to the client type the hub sees (e.g. {@code "filter/1.0"}).
+     * A PEM file of certificates to trust for the gateway, read when the client is created
+     * ({@code trust_bundle_file}; {@link #trustBundlePem} wins when both are set).
+     *
+     * @param path the file
+     * @return these options
+     */
+    public ClientOptions trustBundleFile(String path) {
+        return put("trust_bundle_file", Objects.requireNonNull(path, "path"));
+    }
+
+    /**
+     * Text appended to the client type the hub sees (e.g. {@code "filter/1.0"};
+     * {@code product_info}).
      *
      * @param productInfo the product info
      * @return these options
      */
     public ClientOptions productInfo(String productInfo) {
-        this.productInfo = Objects.requireNonNull(productInfo, "productInfo");
-        return this;
+        return put("product_info", Objects.requireNonNull(productInfo, "productInfo"));
     }
 
     /**
-     * The digital-twin model id ({@code dtmi:...}).
+     * The digital-twin model id ({@code dtmi:...}; {@code model_id}).
      *
      * @param modelId the model id
      * @return these options
      */
     public ClientOptions modelId(String modelId) {
-        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        return put("model_id", Objects.requireNonNull(modelId, "modelId"));
+    }
+
+    /** The options as {@code [name0, value0, ...]} with the core's names, for the native library. */
+    String[] toNative() {
+        String[] out = new String[values.size() * 2];
+        int i = 0;
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            out[i++] = e.getKey();
+            out[i++] = e.getValue();
+        }
+        return out;
+    }
+
+    private ClientOptions put(String name, String value) {
+        values.put(name, value);
         return this;
     }
 
-    /** The options as {@code [name0, value0, ...]} for the native library. */
-    String[] toNative() {
-        List<String> out = new ArrayList<>();
-        millis(out, "operation_timeout_ms", operationTimeout);
-        millis(out, "keep_alive_ms", keepAlive);
-        millis(out, "sas_ttl_ms", sasTokenTimeToLive);
-        millis(out, "redelivery_delay_ms", redeliveryDelay);
-        millis(out, "retry_initial_delay_ms", retryInitialDelay);
-        millis(out, "retry_max_delay_ms", retryMaxDelay);
-        millis(out, "retry_give_up_after_ms", retryGiveUpAfter);
-        text(out, "mqtt_port", mqttPort);
-        text(out, "https_port", httpsPort);
-        text(out, "max_inflight", maxInflight);
-        text(out, "trust_bundle_pem", trustBundlePem);
-        text(out, "product_info", productInfo);
-        text(out, "model_id", modelId);
-        return out.toArray(new String[0]);
+    /** A duration in milliseconds, exactly (a fraction is left for the core to refuse). */
+    private ClientOptions millis(String name, Duration value) {
+        return put(name, decimal(Objects.requireNonNull(value, name), 3));
     }
 
-    private static void millis(List<String> out, String name, Duration value) {
-        if (value != null) {
-            out.add(name);
-            out.add(Long.toString(value.toMillis()));
-        }
+    /** A duration in seconds, exactly (a fraction is left for the core to refuse). */
+    private ClientOptions seconds(String name, Duration value) {
+        return put(name, decimal(Objects.requireNonNull(value, name), 0));
     }
 
-    private static void text(List<String> out, String name, Object value) {
-        if (value != null) {
-            out.add(name);
-            out.add(value.toString());
-        }
-    }
-
-    private static Duration positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive");
-        }
-        return d;
-    }
-
-    private static Duration nonNegative(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative");
-        }
-        return d;
-    }
-
-    private static int port(int port, String name) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(name + " must be 1..65535");
-        }
-        return port;
+    /** {@code value} in units of 10^-scale seconds, as plain decimal text. */
+    private static String decimal(Duration value, int scale) {
+        BigDecimal seconds = BigDecimal.valueOf(value.getSeconds()).add(BigDecimal.valueOf(value.getNano(), 9));
+        BigDecimal units = seconds.movePointRight(scale).stripTrailingZeros();
+        return units.scale() < 0 ? units.setScale(0).toPlainString() : units.toPlainString();
     }
 }

@@ -2,8 +2,10 @@ package dev.edgemodule;
 
 /**
  * Receives desired-property patches ({@link ModuleClient#subscribeToDesiredProperties}). Runs
- * on the client's callback thread. After a reconnect during which the desired properties
- * changed, it receives a catch-up patch: the whole desired section with its new version.
+ * on its own thread, one patch at a time, in order; one that throws is called again with the
+ * same patch, as a {@link MessageCallback} is. After a reconnect during which the desired
+ * properties changed, it receives a catch-up patch: the whole desired section with its new
+ * version.
  */
 @FunctionalInterface
 public interface DesiredPropertiesCallback {

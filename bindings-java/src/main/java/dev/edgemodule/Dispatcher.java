@@ -5,13 +5,19 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The callbacks of one client, called by the native library on the client's callback
- * thread. The native side holds only a weak reference to this object, so a client that is
- * no longer reachable (and with it its callbacks) can be collected and closed by its
- * {@link java.lang.ref.Cleaner}.
+ * The callbacks of one client, by registration, called by the native library. It only
+ * translates: a callback's outcome goes back to the core, which decides what follows
+ * (acknowledgement, retries, the method failure reply; docs/delivery.md). The native side
+ * holds only a weak reference to this object, so a client that is no longer reachable (and
+ * with it its callbacks) can be collected and closed by its {@link java.lang.ref.Cleaner}.
+ *
+ * <p>Message, method, desired and topic callbacks run on their registration's own thread;
+ * status and background-error callbacks on the client's callback thread. A callback removed
+ * from the core stays here until replaced: the core lets a removed handler finish the item
+ * it is already handling.
  */
 final class Dispatcher {
-    private static final System.Logger LOG = NativeCallbacks.LOG;
+    private static final System.Logger LOG = Logging.LOG;
 
     final Map<String, MessageCallback> inputs = new ConcurrentHashMap<>();
     volatile MessageCallback defaultInput;
@@ -20,6 +26,7 @@ final class Dispatcher {
     volatile DesiredPropertiesCallback desired;
     volatile IotHubConnectionStatusChangeCallback status;
     volatile IotHubConnectionStatus lastStatus = IotHubConnectionStatus.DISCONNECTED;
+    volatile BackgroundErrorCallback backgroundErrors;
     final Map<Long, TopicCallback> topics = new ConcurrentHashMap<>();
 
     /** The client's callback thread, once it ran something. */
@@ -35,71 +42,83 @@ final class Dispatcher {
         return Thread.currentThread() == callbackThread;
     }
 
+    /** Records the client's callback thread (status, background errors, completions). */
     void enter() {
         if (callbackThread != Thread.currentThread()) {
             callbackThread = Thread.currentThread();
         }
     }
 
-    int onInput(String input, byte[] body, String[] system, String[] properties) {
-        enter();
+    /** Why a callback failed, for the core (which logs it and reports it when it gives up). */
+    private String failure(String what, Throwable t) {
+        LOG.log(Level.DEBUG, name + ": " + what + " threw", t);
+        return what + " threw " + t;
+    }
+
+    /**
+     * {@code COMPLETE} and {@code REJECT} settle the message (MQTT has no negative
+     * acknowledgement); {@code ABANDON}, null and an exception are failures.
+     */
+    String onInput(String input, byte[] body, String[] system, String[] properties) {
         MessageCallback callback = input == null ? defaultInput : inputs.get(input);
+        String what = input == null ? "the default message callback" : "the message callback of input " + input;
         if (callback == null) {
-            return IotHubMessageResult.ABANDON.ordinal();
+            return what + " is not registered";
         }
-        Message message = Message.fromNative(body, system, properties);
         try {
-            IotHubMessageResult result = callback.onMessageReceived(message);
+            IotHubMessageResult result = callback.onMessageReceived(Message.fromNative(body, system, properties));
             if (result == null) {
-                LOG.log(Level.WARNING, "{0}: the message callback of input {1} returned null; "
-                        + "the message will be delivered again", name, message.getInputName());
-                return IotHubMessageResult.ABANDON.ordinal();
+                return what + " returned null";
             }
-            return result.ordinal();
+            return result == IotHubMessageResult.ABANDON ? what + " returned ABANDON" : null;
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, name + ": the message callback of input " + message.getInputName()
-                    + " threw; the message will be delivered again", t);
-            return IotHubMessageResult.ABANDON.ordinal();
+            return failure(what, t);
         }
     }
 
+    /** {@code {status, json}}, or {@code {why}} when the handler threw or returned null. */
     String[] onMethod(String slot, String methodName, String payload) {
-        enter();
         MethodCallback callback = slot == null ? defaultMethod : methods.get(slot);
+        String what = "the handler of method " + methodName;
         if (callback == null) {
-            return answer(501, message("no handler for method " + methodName));
+            return new String[] {what + " is not registered"};
         }
         try {
             DirectMethodResponse response = callback.onMethodInvoked(methodName, new DirectMethodPayload(payload));
             if (response == null) {
-                return answer(500, message("the handler of method " + methodName + " returned no response"));
+                return new String[] {what + " returned null"};
             }
-            return answer(response.getStatus(), response.getPayloadAsJsonString());
+            return new String[] {Integer.toString(response.getStatus()), response.getPayloadAsJsonString()};
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, name + ": the handler of method " + methodName + " threw; answering 500", t);
-            return answer(500, message("the handler of method " + methodName + " failed: " + t));
+            return new String[] {failure(what, t)};
         }
     }
 
-    private static String[] answer(int status, String json) {
-        return new String[] {Integer.toString(status), json};
-    }
-
-    private static String message(String text) {
-        return Json.write(Map.of("message", text));
-    }
-
-    void onDesired(String patch, long version) {
-        enter();
+    String onDesired(String patch, long version) {
         DesiredPropertiesCallback callback = desired;
+        String what = "the desired-properties callback";
         if (callback == null) {
-            return;
+            return what + " is not registered";
         }
         try {
-            TwinCollection collection = TwinCollection.fromJson(patch);
-            callback.onDesiredPropertiesUpdated(collection.withVersion(version));
+            callback.onDesiredPropertiesUpdated(TwinCollection.fromJson(patch).withVersion(version));
+            return null;
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, name + ": the desired-properties callback threw", t);
+            return failure(what, t);
+        }
+    }
+
+    String onTopic(long id, String topic, byte[] payload) {
+        TopicCallback callback = topics.get(id);
+        String what = "the callback of topic " + topic;
+        if (callback == null) {
+            return what + " is not registered";
+        }
+        try {
+            callback.onMessage(topic, payload);
+            return null;
+        } catch (Throwable t) {
+            return failure(what, t);
         }
     }
 
@@ -120,16 +139,16 @@ final class Dispatcher {
         }
     }
 
-    void onTopic(long id, String topic, byte[] payload) {
+    void onBackgroundError(String kind, String family, String errorName, String message) {
         enter();
-        TopicCallback callback = topics.get(id);
+        BackgroundErrorCallback callback = backgroundErrors;
         if (callback == null) {
             return;
         }
         try {
-            callback.onMessage(topic, payload);
+            callback.onBackgroundError(BackgroundError.fromNative(kind, family, errorName, message));
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, name + ": the callback of topic " + topic + " threw", t);
+            LOG.log(Level.WARNING, name + ": the background error callback threw", t);
         }
     }
 }

@@ -9,7 +9,9 @@ import java.util.OptionalInt;
  *
  * <p>{@link #code()} is the stable numeric code shared by every edgemodule binding
  * ({@code INVALID_ARGUMENT 1} ... {@code INTERNAL 13}); {@link #errorName()} its upper-case
- * name; {@link #status()} the status the hub answered with, when there was one.
+ * name, {@link #description()} what the code means and {@link #isTransient()} whether
+ * retrying later may succeed — all from the native core's one table; {@link #status()} the
+ * status the hub answered with, when there was one.
  */
 public class EdgeModuleException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -48,6 +50,26 @@ public class EdgeModuleException extends RuntimeException {
      */
     public String errorName() {
         return ErrorCodes.name(code);
+    }
+
+    /**
+     * What the code means, from the core's error table (the same text in every language),
+     * e.g. "The operation did not complete within its timeout." for {@code TIMEOUT}.
+     *
+     * @return the description, or null for an unknown code
+     */
+    public String description() {
+        return ErrorCodes.description(code);
+    }
+
+    /**
+     * Whether retrying the same operation later may succeed without changing anything
+     * ({@code CONNECTION}, {@code TIMEOUT}, {@code THROTTLED}), from the core's error table.
+     *
+     * @return true for a transient error
+     */
+    public boolean isTransient() {
+        return ErrorCodes.isTransient(code);
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.edgemodule;
 
-/** The stable error codes and the exception class for each (shared by every binding). */
+/**
+ * The stable error codes, the exception class for each, and the core's table of names,
+ * descriptions and transience ({@code edgemodule::CODES}, read from the native library once).
+ */
 final class ErrorCodes {
     static final int INVALID_ARGUMENT = 1;
     static final int CONFIG = 2;
@@ -16,16 +19,48 @@ final class ErrorCodes {
     static final int THROTTLED = 12;
     static final int INTERNAL = 13;
 
-    private static final String[] NAMES = {
-        "OK", "INVALID_ARGUMENT", "CONFIG", "UNAUTHORIZED", "CONNECTION", "TIMEOUT", "CLOSED",
-        "MESSAGE_TOO_LARGE", "PROTOCOL", "SERVICE", "CANCELLED", "NOT_FOUND", "THROTTLED",
-        "INTERNAL",
-    };
+    /** {@code {name, description, "true"|"false"}} per code (OK first), from the core. */
+    private static final class Table {
+        static final String[] ROWS = Native.errorTable();
+        static final int PER_CODE = 3;
+
+        static String field(int code, int field) {
+            int i = code * PER_CODE + field;
+            return code >= 0 && i < ROWS.length ? ROWS[i] : null;
+        }
+    }
 
     private ErrorCodes() {}
 
+    /** Codes in the core's table, OK (0) included. */
+    static int count() {
+        return Table.ROWS.length / Table.PER_CODE;
+    }
+
+    /** The upper-case name of a code, {@code UNKNOWN(n)} for an unknown one. */
     static String name(int code) {
-        return code >= 0 && code < NAMES.length ? NAMES[code] : "UNKNOWN(" + code + ")";
+        String name = Table.field(code, 0);
+        return name != null ? name : "UNKNOWN(" + code + ")";
+    }
+
+    /** The code of an upper-case name ({@code "TIMEOUT"} → 5). */
+    static int codeOf(String name) {
+        for (int code = 0; code < count(); code++) {
+            if (name(code).equals(name)) {
+                return code;
+            }
+        }
+        throw new IllegalArgumentException("no error code is named " + name);
+    }
+
+    /** The core's description of a code, null for an unknown one. */
+    static String description(int code) {
+        return Table.field(code, 1);
+    }
+
+    /** True when retrying later may succeed; false for unknown codes. */
+    static boolean isTransient(int code) {
+        return "true".equals(Table.field(code, 2));
     }
 
     /** The exception for a code; an unknown code becomes {@link InternalException}. */

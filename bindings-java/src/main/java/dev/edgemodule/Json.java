@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader and writer: the one edgemodule uses for twin properties and method
- * payloads, public so that simple modules need no JSON library either.
+ * A small JSON reader and writer for the binding's own use (internal: not part of the API):
+ * it reads the JSON the native core writes (twins, desired patches, method payloads and
+ * answers) into plain Java values, and writes the values an application passes (reported
+ * patches, method payloads and responses), which the core parses again and checks.
  *
  * <p>Reading gives {@code Map<String,Object>} (insertion-ordered), {@code List<Object>},
  * {@code String}, {@code Long} (integers that fit), {@code BigInteger}, {@code Double},
@@ -19,7 +21,7 @@ import java.util.Map;
  * {@code Collection}, array, {@code Number}, {@code CharSequence}, {@code Character} and
  * {@code Enum} (its name).
  */
-public final class Json {
+final class Json {
     private final String text;
     private int pos;
 

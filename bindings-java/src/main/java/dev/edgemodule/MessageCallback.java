@@ -5,11 +5,14 @@ package dev.edgemodule;
  * MessageCallback)}) or from every input without its own callback
  * ({@link ModuleClient#setMessageCallback(MessageCallback)}).
  *
- * <p>Runs on the client's callback thread, one message at a time. The message is
- * acknowledged only after the callback returns {@link IotHubMessageResult#COMPLETE}
- * (at-least-once processing): if it returns {@link IotHubMessageResult#ABANDON} or throws, the
- * message is delivered again; if the process dies first, the hub delivers it again after the
- * module reconnects.
+ * <p>Runs on the registration's own thread, one message at a time, in arrival order. The
+ * message is acknowledged when the callback returns {@link IotHubMessageResult#COMPLETE} or
+ * {@link IotHubMessageResult#REJECT} (at-least-once processing: if the process dies first,
+ * the hub delivers it again after the module reconnects). Returning
+ * {@link IotHubMessageResult#ABANDON} or null, or throwing, is a failed attempt: see
+ * {@link IotHubMessageResult#ABANDON}. Keep a call well under 30 s (edgeHub's
+ * acknowledgement timeout): a slower one is reported as
+ * {@link BackgroundError.Kind#SLOW_HANDLER} and edgeHub sends the message again.
  */
 @FunctionalInterface
 public interface MessageCallback {

@@ -24,19 +24,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> Every method may be called from any thread, including from callbacks.
- * Callbacks and completions of the returned futures run on the client's own callback thread
- * (a daemon thread: it never keeps the JVM alive), one at a time, in order. Inside a
- * callback, use the blocking methods or continuations: waiting for a future of the same
- * client there throws {@link IllegalStateException}.
+ * <p><b>Callbacks.</b> Message, method, desired-property and topic callbacks are handlers of
+ * the native core, which applies one policy in every language (docs/delivery.md): each
+ * registration handles one item at a time, in arrival order, on its own daemon thread
+ * ({@code edgemodule-<module>-<slot>}), so different registrations run concurrently; a
+ * message is acknowledged when its callback returns {@link IotHubMessageResult#COMPLETE} (or
+ * {@code REJECT}); a callback that throws, returns {@code ABANDON} or null is called again with
+ * the same message after {@link ClientOptions#redeliveryDelay} (doubling), {@link
+ * ClientOptions#handlerAttempts} times in all (4 by default), then the message is acknowledged,
+ * dropped and reported to the {@link #setBackgroundErrorCallback background-error callback}; a
+ * method handler that throws or returns null answers the caller 500
+ * {@code {"error":"HANDLER_FAILED","message":"the method handler failed"}}.
  *
- * <p><b>Lifetime.</b> Register callbacks before {@link #open()}, so no message is missed.
- * {@link #close()} completes or fails (with {@link ClientClosedException}) every operation in
- * flight, and no callback runs after it returns. Keep a reference to the client while it
- * should run: a client that becomes unreachable is closed by the garbage collector. The
- * connection recovers by itself from network failures and hub restarts (re-subscribing, and
- * delivering a catch-up desired patch); by default it never gives up
- * ({@link ClientOptions#retryGiveUpAfter} sets a limit).
+ * <p><b>Threads.</b> Every method may be called from any thread, including from callbacks.
+ * Status and background-error callbacks and the completions of the returned futures run on
+ * the client's callback thread ({@code edgemodule-callbacks-<module>}, a daemon), one at a
+ * time, in order; waiting there for a future of the same client throws
+ * {@link IllegalStateException} (it could never complete): use continuations. No thread of
+ * edgemodule keeps the JVM alive.
+ *
+ * <p><b>Lifetime.</b> Register callbacks before {@link #open()}: the client subscribes to a
+ * kind of message only once something handles it, and {@code open()} returns once everything
+ * registered is subscribed. {@link #close()} completes or fails (with
+ * {@link ClientClosedException}) every operation in flight, and no callback runs after it
+ * returns. Keep a reference to the client while it should run: a client that becomes
+ * unreachable is closed by the garbage collector. The connection recovers by itself from
+ * network failures and hub restarts (re-subscribing, and delivering a catch-up desired
+ * patch); by default it never gives up ({@link ClientOptions#retryGiveUpAfter} sets a limit).
  *
  * <p><b>Errors.</b> Every failure is an unchecked {@link EdgeModuleException} subclass;
  * asynchronous methods complete their future exceptionally with one.
@@ -49,10 +63,8 @@ public final class ModuleClient implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
     private final Object registrations = new Object();
     private final AtomicLong nextSubscription = new AtomicLong(1);
-    private boolean desiredRegistered;
     private boolean statusRegistered;
-    private boolean defaultInputRegistered;
-    private boolean defaultMethodRegistered;
+    private boolean backgroundErrorsRegistered;
 
     /** Frees the native client once the Java object is unreachable (or the JVM exits). */
     private static final class Release implements Runnable {
@@ -77,6 +89,7 @@ public final class ModuleClient implements AutoCloseable {
     private static ModuleClient create(int source, String connectionString, Map<String, String> environment,
             ClientOptions options) {
         Native.ensureLoaded();
+        Logging.sync();
         String[] env = null;
         if (environment != null) {
             env = new String[environment.size() * 2];
@@ -227,6 +240,42 @@ public final class ModuleClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Receives the errors that happen in the background, with no operation to report them to
+     * (null stops): a callback that failed on every attempt, a message or method call nothing
+     * handles, a callback slower than edgeHub's acknowledgement timeout. Errors reported from
+     * now on; they are logged either way.
+     *
+     * @param callback the callback, or null
+     * @return this client
+     */
+    public ModuleClient setBackgroundErrorCallback(BackgroundErrorCallback callback) {
+        synchronized (registrations) {
+            dispatcher.backgroundErrors = callback;
+            boolean wanted = callback != null;
+            if (wanted != backgroundErrorsRegistered) {
+                try {
+                    listen(() -> Native.listenBackgroundErrors(handle, dispatcher, wanted));
+                } catch (RuntimeException e) {
+                    dispatcher.backgroundErrors = null;
+                    throw e;
+                }
+                backgroundErrorsRegistered = wanted;
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Reads the level of the {@code System.Logger} named {@code dev.edgemodule} again and
+     * forwards the native core's records up to it. Creating a client does this too; call it
+     * after making that logger more verbose while clients run.
+     */
+    public static void refreshLogLevel() {
+        Native.ensureLoaded();
+        Logging.sync();
+    }
+
     // ---- lifecycle ----
 
     /**
@@ -259,7 +308,7 @@ public final class ModuleClient implements AutoCloseable {
      * Closes the client (idempotent): operations in flight fail with
      * {@link ClientClosedException} (their futures complete before this returns), no callback
      * runs after this returns, and the connection is closed. Called inside one of this
-     * client's callbacks, it returns at once and the rest happens right after the callback.
+     * client's callbacks, it returns at once and the rest happens in the background.
      *
      * @throws EdgeTimeoutException when a callback blocked the close for more than 10 s
      */
@@ -375,57 +424,64 @@ public final class ModuleClient implements AutoCloseable {
     }
 
     /**
-     * Receives the messages of input {@code inputName} with {@code callback} (replacing an
-     * earlier one; null removes it, and the input's messages then go to the default callback).
+     * Receives the messages of input {@code inputName} with {@code callback}, replacing an
+     * earlier one (messages it has not started go to the new one); null removes it, and the
+     * input's messages then go to the default callback. One message at a time, in arrival
+     * order; see the class documentation for acknowledgement and retries.
      *
      * @param inputName the input
      * @param callback the callback, or null
      * @return this client
+     * @throws InvalidArgumentException for an empty name
      */
     public ModuleClient setMessageCallback(String inputName, MessageCallback callback) {
         Objects.requireNonNull(inputName, "inputName");
         synchronized (registrations) {
-            boolean registered = dispatcher.inputs.containsKey(inputName);
+            MessageCallback previous = dispatcher.inputs.get(inputName);
             if (callback != null) {
                 dispatcher.inputs.put(inputName, callback);
-                if (!registered) {
-                    try {
-                        listen(() -> Native.listenInput(handle, dispatcher, inputName, true));
-                    } catch (RuntimeException e) {
-                        dispatcher.inputs.remove(inputName);
-                        throw e;
-                    }
-                }
-            } else if (registered) {
-                listen(() -> Native.listenInput(handle, dispatcher, inputName, false));
-                dispatcher.inputs.remove(inputName);
+            }
+            try {
+                listen(() -> Native.setInputHandler(handle, dispatcher, inputName, callback != null));
+            } catch (RuntimeException e) {
+                restore(dispatcher.inputs, inputName, previous);
+                throw e;
             }
         }
         return this;
     }
 
     /**
-     * Receives the messages of every input without its own callback (null removes it; such
-     * messages are then held until a callback exists).
+     * Receives the messages of every input without its own callback (null removes it). A
+     * message for an input nothing handles is acknowledged, dropped and reported as
+     * {@link BackgroundError.Kind#NO_HANDLER}.
      *
      * @param callback the callback, or null
      * @return this client
      */
     public ModuleClient setMessageCallback(MessageCallback callback) {
         synchronized (registrations) {
-            dispatcher.defaultInput = callback;
-            boolean wanted = callback != null;
-            if (wanted != defaultInputRegistered) {
-                try {
-                    listen(() -> Native.listenInput(handle, dispatcher, null, wanted));
-                } catch (RuntimeException e) {
-                    dispatcher.defaultInput = null;
-                    throw e;
-                }
-                defaultInputRegistered = wanted;
+            MessageCallback previous = dispatcher.defaultInput;
+            if (callback != null) {
+                dispatcher.defaultInput = callback;
+            }
+            try {
+                listen(() -> Native.setInputHandler(handle, dispatcher, null, callback != null));
+            } catch (RuntimeException e) {
+                dispatcher.defaultInput = previous;
+                throw e;
             }
         }
         return this;
+    }
+
+    /** Puts back what a failed registration replaced. */
+    private static <V> void restore(Map<String, V> map, String key, V previous) {
+        if (previous == null) {
+            map.remove(key);
+        } else {
+            map.put(key, previous);
+        }
     }
 
     // ---- twin ----
@@ -481,23 +537,24 @@ public final class ModuleClient implements AutoCloseable {
 
     /**
      * Receives desired-property patches with {@code callback} (null stops), including the
-     * catch-up patch after a reconnect during which the desired properties changed.
+     * catch-up patch after a reconnect during which they changed. One patch at a time, in
+     * order; a callback that throws is called again with the same patch (as a message
+     * callback is).
      *
      * @param callback the callback, or null
      * @return this client
      */
     public ModuleClient subscribeToDesiredProperties(DesiredPropertiesCallback callback) {
         synchronized (registrations) {
-            dispatcher.desired = callback;
-            boolean wanted = callback != null;
-            if (wanted != desiredRegistered) {
-                try {
-                    listen(() -> Native.listenDesired(handle, dispatcher, wanted));
-                } catch (RuntimeException e) {
-                    dispatcher.desired = null;
-                    throw e;
-                }
-                desiredRegistered = wanted;
+            DesiredPropertiesCallback previous = dispatcher.desired;
+            if (callback != null) {
+                dispatcher.desired = callback;
+            }
+            try {
+                listen(() -> Native.setDesiredHandler(handle, dispatcher, callback != null));
+            } catch (RuntimeException e) {
+                dispatcher.desired = previous;
+                throw e;
             }
         }
         return this;
@@ -506,54 +563,52 @@ public final class ModuleClient implements AutoCloseable {
     // ---- direct methods ----
 
     /**
-     * Handles calls of direct method {@code methodName} with {@code callback} (replacing an
-     * earlier one; null removes it, and its calls then go to the default handler).
+     * Handles calls of direct method {@code methodName} with {@code callback}, replacing an
+     * earlier one; null removes it, and its calls then go to the default handler. One call at
+     * a time per handler, in arrival order. A handler that throws or returns null answers the
+     * caller 500 {@code {"error":"HANDLER_FAILED","message":"the method handler failed"}}; a
+     * call nothing handles is answered 501. A client that never registers a method handler is
+     * not subscribed to methods: its callers get 404 at once.
      *
      * @param methodName the method
      * @param callback the handler, or null
      * @return this client
+     * @throws InvalidArgumentException for an empty name
      */
     public ModuleClient setMethodHandler(String methodName, MethodCallback callback) {
         Objects.requireNonNull(methodName, "methodName");
         synchronized (registrations) {
-            boolean registered = dispatcher.methods.containsKey(methodName);
+            MethodCallback previous = dispatcher.methods.get(methodName);
             if (callback != null) {
                 dispatcher.methods.put(methodName, callback);
-                if (!registered) {
-                    try {
-                        listen(() -> Native.listenMethod(handle, dispatcher, methodName, true));
-                    } catch (RuntimeException e) {
-                        dispatcher.methods.remove(methodName);
-                        throw e;
-                    }
-                }
-            } else if (registered) {
-                listen(() -> Native.listenMethod(handle, dispatcher, methodName, false));
-                dispatcher.methods.remove(methodName);
+            }
+            try {
+                listen(() -> Native.setMethodHandler(handle, dispatcher, methodName, callback != null));
+            } catch (RuntimeException e) {
+                restore(dispatcher.methods, methodName, previous);
+                throw e;
             }
         }
         return this;
     }
 
     /**
-     * Handles calls of every method without its own handler (null removes it; such calls
-     * are then held until a handler exists).
+     * Handles calls of every method without its own handler (null removes it).
      *
      * @param callback the default handler, or null
      * @return this client
      */
     public ModuleClient setMethodHandler(MethodCallback callback) {
         synchronized (registrations) {
-            dispatcher.defaultMethod = callback;
-            boolean wanted = callback != null;
-            if (wanted != defaultMethodRegistered) {
-                try {
-                    listen(() -> Native.listenMethod(handle, dispatcher, null, wanted));
-                } catch (RuntimeException e) {
-                    dispatcher.defaultMethod = null;
-                    throw e;
-                }
-                defaultMethodRegistered = wanted;
+            MethodCallback previous = dispatcher.defaultMethod;
+            if (callback != null) {
+                dispatcher.defaultMethod = callback;
+            }
+            try {
+                listen(() -> Native.setMethodHandler(handle, dispatcher, null, callback != null));
+            } catch (RuntimeException e) {
+                dispatcher.defaultMethod = previous;
+                throw e;
             }
         }
         return this;
@@ -666,11 +721,13 @@ public final class ModuleClient implements AutoCloseable {
 
     /**
      * Subscribes to a user-topic filter (QoS 1) and returns once the hub accepted it; every
-     * reconnect subscribes it again.
+     * reconnect subscribes it again. The callback gets one message at a time, in arrival
+     * order, on the subscription's own thread; a message is acknowledged when the callback
+     * returns, and a callback that throws is retried as a message callback is.
      *
      * @param topicFilter the filter (MQTT wildcards allowed)
      * @param callback receives the messages
-     * @return the subscription ({@link Subscription#close()} stops it)
+     * @return the subscription ({@link Subscription#close()} unsubscribes)
      * @throws UnauthorizedException when the hub's policy refuses the subscription
      */
     public Subscription subscribe(String topicFilter, TopicCallback callback) {
@@ -712,10 +769,10 @@ public final class ModuleClient implements AutoCloseable {
     }
 
     void unsubscribe(long id) {
-        dispatcher.topics.remove(id);
         try {
             Native.unsubscribe(handle, id);
         } finally {
+            dispatcher.topics.remove(id);
             Reference.reachabilityFence(this);
         }
     }

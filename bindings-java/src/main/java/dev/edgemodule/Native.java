@@ -10,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
  * {@code future} runs asynchronously when it is non-null (the future is completed on the
  * client's callback thread; the method returns null at once) and blocks when it is null
  * (returning the result, or throwing an {@link EdgeModuleException}).
+ *
+ * <p>The library exports each method under its JNI long name (the parameter types mangled
+ * into the symbol); {@code NativeExportsTest} compares these declarations with the symbols.
  */
 final class Native {
     /** Where {@link #create} reads the identity from. */
@@ -29,6 +32,7 @@ final class Native {
                     + " but the Java classes are version " + expected
                     + " (a stale library on java.library.path?)");
         }
+        Logging.sync();
         if (!Boolean.getBoolean("edgemodule.noShutdownHook")) {
             Runtime.getRuntime().addShutdownHook(new Thread(
                     () -> shutdown(SHUTDOWN_HOOK_MILLIS), "edgemodule-shutdown"));
@@ -60,6 +64,7 @@ final class Native {
 
     static native void free(long handle);
 
+    /** Closes; from one of the client's callbacks it starts the close and returns at once. */
     static native void close(long handle);
 
     static native String deviceId(long handle);
@@ -89,19 +94,38 @@ final class Native {
     static native String publish(long handle, String topic, byte[] payload, int qos,
             CompletableFuture<?> future);
 
+    /** Subscribes with the dispatcher's topic callback {@code id} as the handler. */
     static native String subscribe(long handle, Object dispatcher, long id, String filter,
             CompletableFuture<?> future);
 
+    /** Ends subscription {@code id}; returns once the hub confirmed the UNSUBSCRIBE. */
     static native void unsubscribe(long handle, long id);
 
-    /** Starts ({@code on}) or stops delivering input {@code input} (null: the default). */
-    static native void listenInput(long handle, Object dispatcher, String input, boolean on);
+    /**
+     * Registers ({@code on}) the core handler of input {@code input} (null: the default
+     * handler), calling the dispatcher's callback of that slot; or removes it.
+     */
+    static native void setInputHandler(long handle, Object dispatcher, String input, boolean on);
 
-    static native void listenMethod(long handle, Object dispatcher, String method, boolean on);
+    /** As {@link #setInputHandler}, for method {@code method} (null: the default handler). */
+    static native void setMethodHandler(long handle, Object dispatcher, String method, boolean on);
 
-    static native void listenDesired(long handle, Object dispatcher, boolean on);
+    static native void setDesiredHandler(long handle, Object dispatcher, boolean on);
 
+    /** Status changes from now on, to the dispatcher (on the client's callback thread). */
     static native void listenStatus(long handle, Object dispatcher, boolean on);
+
+    /** Background errors from now on, to the dispatcher (on the client's callback thread). */
+    static native void listenBackgroundErrors(long handle, Object dispatcher, boolean on);
+
+    /** The core's error table: {@code {name, description, "true"|"false"}} per code, OK first. */
+    static native String[] errorTable();
+
+    /** The hub's twin JSON read and written again by the core (a test seam: twin.json). */
+    static native String twinJson(String hubJson);
+
+    /** Forwards the core's records up to {@code level} (1 error .. 5 trace, 0 off). */
+    static native void setLogLevel(int level);
 
     /** Panics on purpose (tests only): 0 in the native method, 1 inside the operation. */
     static native String testPanic(long handle, int where, CompletableFuture<?> future);

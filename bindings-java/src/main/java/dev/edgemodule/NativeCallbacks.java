@@ -5,31 +5,40 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The Java methods the native library calls (their ids are cached when the library loads).
- * Each one catches what user code throws: nothing propagates back into native code.
+ * Each one catches what user code throws: nothing propagates back into native code. The
+ * handler entry points ({@code onInput}, {@code onMethod}, {@code onDesired}, {@code onTopic})
+ * run on the registration's own thread and report the callback's outcome; the core decides
+ * what follows (acknowledgement, retry, the method failure reply).
  */
 final class NativeCallbacks {
-    static final System.Logger LOG = System.getLogger("dev.edgemodule");
-
     private NativeCallbacks() {}
 
-    static int onInput(Object dispatcher, String input, byte[] body, String[] system, String[] properties) {
+    /** Null when the message was handled, else why not. */
+    static String onInput(Object dispatcher, String input, byte[] body, String[] system, String[] properties) {
         return ((Dispatcher) dispatcher).onInput(input, body, system, properties);
     }
 
+    /** {@code {status, json}} when answered, {@code {why}} when the handler failed. */
     static String[] onMethod(Object dispatcher, String slot, String name, String payload) {
         return ((Dispatcher) dispatcher).onMethod(slot, name, payload);
     }
 
-    static void onDesired(Object dispatcher, String patch, long version) {
-        ((Dispatcher) dispatcher).onDesired(patch, version);
+    /** Null when the patch was handled, else why not. */
+    static String onDesired(Object dispatcher, String patch, long version) {
+        return ((Dispatcher) dispatcher).onDesired(patch, version);
+    }
+
+    /** Null when the message was handled, else why not. */
+    static String onTopic(Object dispatcher, long id, String topic, byte[] payload) {
+        return ((Dispatcher) dispatcher).onTopic(id, topic, payload);
     }
 
     static void onStatus(Object dispatcher, int state, int reason) {
         ((Dispatcher) dispatcher).onStatus(state, reason);
     }
 
-    static void onTopic(Object dispatcher, long id, String topic, byte[] payload) {
-        ((Dispatcher) dispatcher).onTopic(id, topic, payload);
+    static void onBackgroundError(Object dispatcher, String kind, String family, String name, String message) {
+        ((Dispatcher) dispatcher).onBackgroundError(kind, family, name, message);
     }
 
     @SuppressWarnings("unchecked")
@@ -38,7 +47,7 @@ final class NativeCallbacks {
         try {
             ((CompletableFuture<Object>) future).complete(value);
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, "a continuation of an edgemodule future threw", t);
+            Logging.LOG.log(Level.WARNING, "a continuation of an edgemodule future threw", t);
         }
     }
 
@@ -47,7 +56,7 @@ final class NativeCallbacks {
         try {
             ((CompletableFuture<?>) future).completeExceptionally(ErrorCodes.exception(code, message, status));
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, "a continuation of an edgemodule future threw", t);
+            Logging.LOG.log(Level.WARNING, "a continuation of an edgemodule future threw", t);
         }
     }
 
@@ -63,9 +72,12 @@ final class NativeCallbacks {
         return ErrorCodes.exception(code, message, status);
     }
 
-    /** A log line from the native library: 1 error, 2 warning, 3 info, 4 debug. */
-    static void log(int level, String message) {
-        Level l = level <= 1 ? Level.ERROR : level == 2 ? Level.WARNING : level == 3 ? Level.INFO : Level.DEBUG;
-        LOG.log(l, message);
+    /** A record of the core's log (on the {@code edgemodule-log} thread). */
+    static void log(int level, String text) {
+        try {
+            Logging.log(level, text);
+        } catch (Throwable t) {
+            // A logger that throws loses its record, nothing else.
+        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.edgemodule;
 
 /**
- * A user-topic subscription made by {@link ModuleClient#subscribe}. {@link #close()} stops the
- * delivery of its messages (idempotent).
+ * A user-topic subscription made by {@link ModuleClient#subscribe}. {@link #close()} ends it
+ * (idempotent).
  */
 public final class Subscription implements AutoCloseable {
     private final ModuleClient client;
@@ -20,7 +20,13 @@ public final class Subscription implements AutoCloseable {
         return filter;
     }
 
-    /** Stops delivering this subscription's messages. */
+    /**
+     * Stops delivering this subscription's messages and, unless another subscription of this
+     * client uses the same filter, unsubscribes: returns once the hub confirmed it.
+     *
+     * @throws EdgeTimeoutException when the hub did not confirm within the operation timeout
+     *     (delivery has stopped anyway)
+     */
     @Override
     public void close() {
         client.unsubscribe(id);

@@ -1,10 +1,15 @@
 package dev.edgemodule;
 
-/** Receives messages published on a user-defined MQTT topic ({@link ModuleClient#subscribe}). */
+/**
+ * Receives messages published on a user-defined MQTT topic ({@link ModuleClient#subscribe}).
+ * Runs on the subscription's own thread, one message at a time, in arrival order; the
+ * message is acknowledged when the callback returns. One that throws is called again with
+ * the same message, as a {@link MessageCallback} is.
+ */
 @FunctionalInterface
 public interface TopicCallback {
     /**
-     * Handles one message. Runs on the client's callback thread.
+     * Handles one message.
      *
      * @param topic the topic it was published to
      * @param payload the payload

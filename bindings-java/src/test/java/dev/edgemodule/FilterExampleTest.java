@@ -59,7 +59,8 @@ class FilterExampleTest {
         List<String> command = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classes + java.io.File.pathSeparator + System.getProperty("java.class.path"),
                 "dev.edgemodule.examples.filter.FilterModule");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // stdout carries the example's own lines; stderr (its log records) goes to the test log.
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(hub.env("filter", "workload"));
         Process module = pb.start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();

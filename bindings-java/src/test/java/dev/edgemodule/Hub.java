@@ -248,6 +248,45 @@ final class Hub implements AutoCloseable {
         return Json.parseObject(cli("invoke", module, method, payloadJson, "--timeout", Integer.toString(timeoutSeconds)));
     }
 
+    /**
+     * What the hub observed about {@code module}'s traffic (contract 5: {@code edgemodule-hub
+     * inspect}): {@code connected}, {@code connections}, {@code subscriptions},
+     * {@code delivered}, {@code redelivered}, {@code acks_in_order}, {@code acks_out_of_order},
+     * {@code publishes_received}, {@code dup_publishes_received}, cumulative since the hub started.
+     */
+    Map<String, Object> inspect(String module) {
+        return Json.parseObject(cli("inspect", module));
+    }
+
+    /** A counter of an inspection. */
+    static long counter(Map<String, Object> inspection, String key) {
+        Object value = inspection.get(key);
+        if (!(value instanceof Number)) {
+            throw new IllegalStateException("the inspection has no counter " + key + ": " + inspection);
+        }
+        return ((Number) value).longValue();
+    }
+
+    /** PUBACKs the hub received from the module, in order or not. */
+    static long acks(Map<String, Object> inspection) {
+        return counter(inspection, "acks_in_order") + counter(inspection, "acks_out_of_order");
+    }
+
+    /** Polls {@link #inspect} until {@code done} holds (fails after {@code seconds}); that inspection. */
+    Map<String, Object> awaitInspect(String module, int seconds, String what,
+            java.util.function.Predicate<Map<String, Object>> done) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Map<String, Object> last = inspect(module);
+        while (!done.test(last)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not reached within " + seconds + " s; last inspection: " + last);
+            }
+            Wait.sleep(50);
+            last = inspect(module);
+        }
+        return last;
+    }
+
     String log() {
         try {
             return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * S12: a callback that throws: the message is delivered again, the method answers 500, and
- * the client keeps running.
+ * S12: a callback that throws: the core calls it again with the message (a throw and an
+ * ABANDON are both failed attempts), the method gets the core's failure reply, and the
+ * client keeps running.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class S12FailingHandlersTest {
@@ -68,6 +69,7 @@ class S12FailingHandlersTest {
 
         Map<String, Object> answer = hub.invoke("receiver", "explode", "{}", 15);
         assertEquals(500L, answer.get("status"));
+        assertEquals(S20MethodFailureReplyTest.FAILURE_PAYLOAD, Json.write(answer.get("payload")), "the core's reply");
 
         failMethods.set(false);
         sender.sendEvent(new Message("second"), "output1");

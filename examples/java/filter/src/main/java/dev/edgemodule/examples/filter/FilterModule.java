@@ -3,13 +3,14 @@ package dev.edgemodule.examples.filter;
 import dev.edgemodule.DirectMethodResponse;
 import dev.edgemodule.EdgeModuleException;
 import dev.edgemodule.IotHubMessageResult;
-import dev.edgemodule.Json;
 import dev.edgemodule.Message;
 import dev.edgemodule.ModuleClient;
 import dev.edgemodule.Twin;
 import dev.edgemodule.TwinCollection;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Sample filter module: reads {@code input1}, forwards readings whose JSON
@@ -22,6 +23,12 @@ import java.util.concurrent.CountDownLatch;
 public final class FilterModule {
     /** Threshold used until the twin says otherwise. */
     private static final double DEFAULT_THRESHOLD = 25.0;
+    /**
+     * The {@code temperature} member of a flat JSON reading. The sample has no JSON library;
+     * a real module would parse the body with the one it uses (Jackson, Gson, ...).
+     */
+    private static final Pattern TEMPERATURE =
+            Pattern.compile("\"temperature\"\\s*:\\s*(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)");
 
     private final ModuleClient client;
     // Callbacks run one at a time on the client's callback thread; volatile for main's reads.
@@ -41,6 +48,7 @@ public final class FilterModule {
             client.setMessageCallback("input1", filter::onMessage);
             client.setMethodHandler("reset", (name, payload) -> filter.onReset());
             client.subscribeToDesiredProperties(filter::onDesired);
+            client.setBackgroundErrorCallback(error -> System.err.println("filter: " + error));
             client.open();
 
             Twin twin = client.getTwin();
@@ -68,7 +76,11 @@ public final class FilterModule {
         }
     }
 
-    /** Forwards a hot reading, then completes; if forwarding fails the message comes back. */
+    /**
+     * Forwards a hot reading, then completes. If forwarding fails it abandons the message: the
+     * client calls this again with it after the redelivery delay (a few times, then it drops it
+     * and reports it to the background-error callback).
+     */
     private IotHubMessageResult onMessage(Message message) {
         Double temperature = temperatureIn(message.getBodyAsString());
         if (temperature == null) {
@@ -128,12 +140,8 @@ public final class FilterModule {
 
     /** The numeric {@code temperature} of a JSON body, or null. */
     private static Double temperatureIn(String body) {
-        try {
-            Object value = Json.parseObject(body).get("temperature");
-            return value instanceof Number ? ((Number) value).doubleValue() : null;
-        } catch (EdgeModuleException notJson) {
-            return null;
-        }
+        Matcher m = TEMPERATURE.matcher(body);
+        return m.find() ? Double.valueOf(m.group(1)) : null;
     }
 
     /** 25.0 as "25", 27.5 as "27.5" (as the other examples print). */
