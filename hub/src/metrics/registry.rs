@@ -27,7 +27,7 @@ const SUMMARY_BUCKETS: u32 = 5;
 /// unknown ids share the id [`OTHER_CLIENTS`], so that a stranger trying random ids cannot
 /// grow the hub's memory without bound.
 const MAX_FAILED_IDS: usize = 256;
-/// The `id` of refusals beyond [`MAX_FAILED_IDS`].
+/// The `id` of refusals once 256 distinct client ids have been counted.
 pub const OTHER_CLIENTS: &str = "(other)";
 
 /// The hub's metrics. Cheap to share (`Arc`); a disabled registry hands out no-op handles.
