@@ -69,7 +69,7 @@ class Figures:
         self.results = results
         self.rows = {name: load(results, name) for name in
                      ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
-                      "profiles")}
+                      "profiles", "logging")}
         run = results / "run.json"
         self.run = json.loads(run.read_text()) if run.exists() else {}
 
@@ -114,6 +114,14 @@ class Figures:
     # --- 5. broker ------------------------------------------------------------------------
     def broker(self, section: str, broker: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok(section, broker=broker)])
+
+    # --- 6. logging disabled (issue 16) ---------------------------------------------------
+    def logging(self, kind: str, key: str) -> Optional[Summary]:
+        """`rounds` (msg/s, every round of every run) or a per-run key of the `kind` runs."""
+        rows = self.ok("logging", kind=kind)
+        if key == "rounds":
+            return summarize([x for r in rows for x in r["rounds"]])
+        return summarize([r.get(key) for r in rows])
 
     # --- targets (issue 9) ----------------------------------------------------------------
     def targets(self) -> list:
