@@ -14,6 +14,7 @@
 //! in `$BENCH_ENV_DIR/sender.env` (and `receiver.env`).
 
 mod cli;
+mod cpu;
 mod latency;
 mod memory;
 mod module;
@@ -63,7 +64,7 @@ async fn send(a: &Args) -> Result<serde_json::Value, String> {
         window: a.num("window", 100)?,
     };
     let client = module::connect("sender", shape.window).await?;
-    let rates = send::rounds(
+    let measured = send::rounds(
         &client,
         &shape,
         a.secs("warmup", 1.0)?,
@@ -72,7 +73,9 @@ async fn send(a: &Args) -> Result<serde_json::Value, String> {
     )
     .await?;
     client.close().await.map_err(|e| e.to_string())?;
-    Ok(json!({ "rounds": rates }))
+    Ok(json!({
+        "rounds": measured.rates, "cpu_s": measured.cpu_s, "acked": measured.acked,
+    }))
 }
 
 async fn latency(a: &Args) -> Result<serde_json::Value, String> {

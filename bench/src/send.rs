@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use edgemodule::{Message, ModuleClient};
 use tokio::task::JoinSet;
 
+use crate::cpu;
+
 /// How one send run is shaped.
 pub struct Shape {
     pub output: String,
@@ -60,26 +62,44 @@ async fn join(mut tasks: JoinSet<Result<(), String>>) -> Result<(), String> {
     Ok(())
 }
 
-/// Messages per second in each of `rounds` rounds of `round`, after `warmup`.
+/// What the measured rounds (after the warm-up) saw.
+pub struct Measured {
+    /// Messages per second in each round.
+    pub rates: Vec<f64>,
+    /// Process CPU seconds over all rounds.
+    pub cpu_s: f64,
+    /// Messages acknowledged over all rounds.
+    pub acked: u64,
+}
+
+/// Messages per second in each of `rounds` rounds of `round`, after `warmup`, and the CPU
+/// the process used for them.
 pub async fn rounds(
     client: &ModuleClient,
     shape: &Shape,
     warmup: Duration,
     round: Duration,
     rounds: usize,
-) -> Result<Vec<f64>, String> {
+) -> Result<Measured, String> {
     let (counters, tasks) = start(client, shape, None);
     tokio::time::sleep(warmup).await;
     let mut rates = Vec::with_capacity(rounds);
+    let (first, cpu0) = (counters.acked.load(Ordering::Relaxed), cpu::process_seconds()?);
     for _ in 0..rounds {
         let (n0, t0) = (counters.acked.load(Ordering::Relaxed), Instant::now());
         tokio::time::sleep(round).await;
         let n = counters.acked.load(Ordering::Relaxed) - n0;
         rates.push(n as f64 / t0.elapsed().as_secs_f64());
     }
+    let cpu_s = cpu::process_seconds()? - cpu0;
+    let acked = counters.acked.load(Ordering::Relaxed) - first;
     counters.stop.store(true, Ordering::Relaxed);
     join(tasks).await?;
-    Ok(rates)
+    Ok(Measured {
+        rates,
+        cpu_s,
+        acked,
+    })
 }
 
 /// Sends exactly `messages` messages, `window` in flight.
