@@ -57,6 +57,13 @@ class Target:
     profile: Optional[tuple] = None  # (lang, kind, message size) to profile when missed
 
 
+def cpu_us(row: dict) -> Optional[float]:
+    """µs of client-process CPU per message of a send run's measured rounds (the Rust bench
+    names its fields `cpu_secs`/`messages`, the others `cpu_s`/`acked`)."""
+    cpu, n = row.get("cpu_s", row.get("cpu_secs")), row.get("acked", row.get("messages"))
+    return cpu / n * 1e6 if cpu is not None and n else None
+
+
 def load(results: Path, name: str) -> list:
     path = results / f"{name}.jsonl"
     if not path.exists():
@@ -69,7 +76,7 @@ class Figures:
         self.results = results
         self.rows = {name: load(results, name) for name in
                      ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
-                      "profiles")}
+                      "profiles", "logging")}
         run = results / "run.json"
         self.run = json.loads(run.read_text()) if run.exists() else {}
 
@@ -101,7 +108,7 @@ class Figures:
         best = (None, None)
         for api, window in {(r["api"], r["window"]) for r in self.ok("send", lang=lang, size=size)}:
             rows = [r for r in self.ok("send", lang=lang, api=api, size=size) if r["window"] == window]
-            s = summarize([r["cpu_s"] / r["acked"] * 1e6 for r in rows if r.get("acked") and "cpu_s" in r])
+            s = summarize([cpu_us(r) for r in rows])
             if s and (best[1] is None or s.median < best[1].median):
                 best = (f"{api} API" if api == "batch" else f"{window} in flight", s)
         return best
@@ -129,6 +136,14 @@ class Figures:
     # --- 5. broker ------------------------------------------------------------------------
     def broker(self, section: str, broker: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok(section, broker=broker)])
+
+    # --- 6. logging disabled (issue 16) ---------------------------------------------------
+    def logging(self, kind: str, key: str) -> Optional[Summary]:
+        """`rounds` (msg/s, every round of every run) or a per-run key of the `kind` runs."""
+        rows = self.ok("logging", kind=kind)
+        if key == "rounds":
+            return summarize([x for r in rows for x in r["rounds"]])
+        return summarize([r.get(key) for r in rows])
 
     # --- targets (issue 9) ----------------------------------------------------------------
     def targets(self) -> list:
