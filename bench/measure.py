@@ -346,7 +346,7 @@ class Bench:
         reps = max(REPS, RECONNECT_REPS)
         for rep in range(reps):
             print(f"bench: reconnect after a hub restart, repetition {rep + 1}/{reps}", flush=True)
-            for lang in ("rust", "python", "python-official", "node", "node-official"):
+            for lang in ("rust", "c", "python", "python-official", "node", "node-official", "java", "dotnet"):
                 if lang not in langs:
                     continue
                 self.hub.fresh_store()

@@ -144,6 +144,32 @@ def section_send(fig: Figures) -> list:
     return lines + [""]
 
 
+def section_cpu(fig: Figures) -> list:
+    lines = [
+        "## 1b. Client CPU per message",
+        "",
+        "From the same send runs: the CPU time (user + system, every thread) of the client process",
+        "over the measured rounds, divided by the messages acknowledged in them; for each language",
+        "the send case that costs least. The hub's CPU is not included. Ratio: against the Rust",
+        "client and, for Python and Node, against the official SDK (< 1× = edgemodule cheaper).",
+        "",
+        "| language | 256 B µs/msg | vs Rust | vs official | 16 KiB µs/msg | vs Rust | vs official |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lang in ("rust", "c", "python", "node", "java", "dotnet", "python-official", "node-official"):
+        cells = []
+        for size in (256, 16384):
+            ours = fig.cpu_per_msg(lang, size)[1]
+            rust = fig.cpu_per_msg("rust", size)[1]
+            peer = fig.cpu_per_msg(OFFICIAL[lang], size)[1] if lang in OFFICIAL else None
+            cells += [fmt(ours, "", 1), fx(ratio(ours, rust)) if lang != "rust" else "—",
+                      fx(ratio(ours, peer)) if lang in OFFICIAL else "—"]
+        if all(c in ("n/a", "—") for c in cells):
+            continue
+        lines.append(f"| {LANG_NAMES[lang]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def section_latency(fig: Figures) -> list:
     lat = fig.ok("latency")
     rate = lat[0]["rate"] if lat else 500
@@ -228,8 +254,10 @@ def section_reconnect(fig: Figures) -> list:
     def failed(lang):
         return fmt(summarize([r.get("failed_sends") for r in fig.ok("reconnect", lang=lang)]))
 
-    for lang in ("rust", "python", "node"):
+    for lang in ("rust", "c", "python", "node", "java", "dotnet"):
         ours = fig.reconnect(lang)
+        if ours is None and not fig.errors("reconnect", lang=lang):
+            continue
         cells = [fmt(ours, " ms") + failures(fig, "reconnect", lang=lang), failed(lang)]
         if lang in OFFICIAL:
             peer = fig.reconnect(OFFICIAL[lang])
@@ -242,9 +270,11 @@ def section_reconnect(fig: Figures) -> list:
     if down:
         ours_failed = sum(r.get("failed_sends", 0) for r in fig.ok("reconnect") if not r["lang"].endswith("-official"))
         lines += ["", f"The hub was down {min(down):,.0f}–{max(down):,.0f} ms per restart. edgemodule keeps sends "
-                      "waiting while its core reconnects in the background with exponential backoff and jitter "
-                      "(first retry after 0.1 s, doubling up to 10 s), so how soon it is back depends on where "
-                      "the backoff stands when the hub returns"
+                      "waiting while its core reconnects in the background: while nothing listens at the hub's "
+                      "address (the connect is refused at once, which costs the hub's host nothing) it tries every "
+                      "20 ms for the first 5 s of an outage, otherwise with exponential backoff and jitter (0.1 s "
+                      "doubling up to 10 s), and an application send while disconnected starts an attempt at once "
+                      "(at most one per 0.1 s)"
                       + ("; none of its sends failed." if ours_failed == 0 else f"; {ours_failed} of its sends failed.")
                       + " A client with failed sends handed the outage to the application: its send raised, and "
                       "the application's next send connected again, so its reconnect time is bounded by how often "
@@ -580,7 +610,7 @@ def main(results: Path, docs: Path) -> None:
         "",
         "![edgemodule vs peers](benchmarks.png)",
         "",
-        "## Targets (issue 9)",
+        "## Targets (issues 9 and 20)",
         "",
         *targets_table(fig),
         "",
@@ -589,6 +619,7 @@ def main(results: Path, docs: Path) -> None:
         *ratio_table(fig),
         "",
         *section_send(fig),
+        *section_cpu(fig),
         *section_latency(fig),
         *section_memory(fig),
         *section_reconnect(fig),
