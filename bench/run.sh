@@ -27,7 +27,14 @@ else
 fi
 
 # Nested edge runs outside the namespace: its hubs use ephemeral ports on 127.0.0.1.
-bash "$here/nested.sh" "$results"
+if [ "${BENCH_ONLY:-}" != logging ]; then
+  bash "$here/nested.sh" "$results"
+fi
 
-"$py" "$here/report.py" "$results" "$root/docs"
+if [ "${BENCH_ONLY:-}" = logging ]; then
+  # Section 6 alone: the rest of docs/benchmarks.md keeps the figures of the last full run.
+  "$py" "$here/report.py" "$results" "$root/docs" --section logging
+else
+  "$py" "$here/report.py" "$results" "$root/docs"
+fi
 echo "bench: done in $(($(date +%s) - start)) s"

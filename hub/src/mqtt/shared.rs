@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     /// Sees every authorized user-topic publish of a client (the `$upstream` bridge's `out`
     /// rules); unset without a bridge.
     pub user_tap: OnceLock<UserTap>,
+    /// Prometheus metrics.
+    pub metrics: Arc<crate::metrics::HubMetrics>,
 }
 
 /// Called with (topic, payload, QoS) of every authorized user-topic publish from a client.
