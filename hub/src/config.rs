@@ -54,6 +54,39 @@ pub struct HubConfig {
     /// How routed messages are delivered to module inputs; default strict (edgeHub's way,
     /// 30 s ack timeout).
     pub delivery: DeliveryPolicy,
+    /// Who copies the store's log into the database file; default background.
+    pub store_checkpoint: StoreCheckpoint,
+}
+
+/// Who checkpoints the store's write-ahead log (copies it into the database file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreCheckpoint {
+    /// A background thread, as soon as the log grew; the writer only past
+    /// `store::WRITER_CHECKPOINT_PAGES` (a bound on the log's size).
+    #[default]
+    Background,
+    /// SQLite's default: the writer, inside a commit, every 1000 pages of log (plus the
+    /// background thread every 100 ms). The policy before background checkpoints; kept as
+    /// the benchmark's reference.
+    Writer,
+}
+
+impl StoreCheckpoint {
+    /// Log pages after which the writer checkpoints inside a commit.
+    pub fn writer_checkpoint_pages(self) -> u32 {
+        match self {
+            StoreCheckpoint::Background => crate::store::WRITER_CHECKPOINT_PAGES,
+            StoreCheckpoint::Writer => 1000,
+        }
+    }
+
+    /// The `serve --store-checkpoint` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreCheckpoint::Background => "background",
+            StoreCheckpoint::Writer => "writer",
+        }
+    }
 }
 
 impl HubConfig {
@@ -74,6 +107,7 @@ impl HubConfig {
             insecure_shared_workload: None,
             reauth_interval: DEFAULT_REAUTH_INTERVAL,
             delivery: DeliveryPolicy::default(),
+            store_checkpoint: StoreCheckpoint::default(),
         }
     }
 
