@@ -35,17 +35,17 @@ export declare class NativeClient {
   publish(topic: string, payload: Buffer, qos: number): Promise<void>
   /**
    * Subscribes to user-topic `filter` with `handler` (one message at a time, acknowledged
-   * when its Promise resolves with `null`; see the core's `subscribe_with_handler`);
+   * when it returns `null`, or its Promise resolves with `null`; see the core's `subscribe_with_handler`);
    * resolves once the hub accepted the subscription.
    */
-  subscribe(filter: string, handler: (message: NativeUserMessage) => Promise<string | null | undefined>): Promise<NativeSubscription>
+  subscribe(filter: string, handler: (message: NativeUserMessage) => string | null | undefined | Promise<string | null | undefined>): Promise<NativeSubscription>
   /**
    * Handles the messages of input `name` (`null`: of every input without a handler of
    * its own) with `handler`, replacing what handled them. The core's rules apply: one
-   * message at a time per handler, acknowledged (in arrival order) when its Promise
-   * resolves with `null`, retried when it resolves with a failure message.
+   * message at a time per handler, acknowledged (in arrival order) when it returns (or its
+   * Promise resolves with) `null`, retried when it gives a failure message.
    */
-  setInputHandler(name: string | null, handler: (event: NativeInputEvent) => Promise<string | null | undefined>): void
+  setInputHandler(name: string | null, handler: (event: NativeInputEvent) => string | null | undefined | Promise<string | null | undefined>): void
   /** Removes the handler of input `name` (`null`: the default handler). */
   clearInputHandler(name?: string | undefined | null): void
   /**
@@ -59,7 +59,7 @@ export declare class NativeClient {
    * own) with `handler`: its Promise resolves with the answer, or with `{error}` — then the
    * core answers with its one failure reply.
    */
-  setMethodHandler(name: string | null, handler: (call: NativeMethodCall) => Promise<NativeMethodAnswer>): void
+  setMethodHandler(name: string | null, handler: (call: NativeMethodCall) => NativeMethodAnswer | Promise<NativeMethodAnswer>): void
   /** Removes the handler of method `name` (`null`: the default handler). */
   clearMethodHandler(name?: string | undefined | null): void
   /**
@@ -67,7 +67,7 @@ export declare class NativeClient {
    * `handler`: one at a time, retried by the core when its Promise resolves with a failure
    * message.
    */
-  setDesiredHandler(handler: (patch: NativeDesiredPatch) => Promise<string | null | undefined>): void
+  setDesiredHandler(handler: (patch: NativeDesiredPatch) => string | null | undefined | Promise<string | null | undefined>): void
   /** Removes the desired-properties handler. */
   clearDesiredHandler(): void
   /** Delivers every connection status change from now on (the last one is `closed`). */

@@ -15,7 +15,7 @@
 const { EventEmitter } = require('node:events');
 const native = require('./native');
 const {
-  call, callSync, ClosedError, ConnectionError, InvalidArgumentError, UnauthorizedError,
+  call, callSync, startNative, ClosedError, ConnectionError, InvalidArgumentError, UnauthorizedError,
 } = require('./errors');
 const { Message } = require('./message');
 const { Twin } = require('./twin');
@@ -317,16 +317,20 @@ class ModuleClient extends EventEmitter {
    * inside changes nothing (the message is acknowledged when the handler is done);
    * `message.abandon()` makes this attempt a failure, so the core delivers it again.
    */
-  async #handleInput(event, run) {
+  #handleInput(event, run) {
     if (this.#closed) return 'the client is closed';
     let abandoned = false;
     const receipt = { ack: () => true, abandon: () => { abandoned = true; return true; } };
+    const outcome = () => (abandoned ? 'the handler abandoned the message' : null);
+    let r;
     try {
-      await run(Message._fromNative(event.message, receipt));
+      r = run(Message._fromNative(event.message, receipt));
     } catch (e) {
       return failureMessage(e);
     }
-    return abandoned ? 'the handler abandoned the message' : null;
+    // A handler that returned (not a Promise) is settled at once: no Promise round trip.
+    if (r && typeof r.then === 'function') return Promise.resolve(r).then(outcome, failureMessage);
+    return outcome();
   }
 
   /** A method call: resolves with the first of the answer sent or the handler's failure. */
@@ -483,28 +487,43 @@ class ModuleClient extends EventEmitter {
     return this.#closing;
   }
 
+  // The sends are plain functions returning a Promise (no async frame per message); a
+  // failure before the native call still rejects, never throws.
+
   /** Sends `message` to output `outputName` (routed by the hub); resolves on the hub's acknowledgement. */
-  async sendOutputEvent(outputName, message) {
-    checkName(outputName, 'the output name');
-    const body = Message._toNative(message);
-    const n = this.#op();
-    await call(() => n.sendOutput(outputName, body));
+  sendOutputEvent(outputName, message) {
+    try {
+      checkName(outputName, 'the output name');
+      const body = Message._toNative(message);
+      const n = this.#op();
+      return startNative(() => n.sendOutput(outputName, body));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends every message to `outputName`, pipelined; resolves once the hub acknowledged all of them. */
-  async sendOutputEventBatch(outputName, messages) {
-    checkName(outputName, 'the output name');
-    if (!Array.isArray(messages)) throw invalid('messages must be an array of Message');
-    const bodies = messages.map((m) => Message._toNative(m));
-    const n = this.#op();
-    await call(() => n.sendOutputBatch(outputName, bodies));
+  sendOutputEventBatch(outputName, messages) {
+    try {
+      checkName(outputName, 'the output name');
+      if (!Array.isArray(messages)) throw invalid('messages must be an array of Message');
+      const bodies = messages.map((m) => Message._toNative(m));
+      const n = this.#op();
+      return startNative(() => n.sendOutputBatch(outputName, bodies));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends `message` as module telemetry (no output name). */
-  async sendEvent(message) {
-    const body = Message._toNative(message);
-    const n = this.#op();
-    await call(() => n.sendEvent(body));
+  sendEvent(message) {
+    try {
+      const body = Message._toNative(message);
+      const n = this.#op();
+      return startNative(() => n.sendEvent(body));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends every message as telemetry, pipelined. */

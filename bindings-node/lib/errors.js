@@ -94,6 +94,22 @@ async function call(fn) {
   }
 }
 
+const rethrowNative = (e) => { throw fromNative(e); };
+
+/**
+ * `call` for per-message paths: starts `fn()` (a native operation returning a Promise) without
+ * an async frame of its own; a native failure, thrown or rejected, is converted.
+ */
+function startNative(fn) {
+  let promise;
+  try {
+    promise = fn();
+  } catch (e) {
+    return Promise.reject(fromNative(e));
+  }
+  return promise.then(undefined, rethrowNative);
+}
+
 /** Runs `fn()` synchronously and converts a native failure. */
 function callSync(fn) {
   try {
@@ -116,6 +132,7 @@ module.exports = {
   errorTable: () => TABLE.map((row) => ({ ...row })),
   errorClass,
   fromNative,
+  startNative,
   call,
   callSync,
 };

@@ -8,9 +8,11 @@ use std::time::Duration;
 use edgemodule::{MethodInvokeRequest, ModuleClient, Qos, Subscribed};
 use futures_util::FutureExt;
 use napi::bindgen_prelude::Buffer;
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
+use crate::completion::{start, PendingPromise};
 use crate::error::{invalid_argument, to_napi};
 use crate::events::{
     NativeBackgroundError, NativeDesiredPatch, NativeInputEvent, NativeInputMessage,
@@ -117,37 +119,49 @@ impl NativeClient {
     }
 
     /// Sends `message` to output `output`; resolves on the hub's acknowledgement.
-    #[napi]
-    pub async fn send_output(&self, output: String, message: NativeMessage) -> napi::Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_output(
+        &self,
+        env: Env,
+        output: String,
+        message: NativeMessage,
+    ) -> napi::Result<PendingPromise> {
         let message = message.into_core()?;
-        self.inner
-            .send_output(&output, message)
-            .await
-            .map_err(to_napi)
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner.send_output(&output, message).await.map_err(to_napi)
+        })
     }
 
     /// Sends `messages` to output `output`, pipelined; resolves when all were acknowledged.
-    #[napi]
-    pub async fn send_output_batch(
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_output_batch(
         &self,
+        env: Env,
         output: String,
         messages: Vec<NativeMessage>,
-    ) -> napi::Result<()> {
+    ) -> napi::Result<PendingPromise> {
         let messages = messages
             .into_iter()
             .map(NativeMessage::into_core)
             .collect::<napi::Result<Vec<_>>>()?;
-        self.inner
-            .send_output_batch(&output, messages)
-            .await
-            .map_err(to_napi)
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner
+                .send_output_batch(&output, messages)
+                .await
+                .map_err(to_napi)
+        })
     }
 
     /// Sends `message` as module telemetry (no output name).
-    #[napi]
-    pub async fn send_event(&self, message: NativeMessage) -> napi::Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_event(&self, env: Env, message: NativeMessage) -> napi::Result<PendingPromise> {
         let message = message.into_core()?;
-        self.inner.send_event(message).await.map_err(to_napi)
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner.send_event(message).await.map_err(to_napi)
+        })
     }
 
     /// Reads the module twin: `{desired: {…, $version}, reported: {…, $version}}`.
@@ -205,10 +219,10 @@ impl NativeClient {
     }
 
     /// Subscribes to user-topic `filter` with `handler` (one message at a time, acknowledged
-    /// when its Promise resolves with `null`; see the core's `subscribe_with_handler`);
+    /// when it returns `null`, or its Promise resolves with `null`; see the core's `subscribe_with_handler`);
     /// resolves once the hub accepted the subscription.
     #[napi(
-        ts_args_type = "filter: string, handler: (message: NativeUserMessage) => Promise<string | null | undefined>"
+        ts_args_type = "filter: string, handler: (message: NativeUserMessage) => string | null | undefined | Promise<string | null | undefined>"
     )]
     pub async fn subscribe(
         &self,
@@ -230,11 +244,11 @@ impl NativeClient {
 
     /// Handles the messages of input `name` (`null`: of every input without a handler of
     /// its own) with `handler`, replacing what handled them. The core's rules apply: one
-    /// message at a time per handler, acknowledged (in arrival order) when its Promise
-    /// resolves with `null`, retried when it resolves with a failure message.
+    /// message at a time per handler, acknowledged (in arrival order) when it returns (or its
+    /// Promise resolves with) `null`, retried when it gives a failure message.
     #[napi(
         catch_unwind,
-        ts_args_type = "name: string | null, handler: (event: NativeInputEvent) => Promise<string | null | undefined>"
+        ts_args_type = "name: string | null, handler: (event: NativeInputEvent) => string | null | undefined | Promise<string | null | undefined>"
     )]
     pub fn set_input_handler(
         &self,
@@ -282,7 +296,7 @@ impl NativeClient {
     /// core answers with its one failure reply.
     #[napi(
         catch_unwind,
-        ts_args_type = "name: string | null, handler: (call: NativeMethodCall) => Promise<NativeMethodAnswer>"
+        ts_args_type = "name: string | null, handler: (call: NativeMethodCall) => NativeMethodAnswer | Promise<NativeMethodAnswer>"
     )]
     pub fn set_method_handler(
         &self,
@@ -311,7 +325,7 @@ impl NativeClient {
     /// message.
     #[napi(
         catch_unwind,
-        ts_args_type = "handler: (patch: NativeDesiredPatch) => Promise<string | null | undefined>"
+        ts_args_type = "handler: (patch: NativeDesiredPatch) => string | null | undefined | Promise<string | null | undefined>"
     )]
     pub fn set_desired_handler(
         &self,

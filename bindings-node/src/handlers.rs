@@ -2,8 +2,9 @@
 //!
 //! The core calls a handler on its runtime, one item at a time per registration. The
 //! handler here calls the JavaScript function through a weak ThreadsafeFunction (so it runs
-//! on Node's main thread and never keeps the process alive) and awaits the Promise it
-//! returns; that Promise completes the core's future. The JavaScript wrapper resolves it with
+//! on Node's main thread and never keeps the process alive); what it returns completes the
+//! core's future: the outcome itself when the application's function finished
+//! synchronously (no Promise round trip), or a Promise of it. The JavaScript wrapper gives
 //! `null` (handled) or a message (failed) — it never rejects and never decides what a
 //! failure means: acknowledging, retrying, the method failure reply and the background
 //! error are the core's.
@@ -11,33 +12,39 @@
 use std::sync::Arc;
 
 use edgemodule::{HandlerError, MethodResponse};
-use napi::bindgen_prelude::{FromNapiValue, Promise, ToNapiValue};
+use napi::bindgen_prelude::{
+    Either, FromNapiValue, Promise, ToNapiValue, TypeName, ValidateNapiValue,
+};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Status;
 
 use crate::events::NativeMethodAnswer;
 
-/// A weak JavaScript function taking one `T` and returning a Promise of `R`.
-pub type JsHandler<T, R> = ThreadsafeFunction<T, Promise<R>, T, Status, false, true>;
+/// A weak JavaScript function taking one `T` and returning `R` or a Promise of `R`.
+pub type JsHandler<T, R> = ThreadsafeFunction<T, Either<Promise<R>, R>, T, Status, false, true>;
 
 /// A handler's JavaScript function, shared by the calls the core makes.
 pub type Shared<T, R> = Arc<JsHandler<T, R>>;
 
-/// Calls `handler` with `value` on Node's main thread and waits for its Promise.
+/// Calls `handler` with `value` on Node's main thread and takes its outcome (waiting for
+/// it when it is a Promise).
 pub async fn call<T, R>(handler: &JsHandler<T, R>, value: T) -> Result<R, HandlerError>
 where
     T: ToNapiValue + Send + 'static,
-    R: FromNapiValue + Send + 'static,
+    R: FromNapiValue + TypeName + ValidateNapiValue + Send + 'static,
 {
-    let promise = handler.call_async_catch(value).await.map_err(|e| {
+    let returned = handler.call_async_catch(value).await.map_err(|e| {
         HandlerError::new(format!(
             "the JavaScript handler could not be called: {}",
             e.reason
         ))
     })?;
-    promise
-        .await
-        .map_err(|e| HandlerError::new(format!("the JavaScript handler failed: {}", e.reason)))
+    match returned {
+        Either::B(outcome) => Ok(outcome),
+        Either::A(promise) => promise
+            .await
+            .map_err(|e| HandlerError::new(format!("the JavaScript handler failed: {}", e.reason))),
+    }
 }
 
 /// What an input, desired or topic handler's Promise resolved with: `null` when handled,

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod completion;
 pub mod error;
 pub mod events;
 pub mod handlers;
