@@ -39,6 +39,9 @@ ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
 # Per-run workloads (QUICK: a fraction, for development).
 SEND = {"warmup": 1.0, "round": 1.0, "rounds": 2 if QUICK else 3}
 SEND_SIZES = (256, 16384)
+# The store target's reference: the Rust 16 KiB case against `serve --store-checkpoint writer`.
+STORE_REFERENCE_SIZE, STORE_REFERENCE_OPTS = 16384, ("--store-checkpoint", "writer")
+STORE_REFERENCE_LANG = figures.STORE_REFERENCE_LANG
 # Logging disabled vs no logging at all (issue 16): Rust sender, 256 B, 1,000 in flight; the
 # receivers alternate run by run so that drift on the machine falls on each alike.
 LOGGING_KINDS = ("none", "subscriber", "sink", "count")
@@ -73,13 +76,14 @@ class Hub:
     def __init__(self, state: Path):
         self.state, self.admin = state, free_port()
         self.proc = None
+        self.extra = []  # further `serve` options, e.g. the store reference policy
 
     def start(self) -> float:
         log = open(self.state.parent / "hub.log", "a")
         self.proc = subprocess.Popen(
             [str(HUB_BIN), "serve", "--manifest", str(HERE / "manifest.json"), "--state", str(self.state),
              "--mqtt-port", str(MQTT_PORT), "--https-port", str(HTTPS_PORT),
-             "--admin-port", str(self.admin), "--log-level", "warn"],
+             "--admin-port", str(self.admin), "--log-level", "warn", *self.extra],
             stdout=log, stderr=subprocess.STDOUT)
         up = wait_port(MQTT_PORT)
         wait_port(self.admin)
@@ -99,7 +103,7 @@ class Hub:
         time.sleep(down)
         return self.start()
 
-    def fresh_store(self) -> None:
+    def fresh_store(self, extra: tuple = ()) -> None:
         """Restarts with an empty message store (keys, certificates and identities stay).
 
         The hub trims `$upstream` to its newest 10,000 messages every 30 s in one transaction;
@@ -109,6 +113,7 @@ class Hub:
         self.stop()
         for name in ("hub.db", "hub.db-wal", "hub.db-shm"):
             (self.state / name).unlink(missing_ok=True)
+        self.extra = list(extra)
         self.start()
 
     def cli(self, *args: str) -> str:
@@ -242,6 +247,15 @@ class Bench:
                     meta = {"lang": lang, "api": api, "size": size, "rep": rep,
                             "window": extra[1], "batch": extra[3] if len(extra) > 2 else None}
                     self.record("send", meta, argv + ["send", "--size", size] + extra + opts, timeout=90)
+                if size == STORE_REFERENCE_SIZE:
+                    # The same Rust case against the hub's previous store policy (the writer
+                    # checkpoints inside its commits): the reference of the store target.
+                    self.hub.fresh_store(STORE_REFERENCE_OPTS)
+                    meta = {"lang": STORE_REFERENCE_LANG, "api": "single", "size": size, "rep": rep,
+                            "window": 1000, "batch": None}
+                    self.record("send", meta, langs["rust"] + ["send", "--size", size, "--window", 1000] + opts,
+                                timeout=90)
+                    self.hub.fresh_store()
 
     # --- 6. logging disabled ------------------------------------------------------------
     def logging(self) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from figures import LANG_NAMES, OFFICIAL, Figures, ratio, summarize
+from figures import LANG_NAMES, OFFICIAL, STORE_REFERENCE_LANG, Figures, ratio, summarize
 
 SEND_ROWS = [  # (lang, api, window, how it sends)
     ("rust", "single", 1000, "`send_output`, 1,000 in flight"),
@@ -141,6 +141,12 @@ def section_send(fig: Figures) -> list:
     if mb:
         lines += ["", f"16 KiB at {mb.median:,.0f} msg/s is {mb.median * 16384 / 1e6:,.0f} MB/s of payload through TLS "
                       "and into the hub's store."]
+    ref = fig.send(STORE_REFERENCE_LANG, "single", 16384, 1000)
+    if mb and ref:
+        lines += ["", f"Store reference, same run: the Rust 16 KiB case against the hub started with "
+                      f"`--store-checkpoint writer` (SQLite's default checkpoints inside the writer's commits, "
+                      f"the policy before background checkpoints) reached {fmt(ref)} msg/s; the default hub "
+                      f"{mb.median / ref.median:.2f}× that."]
     return lines + [""]
 
 
@@ -463,6 +469,18 @@ def explain(fig: Figures, t) -> list:
                     f"(edgemodule) vs {off.median / 1024:.1f} MiB (official) ({'after the messages' if phase == 'after' else 'idle'}): "
                     f"{own.median / off.median:.2f}×, within the goal."]
         return []
+    if key == "hub-store-16k":
+        prof = next((p for p in fig.rows["profiles"] if (p["lang"], p["kind"], p.get("size")) == t.profile
+                     and "error" not in p), None)
+        if not prof:
+            return []
+        hub = next((q for q in prof["processes"] if q["name"] == "hub"), None)
+        if not hub or not hub["threads"]:
+            return []
+        busiest = ", ".join(f"`{name}` {share:.0f} %" for share, name in hub["threads"][:3])
+        return [f"In the profile of the 16 KiB Rust case the hub used {hub['cores']:.2f} cores; its busiest "
+                f"threads (share of its samples): {busiest}. With both cores busy, the store shares them with "
+                "the client and TLS: moving work off the writer thread helps only as far as a core is free."]
     if key.endswith("-p99"):
         hub = fig.broker("broker_latency", "hub", "p99_us")
         mosq = fig.broker("broker_latency", "mosquitto", "p99_us")

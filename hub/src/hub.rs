@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::admin::{AdminState, AdminToken, UpstreamFeed};
 use crate::certs::HubCertificates;
-use crate::config::HubConfig;
+use crate::config::{HubConfig, StoreCheckpoint};
 pub use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
@@ -85,15 +85,16 @@ impl Hub {
             std::fs::write(&ca_file, &certs.ca_pem)?;
         }
         crate::state_dir::precreate_private_file(&config.database_path())?;
-        let store = Store::open_with_limit(
+        let store = Store::open_with_checkpoint(
             &config.database_path(),
             config.manifest.store_max_size_bytes,
+            config.store_checkpoint.writer_checkpoint_pages(),
         )
         .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
         // Files written above (keys, certificate metadata, the store's log) are private too.
         crate::state_dir::restrict_known_files(&config.state_dir)?;
 
-        let checkpointer = Checkpointer::start(config.database_path());
+        let checkpointer = Checkpointer::start(config.database_path(), config.store_checkpoint);
         let upstream = UpstreamFeed::new(UPSTREAM_KEEP);
         match store.recent(UPSTREAM_ENDPOINT, UPSTREAM_KEEP) {
             Ok(kept) => kept.into_iter().for_each(|q| upstream.push(q.message)),
@@ -553,19 +554,24 @@ impl RunningHub {
 /// Copies the store's write-ahead log into the database file from a background thread.
 ///
 /// SQLite otherwise checkpoints inside a committing transaction once the log reaches 1000
-/// pages, and that checkpoint's fsync stalls every message waiting for its PUBACK (it
-/// tripled the hub's p99 latency). A passive checkpoint on another connection runs beside
-/// the writer without blocking it, so the log rarely grows far enough for that to happen.
+/// pages: that checkpoint's copy and fsyncs stall every message waiting for its PUBACK (it
+/// tripled the hub's p99 latency, and took half of the writer thread's time with 16 KiB
+/// messages). A passive checkpoint on another connection runs beside the writer without
+/// blocking it. With [`StoreCheckpoint::Background`] it runs again within
+/// [`Checkpointer::BUSY_PERIOD`] while the log grows, and the writer only checkpoints (what
+/// is left) once the log reaches `store::WRITER_CHECKPOINT_PAGES`, which bounds its size.
 struct Checkpointer {
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    /// How often the log is copied.
+    /// How often the log is copied while nothing is written.
     const PERIOD: Duration = Duration::from_millis(100);
+    /// How soon the log is copied again after it grew ([`StoreCheckpoint::Background`]).
+    const BUSY_PERIOD: Duration = Duration::from_millis(10);
 
-    fn start(database: PathBuf) -> Checkpointer {
+    fn start(database: PathBuf, policy: StoreCheckpoint) -> Checkpointer {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -581,11 +587,20 @@ impl Checkpointer {
                     }
                 };
                 let _ = conn.busy_timeout(Duration::from_secs(1));
+                let (mut period, mut last_log) = (Self::PERIOD, -1i64);
                 while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(Self::PERIOD);
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    {
-                        tracing::debug!(error = %e, "background checkpoint failed");
+                    std::thread::sleep(period);
+                    // Columns: busy, pages in the log, pages copied.
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)) {
+                        Ok(log) => {
+                            let growing = log != last_log;
+                            last_log = log;
+                            period = match policy {
+                                StoreCheckpoint::Background if growing => Self::BUSY_PERIOD,
+                                _ => Self::PERIOD,
+                            };
+                        }
+                        Err(e) => tracing::debug!(error = %e, "background checkpoint failed"),
                     }
                 }
             });

@@ -516,3 +516,42 @@ fn enqueue_throughput() {
         seqs.len() as f64 / t.elapsed().as_secs_f64()
     );
 }
+
+/// Pages in the log file after 400 commits of one 16 KiB message each (~5 pages per commit,
+/// ~2,000 pages in all) with the writer checkpointing at `writer_pages`. No background
+/// checkpointer runs here (that lives in the hub), so the file shows the writer's policy.
+fn wal_pages_after_large_commits(writer_pages: u32) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let store = Store::open_with_checkpoint(&path, None, writer_pages).unwrap();
+    let body = "x".repeat(16 * 1024);
+    for _ in 0..400 {
+        store
+            .enqueue(&msg(&body), &[target(UPSTREAM_ENDPOINT, 0, None)])
+            .unwrap();
+    }
+    assert_eq!(store.count(UPSTREAM_ENDPOINT).unwrap(), 400);
+    let wal = std::fs::metadata(dir.path().join("hub.db-wal"))
+        .unwrap()
+        .len();
+    wal / 4096
+}
+
+#[test]
+fn writer_leaves_checkpoints_to_the_background_by_default() {
+    // Default: the writer does not checkpoint before WRITER_CHECKPOINT_PAGES, so the log
+    // holds every commit (~2,000 pages).
+    const { assert!(edgemodule_hub::store::WRITER_CHECKPOINT_PAGES > 2_100) };
+    let default = wal_pages_after_large_commits(edgemodule_hub::store::WRITER_CHECKPOINT_PAGES);
+    assert!(
+        default > 1_500,
+        "log of {default} pages: the writer checkpointed early"
+    );
+    // The previous policy (SQLite's default, 1000): the writer copies the log inside a commit
+    // and the log restarts, so its file never grows far beyond 1000 pages.
+    let writer = wal_pages_after_large_commits(1000);
+    assert!(
+        writer < 1_100,
+        "log of {writer} pages: the writer did not checkpoint"
+    );
+}

@@ -166,6 +166,11 @@ pub struct ServeArgs {
         requires = "parent"
     )]
     pub parent_connection_string: Option<String>,
+    /// Who copies the message store's log into its database file: `background` (a thread
+    /// beside the writer) or `writer` (SQLite's default, inside a commit every 1000 pages:
+    /// the previous policy, kept as the benchmark's reference).
+    #[arg(long, value_enum, default_value_t = StoreCheckpointArg::Background)]
+    pub store_checkpoint: StoreCheckpointArg,
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -184,6 +189,15 @@ pub enum DeliveryArg {
     Strict,
     /// The relaxed behaviour, for experiments.
     Permissive,
+}
+
+/// `serve --store-checkpoint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreCheckpointArg {
+    /// A background thread (default).
+    Background,
+    /// The writer, inside a commit (the previous policy).
+    Writer,
 }
 
 /// Log output formats.

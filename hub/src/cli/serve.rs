@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use super::args::{DeliveryArg, ServeArgs};
+use super::args::{DeliveryArg, ServeArgs, StoreCheckpointArg};
 use super::client::CliError;
-use crate::config::{HubConfig, MetricsBind};
+use crate::config::{HubConfig, MetricsBind, StoreCheckpoint};
 use crate::hub::Hub;
 use crate::mqtt::{DeliveryMode, DeliveryPolicy};
 use crate::upstream::ParentConfig;
@@ -118,6 +118,10 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
             DeliveryArg::Permissive => DeliveryMode::Permissive,
         },
         ack_timeout: std::time::Duration::from_secs(args.ack_timeout_secs),
+    };
+    config.store_checkpoint = match args.store_checkpoint {
+        StoreCheckpointArg::Background => StoreCheckpoint::Background,
+        StoreCheckpointArg::Writer => StoreCheckpoint::Writer,
     };
     if let Some(dir) = args.workload_dir {
         config.workload_dir = absolute(dir)?;

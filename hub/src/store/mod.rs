@@ -21,6 +21,7 @@ use rusqlite::Connection;
 
 pub use error::StoreError;
 use queue::{EncodedMessage, Request};
+pub use schema::WRITER_CHECKPOINT_PAGES;
 use writer::{Shared, Work, Writer};
 
 use crate::message::HubMessage;
@@ -94,12 +95,25 @@ impl Store {
 
     /// Opens the database with `storeLimits.maxSizeBytes` (None = unlimited).
     pub fn open_with_limit(path: &Path, max_size_bytes: Option<u64>) -> Result<Store, StoreError> {
+        Store::open_with_checkpoint(path, max_size_bytes, WRITER_CHECKPOINT_PAGES)
+    }
+
+    /// [`open_with_limit`](Self::open_with_limit), with the log size (in pages) at which the
+    /// writer checkpoints inside a commit: [`WRITER_CHECKPOINT_PAGES`] by default (a
+    /// background checkpointer is expected to keep the log shorter); 1000 is SQLite's default
+    /// policy (the writer copies the log itself, every ~4 MB).
+    pub fn open_with_checkpoint(
+        path: &Path,
+        max_size_bytes: Option<u64>,
+        writer_checkpoint_pages: u32,
+    ) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)?;
             }
         }
         let write_conn = schema::open(path, true)?;
+        write_conn.pragma_update(None, "wal_autocheckpoint", writer_checkpoint_pages.max(1))?;
         let reader = schema::open(path, false)?;
         let shared = Arc::new(Shared {
             size: AtomicU64::new(queue::total_size(&write_conn)?),
