@@ -78,7 +78,8 @@ wheel() {
   "$AUDITWHEEL" show "$whl" | tee "$STAGE/wheel-$arch/auditwheel.txt"
   local tag
   tag="$(basename "$whl" .whl | sed 's/.*-cp39-abi3-//')"
-  grep -q "consistent with the following platform tag: \"$tag\"" "$STAGE/wheel-$arch/auditwheel.txt" || {
+  # (auditwheel wraps its lines)
+  tr -s ' \n' ' ' <"$STAGE/wheel-$arch/auditwheel.txt" | grep -q "consistent with the following platform tag: \"$tag\"" || {
     echo "dist: auditwheel does not confirm the tag $tag of $(basename "$whl")" >&2
     exit 1
   }

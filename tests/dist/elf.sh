@@ -16,7 +16,7 @@ check() {
   local file=$1 arch=$2 machine glibc
   arch_vars "$arch"
   machine="$(readelf -h "$file" | sed -n 's/^ *Machine: *//p')"
-  glibc="$(readelf --dyn-syms -W "$file" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)"
+  glibc="$( (readelf --dyn-syms -W "$file" | grep -o 'GLIBC_[0-9.]*' || true) | sed 's/GLIBC_//' | sort -V | tail -n 1)"
   checked=$((checked + 1))
   if [ "$machine" != "$ELF_MACHINE" ]; then
     printf 'FAIL  %-8s %s: machine %s, expected %s\n' "$arch" "${file#"$WORK"/}" "$machine" "$ELF_MACHINE"
@@ -25,7 +25,7 @@ check() {
     printf 'FAIL  %-8s %s: needs glibc %s, above the floor %s\n' "$arch" "${file#"$WORK"/}" "$glibc" "$FLOOR"
     failed=$((failed + 1))
   else
-    printf 'ok    %-8s %-70s %s, glibc >= %s\n' "$arch" "${file#"$WORK"/}" "$machine" "$glibc"
+    printf 'ok    %-8s %-70s %s, glibc >= %s\n' "$arch" "${file#"$WORK"/}" "$machine" "${glibc:-(none: an object file)}"
   fi
 }
 # check_tree DIR ARCH: every ELF file under DIR.
@@ -39,7 +39,14 @@ check_tree() {
 
 unzip -q "$DIST/edgemodule-$VERSION.jar" 'native/*' -d "$WORK/jar"
 unzip -q "$DIST/EdgeModule.$VERSION.nupkg" 'runtimes/*' -d "$WORK/nupkg"
+# The architectures dist/ was built for (all three unless DIST_ARCHES narrowed `make dist`).
+arches=()
 for arch in $DIST_ALL_ARCHES; do
+  [ ! -f "$DIST/edgemodule-$VERSION-linux-$arch.tar.gz" ] || arches+=("$arch")
+done
+[ ${#arches[@]} -gt 0 ] || { echo "elf: no C tarball in $DIST: run make dist first" >&2; exit 1; }
+echo "elf: checking ${arches[*]} (of $DIST_ALL_ARCHES)"
+for arch in "${arches[@]}"; do
   arch_vars "$arch"
   d="$WORK/$arch"
   mkdir -p "$d/c" "$d/hub" "$d/wheel" "$d/node"

@@ -57,7 +57,8 @@ test_java() {
   # Maven's own plugins come from the user's repository (offline); edgemodule only from dist/.
   cp -r "$HOME/.m2/repository" "$repo"
   rm -rf "$repo/dev/edgemodule"
-  mvn -o -B -q -Dstyle.color=never -Dmaven.repo.local="$repo" install:install-file -Dfile="$base.jar" \
+  mvn -o -B -q -Dstyle.color=never -Dmaven.repo.local="$repo" \
+    org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file -Dfile="$base.jar" \
     -DpomFile="$base.pom" -Dsources="$base-sources.jar" -Djavadoc="$base-javadoc.jar"
   ls "$repo/dev/edgemodule/edgemodule/$VERSION/"
   test -f "$repo/dev/edgemodule/edgemodule/$VERSION/edgemodule-$VERSION-sources.jar"
