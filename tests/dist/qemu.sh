@@ -2,7 +2,7 @@
 # ARM tests under qemu-user (binfmt), on this x64 machine:
 #   qemu.sh ARCH...            (`make test-dist-qemu`, ARCH = arm64, arm) for each ARCH:
 #     1. the core's conformance suite (every test binary of crate edgemodule), cross-compiled
-#        (release) and run under qemu: the hub those tests start in-process runs emulated too;
+#        (debug) and run under qemu: the hub those tests start in-process runs emulated too;
 #     2. the C roundtrip program and examples/c/filter, cross-compiled with the ARCH gcc from
 #        the ARCH C tarball in dist/ (dynamic and static), run under qemu against the x64 hub
 #        (the hub tarball in dist/): a round trip, then the filter end to end.
@@ -32,7 +32,9 @@ else
 fi
 
 core_suite() {
-  local arch=$1 args=(test --release -p edgemodule --no-fail-fast)
+  # Debug (the dev profile optimises dependencies): the test features (tokio test-util, the
+  # in-process hub) compile the dependencies apart from the release libraries anyway.
+  local arch=$1 args=(test -p edgemodule --no-fail-fast)
   cross_env "$arch"
   args+=(--target "$TRIPLE")
   if [ "$SUBSET_MODE" = 1 ]; then
@@ -56,8 +58,11 @@ c_prefix() {
     PREFIX="$WORK/$arch/edgemodule-$VERSION-linux-$arch"
   else
     PREFIX="$WORK/$arch/prefix"
-    (cross_env "$arch" && CARGO_BUILD_TARGET="$TRIPLE" make -s -C "$ROOT/bindings-c" install PREFIX="$PREFIX" \
-      PROFILE=release TARGET_DIR="$ROOT/target/$TRIPLE" >/dev/null)
+    (cross_env "$arch" && cd "$ROOT" && cargo build -q -p edgemodule-c --target "$TRIPLE")
+    make -s -C "$ROOT/bindings-c" install CARGO=true PREFIX="$PREFIX" PROFILE=debug \
+      TARGET_DIR="$ROOT/target/$TRIPLE" >/dev/null
+    # shellcheck disable=SC2016
+    sed -i 's|^prefix=.*|prefix=${pcfiledir}/../..|' "$PREFIX/lib/pkgconfig/edgemodule.pc"
   fi
 }
 
