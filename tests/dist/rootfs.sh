@@ -38,6 +38,8 @@ rm -rf "$WORK"
 mkdir -p "$WORK/root" "$LOGS"
 cp -a "$CACHE/." "$WORK/root/"
 wheel="$(ls "$DIST"/edgemodule-"$VERSION"-cp39-abi3-manylinux_*_"$WHEEL_ARCH".whl)"
+# minbase has no /etc/hosts: the module connects to its gateway host, localhost.
+printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"$WORK/root/etc/hosts"
 mkdir -p "$WORK/root/test"
 cp "$wheel" "$ROOT/tests/dist/roundtrip.py" "$WORK/root/test/"
 chroot "$WORK/root" /usr/bin/python3 -m venv /opt/venv
