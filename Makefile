@@ -7,7 +7,7 @@ export CARGO_TERM_COLOR ?= never
 DEPS := bash scripts/install-deps.sh
 LINT_VENV := scripts/lint/.venv/bin
 
-.PHONY: demo test deps lint lint-docs lint-rust lint-python lint-node lint-java lint-c lint-versions \
+.PHONY: demo test deps lint lint-docs lint-rust lint-python lint-node lint-java lint-c lint-dotnet lint-versions \
         test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance \
         bench clean demo-containers test-containers test-containers-arm64 \
         dist test-dist test-dist-install test-dist-qemu test-dist-elf test-dist-rootfs test-arm64
@@ -21,7 +21,7 @@ test: deps lint test-rust test-c test-python test-node test-java test-dotnet tes
 deps:
 	$(DEPS)
 
-lint: lint-versions lint-docs lint-rust lint-python lint-node lint-java lint-c
+lint: lint-versions lint-docs lint-rust lint-python lint-node lint-java lint-c lint-dotnet
 
 lint-versions:
 	python3 scripts/check-versions.py
@@ -57,6 +57,11 @@ lint-c:
 	$(DEPS) lint
 	bash scripts/lint/c.sh
 
+# Every C# file (library, tests, example) with warnings as errors.
+lint-dotnet:
+	$(DEPS) rust dotnet
+	$(MAKE) -C bindings-dotnet lint
+
 # Every suite leaves machine-readable results in target/conformance/<language>/ (see
 # tests/conformance/README.md); `make conformance` prints the scenario matrix from them.
 test-rust:
@@ -83,7 +88,7 @@ test-interop:
 
 # The scenario matrix (6 languages x tests/conformance/scenarios.json); fails when a required
 # cell is not a pass. S14-S25 are still being written: only S01-S13 are required for now.
-CONFORMANCE_REQUIRE ?= S01-S13
+CONFORMANCE_REQUIRE ?= all
 conformance:
 	python3 tests/conformance/test_matrix.py
 	python3 tests/conformance/matrix.py --require $(CONFORMANCE_REQUIRE)

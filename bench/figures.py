@@ -57,6 +57,13 @@ class Target:
     profile: Optional[tuple] = None  # (lang, kind, message size) to profile when missed
 
 
+def cpu_us(row: dict) -> Optional[float]:
+    """µs of client-process CPU per message of a send run's measured rounds (the Rust bench
+    names its fields `cpu_secs`/`messages`, the others `cpu_s`/`acked`)."""
+    cpu, n = row.get("cpu_s", row.get("cpu_secs")), row.get("acked", row.get("messages"))
+    return cpu / n * 1e6 if cpu is not None and n else None
+
+
 def load(results: Path, name: str) -> list:
     path = results / f"{name}.jsonl"
     if not path.exists():
@@ -69,7 +76,7 @@ class Figures:
         self.results = results
         self.rows = {name: load(results, name) for name in
                      ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
-                      "profiles")}
+                      "profiles", "logging")}
         run = results / "run.json"
         self.run = json.loads(run.read_text()) if run.exists() else {}
 
@@ -95,6 +102,17 @@ class Figures:
                 best = (f"{api} API" if api == "batch" else f"{window} in flight", s)
         return best
 
+    def cpu_per_msg(self, lang: str, size: int) -> tuple:
+        """(label, Summary): µs of the client process's CPU (user + system, every thread) per
+        acknowledged message over the measured rounds, for the send case of `lang` that costs least."""
+        best = (None, None)
+        for api, window in {(r["api"], r["window"]) for r in self.ok("send", lang=lang, size=size)}:
+            rows = [r for r in self.ok("send", lang=lang, api=api, size=size) if r["window"] == window]
+            s = summarize([cpu_us(r) for r in rows])
+            if s and (best[1] is None or s.median < best[1].median):
+                best = (f"{api} API" if api == "batch" else f"{window} in flight", s)
+        return best
+
     # --- 2. latency -----------------------------------------------------------------------
     def latency(self, lang: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok("latency", lang=lang)])
@@ -111,9 +129,21 @@ class Figures:
     def reconnect(self, lang: str) -> Optional[Summary]:
         return summarize([r["reconnect_ms"] for r in self.ok("reconnect", lang=lang)])
 
+    def reconnect_failed_sends(self, lang: str) -> Optional[int]:
+        rows = self.ok("reconnect", lang=lang)
+        return sum(r.get("failed_sends", 0) for r in rows) if rows else None
+
     # --- 5. broker ------------------------------------------------------------------------
     def broker(self, section: str, broker: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok(section, broker=broker)])
+
+    # --- 6. logging disabled (issue 16) ---------------------------------------------------
+    def logging(self, kind: str, key: str) -> Optional[Summary]:
+        """`rounds` (msg/s, every round of every run) or a per-run key of the `kind` runs."""
+        rows = self.ok("logging", kind=kind)
+        if key == "rounds":
+            return summarize([x for r in rows for x in r["rounds"]])
+        return summarize([r.get(key) for r in rows])
 
     # --- targets (issue 9) ----------------------------------------------------------------
     def targets(self) -> list:
@@ -151,6 +181,34 @@ class Figures:
         r = ratio(hub, mosq)
         add("hub-vs-mosquitto", "Hub routed throughput vs mosquitto", fmt(hub, " msg/s"), fmt(mosq, " msg/s"), r,
             "≥ 0.5×", None if r is None else r >= 0.5, ("rust", "routed", 256))
+        for lang, goal in (("python", 15), ("node", 4)):
+            for size in (256, 16384):
+                how, ours = self.cpu_per_msg(lang, size)
+                peer_how, peer = self.cpu_per_msg(OFFICIAL[lang], size)
+                r = ratio(ours, peer)
+                label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
+                add(f"{lang}-cpu-{size}", f"{LANG_NAMES[lang]} client CPU per message vs official, {label} "
+                    f"(ours {how or '-'}, official {peer_how or '-'})", fmt(ours, " µs", 1), fmt(peer, " µs", 1),
+                    r, f"≤ 1/{goal}× ({1 / goal:.3f}×)", None if r is None else r <= 1 / goal + 1e-9,
+                    (lang, "send", size))
+        for lang in ("c", "python", "node", "java", "dotnet"):
+            for size in (256, 16384):
+                ours, rust = self.cpu_per_msg(lang, size)[1], self.cpu_per_msg("rust", size)[1]
+                if ours is None and rust is None:
+                    continue
+                r = ratio(ours, rust)
+                label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
+                add(f"{lang}-cpu-vs-rust-{size}", f"{LANG_NAMES[lang]} client CPU per message vs Rust, {label}",
+                    fmt(ours, " µs", 1), fmt(rust, " µs", 1), r, "≤ 1.5×", None if r is None else r <= 1.5,
+                    (lang, "send", size))
+        for lang in ("rust", "c", "python", "node", "java", "dotnet"):
+            ms, failed = self.reconnect(lang), self.reconnect_failed_sends(lang)
+            if ms is None and not self.errors("reconnect", lang=lang):
+                continue
+            add(f"{lang}-reconnect", f"{LANG_NAMES[lang]} first acknowledged send after the hub is back "
+                f"(failed sends: {'n/a' if failed is None else failed})", fmt(ms, " ms"), "",
+                ms.median if ms else None, "≤ 50 ms, 0 failed",
+                None if ms is None else ms.median <= 50 and failed == 0)
         for lang in ("rust", "python", "node"):
             p99 = self.latency(lang, "p99_us")
             add(f"{lang}-p99", f"p99 module→module latency, {LANG_NAMES[lang]}→{LANG_NAMES[lang]}",

@@ -6,7 +6,8 @@ runs on the machine. Each measurement is one process printing one JSON line; thi
 adds what was measured (section, language, size, repetition) and appends it to
 bench/results/<section>.jsonl. A failed run is recorded with its error and the run goes on.
 
-    python measure.py RESULTS_DIR      # BENCH_REPS (3), BENCH_QUICK=1, BENCH_ONLY=send,latency
+    python measure.py RESULTS_DIR      # BENCH_REPS (3), BENCH_QUICK=1, BENCH_ONLY=send,latency (sections: broker,
+                                       # send, latency, memory, sizes, reconnect, profiles, logging)
 """
 
 import json
@@ -38,6 +39,10 @@ ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
 # Per-run workloads (QUICK: a fraction, for development).
 SEND = {"warmup": 1.0, "round": 1.0, "rounds": 2 if QUICK else 3}
 SEND_SIZES = (256, 16384)
+# Logging disabled vs no logging at all (issue 16): Rust sender, 256 B, 1,000 in flight; the
+# receivers alternate run by run so that drift on the machine falls on each alike.
+LOGGING_KINDS = ("none", "subscriber", "sink", "count")
+LOGGING_REPS = 2 if QUICK else 6
 LATENCY = {"rate": 500, "messages": 500 if QUICK else 2000, "warmup": 200, "size": 256}
 MEMORY_MESSAGES = 20_000 if QUICK else 100_000
 RESTART_DOWN_S = 1.0  # reconnect: how long the hub stays stopped before it starts again
@@ -136,6 +141,9 @@ class Bench:
             if "=" in line and not line.startswith("#"):
                 key, value = line.split("=", 1)
                 self.child_env[key] = value  # C, .NET and Java read the process environment
+
+    def start_mosquitto(self) -> None:
+        """Only the broker section needs mosquitto (so `BENCH_ONLY=logging` runs without it)."""
         self.mosquitto_port = free_port()
         conf = self.work / "mosquitto.conf"
         conf.write_text(f"listener {self.mosquitto_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
@@ -194,6 +202,7 @@ class Bench:
 
     # --- 5. hub vs mosquitto ------------------------------------------------------------
     def hub_vs_mosquitto(self) -> None:
+        self.start_mosquitto()
         ca = self.hub.state / "certs" / "ca.pem"
         hub = [BENCH_BIN, "routed-hub", "--port", MQTT_PORT, "--ca", ca,
                "--sender-cs", (self.env_dir / "sender.cs").read_text(),
@@ -233,6 +242,18 @@ class Bench:
                     meta = {"lang": lang, "api": api, "size": size, "rep": rep,
                             "window": extra[1], "batch": extra[3] if len(extra) > 2 else None}
                     self.record("send", meta, argv + ["send", "--size", size] + extra + opts, timeout=90)
+
+    # --- 6. logging disabled ------------------------------------------------------------
+    def logging(self) -> None:
+        opts = [x for k, v in SEND.items() for x in (f"--{k}", v)]
+        for rep in range(LOGGING_REPS):
+            print(f"bench: logging disabled, repetition {rep + 1}/{LOGGING_REPS}", flush=True)
+            kinds = LOGGING_KINDS[rep % len(LOGGING_KINDS):] + LOGGING_KINDS[:rep % len(LOGGING_KINDS)]
+            for kind in kinds:
+                self.hub.fresh_store()
+                self.record("logging", {"kind": kind, "rep": rep, "size": 256, "window": 1000},
+                            [BENCH_BIN, "send", "--size", 256, "--window", 1000, "--logging", kind] + opts,
+                            timeout=90)
 
     # --- 2. routed latency --------------------------------------------------------------
     def latency(self, langs: dict) -> None:
@@ -325,7 +346,7 @@ class Bench:
         reps = max(REPS, RECONNECT_REPS)
         for rep in range(reps):
             print(f"bench: reconnect after a hub restart, repetition {rep + 1}/{reps}", flush=True)
-            for lang in ("rust", "python", "python-official", "node", "node-official"):
+            for lang in ("rust", "c", "python", "python-official", "node", "node-official", "java", "dotnet"):
                 if lang not in langs:
                     continue
                 self.hub.fresh_store()
@@ -391,7 +412,7 @@ def main() -> None:
         sections = [("broker", lambda: bench.hub_vs_mosquitto()), ("send", lambda: bench.send(langs)),
                     ("latency", lambda: bench.latency(langs)), ("memory", lambda: bench.memory(langs)),
                     ("sizes", lambda: bench.sizes(langs)), ("reconnect", lambda: bench.reconnect(langs)),
-                    ("profiles", lambda: bench.profiles(langs))]
+                    ("profiles", lambda: bench.profiles(langs)), ("logging", lambda: bench.logging())]
         for name, section in sections:
             if not ONLY or name in ONLY:
                 t0 = time.monotonic()

@@ -2,6 +2,7 @@
 targets table (the end of `make bench`). Every figure comes from the results of one run.
 
     python report.py RESULTS_DIR DOCS_DIR
+    python report.py RESULTS_DIR DOCS_DIR --section logging   # after BENCH_ONLY=logging: section 6 only
 """
 
 import datetime
@@ -11,13 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-
-from figures import LANG_NAMES, OFFICIAL, Figures, ratio, summarize  # noqa: E402
+from figures import LANG_NAMES, OFFICIAL, Figures, ratio, summarize
 
 SEND_ROWS = [  # (lang, api, window, how it sends)
     ("rust", "single", 1000, "`send_output`, 1,000 in flight"),
@@ -149,6 +144,32 @@ def section_send(fig: Figures) -> list:
     return lines + [""]
 
 
+def section_cpu(fig: Figures) -> list:
+    lines = [
+        "## 1b. Client CPU per message",
+        "",
+        "From the same send runs: the CPU time (user + system, every thread) of the client process",
+        "over the measured rounds, divided by the messages acknowledged in them; for each language",
+        "the send case that costs least. The hub's CPU is not included. Ratio: against the Rust",
+        "client and, for Python and Node, against the official SDK (< 1× = edgemodule cheaper).",
+        "",
+        "| language | 256 B µs/msg | vs Rust | vs official | 16 KiB µs/msg | vs Rust | vs official |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lang in ("rust", "c", "python", "node", "java", "dotnet", "python-official", "node-official"):
+        cells = []
+        for size in (256, 16384):
+            ours = fig.cpu_per_msg(lang, size)[1]
+            rust = fig.cpu_per_msg("rust", size)[1]
+            peer = fig.cpu_per_msg(OFFICIAL[lang], size)[1] if lang in OFFICIAL else None
+            cells += [fmt(ours, "", 1), fx(ratio(ours, rust)) if lang != "rust" else "—",
+                      fx(ratio(ours, peer)) if lang in OFFICIAL else "—"]
+        if all(c in ("n/a", "—") for c in cells):
+            continue
+        lines.append(f"| {LANG_NAMES[lang]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def section_latency(fig: Figures) -> list:
     lat = fig.ok("latency")
     rate = lat[0]["rate"] if lat else 500
@@ -233,8 +254,10 @@ def section_reconnect(fig: Figures) -> list:
     def failed(lang):
         return fmt(summarize([r.get("failed_sends") for r in fig.ok("reconnect", lang=lang)]))
 
-    for lang in ("rust", "python", "node"):
+    for lang in ("rust", "c", "python", "node", "java", "dotnet"):
         ours = fig.reconnect(lang)
+        if ours is None and not fig.errors("reconnect", lang=lang):
+            continue
         cells = [fmt(ours, " ms") + failures(fig, "reconnect", lang=lang), failed(lang)]
         if lang in OFFICIAL:
             peer = fig.reconnect(OFFICIAL[lang])
@@ -247,9 +270,11 @@ def section_reconnect(fig: Figures) -> list:
     if down:
         ours_failed = sum(r.get("failed_sends", 0) for r in fig.ok("reconnect") if not r["lang"].endswith("-official"))
         lines += ["", f"The hub was down {min(down):,.0f}–{max(down):,.0f} ms per restart. edgemodule keeps sends "
-                      "waiting while its core reconnects in the background with exponential backoff and jitter "
-                      "(first retry after 0.1 s, doubling up to 10 s), so how soon it is back depends on where "
-                      "the backoff stands when the hub returns"
+                      "waiting while its core reconnects in the background: while nothing listens at the hub's "
+                      "address (the connect is refused at once, which costs the hub's host nothing) it tries every "
+                      "20 ms for the first 5 s of an outage, otherwise with exponential backoff and jitter (0.1 s "
+                      "doubling up to 10 s), and an application send while disconnected starts an attempt at once "
+                      "(at most one per 0.1 s)"
                       + ("; none of its sends failed." if ours_failed == 0 else f"; {ours_failed} of its sends failed.")
                       + " A client with failed sends handed the outage to the application: its send raised, and "
                       "the application's next send connected again, so its reconnect time is bounded by how often "
@@ -285,6 +310,97 @@ def section_broker(fig: Figures) -> list:
                      f"{fmt(fig.broker('broker_latency', 'hub', key), ' ms', 2, 1000)} | "
                      f"{fmt(fig.broker('broker_latency', 'mosquitto', key), ' ms', 2, 1000)} | |")
     return lines + [""]
+
+
+LOGGING_ROWS = [  # (kind, what is installed)
+    ("none", "nothing (the Rust default)"),
+    ("subscriber", "`tracing` fmt subscriber at WARN, writing nowhere"),
+    ("sink", "the bindings' log sink at WARN (`edgemodule_ffi::logging`, as every binding installs it)"),
+    ("count", "a counting subscriber with every level of edgemodule's records enabled (logging *on*)"),
+]
+LOGGING_DISABLED = ("subscriber", "sink")
+LOGGING_GOAL = 2.0  # % of send throughput (issue 16)
+LOGGING_HEADING = "## 6. Logging disabled (issue 16)"
+
+
+def section_logging(fig: Figures) -> list:
+    base = fig.logging("none", "rounds")
+    if not base:
+        return []
+    base_cpu = fig.logging("none", "cpu_us_per_msg")
+    lines = [
+        LOGGING_HEADING,
+        "",
+        "The Rust client sends 256 B at QoS 1, 1,000 in flight, to `$upstream` (as in section 1),",
+        "with the core's log records disabled in two ways against nothing installed at all: a",
+        "`tracing` subscriber whose level (WARN) filters out everything a healthy send logs, and the",
+        "bindings' sink at WARN, the path Python, Node, Java, .NET and C take. A fourth run enables",
+        "every level and counts the records, to show how many log statements a send reaches. The",
+        "kinds alternate run by run, each on a fresh store. Throughput: median 1 s round over all",
+        "runs (spread); CPU: the sender's user + system time over its measured rounds per",
+        "acknowledged message, median of the runs (spread); one disabled statement: the best of 5",
+        "batches of 2,000,000 `debug!` calls in the same process after its rounds. Cost: the drop",
+        "in throughput (or rise in CPU) against `none`.",
+        "",
+        "| log receiver | msg/s | throughput cost | CPU µs/msg | CPU cost | records per msg | one disabled statement |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind, what in LOGGING_ROWS:
+        rate, cpu = fig.logging(kind, "rounds"), fig.logging(kind, "cpu_us_per_msg")
+        if not (rate or fig.errors("logging", kind=kind)):
+            continue
+        cost = (1 - rate.median / base.median) * 100 if rate and kind != "none" else None
+        cpu_cost = (cpu.median / base_cpu.median - 1) * 100 if cpu and base_cpu and kind != "none" else None
+        per_msg = "—" if kind == "subscriber" else fmt(fig.logging(kind, "log_records_per_msg"), "", 3)
+        ns = fmt(fig.logging(kind, "disabled_statement_ns"), " ns", 1) if kind != "count" else "—"
+        lines.append(f"| {what} | {fmt(rate)} | {'—' if cost is None else f'{cost:+.1f} %'} | {fmt(cpu, '', 2)} | "
+                     f"{'—' if cpu_cost is None else f'{cpu_cost:+.1f} %'} | {per_msg} | {ns} |"
+                     + failures(fig, "logging", kind=kind))
+    reached = fig.logging("count", "log_records_per_msg")
+    worst = max((s for s in (fig.logging(k, "disabled_statement_ns") for k in LOGGING_DISABLED) if s),
+                key=lambda s: s.median, default=None)
+    if reached and worst and base_cpu:
+        bound = reached.median * worst.median / (base_cpu.median * 1000) * 100
+        spread = (base.hi - base.lo) / base.median * 100
+        verdict = "met" if bound < LOGGING_GOAL else "MISSED"
+        if reached.median == 0:
+            what = ("A healthy send reaches no log statement at all: with every level of edgemodule's "
+                    "records enabled, the counting runs saw none per message (their few records come "
+                    "from connecting), so with logging disabled nothing is evaluated per message and "
+                    "the cost is 0 %.")
+        else:
+            what = (f"A send reaches {reached.median:.3f} log statements (median of the counting runs); at "
+                    f"{worst.median:.1f} ns for a disabled one (the slower receiver), logging disabled costs "
+                    f"about {bound:.3f} % of the {base_cpu.median:.2f} µs of CPU a message takes.")
+        lines += ["", f"**Goal (< {LOGGING_GOAL:.0f} % of send throughput): {verdict}.** {what} The differences "
+                      "in the throughput and CPU columns (negative: faster than `none`) are noise: the rounds of "
+                      f"`none` alone spread over {spread:.0f} % of their median on this machine, more than any "
+                      "difference between the receivers, so those runs cannot resolve 2 % by themselves."]
+    return lines + [""]
+
+
+def splice_logging(fig: Figures, docs: Path) -> None:
+    """`--section logging`: replaces section 6 of an existing docs/benchmarks.md with this
+    run's (a run of `BENCH_ONLY=logging` has no figures for the other sections)."""
+    page = docs / "benchmarks.md"
+    lines = page.read_text().split("\n")
+    new = section_logging(fig)
+    if not new:
+        sys.exit("report: no logging results to write")
+    run = fig.run
+    started = datetime.datetime.fromtimestamp(run.get("started", 0), datetime.timezone.utc)
+    load = run.get("loadavg_start", [0, 0, 0])
+    new[1:1] = ["", f"Measured {started:%Y-%m-%d %H:%M} UTC by `BENCH_ONLY=logging make bench`, load average (1 min)"
+                f" {load[0]:.2f} at the start, {run.get('logging_load', [0])[0]:.2f} at the end."]
+    if LOGGING_HEADING in lines:
+        start = lines.index(LOGGING_HEADING)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    else:
+        start = end = next(i for i, l in enumerate(lines)
+                           if l.startswith("## Where the time goes") or l == "## Reproduce")
+    lines[start:end] = new
+    page.write_text("\n".join(lines))
+    print("\n".join(new))
 
 
 def fastest_client(fig: Figures, size: int) -> tuple:
@@ -407,6 +523,13 @@ def section_misses(fig: Figures) -> list:
 
 
 def chart(fig: Figures, path: Path) -> None:
+    # Imported here: `--section logging` writes no chart and runs without matplotlib.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
     fig_, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.2))
     names, values, colors = [], [], []
     for lang, api, window, _ in SEND_ROWS:
@@ -487,7 +610,7 @@ def main(results: Path, docs: Path) -> None:
         "",
         "![edgemodule vs peers](benchmarks.png)",
         "",
-        "## Targets (issue 9)",
+        "## Targets (issues 9 and 20)",
         "",
         *targets_table(fig),
         "",
@@ -496,10 +619,12 @@ def main(results: Path, docs: Path) -> None:
         *ratio_table(fig),
         "",
         *section_send(fig),
+        *section_cpu(fig),
         *section_latency(fig),
         *section_memory(fig),
         *section_reconnect(fig),
         *section_broker(fig),
+        *section_logging(fig),
         *section_misses(fig),
         "## Reproduce",
         "",
@@ -509,6 +634,7 @@ def main(results: Path, docs: Path) -> None:
         "BENCH_REPS=5 make bench           # more repetitions (default 3)",
         "BENCH_QUICK=1 BENCH_REPS=1 make bench                 # a short run while developing",
         "BENCH_ONLY=send,latency BENCH_QUICK=1 make bench      # some sections only",
+        "BENCH_ONLY=logging make bench     # section 6 alone, written into this page in place",
         "```",
         "",
         "Each language's measurement program is one file: `bench/src/` (Rust), `bench/c/bench.c`,",
@@ -525,4 +651,7 @@ def main(results: Path, docs: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[3:] == ["--section", "logging"]:
+        splice_logging(Figures(Path(sys.argv[1])), Path(sys.argv[2]))
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]))

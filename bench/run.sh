@@ -26,5 +26,10 @@ else
   "$py" "$here/measure.py" "$results"
 fi
 
-"$py" "$here/report.py" "$results" "$root/docs"
+if [ "${BENCH_ONLY:-}" = logging ]; then
+  # Section 6 alone: the rest of docs/benchmarks.md keeps the figures of the last full run.
+  "$py" "$here/report.py" "$results" "$root/docs" --section logging
+else
+  "$py" "$here/report.py" "$results" "$root/docs"
+fi
 echo "bench: done in $(($(date +%s) - start)) s"

@@ -27,7 +27,13 @@ fn main() -> Result<(), Box<dyn Error>> {
          #define EDGEMODULE_VERSION_PATCH {patch}\n\
          #define EDGEMODULE_VERSION_STRING \"{major}.{minor}.{patch}\"\n\n\
          /** Pass as the length of a string argument to mean \"NUL-terminated\". */\n\
-         #define EDGEMODULE_NUL_TERMINATED ((size_t)-1)\n"
+         #define EDGEMODULE_NUL_TERMINATED ((size_t)-1)\n\n\
+         /**\n \
+         * Returned by an input, desired-properties or topic callback that keeps its\n \
+         * edgemodule_handler_call_t to complete it later with\n \
+         * edgemodule_handler_call_complete().\n \
+         */\n\
+         #define EDGEMODULE_PENDING ((int32_t)-1)\n"
     ));
     let bindings = cbindgen::Builder::new()
         .with_config(config)

@@ -29,14 +29,15 @@ export interface DeviceClientOptions {
 }
 
 // The instance side of edgemodule's ModuleClient (its static factories differ here).
-declare const ModuleClientBase: abstract new (factory: () => unknown) => Base;
+declare const ModuleClientBase: abstract new (factory: () => unknown, sink?: unknown) => Base;
 
 export declare class ModuleClient extends ModuleClientBase {
   static fromEnvironment(transportCtor: typeof Mqtt): Promise<ModuleClient>;
   static fromEnvironment(transportCtor: typeof Mqtt, callback: Callback<ModuleClient>): void;
   static fromConnectionString(connectionString: string, transportCtor: typeof Mqtt): ModuleClient;
   setOptions(options: DeviceClientOptions, done?: Callback<Result>): Promise<Result> | void;
-  setRetryPolicy(policy: unknown): void;
+  /** azure-iot-common NoRetry / ExponentialBackOffWithJitter, mapped to the core's retry options (before open()). */
+  setRetryPolicy(policy: { nextRetryTimeout?(retryCount: number, isThrottled: boolean): number; normalParameters?: { cMin?: number; cMax?: number; jd?: number } }): void;
   open(done?: Callback<Result>): Promise<Result>;
   close(done?: Callback<Result>): Promise<Result>;
   sendOutputEvent(outputName: string, message: Message, done?: Callback<Result>): Promise<Result>;

@@ -6,4 +6,5 @@ const compat = require('./lib/compat');
 exports.ModuleClient = compat.ModuleClient;
 exports.Message = compat.Message;
 exports.Mqtt = compat.Mqtt;
+exports.Result = compat.Result;
 exports.results = compat.results;

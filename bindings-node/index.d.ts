@@ -3,12 +3,23 @@
 /// <reference types="node" />
 import { EventEmitter } from 'node:events';
 
-/** Stable error codes shared by every edgemodule binding. */
+/** Stable error codes shared by every edgemodule binding (the core's table, without OK). */
 export declare const ErrorCode: Readonly<{
   INVALID_ARGUMENT: 1; CONFIG: 2; UNAUTHORIZED: 3; CONNECTION: 4; TIMEOUT: 5; CLOSED: 6;
   MESSAGE_TOO_LARGE: 7; PROTOCOL: 8; SERVICE: 9; CANCELLED: 10; NOT_FOUND: 11; THROTTLED: 12; INTERNAL: 13;
 }>;
 export type ErrorCodeName = keyof typeof ErrorCode;
+
+/** One row of the core's error table. */
+export interface ErrorInfo {
+  code: number;
+  name: ErrorCodeName;
+  description: string;
+  /** True when retrying the same operation later may succeed. */
+  transient: boolean;
+}
+/** The core's error table (without OK), in code order. */
+export declare function errorTable(): ErrorInfo[];
 
 /** Every error edgemodule raises. `code` is the stable kind name. */
 export declare class EdgeModuleError extends Error {
@@ -16,10 +27,14 @@ export declare class EdgeModuleError extends Error {
   readonly code: ErrorCodeName;
   /** The stable number of `code`. */
   readonly errno: number;
-  /** The hub's status, for SERVICE-like errors. */
-  readonly status?: number;
-  /** True for CONNECTION, TIMEOUT and THROTTLED. */
+  /** The core's one description of `code`. */
+  readonly description: string;
+  /** True when retrying the same operation later may succeed (CONNECTION, TIMEOUT, THROTTLED). */
+  readonly transient: boolean;
+  /** Same as `transient`. */
   readonly retryable: boolean;
+  /** The hub's status, when the hub answered with one. */
+  readonly status?: number;
 }
 export declare class InvalidArgumentError extends EdgeModuleError {}
 export declare class ConfigError extends EdgeModuleError {}
@@ -34,6 +49,16 @@ export declare class CancelledError extends EdgeModuleError {}
 export declare class NotFoundError extends EdgeModuleError {}
 export declare class ThrottledError extends EdgeModuleError {}
 export declare class InternalError extends EdgeModuleError {}
+
+/** What the core reports on 'backgroundError': a handler that failed for good, an item nothing handles, a slow handler. */
+export declare class BackgroundError {
+  readonly kind: 'HANDLER_FAILED' | 'NO_HANDLER' | 'SLOW_HANDLER';
+  readonly family: 'input' | 'method' | 'desired' | 'topic';
+  /** The input, method or topic ('' for desired properties). */
+  readonly name: string;
+  readonly message: string;
+  toString(): string;
+}
 
 /** What a message body can be built from. */
 export type MessageBody = string | Buffer | Uint8Array | ArrayBuffer | number[];
@@ -96,35 +121,68 @@ export declare class Message {
 }
 
 export interface RetryOptions {
+  /** First reconnect delay (core: retry_initial_delay_ms, default 100). */
   initialDelayMs?: number;
+  /** Longest reconnect delay (retry_max_delay_ms, default 10 000). */
   maxDelayMs?: number;
+  /** Growth per attempt (retry_multiplier, default 2). */
   multiplier?: number;
+  /** Random fraction taken off each delay (retry_jitter, default 0.2). */
   jitter?: number;
-  /** Stop retrying after being disconnected this long (default: never). */
+  /** Stop retrying after being disconnected this long (retry_give_up_after_ms, default: never). */
   giveUpAfterMs?: number;
 }
 
+/** A log level of the core, least verbose first; 'off' turns logging off. */
+export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** What the `logger` option takes: console, pino, winston, … */
+export interface Logger {
+  debug(...args: any[]): unknown;
+  info(...args: any[]): unknown;
+  warn(...args: any[]): unknown;
+  error(...args: any[]): unknown;
+}
+
+/**
+ * Client options: the camelCase of the core's option names (docs/core-policies.md §3); the
+ * core checks every value (out of range → InvalidArgumentError naming the option).
+ */
 export interface ClientOptions {
-  /** Variables to read instead of process.env (fromEnvironment). */
+  /** Variables to read instead of process.env (read when the client is created). */
   env?: Record<string, string | undefined>;
-  /** PEM trust bundle of the gateway (alias: ca). */
+  /** Receives the core's log records (reconnects, token renewals, handler failures). */
+  logger?: Logger;
+  /** The most verbose level the logger gets (default: the logger's own `level`, else 'info'). */
+  logLevel?: LogLevel;
+  /** PEM trust bundle of the gateway (trust_bundle_pem; alias: ca). */
   trustBundlePem?: string | Buffer;
   ca?: string | Buffer;
-  /** File with the PEM trust bundle. */
+  /** File with the PEM trust bundle (trust_bundle_file; alias: caFile). */
+  trustBundleFile?: string;
   caFile?: string;
   mqttPort?: number;
   httpsPort?: number;
   /** Timeout of every operation (default 30 000 ms). */
   operationTimeoutMs?: number;
   keepAliveSecs?: number;
-  /** SAS token lifetime (default 3600 s; renewed at 80 %). */
+  /** SAS token lifetime (default 3600 s). */
   sasTtlSecs?: number;
+  /** Renew the token at this share of its lifetime (default 80 %). */
+  sasRenewalPercent?: number;
   productInfo?: string;
   modelId?: string;
   maxInflight?: number;
-  /** Delay before an abandoned input message is delivered again (default 500 ms). */
+  /** Calls of a failing input, desired or topic handler before the item is dropped (default 4). */
+  handlerAttempts?: number;
+  /** Wait before calling a failing handler again, doubling (default 500 ms). */
   redeliveryDelayMs?: number;
   retry?: RetryOptions;
+  retryInitialDelayMs?: number;
+  retryMaxDelayMs?: number;
+  retryMultiplier?: number;
+  retryJitter?: number;
+  retryGiveUpAfterMs?: number;
 }
 
 export type ConnectionState = 'connected' | 'disconnectedRetrying' | 'disconnected' | 'closed';
@@ -181,8 +239,11 @@ export declare class Twin extends EventEmitter {
 export declare class Subscription extends EventEmitter implements AsyncIterable<{ topic: string; payload: Buffer }> {
   readonly filter: string;
   readonly closed: boolean;
+  /** Stops delivery and unsubscribes without waiting. */
   close(): void;
-  on(event: 'message', listener: (payload: Buffer, topic: string) => void): this;
+  /** Stops delivery and unsubscribes; resolves once the hub confirmed. */
+  unsubscribe(): Promise<void>;
+  on(event: 'message', listener: (payload: Buffer, topic: string) => void | Promise<void>): this;
   on(event: 'error', listener: (error: Error) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   [Symbol.asyncIterator](): AsyncIterator<{ topic: string; payload: Buffer }>;
@@ -193,7 +254,7 @@ export type MethodHandler = (request: MethodRequest, response: MethodResponse) =
 
 export declare class ModuleClient extends EventEmitter {
   /** @internal use the factories */
-  protected constructor(factory: () => unknown);
+  protected constructor(factory: () => unknown, sink?: unknown);
   static fromEnvironment(options?: ClientOptions): Promise<ModuleClient>;
   static fromConnectionString(connectionString: string, options?: ClientOptions): Promise<ModuleClient>;
   readonly deviceId: string;
@@ -220,20 +281,22 @@ export declare class ModuleClient extends EventEmitter {
   invokeMethod(deviceId: string, moduleId: string | null | undefined, params: MethodParams): Promise<MethodResult>;
   invokeMethod(deviceId: string, params: MethodParams): Promise<MethodResult>;
   publish(topic: string, payload: string | Buffer | Uint8Array, options?: { qos?: 0 | 1 }): Promise<void>;
-  subscribe(filter: string, listener?: (payload: Buffer, topic: string) => void): Promise<Subscription>;
+  subscribe(filter: string, listener?: (payload: Buffer, topic: string) => void | Promise<void>): Promise<Subscription>;
 
   on(event: 'inputMessage', listener: (inputName: string, message: Message) => void | Promise<void>): this;
   on(event: 'connectionStatus', listener: (status: ConnectionStatus) => void): this;
   on(event: 'connect', listener: () => void): this;
   on(event: 'disconnect', listener: (status: ConnectionStatus) => void): this;
-  on(event: 'desired', listener: (patch: Record<string, any>) => void): this;
+  on(event: 'desired', listener: (patch: Record<string, any>) => void | Promise<void>): this;
+  on(event: 'backgroundError', listener: (error: BackgroundError) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'inputMessage', listener: (inputName: string, message: Message) => void | Promise<void>): this;
   once(event: 'connectionStatus', listener: (status: ConnectionStatus) => void): this;
   once(event: 'connect', listener: () => void): this;
   once(event: 'disconnect', listener: (status: ConnectionStatus) => void): this;
-  once(event: 'desired', listener: (patch: Record<string, any>) => void): this;
+  once(event: 'desired', listener: (patch: Record<string, any>) => void | Promise<void>): this;
+  once(event: 'backgroundError', listener: (error: BackgroundError) => void): this;
   once(event: 'error', listener: (error: Error) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 }

@@ -1,6 +1,6 @@
 'use strict';
 // edgemodule: an Azure IoT Edge module client for Node.js, on a Rust core.
-const { ModuleClient } = require('./lib/client');
+const { ModuleClient, BackgroundError } = require('./lib/client');
 const { Message, Properties } = require('./lib/message');
 const { Twin } = require('./lib/twin');
 const { MethodRequest, MethodResponse } = require('./lib/methods');
@@ -8,6 +8,7 @@ const { Subscription } = require('./lib/subscription');
 const errors = require('./lib/errors');
 
 exports.ModuleClient = ModuleClient;
+exports.BackgroundError = BackgroundError;
 exports.Message = Message;
 exports.Properties = Properties;
 exports.Twin = Twin;
@@ -15,17 +16,7 @@ exports.MethodRequest = MethodRequest;
 exports.MethodResponse = MethodResponse;
 exports.Subscription = Subscription;
 exports.ErrorCode = errors.ErrorCode;
+exports.errorTable = errors.errorTable;
 exports.EdgeModuleError = errors.EdgeModuleError;
-exports.InvalidArgumentError = errors.InvalidArgumentError;
-exports.ConfigError = errors.ConfigError;
-exports.UnauthorizedError = errors.UnauthorizedError;
-exports.ConnectionError = errors.ConnectionError;
-exports.TimeoutError = errors.TimeoutError;
-exports.ClosedError = errors.ClosedError;
-exports.MessageTooLargeError = errors.MessageTooLargeError;
-exports.ProtocolError = errors.ProtocolError;
-exports.ServiceError = errors.ServiceError;
-exports.CancelledError = errors.CancelledError;
-exports.NotFoundError = errors.NotFoundError;
-exports.ThrottledError = errors.ThrottledError;
-exports.InternalError = errors.InternalError;
+// One class per row of the core's error table: InvalidArgumentError, ConfigError, …
+Object.assign(exports, errors.errorClasses);

@@ -9,9 +9,12 @@ export declare class NativeClient {
   get moduleId(): string
   /** The current connection status. */
   status(): NativeStatus
-  /** Connects; resolves once connected and subscribed. */
+  /** Connects; resolves once connected and subscribed to everything registered. */
   connect(): Promise<void>
-  /** Closes the client: operations in flight fail with `CLOSED`, listeners stop. */
+  /**
+   * Closes the client: operations in flight fail with `CLOSED`, no handler is called
+   * afterwards, listeners stop.
+   */
   close(): Promise<void>
   /** Sends `message` to output `output`; resolves on the hub's acknowledgement. */
   sendOutput(output: string, message: NativeMessage): Promise<void>
@@ -19,8 +22,8 @@ export declare class NativeClient {
   sendOutputBatch(output: string, messages: Array<NativeMessage>): Promise<void>
   /** Sends `message` as module telemetry (no output name). */
   sendEvent(message: NativeMessage): Promise<void>
-  /** Reads the module twin. */
-  getTwin(): Promise<NativeTwin>
+  /** Reads the module twin: `{desired: {…, $version}, reported: {…, $version}}`. */
+  getTwin(): Promise<any>
   /** Merges `patch` into the reported properties. */
   patchReported(patch: any): Promise<void>
   /**
@@ -30,37 +33,66 @@ export declare class NativeClient {
   invokeMethod(deviceId: string, moduleId: string | undefined | null, methodName: string, payload: any, responseTimeoutMs?: number | undefined | null, connectTimeoutMs?: number | undefined | null): Promise<NativeMethodResult>
   /** Publishes `payload` to user topic `topic` with QoS 0 or 1. */
   publish(topic: string, payload: Buffer, qos: number): Promise<void>
-  /** Subscribes to user-topic `filter`; resolves once the hub accepted it. */
-  subscribe(filter: string, callback: (message: NativeUserMessage) => void): Promise<NativeListener>
   /**
-   * Delivers messages of input `name` (or, when `name` is null, of every input without a
-   * listener of its own) to `callback`. Replaces an earlier listener for the same input.
+   * Subscribes to user-topic `filter` with `handler` (one message at a time, acknowledged
+   * when it returns `null`, or its Promise resolves with `null`; see the core's `subscribe_with_handler`);
+   * resolves once the hub accepted the subscription.
    */
-  listenInputs(name: string | null, callback: (message: NativeInputMessage) => void): NativeListener
+  subscribe(filter: string, handler: (message: NativeUserMessage) => string | null | undefined | Promise<string | null | undefined>): Promise<NativeSubscription>
   /**
-   * Delivers calls of method `name` (or, when null, of every method without a listener
-   * of its own) to `callback`. Replaces an earlier listener for the same method.
+   * Handles the messages of input `name` (`null`: of every input without a handler of
+   * its own) with `handler`, replacing what handled them. The core's rules apply: one
+   * message at a time per handler, acknowledged (in arrival order) when it returns (or its
+   * Promise resolves with) `null`, retried when it gives a failure message.
    */
-  listenMethods(name: string | null, callback: (request: NativeMethodRequest) => void): NativeListener
-  /** Delivers desired-property patches (including catch-up patches after a reconnect). */
-  listenDesired(callback: (patch: NativeDesiredPatch) => void): NativeListener
-  /** Delivers every connection status change. */
+  setInputHandler(name: string | null, handler: (event: NativeInputEvent) => string | null | undefined | Promise<string | null | undefined>): void
+  /** Removes the handler of input `name` (`null`: the default handler). */
+  clearInputHandler(name?: string | undefined | null): void
+  /**
+   * The core's stream of input `name` (what `client.inputs(name)` iterates): each message
+   * goes to `callback` to be settled with `ack()` or `abandon()`. Replaces the input's
+   * handler.
+   */
+  openInputStream(name: string, callback: (message: NativeInputMessage) => void): NativeListener
+  /**
+   * Answers calls of method `name` (`null`: of every method without a handler of its
+   * own) with `handler`: its Promise resolves with the answer, or with `{error}` — then the
+   * core answers with its one failure reply.
+   */
+  setMethodHandler(name: string | null, handler: (call: NativeMethodCall) => NativeMethodAnswer | Promise<NativeMethodAnswer>): void
+  /** Removes the handler of method `name` (`null`: the default handler). */
+  clearMethodHandler(name?: string | undefined | null): void
+  /**
+   * Handles desired-property patches (including catch-ups after a reconnect) with
+   * `handler`: one at a time, retried by the core when its Promise resolves with a failure
+   * message.
+   */
+  setDesiredHandler(handler: (patch: NativeDesiredPatch) => string | null | undefined | Promise<string | null | undefined>): void
+  /** Removes the desired-properties handler. */
+  clearDesiredHandler(): void
+  /** Delivers every connection status change from now on (the last one is `closed`). */
   listenStatus(callback: (status: NativeStatus) => void): NativeListener
+  /**
+   * Delivers every background error (a handler that failed for good, a message or call
+   * nothing handles, a slow handler) from now on.
+   */
+  listenBackgroundErrors(callback: (error: NativeBackgroundError) => void): NativeListener
 }
 
 /**
- * A message received on an input. Settle it once: `ack()` after processing (the hub
- * forgets it) or `abandon()` (it is delivered again). If it is garbage-collected unsettled
- * it is delivered again.
+ * A message from an input stream (`client.inputs(name)`): the core's stream API. Settle it
+ * once with `ack()` (processed) or `abandon()` (one failed attempt: the core delivers it
+ * again after its retry delay, and drops and reports it after the last attempt). Collected
+ * unsettled, it counts as abandoned.
  */
 export declare class NativeInputMessage {
   /** The input the message arrived on. */
   get inputName(): string
   /** The message (`null` once settled). */
   message(): NativeMessage | null
-  /** Acknowledges the message; `false` if it was already settled. */
+  /** Acknowledges the message (in arrival order); `false` if it was already settled. */
   ack(): boolean
-  /** Gives the message back for redelivery; `false` if it was already settled. */
+  /** Gives the message back (one failed attempt); `false` if it was already settled. */
   abandon(): boolean
 }
 
@@ -71,84 +103,126 @@ export declare class NativeListener {
 }
 
 /**
- * A direct-method call to this module. Answer it once with `respond`; if it is
- * garbage-collected unanswered the caller gets status 500.
+ * A user-topic subscription with a handler. `unsubscribe()` sends UNSUBSCRIBE (when no
+ * other subscription uses the filter); so does `close()` without waiting, and so does
+ * garbage collection.
  */
-export declare class NativeMethodRequest {
-  /** The method name. */
-  get methodName(): string
-  /** The JSON payload (`null` when empty). */
-  get payload(): any
-  /** The hub's request id. */
-  get requestId(): string
+export declare class NativeSubscription {
   /**
-   * Sends the answer; resolves when the hub acknowledged it. `false` if it was already
-   * answered.
+   * Stops delivery and unsubscribes; resolves on the hub's UNSUBACK (at once if another
+   * subscription keeps the filter, or if already ended).
    */
-  respond(status: number, payload: any): Promise<boolean>
+  unsubscribe(): Promise<void>
+  /** Stops delivery and unsubscribes without waiting (idempotent). */
+  close(): void
 }
 
-/**
- * Creates a client from a module connection string. The trust bundle comes from
- * `options.trustBundlePem`. Synchronous: nothing is read from the network.
- */
-export declare function createFromConnectionString(connectionString: string, options?: NativeClientOptions | undefined | null): NativeClient
+/** Applies a desired patch to a cached twin (JSON shape) with the core's rules. */
+export declare function applyDesiredPatch(twin: any, patch: NativeDesiredPatch): NativeDesiredApplied
+
+/** Merges an accepted reported patch into a cached twin (JSON shape). */
+export declare function applyReportedPatch(twin: any, patch: any): any
+
+/** Every connection state, in code order (`edgemodule::STATES`). */
+export declare function connectionStates(): Array<StatusName>
 
 /**
- * Creates a client from the IoT Edge environment (`IOTEDGE_*` + workload API, or
- * `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`); `options.env` replaces the
- * process environment.
+ * Creates a client from a module connection string; `env` supplies the `EDGEMODULE_*`
+ * overrides and `EdgeModuleCACertificateFile`. Synchronous: nothing is read from the
+ * network.
  */
-export declare function createFromEnvironment(options?: NativeClientOptions | undefined | null): Promise<NativeClient>
+export declare function createFromConnectionString(connectionString: string, env: Record<string, string>, options?: any | undefined | null): NativeClient
 
-/** One stable error kind. */
-export interface ErrorKindInfo {
+/**
+ * Creates a client from the IoT Edge environment read from `env` (JavaScript passes
+ * `process.env`, or the `env` option): `IOTEDGE_*` + workload API, or
+ * `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`; `options` as `resolveOptions`
+ * takes them.
+ */
+export declare function createFromEnvironment(env: Record<string, string>, options?: any | undefined | null): Promise<NativeClient>
+
+/** One row of the error table. */
+export interface ErrorInfo {
+  /** The stable number (`OK` is 0). */
+  code: number
   /** The stable name, e.g. `MESSAGE_TOO_LARGE` (the JavaScript `err.code`). */
   name: string
-  /** The stable number, e.g. 7. */
-  code: number
+  /** The one description of the code. */
+  description: string
+  /** True when retrying the same operation later may succeed. */
+  transient: boolean
 }
 
-/** Every error kind of the core, so the JavaScript tests can prove each has a class. */
-export declare function errorKinds(): Array<ErrorKindInfo>
+/** Every result code, `OK` first, indexed by code (`edgemodule::CODES`). */
+export declare function errorTable(): Array<ErrorInfo>
 
-/** Builds the error the binding produces for `kind` (by name), for tests of the mapping. */
-export declare function makeError(kind: string, message: string, status?: number | undefined | null): void
+/** The level names, least verbose first (`error` … `trace`). */
+export declare function logLevels(): Array<string>
 
-/** Options for creating a client. Every field is optional. */
-export interface NativeClientOptions {
-  /** Environment variables to read instead of the process environment (`fromEnvironment`). */
-  env?: Record<string, string>
-  /** PEM trust bundle (instead of the workload API's or `EdgeModuleCACertificateFile`). */
-  trustBundlePem?: string
-  /** Gateway MQTT port (default `EDGEMODULE_MQTT_PORT`, else 8883). */
-  mqttPort?: number
-  /** Gateway HTTPS port for `invokeMethod` (default `EDGEMODULE_HTTPS_PORT`, else 443). */
-  httpsPort?: number
-  /** Timeout of every operation in milliseconds (default 30 000). */
-  operationTimeoutMs?: number
-  /** MQTT keep-alive in seconds (default 60). */
-  keepAliveSecs?: number
-  /** SAS token lifetime in seconds (default 3600; renewed at 80 %). */
-  sasTtlSecs?: number
-  /** Appended to the client type in the MQTT username. */
-  productInfo?: string
-  /** Digital-twin model id. */
-  modelId?: string
-  /** Most QoS 1 publishes awaiting PUBACK at once (default 100). */
-  maxInflight?: number
-  /** Delay before an abandoned input message is delivered again, in ms (default 500). */
-  redeliveryDelayMs?: number
-  /** Reconnect policy. */
-  retry?: NativeRetryPolicy
+/**
+ * Throws the error the binding produces for kind `kind` (by its table name), for tests of
+ * the JavaScript mapping.
+ */
+export declare function makeError(kind: string, message: string): void
+
+/**
+ * Throws the error the core makes of a hub answer with `status` (`Error::from_status`), for
+ * tests of the JavaScript mapping against `tests/vectors/errors.json`.
+ */
+export declare function makeStatusError(status: number, message: string): void
+
+/** An error that happened in the background (`ModuleClient::background_errors`). */
+export interface NativeBackgroundError {
+  /** `HANDLER_FAILED`, `NO_HANDLER` or `SLOW_HANDLER`. */
+  kind: string
+  /** `input`, `method`, `desired` or `topic`. */
+  family: string
+  /** The input, method or topic (empty for desired properties). */
+  name: string
+  /** What happened. */
+  message: string
+}
+
+/** The twin after a desired patch. */
+export interface NativeDesiredApplied {
+  /** False when the patch was stale (the twin already had its version). */
+  applied: boolean
+  /** The twin's JSON after the patch. */
+  twin: any
 }
 
 /** A change of desired properties. */
 export interface NativeDesiredPatch {
-  /** The patch as the hub sent it, including `$version`. */
+  /** The patch as the hub sent it, with `$version`. */
   patch: any
-  /** The desired `$version` after the patch. */
+  /** The desired `$version` after the patch (0 when unknown). */
   version: number
+  /** True for a catch-up after a reconnect: `patch` is the whole desired section. */
+  full: boolean
+}
+
+/** A message for an input handler (the handler's Promise settles it). */
+export interface NativeInputEvent {
+  /** The input it arrived on. */
+  inputName: string
+  /** The message. */
+  message: NativeMessage
+}
+
+/** One record from the core. */
+export interface NativeLogRecord {
+  /** `error`, `warn`, `info`, `debug` or `trace`. */
+  level: string
+  /** The Rust module it comes from, e.g. `edgemodule::connection::event_loop`. */
+  target: string
+  /** The part of edgemodule, for namespaces: `connection`, `twin`, `client`, … */
+  area: string
+  /** The message. */
+  message: string
+  /** Structured fields (`module`, `reason`, `attempt`, `delay_ms`, `error`, …). */
+  fields: any
+  /** The fields as `name=value` text. */
+  fieldsText: string
 }
 
 /** A message as a plain object: body bytes, custom properties, system properties. */
@@ -157,40 +231,34 @@ export interface NativeMessage {
   body: Buffer
   /** Custom (application) properties. */
   properties: Record<string, string>
-  /** `$.mid`. */
-  messageId?: string
-  /** `$.cid`. */
-  correlationId?: string
-  /** `$.uid`. */
-  userId?: string
-  /** `$.ct`. */
-  contentType?: string
-  /** `$.ce`. */
-  contentEncoding?: string
-  /** `$.ctime` (ISO 8601). */
-  creationTimeUtc?: string
-  /** `$.exp` (ISO 8601). */
-  expiryTimeUtc?: string
-  /** `$.schema`. */
-  messageSchema?: string
-  /** `$.sub`. */
-  componentName?: string
-  /** `$.ifid`. */
-  interfaceId?: string
-  /** `$.to` (received only). */
-  to?: string
-  /** `ack` (received only). */
-  ack?: string
-  /** `iothub-operation` (received only). */
-  operation?: string
-  /** The input it arrived on (received only). */
-  inputName?: string
-  /** The output it was sent to (`$.on`). */
-  outputName?: string
-  /** `$.cdid`: the sending device (received only). */
-  connectionDeviceId?: string
-  /** `$.cmid`: the sending module (received only). */
-  connectionModuleId?: string
+  /**
+   * System properties by the core's name (`message_id`, `creation_time`, …; see
+   * `systemProperties()`); absent ones are left out.
+   */
+  system: Record<string, string>
+}
+
+/**
+ * A method handler's result: `status` and `payload` (answered), or `error` (the handler
+ * failed: the core answers with its one failure reply).
+ */
+export interface NativeMethodAnswer {
+  /** The status the caller sees. */
+  status?: number
+  /** The JSON payload the caller sees. */
+  payload?: any
+  /** Why the handler failed. */
+  error?: string
+}
+
+/** A direct-method call for a method handler. */
+export interface NativeMethodCall {
+  /** The method name. */
+  methodName: string
+  /** The hub's request id. */
+  requestId: string
+  /** The JSON payload (`null` when empty). */
+  payload: any
 }
 
 /** The answer of an invoked direct method. */
@@ -201,21 +269,7 @@ export interface NativeMethodResult {
   payload: any
 }
 
-/** How the client waits between reconnect attempts (exponential backoff with jitter). */
-export interface NativeRetryPolicy {
-  /** Delay before the first retry (default 100 ms). */
-  initialDelayMs?: number
-  /** Upper bound of any delay (default 10 000 ms). */
-  maxDelayMs?: number
-  /** Growth factor per attempt (default 2). */
-  multiplier?: number
-  /** Fraction (0–1) of each delay that may be randomly taken off (default 0.2). */
-  jitter?: number
-  /** Give up after being disconnected this long (default: never). */
-  giveUpAfterMs?: number
-}
-
-/** A connection status change. */
+/** A connection status, with the core's state and reason names in camelCase. */
 export interface NativeStatus {
   /** `connected`, `disconnectedRetrying`, `disconnected` or `closed`. */
   status: string
@@ -226,22 +280,85 @@ export interface NativeStatus {
   reason: string
 }
 
-/** The module twin's properties. */
-export interface NativeTwin {
-  /** Desired properties (without `$version`). */
-  desired: any
-  /** Reported properties (without `$version`). */
-  reported: any
-  /** Desired `$version`. */
-  desiredVersion: number
-  /** Reported `$version`. */
-  reportedVersion: number
-}
-
 /** A message on a user topic. */
 export interface NativeUserMessage {
   /** The topic it was published to. */
   topic: string
   /** The payload. */
   payload: Buffer
+}
+
+/** One client option. */
+export interface OptionInfo {
+  /** The core's name, e.g. `operation_timeout_ms`. */
+  name: string
+  /** The JavaScript option name, e.g. `operationTimeoutMs`. */
+  jsName: string
+  /** `integer`, `number` or `text`. */
+  valueType: string
+  /** Smallest valid value (numbers only). */
+  min?: number
+  /** Largest valid value (numbers only). */
+  max?: number
+  /** `ms`, `s`, `%` or `null`. */
+  unit?: string
+  /** The environment variable used when unset. */
+  env?: string
+  /** The default (`null`: unset). */
+  defaultValue: any
+  /** What it does. */
+  description: string
+}
+
+/** Every client option, in table order (`edgemodule::OPTIONS`). */
+export declare function optionTable(): Array<OptionInfo>
+
+/**
+ * Every option after applying the JavaScript options object to the defaults, as
+ * `{core_name: value}` (`ClientOptions::to_json`): how the tests check the translation
+ * against `tests/vectors/options.json`.
+ */
+export declare function resolveOptions(options?: any | undefined | null): any
+
+/** Changes the most verbose level forwarded (`null`/`"off"`: none, zero cost). */
+export declare function setLogLevel(level?: string | undefined | null): void
+
+/**
+ * Sends the core's records up to `level` (`null`/`"off"`: none) to `sink`, replacing an
+ * earlier sink.
+ */
+export declare function setLogSink(level: string | null, sink: (record: NativeLogRecord) => void): void
+
+/** One connection state or status reason. */
+export interface StatusName {
+  /** The stable number. */
+  code: number
+  /** The core's name, e.g. `DISCONNECTED_RETRYING`. */
+  name: string
+  /** The JavaScript name, e.g. `disconnectedRetrying`. */
+  jsName: string
+  /** What it means. */
+  description: string
+}
+
+/** Every status reason, in code order (`edgemodule::REASONS`). */
+export declare function statusReasons(): Array<StatusName>
+
+/** Every system property, in code order (`edgemodule::SYSTEM_PROPERTIES`). */
+export declare function systemProperties(): Array<SystemPropertyInfo>
+
+/** One system property of a message. */
+export interface SystemPropertyInfo {
+  /** The stable code. */
+  code: number
+  /** The core's name, e.g. `message_id` (the key in `NativeMessage.system`). */
+  name: string
+  /** Its camelCase form, e.g. `messageId`. */
+  jsName: string
+  /** The property-bag key, e.g. `$.mid` (`null`: not in the bag). */
+  wireKey?: string
+  /** `text` or `timestamp` (ISO 8601 UTC text). */
+  valueType: string
+  /** True when only the hub sets it. */
+  receivedOnly: boolean
 }

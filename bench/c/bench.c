@@ -2,6 +2,7 @@
  *
  *   bench send   --size B --window W --warmup S --round S --rounds N
  *   bench memory --idle S --messages N --size B --window W
+ *   bench reconnect   (`ready`, then `ack|fail <epoch ms>` per send, until killed)
  *
  * The identity is the IoT Edge environment in $BENCH_ENV_DIR/sender.env. `window` sends
  * are in flight at all times: each completion (on the client's delivery thread) starts
@@ -9,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <edgemodule.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,13 @@ static edgemodule_message_t *message;
 static atomic_long acked, issued, outstanding, failed;
 static atomic_int stopping;
 static long limit; /* 0: until stopping */
+
+/* CPU seconds of the whole process (every thread), user + system. */
+static double cpu_s(void) {
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return 0.0;
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static double arg(int argc, char **argv, const char *name, double dflt) {
     for (int i = 2; i + 1 < argc; i++)
@@ -126,13 +135,15 @@ int main(int argc, char **argv) {
         start(argc, argv, 0);
         sleep_s(arg(argc, argv, "warmup", 1.0));
         printf("{\"rounds\": [");
+        long first = atomic_load(&acked);
+        double cpu0 = cpu_s();
         for (int r = 0; r < rounds; r++) {
             long n0 = atomic_load(&acked);
             double t0 = now_s();
             sleep_s(round);
             printf("%s%.1f", r ? ", " : "", (double)(atomic_load(&acked) - n0) / (now_s() - t0));
         }
-        printf("]}\n");
+        printf("], \"cpu_s\": %.3f, \"acked\": %ld}\n", cpu_s() - cpu0, atomic_load(&acked) - first);
         atomic_store(&stopping, 1);
         drain();
     } else if (strcmp(argv[1], "memory") == 0) {
@@ -146,6 +157,22 @@ int main(int argc, char **argv) {
         printf("{\"bare_rss_kib\": %ld, \"idle_rss_kib\": %ld, \"after_rss_kib\": %ld, \"peak_rss_kib\": %ld, "
                "\"messages\": %ld, \"seconds\": %.3f}\n",
                bare, idle, status_kib("VmRSS:"), status_kib("VmHWM:"), atomic_load(&acked), now_s() - t0);
+    } else if (strcmp(argv[1], "reconnect") == 0) {
+        /* One send at a time, 10 ms apart; the driver restarts the hub meanwhile. */
+        uint8_t body[256];
+        memset(body, 'x', sizeof body);
+        if (edgemodule_message_new(body, sizeof body, &message) != EDGEMODULE_OK) fail("message");
+        printf("ready\n");
+        fflush(stdout);
+        for (;;) {
+            int32_t rc = edgemodule_client_send_output(client, "upstream", EDGEMODULE_NUL_TERMINATED, message);
+            struct timespec wall;
+            clock_gettime(CLOCK_REALTIME, &wall);
+            printf("%s %.1f\n", rc == EDGEMODULE_OK ? "ack" : "fail",
+                   (double)wall.tv_sec * 1000.0 + (double)wall.tv_nsec / 1e6);
+            fflush(stdout);
+            sleep_s(0.01);
+        }
     } else {
         fprintf(stderr, "bench: unknown mode %s\n", argv[1]);
         return 2;

@@ -62,6 +62,8 @@ internal static class Bench
         Task senders = StartSenders(client, (int)Arg(args, "size", 256), window, 0);
         await Task.Delay(TimeSpan.FromSeconds(Arg(args, "warmup", 1))).ConfigureAwait(false);
         var rates = new List<string>();
+        long first = Interlocked.Read(ref acked);
+        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime; // every thread
         for (int r = 0; r < (int)Arg(args, "rounds", 5); r++)
         {
             long n0 = Interlocked.Read(ref acked);
@@ -70,9 +72,12 @@ internal static class Bench
             double rate = (Interlocked.Read(ref acked) - n0) / watch.Elapsed.TotalSeconds;
             rates.Add(rate.ToString("F1", CultureInfo.InvariantCulture));
         }
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        long measured = Interlocked.Read(ref acked) - first;
         stop = true;
         await senders.ConfigureAwait(false);
-        return "{\"rounds\": [" + string.Join(", ", rates) + "]}";
+        return "{\"rounds\": [" + string.Join(", ", rates) + "], \"cpu_s\": "
+            + cpu.ToString("F3", CultureInfo.InvariantCulture) + ", \"acked\": " + measured + "}";
     }
 
     private static async Task<string> Memory(ModuleClient client, string[] args)
@@ -88,12 +93,38 @@ internal static class Bench
             BareRssKib, idle, StatusKib("VmRSS:"), StatusKib("VmHWM:"), Interlocked.Read(ref acked), seconds) + "}";
     }
 
+    // One send at a time, 10 ms apart, until killed; the driver restarts the hub meanwhile.
+    private static async Task Reconnect(ModuleClient client)
+    {
+        byte[] body = Enumerable.Repeat((byte)'x', 256).ToArray();
+        Console.WriteLine("ready");
+        while (true)
+        {
+            string what = "ack";
+            try
+            {
+                await client.SendEventAsync("upstream", new Message(body)).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                what = "fail";
+            }
+            double ms = (DateTime.UtcNow - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalMilliseconds;
+            Console.WriteLine(what + " " + ms.ToString("F1", CultureInfo.InvariantCulture));
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+    }
+
     private static async Task<string> Run(string[] args)
     {
         var options = new ClientOptions { MaxInflight = (int)Arg(args, "window", 100) };
         using (ModuleClient client = await ModuleClient.CreateFromEnvironmentAsync(options).ConfigureAwait(false))
         {
             await client.OpenAsync().ConfigureAwait(false);
+            if (args[0] == "reconnect")
+            {
+                await Reconnect(client).ConfigureAwait(false);
+            }
             string result = args[0] == "send" ? await Send(client, args).ConfigureAwait(false)
                 : args[0] == "memory" ? await Memory(client, args).ConfigureAwait(false)
                 : throw new ArgumentException("unknown mode " + args[0]);

@@ -82,15 +82,30 @@ public final class Bench {
         CountDownLatch chains = start(client, args, 0);
         Thread.sleep((long) (arg(args, "warmup", 1) * 1000));
         List<String> rates = new ArrayList<>();
+        long first = ACKED.get();
+        long cpu0 = processCpuNanos();
         for (int r = 0; r < (int) arg(args, "rounds", 5); r++) {
             long n0 = ACKED.get();
             long t0 = System.nanoTime();
             Thread.sleep((long) (arg(args, "round", 1) * 1000));
             rates.add(String.format(Locale.ROOT, "%.1f", (ACKED.get() - n0) / ((System.nanoTime() - t0) / 1e9)));
         }
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        long acked = ACKED.get() - first;
         stop = true;
         await(chains);
-        return "{\"rounds\": [" + String.join(", ", rates) + "]}";
+        return "{\"rounds\": [" + String.join(", ", rates) + "], \"cpu_s\": "
+                + String.format(Locale.ROOT, "%.3f", cpu) + ", \"acked\": " + acked + "}";
+    }
+
+    /** CPU time of the whole process (every thread, the JVM's own too), user + system. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return 0L;
     }
 
     private static String memory(ModuleClient client, String[] args) throws Exception {
@@ -105,6 +120,24 @@ public final class Bench {
                 BARE_RSS_KIB, idle, statusKib("VmRSS:"), statusKib("VmHWM:"), ACKED.get(), (System.nanoTime() - t0) / 1e9);
     }
 
+    /** One send at a time, 10 ms apart, until killed; the driver restarts the hub meanwhile. */
+    private static void reconnect(ModuleClient client) throws Exception {
+        byte[] body = new byte[256];
+        Arrays.fill(body, (byte) 'x');
+        System.out.println("ready");
+        while (true) {
+            String what;
+            try {
+                client.sendEventAsync(new Message(body), "upstream").get(60, java.util.concurrent.TimeUnit.SECONDS);
+                what = "ack";
+            } catch (Exception e) {
+                what = "fail";
+            }
+            System.out.println(String.format(Locale.ROOT, "%s %.1f", what, System.currentTimeMillis() * 1.0));
+            Thread.sleep(10);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         ClientOptions options = new ClientOptions().maxInflight((int) arg(args, "window", 100));
         String result;
@@ -113,6 +146,7 @@ public final class Bench {
             switch (args[0]) {
                 case "send": result = send(client, args); break;
                 case "memory": result = memory(client, args); break;
+                case "reconnect": reconnect(client); return;
                 default: throw new IllegalArgumentException("unknown mode " + args[0]);
             }
         }

@@ -93,15 +93,18 @@ async function send(sdk) {
   const s = startSenders(sdk, client, { size: arg('size', 256), window: arg('window', 100), batch: arg('batch', 0) });
   await sleep(arg('warmup', 1) * 1000);
   const rounds = [];
+  const [first, cpu0] = [s.acked, process.cpuUsage()]; // every thread of the process
   for (let i = 0; i < arg('rounds', 5); i += 1) {
     const [n0, t0] = [s.acked, process.hrtime.bigint()];
     await sleep(arg('round', 1) * 1000);
     rounds.push((s.acked - n0) / (Number(process.hrtime.bigint() - t0) / 1e9));
   }
+  const cpu = process.cpuUsage(cpu0);
+  const [cpuS, acked] = [(cpu.user + cpu.system) / 1e6, s.acked - first];
   s.stop = true;
   await s.done;
   await client.close();
-  return { rounds };
+  return { rounds, cpu_s: cpuS, acked };
 }
 
 async function memory(sdk) {

@@ -119,13 +119,15 @@ async def send(sdk: Sdk) -> dict:
     sender.start()
     await asyncio.sleep(arg("warmup", 1.0))
     rates = []
+    first, cpu0 = sender.acked, time.process_time()  # every thread of the process
     for _ in range(arg("rounds", 5, int)):
         n0, t0 = sender.acked, time.perf_counter()
         await asyncio.sleep(arg("round", 1.0))
         rates.append((sender.acked - n0) / (time.perf_counter() - t0))
+    cpu_s, acked = time.process_time() - cpu0, sender.acked - first
     await sender.finish()
     await client.shutdown()
-    return {"rounds": rates}
+    return {"rounds": rates, "cpu_s": cpu_s, "acked": acked}
 
 
 async def memory(sdk: Sdk) -> dict:

@@ -6,6 +6,7 @@
 //! edgemodule-bench routed-mqtt --port P [routed opts]        # plain broker, e.g. mosquitto
 //!   routed opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --warmup N --timeout SECS
 //! edgemodule-bench send --size BYTES --window W --warmup SECS --round SECS --rounds N
+//!   [--logging none|subscriber|sink|count]                # see logging.rs
 //! edgemodule-bench latency --rate MSGS_PER_SEC --messages N --warmup N --size BYTES
 //! edgemodule-bench memory --idle SECS --messages N --size BYTES --window W
 //! edgemodule-bench reconnect                                  # prints `ack <epoch ms>` lines
@@ -15,6 +16,7 @@
 
 mod cli;
 mod latency;
+mod logging;
 mod memory;
 mod module;
 mod peer;
@@ -62,8 +64,11 @@ async fn send(a: &Args) -> Result<serde_json::Value, String> {
         size: a.num("size", 256)?,
         window: a.num("window", 100)?,
     };
+    let logging = a.get_or("logging", "none").to_string();
+    let received = logging::install(&logging)?;
     let client = module::connect("sender", shape.window).await?;
-    let rates = send::rounds(
+    let records_before = received.get();
+    let m = send::rounds(
         &client,
         &shape,
         a.secs("warmup", 1.0)?,
@@ -71,8 +76,18 @@ async fn send(a: &Args) -> Result<serde_json::Value, String> {
         a.num("rounds", 5)?,
     )
     .await?;
+    let records_per_msg = (received.get() - records_before) as f64 / m.all_messages.max(1) as f64;
     client.close().await.map_err(|e| e.to_string())?;
-    Ok(json!({ "rounds": rates }))
+    let cpu_us_per_msg = m
+        .cpu_secs
+        .filter(|_| m.messages > 0)
+        .map(|s| s * 1e6 / m.messages as f64);
+    Ok(json!({
+        "rounds": m.rates, "logging": logging, "log_records": received.get(),
+        "log_records_per_msg": records_per_msg,
+        "messages": m.messages, "cpu_secs": m.cpu_secs, "cpu_us_per_msg": cpu_us_per_msg,
+        "disabled_statement_ns": logging::disabled_statement_ns(),
+    }))
 }
 
 async fn latency(a: &Args) -> Result<serde_json::Value, String> {

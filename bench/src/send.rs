@@ -60,6 +60,18 @@ async fn join(mut tasks: JoinSet<Result<(), String>>) -> Result<(), String> {
     Ok(())
 }
 
+/// What the measured rounds of a run saw.
+pub struct Measured {
+    /// Messages per second in each round.
+    pub rates: Vec<f64>,
+    /// Messages acknowledged over all rounds.
+    pub messages: u64,
+    /// Messages acknowledged in the whole run, warm-up included.
+    pub all_messages: u64,
+    /// CPU seconds (user + system) this process spent over all rounds, when readable.
+    pub cpu_secs: Option<f64>,
+}
+
 /// Messages per second in each of `rounds` rounds of `round`, after `warmup`.
 pub async fn rounds(
     client: &ModuleClient,
@@ -67,19 +79,37 @@ pub async fn rounds(
     warmup: Duration,
     round: Duration,
     rounds: usize,
-) -> Result<Vec<f64>, String> {
+) -> Result<Measured, String> {
     let (counters, tasks) = start(client, shape, None);
     tokio::time::sleep(warmup).await;
     let mut rates = Vec::with_capacity(rounds);
+    let (first, cpu0) = (counters.acked.load(Ordering::Relaxed), cpu_secs());
     for _ in 0..rounds {
         let (n0, t0) = (counters.acked.load(Ordering::Relaxed), Instant::now());
         tokio::time::sleep(round).await;
         let n = counters.acked.load(Ordering::Relaxed) - n0;
         rates.push(n as f64 / t0.elapsed().as_secs_f64());
     }
+    let (last, cpu1) = (counters.acked.load(Ordering::Relaxed), cpu_secs());
     counters.stop.store(true, Ordering::Relaxed);
     join(tasks).await?;
-    Ok(rates)
+    Ok(Measured {
+        rates,
+        messages: last - first,
+        all_messages: counters.acked.load(Ordering::Relaxed),
+        cpu_secs: cpu0.zip(cpu1).map(|(a, b)| b - a),
+    })
+}
+
+/// User + system CPU seconds of this process so far (Linux: `/proc/self/stat`, in clock
+/// ticks of 1/100 s, the kernel's USER_HZ on every Linux architecture).
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
+    Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
 }
 
 /// Sends exactly `messages` messages, `window` in flight.

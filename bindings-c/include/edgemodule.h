@@ -32,90 +32,153 @@
 /** Pass as the length of a string argument to mean "NUL-terminated". */
 #define EDGEMODULE_NUL_TERMINATED ((size_t)-1)
 
+/**
+ * Returned by an input, desired-properties or topic callback that keeps its
+ * edgemodule_handler_call_t to complete it later with
+ * edgemodule_handler_call_complete().
+ */
+#define EDGEMODULE_PENDING ((int32_t)-1)
+
 
 
 
 /**
- * Success.
+ * `HANDLER_FAILED`: a callback failed on every attempt (the item was acknowledged and
+ * dropped), or a method callback failed (answered with the failure reply).
+ */
+#define EDGEMODULE_BACKGROUND_HANDLER_FAILED 1
+
+/**
+ * `NO_HANDLER`: nothing handles this input (acknowledged and dropped) or method (answered
+ * 501).
+ */
+#define EDGEMODULE_BACKGROUND_NO_HANDLER 2
+
+/**
+ * `SLOW_HANDLER`: a callback call has been running longer than edgeHub waits for an
+ * acknowledgement (30 s); it goes on, and edgeHub will send the message again.
+ */
+#define EDGEMODULE_BACKGROUND_SLOW_HANDLER 3
+
+/**
+ * An input callback (`name` is the input).
+ */
+#define EDGEMODULE_FAMILY_INPUT 1
+
+/**
+ * A method callback (`name` is the method).
+ */
+#define EDGEMODULE_FAMILY_METHOD 2
+
+/**
+ * The desired-properties callback (`name` is empty).
+ */
+#define EDGEMODULE_FAMILY_DESIRED 3
+
+/**
+ * A topic subscription callback (`name` is the topic).
+ */
+#define EDGEMODULE_FAMILY_TOPIC 4
+
+/**
+ * Success (`OK`).
  */
 #define EDGEMODULE_OK 0
 
 /**
- * An argument was NULL, not UTF-8, out of range or otherwise unacceptable.
+ * `INVALID_ARGUMENT` (see `edgemodule_error_description`).
  */
 #define EDGEMODULE_E_INVALID_ARGUMENT 1
 
 /**
- * The environment, connection string, key or options are missing or malformed.
+ * `CONFIG`.
  */
 #define EDGEMODULE_E_CONFIG 2
 
 /**
- * The hub refused the credentials.
+ * `UNAUTHORIZED`.
  */
 #define EDGEMODULE_E_UNAUTHORIZED 3
 
 /**
- * The network or TLS layer failed.
+ * `CONNECTION` (transient).
  */
 #define EDGEMODULE_E_CONNECTION 4
 
 /**
- * The operation did not complete within its timeout.
+ * `TIMEOUT` (transient).
  */
 #define EDGEMODULE_E_TIMEOUT 5
 
 /**
- * The client (or the library, after edgemodule_shutdown) is closed.
+ * `CLOSED`: the client, or the library after `edgemodule_shutdown`, is closed.
  */
 #define EDGEMODULE_E_CLOSED 6
 
 /**
- * A message exceeds 256 KiB (body + properties); nothing was sent.
+ * `MESSAGE_TOO_LARGE`.
  */
 #define EDGEMODULE_E_MESSAGE_TOO_LARGE 7
 
 /**
- * The hub sent something that does not follow the protocol.
+ * `PROTOCOL`.
  */
 #define EDGEMODULE_E_PROTOCOL 8
 
 /**
- * The hub answered with an error status.
+ * `SERVICE`.
  */
 #define EDGEMODULE_E_SERVICE 9
 
 /**
- * The operation was cancelled.
+ * `CANCELLED`.
  */
 #define EDGEMODULE_E_CANCELLED 10
 
 /**
- * The target (module, method, property) does not exist or is not connected.
+ * `NOT_FOUND`.
  */
 #define EDGEMODULE_E_NOT_FOUND 11
 
 /**
- * The hub asked the client to slow down.
+ * `THROTTLED` (transient).
  */
 #define EDGEMODULE_E_THROTTLED 12
 
 /**
- * A bug in edgemodule (including a caught panic); please report it.
+ * `INTERNAL`: a bug in edgemodule (including a caught panic); please report it.
  */
 #define EDGEMODULE_E_INTERNAL 13
 
 /**
- * The message was processed: acknowledge it (the hub forgets it).
+ * Logging off.
  */
-#define EDGEMODULE_DISPOSITION_ACCEPT 0
+#define EDGEMODULE_LOG_OFF 0
 
 /**
- * The message was not processed: it is delivered again after the redelivery delay
- * (`edgemodule_options_t.redelivery_delay_ms`). Any value other than ACCEPT counts as
- * ABANDON.
+ * Something failed.
  */
-#define EDGEMODULE_DISPOSITION_ABANDON 1
+#define EDGEMODULE_LOG_ERROR 1
+
+/**
+ * Something went wrong and was handled (a lost connection, a failed handler).
+ */
+#define EDGEMODULE_LOG_WARN 2
+
+/**
+ * A milestone (connected, reconnecting, token renewed).
+ */
+#define EDGEMODULE_LOG_INFO 3
+
+/**
+ * Detail for diagnosing a problem.
+ */
+#define EDGEMODULE_LOG_DEBUG 4
+
+/**
+ * Everything.
+ */
+#define EDGEMODULE_LOG_TRACE 5
 
 /**
  * `$.mid`: message id.
@@ -203,57 +266,57 @@
 #define EDGEMODULE_PROPERTY_CONNECTION_MODULE_ID 16
 
 /**
- * Not connected and not retrying (not started yet, bad credentials, retries expired).
+ * `DISCONNECTED`: not connected and not retrying.
  */
 #define EDGEMODULE_STATE_DISCONNECTED 0
 
 /**
- * Connected, subscribed and ready.
+ * `CONNECTED`: connected, subscribed and ready.
  */
 #define EDGEMODULE_STATE_CONNECTED 1
 
 /**
- * Not connected; retrying in the background.
+ * `DISCONNECTED_RETRYING`: not connected; retrying in the background.
  */
 #define EDGEMODULE_STATE_DISCONNECTED_RETRYING 2
 
 /**
- * The client was closed.
+ * `CLOSED`: the client was closed.
  */
 #define EDGEMODULE_STATE_CLOSED 3
 
 /**
- * Nothing wrong.
+ * `OK` (see `edgemodule_reason_description`).
  */
 #define EDGEMODULE_REASON_OK 0
 
 /**
- * The SAS token expired (or its renewal failed).
+ * `EXPIRED_SAS_TOKEN`.
  */
 #define EDGEMODULE_REASON_EXPIRED_SAS_TOKEN 1
 
 /**
- * The hub refused the credentials.
+ * `BAD_CREDENTIAL`.
  */
 #define EDGEMODULE_REASON_BAD_CREDENTIAL 2
 
 /**
- * The hub could not be reached.
+ * `NO_NETWORK`.
  */
 #define EDGEMODULE_REASON_NO_NETWORK 3
 
 /**
- * Reconnecting stopped after `retry_give_up_after_ms`.
+ * `RETRY_EXPIRED`: reconnecting stopped after option `retry_give_up_after_ms`.
  */
 #define EDGEMODULE_REASON_RETRY_EXPIRED 4
 
 /**
- * The connection broke or the peer misbehaved.
+ * `COMMUNICATION_ERROR`.
  */
 #define EDGEMODULE_REASON_COMMUNICATION_ERROR 5
 
 /**
- * The application closed the client.
+ * `CLIENT_CLOSE`: the application closed the client.
  */
 #define EDGEMODULE_REASON_CLIENT_CLOSE 6
 
@@ -268,9 +331,11 @@
 #define EDGEMODULE_QOS_AT_LEAST_ONCE 1
 
 /**
- * Version of the C ABI: bumped only by an incompatible change (none so far).
+ * Version of the C ABI: bumped only by an incompatible change. 2: input, desired and topic
+ * callbacks return an outcome and take an `edgemodule_handler_call_t` (the core's handler
+ * API); `EDGEMODULE_DISPOSITION_*` are gone.
  */
-#define EDGEMODULE_ABI_VERSION 1
+#define EDGEMODULE_ABI_VERSION 2
 
 /**
  * A module client. Create it with `edgemodule_client_new*`, free it with
@@ -280,29 +345,70 @@
 typedef struct edgemodule_client_t edgemodule_client_t;
 
 /**
+ * One call of an input, desired-properties or topic callback. The callback either returns
+ * its outcome (`EDGEMODULE_OK`: processed; any other value except `EDGEMODULE_PENDING`:
+ * failed) — the library then completes the call — or returns `EDGEMODULE_PENDING` and owns
+ * the call: it completes it exactly once with `edgemodule_handler_call_complete`, from any
+ * thread, now or later. Until then the data the callback received (message, patch, topic
+ * and payload) stay valid, and the next item for the same callback waits.
+ */
+typedef struct edgemodule_handler_call_t edgemodule_handler_call_t;
+
+/**
  * A message: body bytes, system properties and custom (application) properties.
  *
- * Messages passed to input callbacks are borrowed (`const`) and read-only: valid only
- * during the callback; copy one with `edgemodule_message_clone` to keep or change it.
+ * Messages passed to input callbacks are borrowed (`const`) and read-only: valid during
+ * the callback (and, when it returned `EDGEMODULE_PENDING`, until its call is completed);
+ * copy one with `edgemodule_message_clone` to keep or change it.
  */
 typedef struct edgemodule_message_t edgemodule_message_t;
 
 /**
  * The pending answer to one direct-method call. Owned by the method callback that
- * receives it: pass it to exactly one of `edgemodule_method_respond` (answers) or
- * `edgemodule_method_response_free` (answers 500), now or later, from any thread.
+ * receives it: pass it to exactly one of `edgemodule_method_respond` (answers),
+ * `edgemodule_method_fail` or `edgemodule_method_response_free` (the caller gets the core's
+ * failure reply: status 500, `{"error":"HANDLER_FAILED","message":"the method handler
+ * failed"}`), now or later, from any thread. Until then the next call of the same method
+ * callback waits; a handle never passed to any of them leaves the caller waiting until its
+ * own timeout.
  */
 typedef struct edgemodule_method_response_t edgemodule_method_response_t;
 
 /**
- * A subscription to a user topic filter; free it with `edgemodule_subscription_free` to
- * stop delivery.
+ * A subscription to a user topic filter. End it with `edgemodule_subscription_unsubscribe`
+ * (waits for the hub) or `edgemodule_subscription_free`.
  */
 typedef struct edgemodule_subscription_t edgemodule_subscription_t;
 
 /**
+ * An error that happened in the background: `kind` is an `EDGEMODULE_BACKGROUND_*` value,
+ * `family` an `EDGEMODULE_FAMILY_*` value; `name` (the input, method or topic; empty for
+ * desired properties) and `message` are borrowed for the call, with their lengths, and
+ * also NUL-terminated. Runs on the client's delivery thread.
+ */
+typedef void (*edgemodule_background_error_cb)(void *ctx,
+                                               int32_t kind,
+                                               int32_t family,
+                                               const char *name,
+                                               size_t name_len,
+                                               const char *message,
+                                               size_t message_len);
+
+/**
+ * Releases a callback context. Called exactly once, after the last call of the callback
+ * it was registered with: on the client's delivery thread (the log callback's on the
+ * `edgemodule-log` thread or the thread replacing it); when the registering call fails,
+ * before that call returns.
+ */
+typedef void (*edgemodule_ctx_free_cb)(void *ctx);
+
+/**
  * Options for `edgemodule_client_new`. Initialise with `edgemodule_options_init` (which
- * sets `struct_size` and zeroes the rest); a zero / NULL field means "the default".
+ * sets `struct_size` and zeroes the rest); a zero / NULL field leaves its option unset (the
+ * environment variable, then the core's default: docs/core-policies.md §3). Each numeric
+ * field is the core option named in its comment, in that option's unit; the core checks
+ * every value (`EDGEMODULE_E_INVALID_ARGUMENT` names the option and its range). Every
+ * option — also those without a field here — can be given by name in `options_json`.
  * Strings are `(pointer, length)` pairs copied during the call.
  */
 typedef struct {
@@ -321,8 +427,8 @@ typedef struct {
      */
     size_t connection_string_len;
     /**
-     * PEM trust bundle for the gateway's certificate. NULL: from the workload API or
-     * `EdgeModuleCACertificateFile` (also with `connection_string`).
+     * Option `trust_bundle_pem`: the PEM trust bundle for the gateway's certificate. NULL:
+     * `trust_bundle_file`, else the workload API or `EdgeModuleCACertificateFile`.
      */
     const char *trust_bundle_pem;
     /**
@@ -330,7 +436,7 @@ typedef struct {
      */
     size_t trust_bundle_pem_len;
     /**
-     * Appended to the client type in the MQTT user name (NULL: none).
+     * Option `product_info` (NULL: unset).
      */
     const char *product_info;
     /**
@@ -338,7 +444,7 @@ typedef struct {
      */
     size_t product_info_len;
     /**
-     * Digital-twin model id `dtmi:…` (NULL: none).
+     * Option `model_id` (`dtmi:…`; NULL: unset).
      */
     const char *model_id;
     /**
@@ -346,45 +452,58 @@ typedef struct {
      */
     size_t model_id_len;
     /**
-     * Gateway MQTT port. 0: `EDGEMODULE_MQTT_PORT` from the environment, else 8883.
+     * Option `mqtt_port`.
      */
     uint16_t mqtt_port;
     /**
-     * Gateway HTTPS port (invoke_method). 0: `EDGEMODULE_HTTPS_PORT`, else 443.
+     * Option `https_port` (used by invoke_method).
      */
     uint16_t https_port;
     /**
-     * Most QoS 1 publishes awaiting acknowledgement at once. 0: 100.
+     * Option `max_inflight`.
      */
     uint32_t max_inflight;
     /**
-     * Timeout of every operation, in ms. 0: 30000.
+     * Option `operation_timeout_ms`.
      */
     uint32_t operation_timeout_ms;
     /**
-     * MQTT keep-alive, in seconds. 0: 60.
+     * Option `keep_alive_secs`.
      */
     uint32_t keep_alive_s;
     /**
-     * Lifetime of each SAS token, in seconds (renewed at 80 %). 0: 3600.
+     * Option `sas_ttl_secs`.
      */
     uint32_t sas_ttl_s;
     /**
-     * Delay before an abandoned input message is delivered again, in ms. 0: 500.
+     * Option `redelivery_delay_ms`: the wait before a failed callback is called again
+     * (doubling for each further attempt).
      */
     uint32_t redelivery_delay_ms;
     /**
-     * First reconnect delay, in ms. 0: 100.
+     * Option `retry_initial_delay_ms`.
      */
     uint32_t retry_initial_delay_ms;
     /**
-     * Longest reconnect delay, in ms. 0: 10000.
+     * Option `retry_max_delay_ms`.
      */
     uint32_t retry_max_delay_ms;
     /**
-     * Stop reconnecting after this long disconnected, in ms. 0: never give up.
+     * Option `retry_give_up_after_ms` (0: unset, never give up).
      */
     uint32_t retry_give_up_after_ms;
+    /**
+     * A JSON object of core options by name, e.g.
+     * `{"handler_attempts": 2, "retry_multiplier": 1.5, "trust_bundle_file": "/ca.pem"}`
+     * (NULL: none). Applied after the fields above (a member overrides the field of the same
+     * option); `null` leaves an option unset. The names, types and ranges are the core's
+     * (docs/core-policies.md §3); future options need no new field.
+     */
+    const char *options_json;
+    /**
+     * Length of `options_json`.
+     */
+    size_t options_json_len;
 } edgemodule_options_t;
 
 /**
@@ -395,19 +514,19 @@ typedef struct {
 typedef void (*edgemodule_done_cb)(void *ctx, int32_t result);
 
 /**
- * Releases a callback context. Called exactly once, after the last call of the callback
- * it was registered with (on the delivery thread, or on the calling thread when the
- * registering call fails).
+ * Receives a message from an input. `message` is borrowed and read-only (copy it with
+ * `edgemodule_message_clone`); its input name is the system property
+ * `EDGEMODULE_PROPERTY_INPUT_NAME`. Return `EDGEMODULE_OK` when the message was
+ * processed (it is acknowledged), any other value except `EDGEMODULE_PENDING` when it
+ * failed (the callback is called again with it after the retry delay, up to
+ * `handler_attempts` calls, then it is acknowledged, dropped and reported as
+ * `HANDLER_FAILED`), or `EDGEMODULE_PENDING` to complete `call` later with
+ * `edgemodule_handler_call_complete` — `message` then stays valid until that. One message
+ * at a time per callback, in arrival order. Runs on the client's delivery thread.
  */
-typedef void (*edgemodule_ctx_free_cb)(void *ctx);
-
-/**
- * Receives a message from an input. `message` is borrowed: valid only during the call
- * (copy it with `edgemodule_message_clone`); its input name is the system property
- * `EDGEMODULE_PROPERTY_INPUT_NAME`. Return `EDGEMODULE_DISPOSITION_ACCEPT` or
- * `EDGEMODULE_DISPOSITION_ABANDON`. Runs on the client's delivery thread.
- */
-typedef int32_t (*edgemodule_input_cb)(void *ctx, const edgemodule_message_t *message);
+typedef int32_t (*edgemodule_input_cb)(void *ctx,
+                                       const edgemodule_message_t *message,
+                                       edgemodule_handler_call_t *call);
 
 /**
  * Result of `edgemodule_client_invoke_method_async`: on success `status` is the target's
@@ -421,9 +540,30 @@ typedef void (*edgemodule_invoke_cb)(void *ctx,
                                      size_t payload_json_len);
 
 /**
+ * One log record: `level` is an `EDGEMODULE_LOG_*` value (ERROR … TRACE); `target` is where
+ * it comes from (`edgemodule::connection::event_loop`), `area` the part of edgemodule
+ * (`connection`, `client`, …, or another library's name), `message` the text and `fields`
+ * its structured fields as `name=value` pairs separated by spaces (`module=filter
+ * reason=NO_NETWORK attempt=2`; empty when none). Every string is borrowed for the call,
+ * with its length, and also NUL-terminated. Runs on the `edgemodule-log` thread, never on
+ * a thread of yours or under a lock of edgemodule; one record at a time.
+ */
+typedef void (*edgemodule_log_cb)(void *ctx,
+                                  int32_t level,
+                                  const char *target,
+                                  size_t target_len,
+                                  const char *area,
+                                  size_t area_len,
+                                  const char *message,
+                                  size_t message_len,
+                                  const char *fields,
+                                  size_t fields_len);
+
+/**
  * A direct-method call: `method_name` and `payload_json` (the request's JSON, `null` when
  * empty) are borrowed for the call (not NUL-terminated); `response` is owned by the
- * callback (see `edgemodule_method_response_t`). Runs on the client's delivery thread.
+ * callback (see `edgemodule_method_response_t`). One call at a time per callback, in
+ * arrival order. Runs on the client's delivery thread.
  */
 typedef void (*edgemodule_method_cb)(void *ctx,
                                      const char *method_name,
@@ -440,13 +580,19 @@ typedef void (*edgemodule_status_cb)(void *ctx, int32_t state, int32_t reason);
 
 /**
  * A message on a subscribed user topic: `topic` (not NUL-terminated) and `payload` are
- * borrowed for the call. Runs on the client's delivery thread.
+ * borrowed. Return `EDGEMODULE_OK` when handled (the message is acknowledged), any other
+ * value except `EDGEMODULE_PENDING` when it failed (called again after the retry delay, up
+ * to `handler_attempts` calls, then acknowledged and reported as `HANDLER_FAILED`), or
+ * `EDGEMODULE_PENDING` to complete `call` later with `edgemodule_handler_call_complete`
+ * (`topic` and `payload` stay valid until then). One message at a time per subscription,
+ * in arrival order. Runs on the client's delivery thread.
  */
-typedef void (*edgemodule_topic_cb)(void *ctx,
-                                    const char *topic,
-                                    size_t topic_len,
-                                    const uint8_t *payload,
-                                    size_t payload_len);
+typedef int32_t (*edgemodule_topic_cb)(void *ctx,
+                                       const char *topic,
+                                       size_t topic_len,
+                                       const uint8_t *payload,
+                                       size_t payload_len,
+                                       edgemodule_handler_call_t *call);
 
 /**
  * Result of `edgemodule_client_get_twin_async`: on success `twin_json` (`twin_json_len`
@@ -461,13 +607,20 @@ typedef void (*edgemodule_twin_cb)(void *ctx,
 /**
  * A desired-properties patch: `patch_json` (borrowed, `patch_json_len` bytes, also
  * NUL-terminated) holds the changed members (`null` for removed ones) and `$version`;
- * after a reconnect it may be the whole desired section (a catch-up patch). `version` is
- * the desired `$version` after the patch.
+ * `version` is the desired `$version` after the patch. `full` is 1 for a catch-up patch
+ * after a reconnect: `patch_json` is then the whole desired section, to replace (not merge
+ * into) what the application holds; else 0. Return `EDGEMODULE_OK` when handled, any other
+ * value except `EDGEMODULE_PENDING` when it failed (called again after the retry delay, up
+ * to `handler_attempts` calls, then reported as `HANDLER_FAILED`), or `EDGEMODULE_PENDING`
+ * to complete `call` later with `edgemodule_handler_call_complete` (`patch_json` stays
+ * valid until then). One patch at a time, in order. Runs on the client's delivery thread.
  */
-typedef void (*edgemodule_desired_cb)(void *ctx,
-                                      const char *patch_json,
-                                      size_t patch_json_len,
-                                      int64_t version);
+typedef int32_t (*edgemodule_desired_cb)(void *ctx,
+                                         const char *patch_json,
+                                         size_t patch_json_len,
+                                         int64_t version,
+                                         int32_t full,
+                                         edgemodule_handler_call_t *call);
 
 #ifdef __cplusplus
 extern "C" {
@@ -481,6 +634,30 @@ extern "C" {
  * `text` is NULL or a string edgemodule handed out and not freed yet.
  */
 void edgemodule_string_free(char *text);
+
+/**
+ * Registers `cb` for the client's background errors from now on (replacing an earlier
+ * one); `cb = NULL` unregisters. Every background error is also logged (warning).
+ *
+ * # Safety
+ * `client` is live; `ctx` is valid for the callbacks.
+ */
+int32_t edgemodule_client_set_background_error_callback(const edgemodule_client_t *client,
+                                                        edgemodule_background_error_cb cb,
+                                                        void *ctx,
+                                                        edgemodule_ctx_free_cb ctx_free);
+
+/**
+ * The core's name of an `EDGEMODULE_BACKGROUND_*` value (`"HANDLER_FAILED"`, …), or NULL
+ * for an unknown value. A static, NUL-terminated string.
+ */
+const char *edgemodule_background_kind_name(int32_t kind);
+
+/**
+ * The core's name of an `EDGEMODULE_FAMILY_*` value (`"input"`, `"method"`, `"desired"`,
+ * `"topic"`), or NULL for an unknown value. A static, NUL-terminated string.
+ */
+const char *edgemodule_handler_family_name(int32_t family);
 
 /**
  * Creates a client for the module IoT Edge started: the `IOTEDGE_*` variables (signing
@@ -521,10 +698,12 @@ int32_t edgemodule_client_new(const edgemodule_options_t *options, edgemodule_cl
 
 /**
  * Connects (or waits for the reconnect in progress) and returns once connected and
- * subscribed: `EDGEMODULE_E_UNAUTHORIZED` at once when the hub refuses the credentials,
- * `EDGEMODULE_E_CONNECTION` / `EDGEMODULE_E_TIMEOUT` when not connected within the
- * operation timeout (the client keeps retrying in the background). Register callbacks
- * before connecting; every operation also connects on its own.
+ * subscribed to everything registered so far: `EDGEMODULE_E_UNAUTHORIZED` at once when the
+ * hub refuses the credentials, `EDGEMODULE_E_CONNECTION` / `EDGEMODULE_E_TIMEOUT` when not
+ * connected within the operation timeout (the client keeps retrying in the background).
+ * Register callbacks before connecting — or call this again after registering one on a
+ * connected client: it returns once the hub confirmed the new subscription. Every
+ * operation also connects on its own.
  *
  * # Safety
  * `client` is a live client.
@@ -613,10 +792,46 @@ int32_t edgemodule_last_error_code(void);
 const char *edgemodule_error_name(int32_t code);
 
 /**
+ * The description of a result code (one sentence, from the core's table), or NULL for an
+ * unknown code. A static, NUL-terminated string.
+ */
+const char *edgemodule_error_description(int32_t code);
+
+/**
+ * 1 when retrying the same operation later may succeed without changing anything
+ * (`EDGEMODULE_E_CONNECTION`, `_TIMEOUT`, `_THROTTLED`), else 0 (also for unknown codes).
+ */
+int32_t edgemodule_error_is_transient(int32_t code);
+
+/**
+ * Completes a call its callback kept (it returned `EDGEMODULE_PENDING`): `result` is
+ * `EDGEMODULE_OK` when the item was processed, any other value when it failed (the core
+ * then calls the callback again after the retry delay, or gives up and reports
+ * `HANDLER_FAILED` — docs/delivery.md); `error_message` (NULL or UTF-8, may be empty)
+ * describes a failure for the log and the background-error callback. Consumes `call`
+ * whatever the return value: `EDGEMODULE_E_CLOSED` when the client was closed meanwhile
+ * (the outcome is dropped), `EDGEMODULE_E_INVALID_ARGUMENT` for a NULL `call` or a
+ * `result` of `EDGEMODULE_PENDING` (the call then counts as failed). May be called from
+ * any thread, also from inside the callback (which then returns `EDGEMODULE_PENDING`).
+ *
+ * # Safety
+ * `call` is NULL or a call whose callback returned (or will return) `EDGEMODULE_PENDING`,
+ * not completed yet; `error_message` is NULL or valid for `error_message_len` bytes (or
+ * NUL-terminated with `EDGEMODULE_NUL_TERMINATED`).
+ */
+int32_t edgemodule_handler_call_complete(edgemodule_handler_call_t *call,
+                                         int32_t result,
+                                         const char *error_message,
+                                         size_t error_message_len);
+
+/**
  * Registers `cb` for messages arriving on input `input`, replacing an earlier callback for
- * it; `cb = NULL` unregisters (messages then go to the default input callback). When
- * replacing or unregistering outside this client's callbacks, returns once a running call
- * of the old callback has returned and its `ctx_free` has run (waiting at most 5 s).
+ * it (messages already waiting for it go to the new one, in order); `cb = NULL`
+ * unregisters (later messages go to the default input callback, or are acknowledged,
+ * dropped and reported as `NO_HANDLER` when there is none). When replacing or
+ * unregistering outside this client's callbacks, returns once a running call of the old
+ * callback has returned and its `ctx_free` has run (waiting at most 5 s). The first input
+ * callback subscribes the client to inputs (see `edgemodule_client_connect`).
  *
  * # Safety
  * `client` is live; `input` is valid for `input_len`; `ctx` is valid for `cb`/`ctx_free`.
@@ -630,8 +845,7 @@ int32_t edgemodule_client_set_input_callback(const edgemodule_client_t *client,
 
 /**
  * Registers `cb` for messages of every input without its own callback (replacing an
- * earlier default callback). `cb = NULL` unregisters (messages are then held until a
- * callback exists).
+ * earlier default callback). `cb = NULL` unregisters.
  *
  * # Safety
  * `client` is live; `ctx` is valid for `cb`/`ctx_free`.
@@ -690,6 +904,31 @@ int32_t edgemodule_client_invoke_method_async(const edgemodule_client_t *client,
                                               edgemodule_invoke_cb cb,
                                               void *ctx,
                                               edgemodule_ctx_free_cb ctx_free);
+
+/**
+ * Sends edgemodule's log records up to `max_level` (an `EDGEMODULE_LOG_*` value;
+ * `EDGEMODULE_LOG_OFF` keeps `cb` registered but sends nothing) to `cb`, replacing an
+ * earlier log callback; `cb = NULL` turns logging off and releases the callback. Records of
+ * edgemodule itself come at the chosen level, those of the libraries beneath it (MQTT, TLS)
+ * from WARN up. Zero cost while off: nothing is formatted. Records are queued to the
+ * `edgemodule-log` thread (past 10 000 waiting, new ones are dropped rather than slowing
+ * the client). A replaced callback's `ctx_free` runs after its last call.
+ * `EDGEMODULE_E_INVALID_ARGUMENT` for an unknown level, `EDGEMODULE_E_CLOSED` after
+ * `edgemodule_shutdown`; `ctx_free` then runs at once.
+ *
+ * # Safety
+ * `ctx` is valid for `cb`/`ctx_free` (from the `edgemodule-log` thread).
+ */
+int32_t edgemodule_set_log_callback(int32_t max_level,
+                                    edgemodule_log_cb cb,
+                                    void *ctx,
+                                    edgemodule_ctx_free_cb ctx_free);
+
+/**
+ * Changes the most verbose level sent to the log callback (`EDGEMODULE_LOG_OFF`: none)
+ * without replacing it. `EDGEMODULE_E_INVALID_ARGUMENT` for an unknown level.
+ */
+int32_t edgemodule_set_log_level(int32_t max_level);
 
 /**
  * Creates a message with a copy of `body` (`len` bytes; NULL only with 0) and no
@@ -820,7 +1059,9 @@ int32_t edgemodule_message_property_at(const edgemodule_message_t *message,
 
 /**
  * Registers `cb` for calls of method `method` (replacing an earlier one); `cb = NULL`
- * unregisters (calls then go to the default method callback).
+ * unregisters (calls then go to the default method callback, or are answered 501 when
+ * there is none). The first method callback subscribes the client to methods; a module
+ * that never registers one is not subscribed, and its callers get 404 from the hub.
  *
  * # Safety
  * `client` is live; `method` is valid for `method_len`; `ctx` is valid for the callbacks.
@@ -834,7 +1075,7 @@ int32_t edgemodule_client_set_method_callback(const edgemodule_client_t *client,
 
 /**
  * Registers `cb` for calls of every method without its own callback; `cb = NULL`
- * unregisters (calls are then held until a callback exists, else answered 500).
+ * unregisters.
  *
  * # Safety
  * `client` is live; `ctx` is valid for the callbacks.
@@ -845,11 +1086,11 @@ int32_t edgemodule_client_set_default_method_callback(const edgemodule_client_t 
                                                       edgemodule_ctx_free_cb ctx_free);
 
 /**
- * Answers the call with `status` (e.g. 200) and `payload_json` (NULL or empty: `null`),
- * and returns once the hub acknowledged the answer. Consumes `response` whatever the
- * result; if `payload_json` is not valid JSON the call is answered 500 and
- * `EDGEMODULE_E_INVALID_ARGUMENT` returned. May be called from any thread, inside or
- * after the method callback.
+ * Answers the call with `status` (e.g. 200) and `payload_json` (NULL or empty: `null`): the
+ * core sends the answer. Consumes `response` whatever the result. If `payload_json` is not
+ * valid JSON the caller gets the core's failure reply and `EDGEMODULE_E_INVALID_ARGUMENT`
+ * is returned; `EDGEMODULE_E_CLOSED` when the client was closed meanwhile. May be called
+ * from any thread, inside or after the method callback.
  *
  * # Safety
  * `response` is a handle received by a method callback and not consumed yet;
@@ -861,7 +1102,22 @@ int32_t edgemodule_method_respond(edgemodule_method_response_t *response,
                                   size_t payload_json_len);
 
 /**
- * Drops the response handle without answering: the call is answered 500. NULL is a no-op.
+ * Fails the call: the caller gets the core's failure reply (500,
+ * `{"error":"HANDLER_FAILED","message":"the method handler failed"}`); `error_message`
+ * (NULL or UTF-8) goes only to the log and the background-error callback. Consumes
+ * `response`. `EDGEMODULE_E_CLOSED` when the client was closed meanwhile.
+ *
+ * # Safety
+ * `response` is a handle received by a method callback and not consumed yet;
+ * `error_message` is NULL or valid for `error_message_len`.
+ */
+int32_t edgemodule_method_fail(edgemodule_method_response_t *response,
+                               const char *error_message,
+                               size_t error_message_len);
+
+/**
+ * Frees the response handle without answering: the caller gets the core's failure reply,
+ * as with `edgemodule_method_fail`. NULL is a no-op.
  *
  * # Safety
  * `response` is NULL or a handle received by a method callback and not consumed yet.
@@ -960,6 +1216,24 @@ int32_t edgemodule_client_send_output_batch_async(const edgemodule_client_t *cli
                                                   edgemodule_ctx_free_cb ctx_free);
 
 /**
+ * The name of a connection state code (`"CONNECTED"`, …), or NULL for an unknown code. A
+ * static, NUL-terminated string.
+ */
+const char *edgemodule_state_name(int32_t state);
+
+/**
+ * The name of a status reason code (`"EXPIRED_SAS_TOKEN"`, …), or NULL for an unknown
+ * code. A static, NUL-terminated string.
+ */
+const char *edgemodule_reason_name(int32_t reason);
+
+/**
+ * The description of a status reason code (from the core's table), or NULL for an unknown
+ * code. A static, NUL-terminated string.
+ */
+const char *edgemodule_reason_description(int32_t reason);
+
+/**
  * The current connection status.
  *
  * # Safety
@@ -1018,7 +1292,8 @@ int32_t edgemodule_client_publish_async(const edgemodule_client_t *client,
  * Subscribes to user topic filter `filter` (QoS 1; `+` and `#` allowed, not covering
  * protocol topics) and returns once the hub accepted it (`EDGEMODULE_E_UNAUTHORIZED` if
  * its policy refuses). `cb` then runs for every matching message until the subscription
- * is freed; every reconnect subscribes again. `*out` receives the subscription.
+ * ends; a message is acknowledged once `cb` handled it (at-least-once, as inputs); every
+ * reconnect subscribes again. `*out` receives the subscription.
  *
  * # Safety
  * `client` is live; `filter` is valid for `filter_len`; `out` is writable; `ctx` is valid
@@ -1033,11 +1308,22 @@ int32_t edgemodule_client_subscribe(const edgemodule_client_t *client,
                                     edgemodule_subscription_t **out);
 
 /**
- * Stops delivering the subscription's messages and frees it. Outside this client's
- * callbacks it returns once a running call of the callback has returned and its
- * `ctx_free` has run (waiting at most 5 s); inside one, `ctx_free` runs right after that
- * callback. The hub may keep the MQTT subscription until the next reconnect. NULL is a
- * no-op. May be called before or after its client is closed or freed.
+ * Ends the subscription and frees it: no callback call starts any more, UNSUBSCRIBE is sent
+ * (unless another subscription of this client uses the same filter) and this waits for the
+ * hub's answer (within the operation timeout). Outside this client's callbacks it also
+ * waits until a running call of the callback has returned and its `ctx_free` has run (at
+ * most 5 s). Consumes `subscription` whatever the result; `EDGEMODULE_E_CLOSED` when the
+ * client is closed (nothing to unsubscribe).
+ *
+ * # Safety
+ * `subscription` is a live subscription, not used afterwards.
+ */
+int32_t edgemodule_subscription_unsubscribe(edgemodule_subscription_t *subscription);
+
+/**
+ * Ends the subscription as `edgemodule_subscription_unsubscribe` does, without waiting for
+ * the hub (UNSUBSCRIBE is sent in the background), and frees it. NULL is a no-op. May be
+ * called before or after its client is closed or freed.
  *
  * # Safety
  * `subscription` is NULL or a live subscription, not used afterwards.
@@ -1096,9 +1382,10 @@ int32_t edgemodule_client_patch_reported_async(const edgemodule_client_t *client
                                                edgemodule_ctx_free_cb ctx_free);
 
 /**
- * Registers `cb` for desired-property patches (replacing an earlier one); `cb = NULL`
- * unregisters. Patches pushed while the client was disconnected arrive as one catch-up
- * patch after it reconnects.
+ * Registers `cb` for desired-property patches (replacing an earlier one; patches waiting
+ * for it go to the new one); `cb = NULL` unregisters. Patches pushed while the client was
+ * disconnected arrive as one catch-up patch (`full` = 1) after it reconnects. The first
+ * registration subscribes the client to desired patches (see `edgemodule_client_connect`).
  *
  * # Safety
  * `client` is live; `ctx` is valid for `cb`/`ctx_free`.

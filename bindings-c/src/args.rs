@@ -54,6 +54,25 @@ pub(crate) unsafe fn opt_str_arg<'a>(
     unsafe { str_arg(ptr, len, what) }.map(Some)
 }
 
+/// An optional string argument that must not be refused (a completion's message): invalid
+/// UTF-8 is replaced. `None` for NULL.
+///
+/// # Safety
+/// As for [`raw`].
+pub(crate) unsafe fn lossy_str_arg(ptr: *const c_char, len: usize) -> Option<String> {
+    // SAFETY: forwarded contract.
+    unsafe { raw(ptr, len) }.map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// A NUL-terminated copy of `text` for a callback argument (NUL bytes inside are dropped).
+pub(crate) fn c_text(text: &str) -> CString {
+    CString::new(text).unwrap_or_else(|e| {
+        let mut bytes = e.into_vec();
+        bytes.retain(|b| *b != 0);
+        CString::new(bytes).unwrap_or_default()
+    })
+}
+
 /// A byte buffer argument; NULL is accepted only with length 0.
 ///
 /// # Safety
@@ -182,7 +201,10 @@ mod tests {
                 serde_json::json!([1])
             );
             assert!(json_arg("{".as_ptr().cast(), 1, "j").is_err());
+            assert_eq!(lossy_str_arg(bad.as_ptr().cast(), 1).unwrap(), "\u{fffd}");
+            assert_eq!(lossy_str_arg(std::ptr::null(), 1), None);
         }
+        assert_eq!(c_text("a\0b").as_bytes(), b"ab");
     }
 
     #[test]

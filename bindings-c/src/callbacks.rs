@@ -7,8 +7,9 @@ use edgemodule_core::Result;
 use crate::error::report;
 
 /// Releases a callback context. Called exactly once, after the last call of the callback
-/// it was registered with (on the delivery thread, or on the calling thread when the
-/// registering call fails).
+/// it was registered with: on the client's delivery thread (the log callback's on the
+/// `edgemodule-log` thread or the thread replacing it); when the registering call fails,
+/// before that call returns.
 pub type edgemodule_ctx_free_cb = Option<unsafe extern "C" fn(ctx: *mut c_void)>;
 
 /// Completion of an operation without a result value: `result` is `EDGEMODULE_OK` or an

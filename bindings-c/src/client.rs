@@ -1,9 +1,11 @@
 //! `edgemodule_client_t`: creation, connect, close, free.
 
 use std::ffi::{c_char, c_void};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use edgemodule_core::{ClientBuilder, ModuleClient, Result};
+use edgemodule_ffi::handlers::HostHandlers;
 use edgemodule_ffi::hosted::CLOSE_TIMEOUT;
 use edgemodule_ffi::{runtime, DeliveryConfig, HostedClient};
 
@@ -17,16 +19,42 @@ use crate::options::edgemodule_options_t;
 /// including from callbacks.
 pub struct edgemodule_client_t {
     pub(crate) hosted: HostedClient,
+    /// The input, method, desired and topic callbacks (registered with the core's handler
+    /// API); shared with the client's subscriptions, which may outlive the handle.
+    pub(crate) handlers: Arc<HostHandlers>,
 }
 
 impl edgemodule_client_t {
     /// # Safety
     /// `ptr` is NULL or a live client.
     pub(crate) unsafe fn get<'a>(ptr: *const edgemodule_client_t) -> Result<&'a HostedClient> {
+        // SAFETY: forwarded contract.
+        unsafe { edgemodule_client_t::with(ptr) }.map(|c| &c.hosted)
+    }
+
+    /// # Safety
+    /// `ptr` is NULL or a live client.
+    pub(crate) unsafe fn with<'a>(ptr: *const edgemodule_client_t) -> Result<&'a Self> {
         // SAFETY: caller contract.
-        unsafe { ptr.as_ref() }
-            .map(|c| &c.hosted)
-            .ok_or_else(|| invalid("client is NULL"))
+        unsafe { ptr.as_ref() }.ok_or_else(|| invalid("client is NULL"))
+    }
+}
+
+/// The callback slots of every client created, for `edgemodule_shutdown`: the shared
+/// shutdown closes the hosted clients, but the slots live in the handles (freed later), so
+/// their contexts would otherwise be released only by `edgemodule_client_free`.
+static LIVE_HANDLERS: Mutex<Vec<Weak<HostHandlers>>> = Mutex::new(Vec::new());
+
+/// Closes the callback slots of every client still alive (their `ctx_free`s run on the
+/// delivery threads, which are still running).
+pub(crate) fn close_all_handlers() {
+    let live: Vec<Arc<HostHandlers>> = {
+        let mut list = LIVE_HANDLERS.lock().unwrap_or_else(|p| p.into_inner());
+        list.retain(|w| w.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    };
+    for handlers in live {
+        handlers.close();
     }
 }
 
@@ -40,7 +68,13 @@ fn create(builder: ClientBuilder, out: &mut *mut edgemodule_client_t) -> Result<
             ..DeliveryConfig::default()
         },
     )?;
-    *out = Box::into_raw(Box::new(edgemodule_client_t { hosted }));
+    let handlers = Arc::new(HostHandlers::new(hosted.delivery()));
+    {
+        let mut live = LIVE_HANDLERS.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&handlers));
+    }
+    *out = Box::into_raw(Box::new(edgemodule_client_t { hosted, handlers }));
     Ok(())
 }
 
@@ -123,10 +157,12 @@ pub unsafe extern "C" fn edgemodule_client_new(
 }
 
 /// Connects (or waits for the reconnect in progress) and returns once connected and
-/// subscribed: `EDGEMODULE_E_UNAUTHORIZED` at once when the hub refuses the credentials,
-/// `EDGEMODULE_E_CONNECTION` / `EDGEMODULE_E_TIMEOUT` when not connected within the
-/// operation timeout (the client keeps retrying in the background). Register callbacks
-/// before connecting; every operation also connects on its own.
+/// subscribed to everything registered so far: `EDGEMODULE_E_UNAUTHORIZED` at once when the
+/// hub refuses the credentials, `EDGEMODULE_E_CONNECTION` / `EDGEMODULE_E_TIMEOUT` when not
+/// connected within the operation timeout (the client keeps retrying in the background).
+/// Register callbacks before connecting — or call this again after registering one on a
+/// connected client: it returns once the hub confirmed the new subscription. Every
+/// operation also connects on its own.
 ///
 /// # Safety
 /// `client` is a live client.
@@ -174,12 +210,16 @@ pub unsafe extern "C" fn edgemodule_client_connect_async(
 pub unsafe extern "C" fn edgemodule_client_close(client: *const edgemodule_client_t) -> i32 {
     call(|| {
         // SAFETY: caller contract.
-        let hosted = unsafe { edgemodule_client_t::get(client) }?;
-        close(hosted, CLOSE_TIMEOUT)
+        let client = unsafe { edgemodule_client_t::with(client) }?;
+        close(client, CLOSE_TIMEOUT)
     })
 }
 
-fn close(hosted: &HostedClient, timeout: Duration) -> Result<()> {
+fn close(client: &edgemodule_client_t, timeout: Duration) -> Result<()> {
+    // The callbacks first, so their contexts are released on the delivery thread before it
+    // exits.
+    client.handlers.close();
+    let hosted = &client.hosted;
     if hosted.close_within(timeout) || hosted.delivery().is_current() {
         Ok(())
     } else {
@@ -207,7 +247,7 @@ pub unsafe extern "C" fn edgemodule_client_free(client: *mut edgemodule_client_t
     call(|| {
         // SAFETY: created by Box::into_raw in `create`.
         let owned = unsafe { Box::from_raw(client) };
-        let result = close(&owned.hosted, CLOSE_TIMEOUT);
+        let result = close(&owned, CLOSE_TIMEOUT);
         drop(owned);
         result
     });

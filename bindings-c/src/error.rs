@@ -4,35 +4,40 @@ use std::cell::RefCell;
 use std::ffi::c_char;
 
 use edgemodule_core::{Error, Result};
+use edgemodule_ffi::codes;
 use edgemodule_ffi::panic::guard;
 
-/// Success.
+// The codes are ABI (design.md §4). Each one's name, description and transience are the
+// core's table (docs/core-policies.md §1): edgemodule_error_name / _description /
+// _is_transient read it; the comments below only say which row is which.
+
+/// Success (`OK`).
 pub const EDGEMODULE_OK: i32 = 0;
-/// An argument was NULL, not UTF-8, out of range or otherwise unacceptable.
+/// `INVALID_ARGUMENT` (see `edgemodule_error_description`).
 pub const EDGEMODULE_E_INVALID_ARGUMENT: i32 = 1;
-/// The environment, connection string, key or options are missing or malformed.
+/// `CONFIG`.
 pub const EDGEMODULE_E_CONFIG: i32 = 2;
-/// The hub refused the credentials.
+/// `UNAUTHORIZED`.
 pub const EDGEMODULE_E_UNAUTHORIZED: i32 = 3;
-/// The network or TLS layer failed.
+/// `CONNECTION` (transient).
 pub const EDGEMODULE_E_CONNECTION: i32 = 4;
-/// The operation did not complete within its timeout.
+/// `TIMEOUT` (transient).
 pub const EDGEMODULE_E_TIMEOUT: i32 = 5;
-/// The client (or the library, after edgemodule_shutdown) is closed.
+/// `CLOSED`: the client, or the library after `edgemodule_shutdown`, is closed.
 pub const EDGEMODULE_E_CLOSED: i32 = 6;
-/// A message exceeds 256 KiB (body + properties); nothing was sent.
+/// `MESSAGE_TOO_LARGE`.
 pub const EDGEMODULE_E_MESSAGE_TOO_LARGE: i32 = 7;
-/// The hub sent something that does not follow the protocol.
+/// `PROTOCOL`.
 pub const EDGEMODULE_E_PROTOCOL: i32 = 8;
-/// The hub answered with an error status.
+/// `SERVICE`.
 pub const EDGEMODULE_E_SERVICE: i32 = 9;
-/// The operation was cancelled.
+/// `CANCELLED`.
 pub const EDGEMODULE_E_CANCELLED: i32 = 10;
-/// The target (module, method, property) does not exist or is not connected.
+/// `NOT_FOUND`.
 pub const EDGEMODULE_E_NOT_FOUND: i32 = 11;
-/// The hub asked the client to slow down.
+/// `THROTTLED` (transient).
 pub const EDGEMODULE_E_THROTTLED: i32 = 12;
-/// A bug in edgemodule (including a caught panic); please report it.
+/// `INTERNAL`: a bug in edgemodule (including a caught panic); please report it.
 pub const EDGEMODULE_E_INTERNAL: i32 = 13;
 
 thread_local! {
@@ -99,24 +104,21 @@ pub extern "C" fn edgemodule_last_error_code() -> i32 {
 /// `"UNKNOWN"`. A static, NUL-terminated string.
 #[no_mangle]
 pub extern "C" fn edgemodule_error_name(code: i32) -> *const c_char {
-    let name: &'static std::ffi::CStr = match code {
-        EDGEMODULE_OK => c"OK",
-        EDGEMODULE_E_INVALID_ARGUMENT => c"INVALID_ARGUMENT",
-        EDGEMODULE_E_CONFIG => c"CONFIG",
-        EDGEMODULE_E_UNAUTHORIZED => c"UNAUTHORIZED",
-        EDGEMODULE_E_CONNECTION => c"CONNECTION",
-        EDGEMODULE_E_TIMEOUT => c"TIMEOUT",
-        EDGEMODULE_E_CLOSED => c"CLOSED",
-        EDGEMODULE_E_MESSAGE_TOO_LARGE => c"MESSAGE_TOO_LARGE",
-        EDGEMODULE_E_PROTOCOL => c"PROTOCOL",
-        EDGEMODULE_E_SERVICE => c"SERVICE",
-        EDGEMODULE_E_CANCELLED => c"CANCELLED",
-        EDGEMODULE_E_NOT_FOUND => c"NOT_FOUND",
-        EDGEMODULE_E_THROTTLED => c"THROTTLED",
-        EDGEMODULE_E_INTERNAL => c"INTERNAL",
-        _ => c"UNKNOWN",
-    };
-    name.as_ptr()
+    codes::error_name_cstr(code).unwrap_or(c"UNKNOWN").as_ptr()
+}
+
+/// The description of a result code (one sentence, from the core's table), or NULL for an
+/// unknown code. A static, NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn edgemodule_error_description(code: i32) -> *const c_char {
+    codes::error_description_cstr(code).map_or(std::ptr::null(), |d| d.as_ptr())
+}
+
+/// 1 when retrying the same operation later may succeed without changing anything
+/// (`EDGEMODULE_E_CONNECTION`, `_TIMEOUT`, `_THROTTLED`), else 0 (also for unknown codes).
+#[no_mangle]
+pub extern "C" fn edgemodule_error_is_transient(code: i32) -> i32 {
+    i32::from(codes::error_is_transient(code))
 }
 
 #[cfg(test)]
@@ -139,6 +141,24 @@ mod tests {
         // SAFETY: static C string.
         let unknown = unsafe { CStr::from_ptr(edgemodule_error_name(99)) };
         assert_eq!(unknown.to_str().unwrap(), "UNKNOWN");
+    }
+
+    #[test]
+    fn descriptions_and_transience_come_from_the_core_table() {
+        for info in edgemodule_ffi::codes::error_infos() {
+            // SAFETY: static C string for a known code.
+            let d = unsafe { CStr::from_ptr(edgemodule_error_description(info.code)) };
+            assert_eq!(d.to_str().unwrap(), info.description);
+            assert_eq!(
+                edgemodule_error_is_transient(info.code),
+                i32::from(info.transient)
+            );
+        }
+        assert!(edgemodule_error_description(-1).is_null());
+        assert!(edgemodule_error_description(14).is_null());
+        assert_eq!(edgemodule_error_is_transient(99), 0);
+        assert_eq!(edgemodule_error_is_transient(EDGEMODULE_E_TIMEOUT), 1);
+        assert_eq!(edgemodule_error_is_transient(EDGEMODULE_E_CONFIG), 0);
     }
 
     #[test]

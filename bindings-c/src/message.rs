@@ -9,8 +9,9 @@ use crate::error::{call, invalid};
 
 /// A message: body bytes, system properties and custom (application) properties.
 ///
-/// Messages passed to input callbacks are borrowed (`const`) and read-only: valid only
-/// during the callback; copy one with `edgemodule_message_clone` to keep or change it.
+/// Messages passed to input callbacks are borrowed (`const`) and read-only: valid during
+/// the callback (and, when it returned `EDGEMODULE_PENDING`, until its call is completed);
+/// copy one with `edgemodule_message_clone` to keep or change it.
 pub struct edgemodule_message_t {
     message: Held,
 }
@@ -33,7 +34,7 @@ impl edgemodule_message_t {
         match &self.message {
             Held::Owned(m) => m,
             // SAFETY: a view only exists while the message it points to is alive (the
-            // input callback it was made for).
+            // input callback's call it was made for).
             Held::Borrowed(m) => unsafe { &**m },
         }
     }

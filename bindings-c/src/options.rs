@@ -7,11 +7,15 @@ use std::ffi::c_char;
 use edgemodule_core::{ClientBuilder, ClientOptions, OptionValue, Result};
 use edgemodule_ffi::options::{builder, Source};
 
-use crate::args::opt_str_arg;
+use crate::args::{json_arg, opt_str_arg};
 use crate::error::invalid;
 
 /// Options for `edgemodule_client_new`. Initialise with `edgemodule_options_init` (which
-/// sets `struct_size` and zeroes the rest); a zero / NULL field means "the default".
+/// sets `struct_size` and zeroes the rest); a zero / NULL field leaves its option unset (the
+/// environment variable, then the core's default: docs/core-policies.md §3). Each numeric
+/// field is the core option named in its comment, in that option's unit; the core checks
+/// every value (`EDGEMODULE_E_INVALID_ARGUMENT` names the option and its range). Every
+/// option — also those without a field here — can be given by name in `options_json`.
 /// Strings are `(pointer, length)` pairs copied during the call.
 #[repr(C)]
 pub struct edgemodule_options_t {
@@ -23,39 +27,48 @@ pub struct edgemodule_options_t {
     pub connection_string: *const c_char,
     /// Length of `connection_string`.
     pub connection_string_len: usize,
-    /// PEM trust bundle for the gateway's certificate. NULL: from the workload API or
-    /// `EdgeModuleCACertificateFile` (also with `connection_string`).
+    /// Option `trust_bundle_pem`: the PEM trust bundle for the gateway's certificate. NULL:
+    /// `trust_bundle_file`, else the workload API or `EdgeModuleCACertificateFile`.
     pub trust_bundle_pem: *const c_char,
     /// Length of `trust_bundle_pem`.
     pub trust_bundle_pem_len: usize,
-    /// Appended to the client type in the MQTT user name (NULL: none).
+    /// Option `product_info` (NULL: unset).
     pub product_info: *const c_char,
     /// Length of `product_info`.
     pub product_info_len: usize,
-    /// Digital-twin model id `dtmi:…` (NULL: none).
+    /// Option `model_id` (`dtmi:…`; NULL: unset).
     pub model_id: *const c_char,
     /// Length of `model_id`.
     pub model_id_len: usize,
-    /// Gateway MQTT port. 0: `EDGEMODULE_MQTT_PORT` from the environment, else 8883.
+    /// Option `mqtt_port`.
     pub mqtt_port: u16,
-    /// Gateway HTTPS port (invoke_method). 0: `EDGEMODULE_HTTPS_PORT`, else 443.
+    /// Option `https_port` (used by invoke_method).
     pub https_port: u16,
-    /// Most QoS 1 publishes awaiting acknowledgement at once. 0: 100.
+    /// Option `max_inflight`.
     pub max_inflight: u32,
-    /// Timeout of every operation, in ms. 0: 30000.
+    /// Option `operation_timeout_ms`.
     pub operation_timeout_ms: u32,
-    /// MQTT keep-alive, in seconds. 0: 60.
+    /// Option `keep_alive_secs`.
     pub keep_alive_s: u32,
-    /// Lifetime of each SAS token, in seconds (renewed at 80 %). 0: 3600.
+    /// Option `sas_ttl_secs`.
     pub sas_ttl_s: u32,
-    /// Delay before an abandoned input message is delivered again, in ms. 0: 500.
+    /// Option `redelivery_delay_ms`: the wait before a failed callback is called again
+    /// (doubling for each further attempt).
     pub redelivery_delay_ms: u32,
-    /// First reconnect delay, in ms. 0: 100.
+    /// Option `retry_initial_delay_ms`.
     pub retry_initial_delay_ms: u32,
-    /// Longest reconnect delay, in ms. 0: 10000.
+    /// Option `retry_max_delay_ms`.
     pub retry_max_delay_ms: u32,
-    /// Stop reconnecting after this long disconnected, in ms. 0: never give up.
+    /// Option `retry_give_up_after_ms` (0: unset, never give up).
     pub retry_give_up_after_ms: u32,
+    /// A JSON object of core options by name, e.g.
+    /// `{"handler_attempts": 2, "retry_multiplier": 1.5, "trust_bundle_file": "/ca.pem"}`
+    /// (NULL: none). Applied after the fields above (a member overrides the field of the same
+    /// option); `null` leaves an option unset. The names, types and ranges are the core's
+    /// (docs/core-policies.md §3); future options need no new field.
+    pub options_json: *const c_char,
+    /// Length of `options_json`.
+    pub options_json_len: usize,
 }
 
 const OPTIONS_SIZE: usize = std::mem::size_of::<edgemodule_options_t>();
@@ -82,6 +95,8 @@ impl edgemodule_options_t {
             retry_initial_delay_ms: 0,
             retry_max_delay_ms: 0,
             retry_give_up_after_ms: 0,
+            options_json: std::ptr::null(),
+            options_json_len: 0,
         }
     }
 
@@ -122,6 +137,16 @@ impl edgemodule_options_t {
     /// # Safety
     /// The string fields are NULL or valid for their lengths.
     pub(crate) unsafe fn builder(&self) -> Result<ClientBuilder> {
+        // SAFETY: forwarded contract.
+        let (source, options) = unsafe { self.parts() }?;
+        Ok(builder(source, options))
+    }
+
+    /// Where the identity comes from, and the options.
+    ///
+    /// # Safety
+    /// As for [`builder`](Self::builder).
+    unsafe fn parts(&self) -> Result<(Source, ClientOptions)> {
         let text = |ptr, len, what| {
             // SAFETY: forwarded contract.
             unsafe { opt_str_arg(ptr, len, what) }
@@ -168,6 +193,9 @@ impl edgemodule_options_t {
                 i64::from(self.retry_give_up_after_ms),
             ),
         ];
+        // SAFETY: forwarded contract.
+        let by_name =
+            unsafe { json_arg(self.options_json, self.options_json_len, "options_json") }?;
         let mut options = ClientOptions::default();
         for (name, value) in strings {
             if let Some(value) = value {
@@ -179,11 +207,14 @@ impl edgemodule_options_t {
                 options.set(name, OptionValue::Integer(value))?;
             }
         }
+        if !by_name.is_null() {
+            options.apply_json(&by_name)?;
+        }
         let source = match cs {
             Some(cs) => Source::ConnectionString(cs.to_string()),
             None => Source::Environment,
         };
-        Ok(builder(source, options))
+        Ok((source, options))
     }
 }
 
@@ -223,6 +254,44 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         // SAFETY: NULL is rejected before any read.
         assert!(unsafe { edgemodule_options_t::read(std::ptr::null()) }.is_err());
+    }
+
+    #[test]
+    fn options_json_reaches_every_option_and_overrides_fields() {
+        let mut o = edgemodule_options_t::zeroed();
+        o.connection_string = c"HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=a2V5".as_ptr();
+        o.connection_string_len = crate::EDGEMODULE_NUL_TERMINATED;
+        o.redelivery_delay_ms = 100;
+        let json = r#"{"handler_attempts": 2, "retry_multiplier": 1.5, "retry_jitter": 0,
+            "sas_renewal_percent": 60, "redelivery_delay_ms": 250, "model_id": null}"#;
+        o.options_json = json.as_ptr().cast();
+        o.options_json_len = json.len();
+        // SAFETY: every pointer is valid for its length.
+        let (_, options) = unsafe { o.parts() }.unwrap();
+        assert_eq!(options.handler_attempts, 2);
+        assert_eq!(options.retry.multiplier, 1.5);
+        assert_eq!(options.retry.jitter, 0.0);
+        assert_eq!(
+            options.redelivery_delay,
+            std::time::Duration::from_millis(250)
+        );
+        let bad = r#"{"handler_attempts": 0}"#;
+        o.options_json = bad.as_ptr().cast();
+        o.options_json_len = bad.len();
+        // SAFETY: as above.
+        let e = unsafe { o.parts() }.err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("handler_attempts"), "{e}");
+        let unknown = r#"{"nope": 1}"#;
+        o.options_json = unknown.as_ptr().cast();
+        o.options_json_len = unknown.len();
+        // SAFETY: as above.
+        let e = unsafe { o.parts() }.err().unwrap();
+        assert!(e.message().contains("nope"), "{e}");
+        o.options_json = c"[1]".as_ptr();
+        o.options_json_len = crate::EDGEMODULE_NUL_TERMINATED;
+        // SAFETY: as above.
+        assert!(unsafe { o.parts() }.is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Connection status: current value and change callback.
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 
 use edgemodule_core::ConnectionStatus;
-use edgemodule_ffi::codes::{reason_code, state_code};
+use edgemodule_ffi::codes::{self, reason_code, state_code};
 use edgemodule_ffi::hosted::slots;
 
 use crate::args::out_arg;
@@ -11,29 +11,53 @@ use crate::callbacks::{edgemodule_ctx_free_cb, HostCallback};
 use crate::client::edgemodule_client_t;
 use crate::error::call;
 
-/// Not connected and not retrying (not started yet, bad credentials, retries expired).
+// The codes are ABI; names and descriptions are the core's tables (docs/core-policies.md §2):
+// edgemodule_state_name, edgemodule_reason_name and edgemodule_reason_description read them.
+
+/// `DISCONNECTED`: not connected and not retrying.
 pub const EDGEMODULE_STATE_DISCONNECTED: i32 = 0;
-/// Connected, subscribed and ready.
+/// `CONNECTED`: connected, subscribed and ready.
 pub const EDGEMODULE_STATE_CONNECTED: i32 = 1;
-/// Not connected; retrying in the background.
+/// `DISCONNECTED_RETRYING`: not connected; retrying in the background.
 pub const EDGEMODULE_STATE_DISCONNECTED_RETRYING: i32 = 2;
-/// The client was closed.
+/// `CLOSED`: the client was closed.
 pub const EDGEMODULE_STATE_CLOSED: i32 = 3;
 
-/// Nothing wrong.
+/// `OK` (see `edgemodule_reason_description`).
 pub const EDGEMODULE_REASON_OK: i32 = 0;
-/// The SAS token expired (or its renewal failed).
+/// `EXPIRED_SAS_TOKEN`.
 pub const EDGEMODULE_REASON_EXPIRED_SAS_TOKEN: i32 = 1;
-/// The hub refused the credentials.
+/// `BAD_CREDENTIAL`.
 pub const EDGEMODULE_REASON_BAD_CREDENTIAL: i32 = 2;
-/// The hub could not be reached.
+/// `NO_NETWORK`.
 pub const EDGEMODULE_REASON_NO_NETWORK: i32 = 3;
-/// Reconnecting stopped after `retry_give_up_after_ms`.
+/// `RETRY_EXPIRED`: reconnecting stopped after option `retry_give_up_after_ms`.
 pub const EDGEMODULE_REASON_RETRY_EXPIRED: i32 = 4;
-/// The connection broke or the peer misbehaved.
+/// `COMMUNICATION_ERROR`.
 pub const EDGEMODULE_REASON_COMMUNICATION_ERROR: i32 = 5;
-/// The application closed the client.
+/// `CLIENT_CLOSE`: the application closed the client.
 pub const EDGEMODULE_REASON_CLIENT_CLOSE: i32 = 6;
+
+/// The name of a connection state code (`"CONNECTED"`, …), or NULL for an unknown code. A
+/// static, NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn edgemodule_state_name(state: i32) -> *const c_char {
+    codes::state_name_cstr(state).map_or(std::ptr::null(), |s| s.as_ptr())
+}
+
+/// The name of a status reason code (`"EXPIRED_SAS_TOKEN"`, …), or NULL for an unknown
+/// code. A static, NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn edgemodule_reason_name(reason: i32) -> *const c_char {
+    codes::reason_name_cstr(reason).map_or(std::ptr::null(), |s| s.as_ptr())
+}
+
+/// The description of a status reason code (from the core's table), or NULL for an unknown
+/// code. A static, NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn edgemodule_reason_description(reason: i32) -> *const c_char {
+    codes::reason_description_cstr(reason).map_or(std::ptr::null(), |s| s.as_ptr())
+}
 
 /// A connection status change: `state` is an `EDGEMODULE_STATE_*` value and `reason` an
 /// `EDGEMODULE_REASON_*` value. Runs on the client's delivery thread.
@@ -95,4 +119,40 @@ pub unsafe extern "C" fn edgemodule_client_set_status_callback(
         });
         hosted.set_or_clear(slots::STATUS, handler, || hosted.client().status_changes())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn text(ptr: *const c_char) -> &'static str {
+        assert!(!ptr.is_null());
+        // SAFETY: a static NUL-terminated string.
+        unsafe { CStr::from_ptr(ptr) }.to_str().unwrap()
+    }
+
+    #[test]
+    fn names_and_descriptions_are_the_core_tables() {
+        for info in &edgemodule_core::STATES {
+            assert_eq!(text(edgemodule_state_name(info.code)), info.name);
+        }
+        for info in &edgemodule_core::REASONS {
+            assert_eq!(text(edgemodule_reason_name(info.code)), info.name);
+            assert_eq!(
+                text(edgemodule_reason_description(info.code)),
+                info.description
+            );
+        }
+        assert_eq!(
+            text(edgemodule_state_name(EDGEMODULE_STATE_CLOSED)),
+            "CLOSED"
+        );
+        assert_eq!(
+            text(edgemodule_reason_name(EDGEMODULE_REASON_RETRY_EXPIRED)),
+            "RETRY_EXPIRED"
+        );
+        assert!(edgemodule_state_name(4).is_null());
+        assert!(edgemodule_reason_description(-1).is_null());
+    }
 }

@@ -7,8 +7,10 @@ use edgemodule_ffi::runtime;
 
 use crate::error::call;
 
-/// Version of the C ABI: bumped only by an incompatible change (none so far).
-pub const EDGEMODULE_ABI_VERSION: i32 = 1;
+/// Version of the C ABI: bumped only by an incompatible change. 2: input, desired and topic
+/// callbacks return an outcome and take an `edgemodule_handler_call_t` (the core's handler
+/// API); `EDGEMODULE_DISPOSITION_*` are gone.
+pub const EDGEMODULE_ABI_VERSION: i32 = 2;
 
 /// The library version, e.g. `"0.1.0"` (static, NUL-terminated).
 #[no_mangle]
@@ -25,5 +27,12 @@ pub extern "C" fn edgemodule_version() -> *const c_char {
 /// stop in time.
 #[no_mangle]
 pub extern "C" fn edgemodule_shutdown(timeout_ms: u32) -> i32 {
-    call(|| runtime::shutdown(Duration::from_millis(u64::from(timeout_ms))))
+    call(|| {
+        if runtime::in_async_context() {
+            // Let the shared shutdown refuse it, touching nothing.
+            return runtime::shutdown(Duration::ZERO);
+        }
+        crate::client::close_all_handlers();
+        runtime::shutdown(Duration::from_millis(u64::from(timeout_ms)))
+    })
 }

@@ -580,6 +580,32 @@ static const char *member(const char *p, const char *key) {
     }
 }
 
+const char *th_json_member(const char *object, const char *key) { return member(object, key); }
+
+const char *th_json_skip(const char *value) { return skip_value(skip_ws(value)); }
+
+int th_json_string(const char *value, char *out, size_t cap) {
+    const char *p = skip_ws(value);
+    if (*p != '"' || cap == 0) return 0;
+    size_t n = 0;
+    for (p++; *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case '"': case '\\': case '/': c = *p; break;
+            default: return 0;
+            }
+        }
+        if (n + 1 >= cap) return 0;
+        out[n++] = c;
+    }
+    out[n] = 0;
+    return *p == '"';
+}
+
 int th_json_int(const char *json, const char *section, const char *key, long long *out) {
     const char *p = skip_ws(json);
     if (section) {

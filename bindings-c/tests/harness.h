@@ -124,6 +124,13 @@ edgemodule_client_t *th_client_with(const th_hub *hub, const char *module,
 /* Finds the integer member `key` inside object member `section` (NULL: top level) of
  * `json`; returns 1 and stores it when found. */
 int th_json_int(const char *json, const char *section, const char *key, long long *out);
+/* The value of member `key` of the object at `object` (whitespace allowed before it), or
+ * NULL. */
+const char *th_json_member(const char *object, const char *key);
+/* The end of the JSON value at `value`. */
+const char *th_json_skip(const char *value);
+/* The JSON string at `value` unescaped into `out` (no unicode escapes); 1 on success. */
+int th_json_string(const char *value, char *out, size_t cap);
 /* True when `needle` occurs in the first `len` bytes of `text`. */
 int th_contains(const char *text, size_t len, const char *needle);
 

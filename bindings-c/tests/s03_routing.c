@@ -11,7 +11,8 @@ static th_counter g_done;
 static int32_t g_done_result = -1;
 static th_counter g_done_freed;
 
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     TH_CHECK(ctx == (void *)&g_received);
     long i = th_counter_get(&g_received);
     if (i < 4) TH_OK(edgemodule_message_clone(message, &g_copies[i]));
@@ -19,7 +20,7 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
     TH_RC(EDGEMODULE_E_INVALID_ARGUMENT,
           edgemodule_message_set_property((edgemodule_message_t *)message, "k", 1, "v", 1));
     th_counter_add(&g_received, 1);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static void on_sent(void *ctx, int32_t result) {

@@ -29,14 +29,15 @@ static void copy_prop(const edgemodule_message_t *m, int32_t property, char *out
     }
 }
 
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     sink *s = ctx;
     pthread_mutex_lock(&s->lock);
     copy_prop(message, EDGEMODULE_PROPERTY_INPUT_NAME, s->last_input, sizeof s->last_input);
     copy_prop(message, EDGEMODULE_PROPERTY_MESSAGE_ID, s->last_id, sizeof s->last_id);
     pthread_mutex_unlock(&s->lock);
     th_counter_add(&s->count, 1);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static void on_free(void *ctx) { th_counter_add(&((sink *)ctx)->freed, 1); }

@@ -9,14 +9,18 @@ static th_counter g_patches;
 static char g_patch[2048];
 static long long g_version = -1;
 
-static void on_desired(void *ctx, const char *json, size_t len, int64_t version) {
+static int32_t on_desired(void *ctx, const char *json, size_t len, int64_t version, int32_t full,
+                          edgemodule_handler_call_t *call) {
     (void)ctx;
+    (void)call;
+    TH_CHECK(full == 0);
     if (len < sizeof g_patch) {
         memcpy(g_patch, json, len);
         g_patch[len] = 0;
     }
     g_version = version;
     th_counter_add(&g_patches, 1);
+    return EDGEMODULE_OK;
 }
 
 int main(void) {

@@ -9,14 +9,15 @@ static th_counter g_received;
 static th_counter g_done;
 static int32_t g_done_result = -1;
 
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     (void)ctx;
     const uint8_t *body = NULL;
     size_t len = 0;
     TH_OK(edgemodule_message_body(message, &body, &len));
     TH_CHECK(len == 5 && memcmp(body, "small", 5) == 0);
     th_counter_add(&g_received, 1);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static void on_done(void *ctx, int32_t result) {

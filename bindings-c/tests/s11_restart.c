@@ -15,7 +15,8 @@ static th_counter g_unique;
 static th_counter g_sent;
 static int32_t g_results[TOTAL];
 
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     (void)ctx;
     const char *id = NULL;
     size_t len = 0;
@@ -28,7 +29,7 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
         pthread_mutex_unlock(&g_lock);
         if (fresh) th_counter_add(&g_unique, 1);
     }
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static void on_sent(void *ctx, int32_t result) {
@@ -61,7 +62,10 @@ static void on_receiver_status(void *ctx, int32_t state, int32_t reason) {
 static th_counter g_patches;
 static char g_patch[4096];
 static long long g_patch_version;
-static void on_desired(void *ctx, const char *json, size_t len, int64_t version) {
+static int32_t on_desired(void *ctx, const char *json, size_t len, int64_t version, int32_t full,
+                          edgemodule_handler_call_t *call) {
+    (void)full;
+    (void)call;
     (void)ctx;
     if (len < sizeof g_patch) {
         memcpy(g_patch, json, len);
@@ -69,6 +73,7 @@ static void on_desired(void *ctx, const char *json, size_t len, int64_t version)
     }
     g_patch_version = version;
     th_counter_add(&g_patches, 1);
+    return EDGEMODULE_OK;
 }
 
 static edgemodule_message_t *numbered(int i) {

@@ -1,5 +1,6 @@
-/* S12: a failing handler: an abandoned message is delivered again; a method callback that
- * drops its response handle answers 500; the client keeps running. */
+/* S12: a failing handler: a failed input callback is called again with the same message
+ * (the core's retry policy); a method callback that drops its response handle gets the
+ * core's failure reply (500); the client keeps running. */
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,15 +11,16 @@
 static th_counter g_deliveries;
 static th_counter g_accepted;
 
-/* Fails (abandons) the first delivery of each message, accepts the second. */
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+/* Fails the first call for each message, processes the second. */
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     (void)ctx;
     (void)message;
     long n = th_counter_get(&g_deliveries);
     th_counter_add(&g_deliveries, 1);
-    if (n % 2 == 0) return EDGEMODULE_DISPOSITION_ABANDON;
+    if (n % 2 == 0) return EDGEMODULE_E_SERVICE;
     th_counter_add(&g_accepted, 1);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static atomic_int g_fail_methods = 1;
@@ -57,7 +59,7 @@ int main(void) {
 
     send(sender, "first");
     TH_CHECK(th_counter_wait(&g_accepted, 1, 15000));
-    TH_CHECK(th_counter_get(&g_deliveries) == 2); /* abandoned once, redelivered, accepted */
+    TH_CHECK(th_counter_get(&g_deliveries) == 2); /* failed once, called again, processed */
 
     static char out[8192];
     TH_CHECK(th_cli(&hub, out, sizeof out, "invoke", "receiver", "explode", "{}", "--timeout", "15", NULL) == 0);

@@ -27,13 +27,14 @@ static void on_done_free(void *ctx) { atomic_fetch_add(&g_done_frees[(intptr_t)c
 static atomic_int g_freed;
 static atomic_int g_late_calls;
 static th_counter g_inputs;
-static int32_t slow_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t slow_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     (void)ctx;
     (void)message;
     if (atomic_load(&g_freed)) atomic_fetch_add(&g_late_calls, 1);
     th_counter_add(&g_inputs, 1);
     th_sleep_ms(50);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 static th_counter g_input_ctx_freed;
 static void on_input_ctx_free(void *ctx) {

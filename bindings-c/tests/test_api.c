@@ -14,7 +14,7 @@ static void never_done(void *ctx, int32_t result) { (void)ctx; (void)result; TH_
 
 static void version_and_codes(void) {
     TH_CHECK(strcmp(edgemodule_version(), EDGEMODULE_VERSION_STRING) == 0);
-    TH_CHECK(EDGEMODULE_ABI_VERSION == 1);
+    TH_CHECK(EDGEMODULE_ABI_VERSION == 2);
     static const char *names[] = {"OK", "INVALID_ARGUMENT", "CONFIG", "UNAUTHORIZED",
                                   "CONNECTION", "TIMEOUT", "CLOSED", "MESSAGE_TOO_LARGE",
                                   "PROTOCOL", "SERVICE", "CANCELLED", "NOT_FOUND",

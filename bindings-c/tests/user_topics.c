@@ -12,13 +12,16 @@ static th_counter g_freed;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static char g_topic[64], g_payload[64];
 
-static void on_alert(void *ctx, const char *topic, size_t topic_len, const uint8_t *payload, size_t payload_len) {
+static int32_t on_alert(void *ctx, const char *topic, size_t topic_len, const uint8_t *payload, size_t payload_len,
+                        edgemodule_handler_call_t *call) {
+    (void)call;
     TH_CHECK(ctx == (void *)&g_received);
     pthread_mutex_lock(&g_lock);
     snprintf(g_topic, sizeof g_topic, "%.*s", (int)topic_len, topic);
     snprintf(g_payload, sizeof g_payload, "%.*s", (int)payload_len, (const char *)payload);
     pthread_mutex_unlock(&g_lock);
     th_counter_add(&g_received, 1);
+    return EDGEMODULE_OK;
 }
 
 static void on_free(void *ctx) {

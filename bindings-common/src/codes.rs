@@ -108,6 +108,49 @@ pub fn reason_description(code: i32) -> Option<&'static str> {
     StatusReason::from_code(code).map(|r| r.info().description)
 }
 
+/// NUL-terminated names and descriptions of the states and reasons, indexed by code.
+struct StatusCTable {
+    state_names: Vec<CString>,
+    reason_names: Vec<CString>,
+    reason_descriptions: Vec<CString>,
+}
+
+fn status_c_table() -> &'static StatusCTable {
+    static TABLE: OnceLock<StatusCTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Literals without NUL bytes, as in `c_table`.
+        let c = |s: &str| CString::new(s).unwrap_or_default();
+        StatusCTable {
+            state_names: edgemodule::STATES.iter().map(|i| c(i.name)).collect(),
+            reason_names: edgemodule::REASONS.iter().map(|i| c(i.name)).collect(),
+            reason_descriptions: edgemodule::REASONS
+                .iter()
+                .map(|i| c(i.description))
+                .collect(),
+        }
+    })
+}
+
+fn by_code(table: &'static [CString], code: i32) -> Option<&'static CStr> {
+    let i = usize::try_from(code).ok()?;
+    table.get(i).map(CString::as_c_str)
+}
+
+/// [`state_name`] as a static NUL-terminated string (for C and JNI).
+pub fn state_name_cstr(code: i32) -> Option<&'static CStr> {
+    by_code(&status_c_table().state_names, code)
+}
+
+/// [`reason_name`] as a static NUL-terminated string (for C and JNI).
+pub fn reason_name_cstr(code: i32) -> Option<&'static CStr> {
+    by_code(&status_c_table().reason_names, code)
+}
+
+/// [`reason_description`] as a static NUL-terminated string (for C and JNI).
+pub fn reason_description_cstr(code: i32) -> Option<&'static CStr> {
+    by_code(&status_c_table().reason_descriptions, code)
+}
+
 const fn pair(info: &edgemodule::StatusInfo) -> (i32, &'static str) {
     (info.code, info.name)
 }
@@ -184,5 +227,28 @@ mod tests {
             assert_eq!(reason_name(reason_code(reason)), Some(name));
             assert!(reason_description(reason_code(reason)).is_some());
         }
+    }
+
+    #[test]
+    fn nul_terminated_status_strings_match_the_tables() {
+        for info in &edgemodule::STATES {
+            let c = state_name_cstr(info.code).unwrap();
+            assert_eq!(c.to_str().unwrap(), info.name);
+        }
+        for info in &edgemodule::REASONS {
+            assert_eq!(
+                reason_name_cstr(info.code).unwrap().to_str().unwrap(),
+                info.name
+            );
+            assert_eq!(
+                reason_description_cstr(info.code)
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                info.description
+            );
+        }
+        assert!(state_name_cstr(-1).is_none() && reason_name_cstr(7).is_none());
+        assert!(reason_description_cstr(99).is_none());
     }
 }

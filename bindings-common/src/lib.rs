@@ -19,7 +19,10 @@
 //! - [`options`]: host options → the core's option names, and the client builder for each
 //!   source (the core applies the `EDGEMODULE_*` overrides and the CA-file fallback);
 //! - [`logging`]: the core's `tracing` records handed to the host's own logging on one
-//!   dedicated thread.
+//!   dedicated thread;
+//! - [`handlers`]: host callbacks registered through the core's handler API, run on the
+//!   delivery thread and completed now or later ([`handlers::HostCall`]);
+//! - [`background`]: stable codes and names of background-error kinds and handler families.
 //!
 //! ## How a binding uses it
 //!
@@ -46,8 +49,10 @@
 
 #![warn(missing_docs)]
 
+pub mod background;
 pub mod codes;
 pub mod delivery;
+pub mod handlers;
 pub mod hosted;
 pub mod logging;
 pub mod ops;

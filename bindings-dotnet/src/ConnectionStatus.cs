@@ -1,3 +1,5 @@
+using EdgeModule.Native;
+
 namespace EdgeModule
 {
     /// <summary>The connection state (names as in Microsoft.Azure.Devices.Client).</summary>
@@ -16,19 +18,19 @@ namespace EdgeModule
     /// <summary>Why the connection state changed (names as in Microsoft.Azure.Devices.Client).</summary>
     public enum ConnectionStatusChangeReason
     {
-        /// <summary>Nothing wrong.</summary>
+        /// <summary><c>OK</c> (descriptions: <see cref="ConnectionStatusInfo.ReasonDescription"/>).</summary>
         Connection_Ok = 0,
-        /// <summary>The SAS token expired (or its renewal failed).</summary>
+        /// <summary><c>EXPIRED_SAS_TOKEN</c>.</summary>
         Expired_SAS_Token = 1,
-        /// <summary>The hub refused the credentials.</summary>
+        /// <summary><c>BAD_CREDENTIAL</c>.</summary>
         Bad_Credential = 2,
-        /// <summary>The hub could not be reached.</summary>
+        /// <summary><c>NO_NETWORK</c>.</summary>
         No_Network = 3,
-        /// <summary>Reconnecting stopped after <see cref="ClientOptions.RetryGiveUpAfter"/>.</summary>
+        /// <summary><c>RETRY_EXPIRED</c>: reconnecting stopped after <see cref="ClientOptions.RetryGiveUpAfter"/>.</summary>
         Retry_Expired = 4,
-        /// <summary>The connection broke or the peer misbehaved.</summary>
+        /// <summary><c>COMMUNICATION_ERROR</c>.</summary>
         Communication_Error = 5,
-        /// <summary>The application closed the client.</summary>
+        /// <summary><c>CLIENT_CLOSE</c>: the application closed the client.</summary>
         Client_Close = 6,
     }
 
@@ -47,6 +49,24 @@ namespace EdgeModule
 
         /// <summary>Why the client is in that state.</summary>
         public ConnectionStatusChangeReason ChangeReason { get; private set; }
+
+        /// <summary>The state as every language spells it (<c>"DISCONNECTED_RETRYING"</c>, …; the core's name).</summary>
+        public string StatusName
+        {
+            get { return Utf8.FromNulTerminated(NativeMethods.edgemodule_state_name((int)Status)); }
+        }
+
+        /// <summary>The reason as every language spells it (<c>"RETRY_EXPIRED"</c>, …; the core's name).</summary>
+        public string ReasonName
+        {
+            get { return Utf8.FromNulTerminated(NativeMethods.edgemodule_reason_name((int)ChangeReason)); }
+        }
+
+        /// <summary>The reason's description, from the core's table.</summary>
+        public string ReasonDescription
+        {
+            get { return Utf8.FromNulTerminated(NativeMethods.edgemodule_reason_description((int)ChangeReason)); }
+        }
 
         /// <summary>"Status (Reason)".</summary>
         public override string ToString()

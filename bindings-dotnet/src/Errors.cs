@@ -3,36 +3,41 @@ using EdgeModule.Native;
 
 namespace EdgeModule
 {
-    /// <summary>The stable error codes of edgemodule (the same numbers in every language).</summary>
+    /// <summary>
+    /// The stable error codes of edgemodule (the same numbers in every language). Names,
+    /// descriptions and transience come from the core's table at run time:
+    /// <see cref="EdgeModuleException.NameOf"/>, <see cref="EdgeModuleException.DescriptionOf"/>,
+    /// <see cref="EdgeModuleException.IsTransientCode"/>.
+    /// </summary>
     public enum ErrorCode
     {
-        /// <summary>Success (never carried by an exception).</summary>
+        /// <summary><c>OK</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Ok = 0,
-        /// <summary>An argument was null, not UTF-8, out of range or otherwise unacceptable.</summary>
+        /// <summary><c>INVALID_ARGUMENT</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         InvalidArgument = 1,
-        /// <summary>The environment, connection string, key or options are missing or malformed.</summary>
+        /// <summary><c>CONFIG</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Config = 2,
-        /// <summary>The hub refused the credentials.</summary>
+        /// <summary><c>UNAUTHORIZED</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Unauthorized = 3,
-        /// <summary>The network or TLS layer failed.</summary>
+        /// <summary><c>CONNECTION</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Connection = 4,
-        /// <summary>The operation did not complete within its timeout.</summary>
+        /// <summary><c>TIMEOUT</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Timeout = 5,
-        /// <summary>The client (or the library, after shutdown) is closed.</summary>
+        /// <summary><c>CLOSED</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Closed = 6,
-        /// <summary>A message exceeds 256 KiB (body + properties); nothing was sent.</summary>
+        /// <summary><c>MESSAGE_TOO_LARGE</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         MessageTooLarge = 7,
-        /// <summary>The hub sent something that does not follow the protocol.</summary>
+        /// <summary><c>PROTOCOL</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Protocol = 8,
-        /// <summary>The hub answered with an error status.</summary>
+        /// <summary><c>SERVICE</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Service = 9,
-        /// <summary>The operation was cancelled by edgemodule.</summary>
+        /// <summary><c>CANCELLED</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Cancelled = 10,
-        /// <summary>The target (module, method, property) does not exist or is not connected.</summary>
+        /// <summary><c>NOT_FOUND</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         NotFound = 11,
-        /// <summary>The hub asked the client to slow down.</summary>
+        /// <summary><c>THROTTLED</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Throttled = 12,
-        /// <summary>A bug in edgemodule (including a caught panic); please report it.</summary>
+        /// <summary><c>INTERNAL</c> (see <see cref="EdgeModuleException.DescriptionOf"/>).</summary>
         Internal = 13,
     }
 
@@ -62,33 +67,31 @@ namespace EdgeModule
         /// <summary>The code's name as every binding spells it (<c>"TIMEOUT"</c>, …).</summary>
         public string CodeName { get { return NameOf(Code); } }
 
-        /// <summary>True when retrying the same operation later may succeed (connection, timeout, throttling).</summary>
+        /// <summary>True when retrying the same operation later may succeed without changing anything (the core's table).</summary>
         public bool IsTransient
         {
-            get { return Code == ErrorCode.Connection || Code == ErrorCode.Timeout || Code == ErrorCode.Throttled; }
+            get { return IsTransientCode(Code); }
         }
 
-        /// <summary>The upper-case name of a code (<c>"UNKNOWN"</c> for numbers that are not codes).</summary>
+        /// <summary>The code's description, one sentence from the core's table.</summary>
+        public string Description { get { return DescriptionOf(Code); } }
+
+        /// <summary>The upper-case name of a code, from the core's table (<c>"UNKNOWN"</c> for numbers that are not codes).</summary>
         public static string NameOf(ErrorCode code)
         {
-            switch (code)
-            {
-                case ErrorCode.Ok: return "OK";
-                case ErrorCode.InvalidArgument: return "INVALID_ARGUMENT";
-                case ErrorCode.Config: return "CONFIG";
-                case ErrorCode.Unauthorized: return "UNAUTHORIZED";
-                case ErrorCode.Connection: return "CONNECTION";
-                case ErrorCode.Timeout: return "TIMEOUT";
-                case ErrorCode.Closed: return "CLOSED";
-                case ErrorCode.MessageTooLarge: return "MESSAGE_TOO_LARGE";
-                case ErrorCode.Protocol: return "PROTOCOL";
-                case ErrorCode.Service: return "SERVICE";
-                case ErrorCode.Cancelled: return "CANCELLED";
-                case ErrorCode.NotFound: return "NOT_FOUND";
-                case ErrorCode.Throttled: return "THROTTLED";
-                case ErrorCode.Internal: return "INTERNAL";
-                default: return "UNKNOWN";
-            }
+            return Utf8.FromNulTerminated(NativeMethods.edgemodule_error_name((int)code)) ?? "UNKNOWN";
+        }
+
+        /// <summary>A code's description from the core's table (null for numbers that are not codes).</summary>
+        public static string DescriptionOf(ErrorCode code)
+        {
+            return Utf8.FromNulTerminated(NativeMethods.edgemodule_error_description((int)code));
+        }
+
+        /// <summary>Whether the core's table calls a code transient (false for numbers that are not codes).</summary>
+        public static bool IsTransientCode(ErrorCode code)
+        {
+            return NativeMethods.edgemodule_error_is_transient((int)code) != 0;
         }
 
         /// <summary>The exception for a native result code (an unknown code counts as <see cref="ErrorCode.Internal"/>).</summary>

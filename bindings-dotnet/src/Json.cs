@@ -1,5 +1,8 @@
 // A small JSON reader and writer, so the assembly needs no JSON package. Objects read as
-// TwinCollection, arrays as List<object>, integers as long, other numbers as double.
+// TwinCollection, arrays as List<object>, integers as long (ulong above long.MaxValue),
+// other numbers as double. It reads and writes what the core's serde_json does: the same
+// texts refused, the same nesting limit, numbers written in the same shortest form
+// (tests/vectors/json.json pins it; UnitTests.cs compares).
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -10,7 +13,8 @@ namespace EdgeModule
 {
     internal static class Json
     {
-        private const int MaxDepth = 128;
+        /// <summary>Most nested arrays/objects serde_json accepts (its recursion limit is 128 levels deep, exclusive).</summary>
+        private const int MaxDepth = 127;
 
         /// <summary>Parses one JSON value; throws <see cref="FormatException"/> on bad input.</summary>
         internal static object Parse(string text)
@@ -53,10 +57,6 @@ namespace EdgeModule
 
         internal static void Write(StringBuilder sb, object value, int depth)
         {
-            if (depth > MaxDepth)
-            {
-                throw new ArgumentException("value nested too deeply for JSON");
-            }
             if (value == null)
             {
                 sb.Append("null");
@@ -75,12 +75,7 @@ namespace EdgeModule
             }
             if (value is double || value is float)
             {
-                double d = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                if (double.IsNaN(d) || double.IsInfinity(d))
-                {
-                    throw new ArgumentException("JSON has no NaN or infinity");
-                }
-                sb.Append(d.ToString("R", CultureInfo.InvariantCulture));
+                WriteDouble(sb, Convert.ToDouble(value, CultureInfo.InvariantCulture));
                 return;
             }
             if (value is decimal)
@@ -103,6 +98,11 @@ namespace EdgeModule
             {
                 WriteString(sb, Convert.ToString(value, CultureInfo.InvariantCulture));
                 return;
+            }
+            if (depth >= MaxDepth && (value is TwinCollection || value is IEnumerable))
+            {
+                // What the core could not read back (also stops a collection that contains itself).
+                throw new ArgumentException("value nested deeper than " + MaxDepth + " levels");
             }
             var twin = value as TwinCollection;
             if (twin != null)
@@ -147,6 +147,81 @@ namespace EdgeModule
                 return;
             }
             throw new ArgumentException("cannot write a " + value.GetType().FullName + " as JSON");
+        }
+
+        /// <summary>
+        /// A double as serde_json writes it: the shortest digits that read back, in decimal
+        /// notation with a fraction (<c>1000.0</c>, <c>0.0025</c>) when the decimal point falls
+        /// within 16 digits (and at most 4 zeros follow it), else scientific (<c>1e+21</c>,
+        /// <c>1.5e-7</c>).
+        /// </summary>
+        internal static void WriteDouble(StringBuilder sb, double d)
+        {
+            if (double.IsNaN(d) || double.IsInfinity(d))
+            {
+                throw new ArgumentException("JSON has no NaN or infinity");
+            }
+            if (d == 0)
+            {
+                sb.Append(BitConverter.DoubleToInt64Bits(d) < 0 ? "-0.0" : "0.0");
+                return;
+            }
+            string digits;
+            int pointAt; // the value is 0.digits x 10^pointAt
+            ShortestDigits(d, out digits, out pointAt);
+            if (d < 0)
+            {
+                sb.Append('-');
+            }
+            int length = digits.Length;
+            if (pointAt >= length && pointAt <= 16)
+            {
+                sb.Append(digits).Append('0', pointAt - length).Append(".0");
+            }
+            else if (pointAt > 0 && pointAt <= 16)
+            {
+                sb.Append(digits, 0, pointAt).Append('.').Append(digits, pointAt, length - pointAt);
+            }
+            else if (pointAt > -5 && pointAt <= 0)
+            {
+                sb.Append("0.").Append('0', -pointAt).Append(digits);
+            }
+            else
+            {
+                sb.Append(digits[0]);
+                if (length > 1)
+                {
+                    sb.Append('.').Append(digits, 1, length - 1);
+                }
+                int exponent = pointAt - 1;
+                sb.Append(exponent > 0 ? "e+" : "e").Append(exponent.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        /// <summary>The fewest significant digits (1–17) that parse back to <paramref name="d"/> (non-zero, finite).</summary>
+        private static void ShortestDigits(double d, out string digits, out int pointAt)
+        {
+            string text = null;
+            for (int precision = 1; precision <= 17; precision++)
+            {
+                text = Math.Abs(d).ToString("E" + (precision - 1), CultureInfo.InvariantCulture);
+                double back;
+                // TryParse: a rounded-up double.MaxValue overflows (false), it is not the value.
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out back) && back == Math.Abs(d))
+                {
+                    break;
+                }
+            }
+            // d.dddE+xxx
+            int e = text.IndexOf('E');
+            string mantissa = text.Substring(0, e).Replace(".", "");
+            int exponent = int.Parse(text.Substring(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            digits = mantissa.TrimEnd('0');
+            if (digits.Length == 0)
+            {
+                digits = "0";
+            }
+            pointAt = exponent + 1;
         }
 
         internal static void WriteString(StringBuilder sb, string s)
@@ -203,18 +278,19 @@ namespace EdgeModule
                 }
             }
 
+            /// <summary>Reads a value enclosed by <paramref name="depth"/> arrays/objects.</summary>
             internal object Value(int depth)
             {
-                if (depth > MaxDepth)
-                {
-                    throw Error("nested too deeply");
-                }
                 SkipSpace();
                 if (AtEnd)
                 {
                     throw Error("a value is missing");
                 }
                 char c = text[pos];
+                if ((c == '{' || c == '[') && depth >= MaxDepth)
+                {
+                    throw Error("nested deeper than " + MaxDepth + " levels");
+                }
                 switch (c)
                 {
                     case '{': return Object(depth);
@@ -361,19 +437,44 @@ namespace EdgeModule
                             {
                                 throw Error("short \\u escape");
                             }
-                            int code;
-                            if (!int.TryParse(text.Substring(pos, 4), NumberStyles.AllowHexSpecifier,
-                                    CultureInfo.InvariantCulture, out code))
+                            char unit = Hex4();
+                            if (char.IsLowSurrogate(unit))
                             {
-                                throw Error("bad \\u escape");
+                                throw Error("a lone trailing surrogate");
                             }
-                            sb.Append((char)code);
-                            pos += 4;
+                            sb.Append(unit);
+                            if (char.IsHighSurrogate(unit))
+                            {
+                                // A UTF-16 pair must follow as a second escape (the text becomes UTF-8).
+                                if (pos + 2 > text.Length || text[pos] != '\\' || text[pos + 1] != 'u')
+                                {
+                                    throw Error("a lone leading surrogate");
+                                }
+                                pos += 2;
+                                char low = Hex4();
+                                if (!char.IsLowSurrogate(low))
+                                {
+                                    throw Error("a lone leading surrogate");
+                                }
+                                sb.Append(low);
+                            }
                             break;
                         default:
                             throw Error("bad escape");
                     }
                 }
+            }
+
+            private char Hex4()
+            {
+                int code;
+                if (pos + 4 > text.Length || !int.TryParse(text.Substring(pos, 4), NumberStyles.AllowHexSpecifier,
+                        CultureInfo.InvariantCulture, out code))
+                {
+                    throw Error("bad \\u escape");
+                }
+                pos += 4;
+                return (char)code;
             }
 
             private object Number()
@@ -430,12 +531,31 @@ namespace EdgeModule
                     }
                 }
                 string token = text.Substring(start, pos - start);
-                long l;
-                if (integral && long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out l))
+                if (integral)
                 {
-                    return l;
+                    // As serde_json: i64, else u64, else a float; "-0" is the float -0.0.
+                    long l;
+                    ulong u;
+                    if (token == "-0")
+                    {
+                        return -0.0;
+                    }
+                    if (long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out l))
+                    {
+                        return l;
+                    }
+                    if (ulong.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out u))
+                    {
+                        return u;
+                    }
                 }
-                return double.Parse(token, NumberStyles.Float, CultureInfo.InvariantCulture);
+                double d;
+                if (!double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out d) ||
+                    double.IsInfinity(d) || double.IsNaN(d))
+                {
+                    throw Error("number out of range");
+                }
+                return d;
             }
         }
     }

@@ -170,8 +170,10 @@ namespace EdgeModule
         /// <summary>
         /// Handles messages arriving on input <paramref name="inputName"/> (replacing an earlier
         /// handler for it; <c>null</c> removes it, and its messages go to the default handler).
-        /// The message is acknowledged after the handler's task completed with
-        /// <see cref="MessageResponse.Completed"/>; anything else delivers it again.
+        /// One message at a time, in arrival order; it is acknowledged once the handler's task
+        /// completed with <see cref="MessageResponse.Completed"/>, and anything else is a
+        /// failure the core retries (see <see cref="ModuleClient"/>). Register before
+        /// <see cref="OpenAsync()"/>, or open again to wait for the new subscription.
         /// </summary>
         public Task SetInputMessageHandlerAsync(string inputName, MessageHandler messageHandler, object userContext)
         {
@@ -199,7 +201,8 @@ namespace EdgeModule
 
         /// <summary>
         /// Handles messages of every input without its own handler (replacing an earlier default
-        /// handler; <c>null</c> removes it, and messages are then held until a handler exists).
+        /// handler; <c>null</c> removes it: messages for inputs without a handler are then
+        /// acknowledged, dropped and reported as <see cref="BackgroundErrorKind.NoHandler"/>).
         /// </summary>
         public Task SetMessageHandlerAsync(MessageHandler messageHandler, object userContext)
         {

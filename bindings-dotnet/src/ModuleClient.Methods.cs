@@ -12,7 +12,8 @@ namespace EdgeModule
         /// Handles calls of direct method <paramref name="methodName"/> (replacing an earlier
         /// handler; <c>null</c> removes it, and its calls go to the default handler). The call
         /// is answered with the returned <see cref="MethodResponse"/>; a handler that throws
-        /// (or returns null) answers 500.
+        /// (or returns null) gets the core's failure reply (500) and raises
+        /// <see cref="BackgroundError"/>. One call at a time per handler.
         /// </summary>
         public Task SetMethodHandlerAsync(string methodName, MethodCallback methodHandler, object userContext)
         {
@@ -40,7 +41,8 @@ namespace EdgeModule
 
         /// <summary>
         /// Handles calls of every method without its own handler (<c>null</c> removes it; calls
-        /// are then held for a while, else answered 500).
+        /// of methods without a handler are then answered 501 and reported as
+        /// <see cref="BackgroundErrorKind.NoHandler"/>).
         /// </summary>
         public Task SetMethodDefaultHandlerAsync(MethodCallback methodHandler, object userContext)
         {
@@ -96,6 +98,21 @@ namespace EdgeModule
             return Invoke(deviceId, null, methodRequest, cancellationToken);
         }
 
+        /// <summary>A timeout as the C ABI's uint milliseconds (null: 0, unset).</summary>
+        private static uint WholeMilliseconds(TimeSpan? value, string name)
+        {
+            if (!value.HasValue)
+            {
+                return 0;
+            }
+            double ms = Math.Ceiling(value.Value.TotalMilliseconds);
+            if (ms < 0 || ms > uint.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(name, value, "not representable as the C ABI's 32-bit milliseconds");
+            }
+            return (uint)ms;
+        }
+
         private Task<MethodResponse> Invoke(string targetDevice, string targetModule, MethodRequest request,
             CancellationToken cancellationToken)
         {
@@ -111,10 +128,10 @@ namespace EdgeModule
             byte[] module = Utf8.Bytes(targetModule);
             byte[] method = Utf8.Bytes(request.Name);
             byte[] payload = request.Data.Length == 0 ? null : request.Data;
-            uint responseMs = ClientOptions.Millis(request.ResponseTimeout, "ResponseTimeout");
-            uint connectMs = request.ConnectionTimeout.HasValue && request.ConnectionTimeout.Value > TimeSpan.Zero
-                ? ClientOptions.Millis(request.ConnectionTimeout, "ConnectionTimeout")
-                : 0;
+            // Only the representation is converted (whole ms; 0 = the default, which the core
+            // applies); the core checks the range.
+            uint responseMs = WholeMilliseconds(request.ResponseTimeout, "ResponseTimeout");
+            uint connectMs = WholeMilliseconds(request.ConnectionTimeout, "ConnectionTimeout");
             return Operation<MethodResponse>(cancellationToken,
                 h =>
                 {

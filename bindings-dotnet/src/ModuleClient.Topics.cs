@@ -23,8 +23,28 @@ namespace EdgeModule
         public string TopicFilter { get; private set; }
 
         /// <summary>
-        /// Stops delivery (waiting up to 5 s for a running handler call to return, unless called
-        /// from one) and frees the subscription. Idempotent.
+        /// Ends the subscription: no handler call starts any more, the client sends UNSUBSCRIBE
+        /// (unless another subscription uses the same filter) and the task completes on the
+        /// hub's answer (a running handler call is waited for up to 5 s, unless this is called
+        /// from one). Afterwards this object is disposed.
+        /// </summary>
+        public Task UnsubscribeAsync()
+        {
+            owner.Forget(this);
+            return Task.Run(() =>
+            {
+                int rc = handle.Unsubscribe();
+                if (rc != 0 && rc != (int)ErrorCode.Closed)
+                {
+                    throw EdgeModuleException.Last(rc);
+                }
+            });
+        }
+
+        /// <summary>
+        /// Ends the subscription without waiting for the hub (UNSUBSCRIBE is sent in the
+        /// background) and frees it; waits up to 5 s for a running handler call to return,
+        /// unless called from one. Idempotent.
         /// </summary>
         public void Dispose()
         {
@@ -69,8 +89,9 @@ namespace EdgeModule
         /// Subscribes to user topic filter <paramref name="topicFilter"/> (QoS 1; <c>+</c> and
         /// <c>#</c> allowed) and completes once the hub accepted it
         /// (<see cref="UnauthorizedException"/> if its policy refuses). The handler then runs for
-        /// every matching message, in order, until the subscription is disposed; every reconnect
-        /// subscribes again.
+        /// every matching message, one at a time, in order, until the subscription ends; a
+        /// message is acknowledged once the handler's task succeeded (at-least-once, as input
+        /// messages, with the same retries). Every reconnect subscribes again.
         /// </summary>
         public Task<TopicSubscription> SubscribeAsync(string topicFilter, TopicMessageHandler handler, object userContext)
         {

@@ -66,8 +66,9 @@ namespace EdgeModule
 
         /// <summary>
         /// Handles desired-property patches pushed by the operator (replacing an earlier
-        /// handler; <c>null</c> removes it). Patches arrive in order, one handler at a time;
-        /// after a reconnect a patch may hold the whole desired section (a catch-up patch).
+        /// handler; <c>null</c> removes it). Patches arrive in order, one at a time (a failed
+        /// task is retried as input messages are); after a reconnect a patch may hold the whole
+        /// desired section (<see cref="TwinCollection.IsFullDesired"/>).
         /// </summary>
         public Task SetDesiredPropertyUpdateCallbackAsync(DesiredPropertyUpdateCallback callback, object userContext)
         {

@@ -31,12 +31,16 @@ namespace EdgeModule
     /// but cannot recall what was already handed to the hub.
     /// </summary>
     /// <remarks>
-    /// Handlers run on edgemodule's per-client delivery thread (input and status handlers)
-    /// or start there and continue on the thread pool (methods, desired properties, user
-    /// topics). An input message is acknowledged only after its handler's task completed
-    /// with <see cref="MessageResponse.Completed"/>; a thrown exception abandons it, so it
-    /// is delivered again. A method handler that throws answers 500. Dispose (or close)
-    /// the client when done; a client nobody disposed is closed by its finalizer.
+    /// Handlers are registered with edgemodule's core, which decides how they run
+    /// (docs/delivery.md): one call at a time per handler, in arrival order; an input message
+    /// is acknowledged once its handler's task completed with
+    /// <see cref="MessageResponse.Completed"/>; a handler that throws, faults or answers
+    /// otherwise is called again with the same item after <see cref="ClientOptions.RedeliveryDelay"/>
+    /// (doubling), up to <see cref="ClientOptions.HandlerAttempts"/> calls, then the item is
+    /// acknowledged, dropped and reported through <see cref="BackgroundError"/>. A method
+    /// handler that throws gets the core's failure reply (500). Handlers start on the
+    /// client's delivery thread and may continue anywhere (async). Dispose (or close) the
+    /// client when done; a client nobody disposed is closed by its finalizer.
     /// </remarks>
     public sealed partial class ModuleClient : IDisposable
     {
@@ -48,20 +52,51 @@ namespace EdgeModule
         private readonly List<TopicSubscription> subscriptions = new List<TopicSubscription>();
         private int disposed;
 
-        private ModuleClient(ClientHandle handle)
+        private ModuleClient(ClientHandle handle, ClientOptions options)
         {
             this.handle = handle;
             state = new ClientState();
             handle.State = state;
             deviceId = ReadId(handle, true);
             moduleId = ReadId(handle, false);
+            state.Owner = new WeakReference<ModuleClient>(this);
+            // Always registered (one pointer in the core): the event can be subscribed any time.
+            IntPtr ctx = Callbacks.Root(state);
+            int rc;
+            try
+            {
+                rc = NativeMethods.edgemodule_client_set_background_error_callback(handle, Callbacks.BackgroundError, ctx,
+                    Callbacks.ContextFree);
+            }
+            catch
+            {
+                System.Runtime.InteropServices.GCHandle.FromIntPtr(ctx).Free();
+                throw;
+            }
+            EdgeModuleException.Check(rc);
+            state.Logger = EdgeModuleLogging.Add(options, moduleId);
         }
 
         /// <summary>
-        /// Raised when a handler throws (or its task faults), after edgemodule answered for it
-        /// (message abandoned, method answered 500). Runs on the thread that saw the failure.
+        /// Raised when edgemodule's .NET layer itself fails on a callback path (e.g. a
+        /// completion it could not hand to the core). A handler's own failures are outcomes for
+        /// the core, reported through <see cref="BackgroundError"/> and the log.
         /// </summary>
         public static event EventHandler<CallbackExceptionEventArgs> CallbackException;
+
+        /// <summary>
+        /// Raised for an error with no operation to return it to: a handler failed on every
+        /// attempt (<see cref="BackgroundErrorKind.HandlerFailed"/>), nothing handles an input
+        /// or method (<see cref="BackgroundErrorKind.NoHandler"/>), or a handler has run longer
+        /// than edgeHub waits (<see cref="BackgroundErrorKind.SlowHandler"/>). Raised on the
+        /// client's delivery thread; keep it short. With no subscriber the error is only
+        /// logged (warning, <see cref="EdgeModuleLogging"/>).
+        /// </summary>
+        public event EventHandler<BackgroundErrorEventArgs> BackgroundError
+        {
+            add { state.BackgroundError += value; }
+            remove { state.BackgroundError -= value; }
+        }
 
         /// <summary>The device id.</summary>
         public string DeviceId { get { return deviceId; } }
@@ -107,14 +142,14 @@ namespace EdgeModule
                 return Task.FromCanceled<ModuleClient>(cancellationToken);
             }
             options = options ?? new ClientOptions();
-            return Task.Run(() => Create(null, TrustBundle(options, false), options), cancellationToken);
+            return Task.Run(() => Create(null, options), cancellationToken);
         }
 
         /// <summary>
         /// Creates a client from a module connection string (<c>HostName=…;GatewayHostName=…;
         /// DeviceId=…;ModuleId=…;SharedAccessKey=…</c>). The gateway's trust bundle comes from
-        /// <paramref name="options"/>, else from the file named by <c>EdgeModuleCACertificateFile</c>.
-        /// Does not connect yet.
+        /// <paramref name="options"/>, else from the file named by <c>EdgeModuleCACertificateFile</c>
+        /// (read by the core). Does not connect yet.
         /// </summary>
         public static ModuleClient CreateFromConnectionString(string connectionString, ClientOptions options = null)
         {
@@ -122,57 +157,25 @@ namespace EdgeModule
             {
                 throw new ArgumentNullException("connectionString");
             }
-            options = options ?? new ClientOptions();
-            return Create(connectionString, TrustBundle(options, true), options);
+            return Create(connectionString, options ?? new ClientOptions());
         }
 
-        private static string TrustBundle(ClientOptions options, bool fromEnvironment)
-        {
-            if (options.TrustBundlePem != null)
-            {
-                return options.TrustBundlePem;
-            }
-            string file = options.TrustBundleFile;
-            if (file == null && fromEnvironment)
-            {
-                file = Environment.GetEnvironmentVariable("EdgeModuleCACertificateFile");
-            }
-            if (string.IsNullOrEmpty(file))
-            {
-                return null;
-            }
-            try
-            {
-                return File.ReadAllText(file);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new ConfigurationException("cannot read the trust bundle " + file + ": " + e.Message);
-            }
-        }
-
-        private static ModuleClient Create(string connectionString, string trustBundle, ClientOptions options)
+        /// <summary>
+        /// Creates the native client. Every option goes to the core by name in
+        /// <c>options_json</c> (the numeric fields of the struct stay zero, "unset"): the core
+        /// applies defaults, <c>EDGEMODULE_*</c> variables and the CA-file fallback, and
+        /// checks every value.
+        /// </summary>
+        private static ModuleClient Create(string connectionString, ClientOptions options)
         {
             EdgeModuleRuntime.CheckNotShutDown();
             var native = new NativeOptions();
             NativeMethods.edgemodule_options_init(ref native);
-            native.MqttPort = ClientOptions.Port(options.MqttPort, "MqttPort");
-            native.HttpsPort = ClientOptions.Port(options.HttpsPort, "HttpsPort");
-            native.MaxInflight = (uint)Math.Max(0, options.MaxInflight);
-            native.OperationTimeoutMs = ClientOptions.Millis(options.OperationTimeout, "OperationTimeout");
-            native.KeepAliveS = ClientOptions.Seconds(options.KeepAlive, "KeepAlive");
-            native.SasTtlS = ClientOptions.Seconds(options.SasTokenTimeToLive, "SasTokenTimeToLive");
-            native.RedeliveryDelayMs = ClientOptions.Millis(options.RedeliveryDelay, "RedeliveryDelay");
-            native.RetryInitialDelayMs = ClientOptions.Millis(options.RetryInitialDelay, "RetryInitialDelay");
-            native.RetryMaxDelayMs = ClientOptions.Millis(options.RetryMaxDelay, "RetryMaxDelay");
-            native.RetryGiveUpAfterMs = ClientOptions.Millis(options.RetryGiveUpAfter, "RetryGiveUpAfter");
             var strings = new List<IntPtr>();
             try
             {
                 native.ConnectionString = Keep(strings, connectionString, out native.ConnectionStringLen);
-                native.TrustBundlePem = Keep(strings, trustBundle, out native.TrustBundlePemLen);
-                native.ProductInfo = Keep(strings, options.ProductInfo, out native.ProductInfoLen);
-                native.ModelId = Keep(strings, options.ModelId, out native.ModelIdLen);
+                native.OptionsJson = Keep(strings, options.ToCoreOptionsJson(), out native.OptionsJsonLen);
                 EdgeModuleRuntime.EnsureExitHook();
                 ClientHandle created;
                 int rc = NativeMethods.edgemodule_client_new(ref native, out created);
@@ -183,7 +186,7 @@ namespace EdgeModule
                 created.Track();
                 try
                 {
-                    return new ModuleClient(created);
+                    return new ModuleClient(created, options);
                 }
                 catch
                 {

@@ -56,6 +56,15 @@ namespace EdgeModule
             set { version = value; hasVersion = true; }
         }
 
+        /// <summary>
+        /// True for a desired-properties patch that is the whole desired section (the catch-up
+        /// after a reconnect): replace what you hold rather than merging into it.
+        /// </summary>
+        public bool IsFullDesired { get; internal set; }
+
+        /// <summary>True when the collection carries a <c>$version</c> (read or set).</summary>
+        internal bool HasVersion { get { return hasVersion; } }
+
         /// <summary>The number of members (without <c>$version</c>).</summary>
         public int Count { get { return order.Count; } }
 
@@ -170,18 +179,11 @@ namespace EdgeModule
 
         internal void SetRaw(string name, object value)
         {
-            if (name == "$version")
+            if (name == "$version" && value is long)
             {
-                if (value is long)
-                {
-                    Version = (long)value;
-                    return;
-                }
-                if (value is double)
-                {
-                    Version = (long)(double)value;
-                    return;
-                }
+                // Any other $version (the hub never sends one) stays an ordinary member.
+                Version = (long)value;
+                return;
             }
             if (!values.ContainsKey(name))
             {
@@ -258,17 +260,43 @@ namespace EdgeModule
             return "{\"desired\":" + Properties.Desired.ToJson() + ",\"reported\":" + Properties.Reported.ToJson() + "}";
         }
 
+        /// <summary>
+        /// Reads the twin JSON the core hands out (the rules of tests/vectors/twin.json: a
+        /// missing or null section is empty with version 0, anything else that is not an
+        /// object is <see cref="ProtocolException"/>).
+        /// </summary>
         internal static Twin FromJson(string deviceId, string moduleId, string json)
         {
-            var all = new TwinCollection(json);
+            object parsed;
+            try
+            {
+                parsed = Json.Parse(json);
+            }
+            catch (FormatException e)
+            {
+                throw new ProtocolException("the twin is not JSON: " + e.Message);
+            }
+            var all = parsed as TwinCollection;
+            if (all == null)
+            {
+                throw new ProtocolException("the twin is not a JSON object");
+            }
             return new Twin(deviceId, moduleId, new TwinProperties(Section(all, "desired"), Section(all, "reported")));
         }
 
         private static TwinCollection Section(TwinCollection all, string name)
         {
             object value;
-            var section = all.TryGetValue(name, out value) ? value as TwinCollection : null;
-            return section ?? new TwinCollection();
+            if (!all.TryGetValue(name, out value) || value == null)
+            {
+                return new TwinCollection();
+            }
+            var section = value as TwinCollection;
+            if (section == null)
+            {
+                throw new ProtocolException("twin section \"" + name + "\" is not a JSON object");
+            }
+            return section;
         }
     }
 }

@@ -1,4 +1,4 @@
-// S03, S04, S09 and user topics: messages between modules.
+// S03, S04, S09, S24: messages between modules and user topics.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -162,7 +162,7 @@ namespace EdgeModule.Tests
         }
 
         [Test]
-        public void UserTopicsPublishAndSubscribeFollowTheBrokerPolicy()
+        public void S24_UserTopicsPublishAndSubscribeFollowTheBrokerPolicy()
         {
             Wait.Run(async () =>
             {
@@ -177,6 +177,7 @@ namespace EdgeModule.Tests
                         return Task.FromResult(0);
                     }, null), 30, "subscribe");
                     Assert.AreEqual("alerts/#", subscription.TopicFilter);
+                    Assert.IsTrue(hub.Inspect("receiver").SubscribedTo("alerts/#"));
 
                     await Wait.Within(publisher.PublishAsync("alerts/high", Bytes.Of("too hot")), 30, "publish");
                     TopicMessage got = alerts.Next(15, "the alert");
@@ -190,12 +191,85 @@ namespace EdgeModule.Tests
                     // Reserved topics never reach the wire.
                     await Throws<InvalidArgumentException>(publisher.PublishAsync("$iothub/twin/GET/?$rid=1", new byte[0]));
 
-                    // After disposing the subscription nothing more arrives.
-                    subscription.Dispose();
+                    // Unsubscribing sends UNSUBSCRIBE: the hub forgets the filter, nothing more arrives.
+                    await Wait.Within(subscription.UnsubscribeAsync(), 30, "unsubscribe");
+                    Assert.IsFalse(hub.Inspect("receiver").SubscribedTo("alerts/#"), hub.Inspect("receiver").Subscriptions);
                     subscription.Dispose();
                     await Wait.Within(publisher.PublishAsync("alerts/late", Bytes.Of("late")), 30, "publish after unsubscribe");
                     TopicMessage late;
-                    Assert.IsFalse(alerts.TryNext(500, out late), "delivered after the subscription was disposed");
+                    Assert.IsFalse(alerts.TryNext(500, out late), "delivered after the subscription ended");
+
+                    // Disposing a subscription unsubscribes too.
+                    TopicSubscription second = await subscriber.SubscribeAsync("alerts/+", (m, c) => Task.FromResult(0), null);
+                    Assert.IsTrue(hub.Inspect("receiver").SubscribedTo("alerts/+"));
+                    second.Dispose();
+                    hub.WaitInspect("receiver", 10, "UNSUBSCRIBE after Dispose", v => !v.SubscribedTo("alerts/+"));
+                }
+            }, 120);
+        }
+
+        [Test]
+        public void S24_TopicMessagesAreAcknowledgedAfterTheHandlerReturns()
+        {
+            Wait.Run(async () =>
+            {
+                using (Hub hub = Hub.Start())
+                using (ModuleClient subscriber = hub.Client("receiver"))
+                using (ModuleClient publisher = hub.Client("sender"))
+                {
+                    var seen = new Inbox<string>();
+                    var gate = new SemaphoreSlim(0);
+                    int running = 0, overlaps = 0;
+                    TopicSubscription subscription = await Wait.Within(subscriber.SubscribeAsync("alerts/#", async (m, c) =>
+                    {
+                        if (Interlocked.Increment(ref running) != 1)
+                        {
+                            Interlocked.Increment(ref overlaps);
+                        }
+                        seen.Add(m.Topic);
+                        // Returns only when the test lets it.
+                        await gate.WaitAsync();
+                        Interlocked.Decrement(ref running);
+                    }, null), 30, "subscribe");
+                    long acks = hub.Inspect("receiver").AcksTotal;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        await Wait.Within(publisher.PublishAsync("alerts/" + i, Bytes.Of("x")), 30, "publish");
+                    }
+                    for (int i = 0; i < 3; i++)
+                    {
+                        Assert.AreEqual("alerts/" + i, seen.Next(15, "handled"));
+                        // The handler has the message but has not returned: not acknowledged yet.
+                        await Task.Delay(200);
+                        Assert.AreEqual(acks + i, hub.Inspect("receiver").AcksTotal, "acknowledged only after the handler returns");
+                        gate.Release();
+                        long expected = acks + i + 1;
+                        hub.WaitInspect("receiver", 10, "acknowledged", v => v.AcksTotal == expected);
+                    }
+                    hub.Inspect("receiver").AssertAcksInOrder();
+                    Assert.AreEqual(0, Volatile.Read(ref overlaps), "one message at a time");
+                    subscription.Dispose();
+                }
+            }, 120);
+        }
+
+        [Test]
+        public void S24_APublishThePolicyDeniesFailsUnauthorized()
+        {
+            Wait.Run(async () =>
+            {
+                using (Hub hub = Hub.Start())
+                using (ModuleClient publisher = hub.Client("sender"))
+                {
+                    await Wait.Within(publisher.OpenAsync(), 30, "open");
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    UnauthorizedException e = await Throws<UnauthorizedException>(
+                        publisher.PublishAsync("alerts/denied/x", Bytes.Of("x")));
+                    Assert.AreEqual(ErrorCode.Unauthorized, e.Code);
+                    Assert.Less(watch.Elapsed.TotalSeconds, 5, "told at once, not after the operation timeout");
+                    // The hub dropped the connection (as the 1.2 broker does); the client reconnects.
+                    await Wait.Within(publisher.OpenAsync(), 15, "reconnect");
+                    await Wait.Within(publisher.PublishAsync("alerts/fine", Bytes.Of("x")), 30, "an allowed publish");
                 }
             }, 120);
         }

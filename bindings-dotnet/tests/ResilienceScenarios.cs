@@ -1,4 +1,5 @@
-// S11, S12, S13: restarts, failing handlers, closing with work in flight.
+// S11, S12, S13: restarts, failing handlers (the core's retry policy and failure reply),
+// closing with work in flight.
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -108,76 +109,79 @@ namespace EdgeModule.Tests
         }
 
         [Test]
-        public void S12_ThrowingHandlersAbandonAndAnswer500AndTheClientKeepsRunning()
+        public void S12_ThrowingHandlersFollowTheCorePolicyAndTheClientKeepsRunning()
         {
             Wait.Run(async () =>
             {
-                var failures = new ConcurrentQueue<CallbackExceptionEventArgs>();
-                EventHandler<CallbackExceptionEventArgs> observer = (s, e) => failures.Enqueue(e);
-                ModuleClient.CallbackException += observer;
-                try
+                using (Hub hub = Hub.Start())
+                using (ModuleClient receiver = hub.Client("receiver"))
+                using (ModuleClient sender = hub.Client("sender"))
+                using (ModuleClient caller = hub.Client("caller"))
                 {
-                    using (Hub hub = Hub.Start())
-                    using (ModuleClient receiver = hub.Client("receiver"))
-                    using (ModuleClient sender = hub.Client("sender"))
+                    var errors = new Inbox<BackgroundErrorEventArgs>();
+                    receiver.BackgroundError += (s, e) => errors.Add(e);
+                    int deliveries = 0;
+                    var accepted = new Inbox<string>();
+                    // Throws synchronously on the first delivery, faults its task on the third:
+                    // each time the core calls it again after the redelivery delay.
+                    await receiver.SetInputMessageHandlerAsync("input1", (m, c) =>
                     {
-                        int deliveries = 0;
-                        var accepted = new Inbox<string>();
-                        // Throws synchronously on the first delivery, faults its task on the third.
-                        await receiver.SetInputMessageHandlerAsync("input1", (m, c) =>
+                        int n = Interlocked.Increment(ref deliveries);
+                        if (n == 1)
                         {
-                            int n = Interlocked.Increment(ref deliveries);
-                            if (n == 1)
-                            {
-                                throw new InvalidOperationException("boom");
-                            }
-                            if (n == 3)
-                            {
-                                return FaultAfterAwait();
-                            }
-                            accepted.Add(Bytes.Text(m.GetBytes()));
-                            return Task.FromResult(MessageResponse.Completed);
-                        }, null);
-                        int failMethods = 1;
-                        await receiver.SetMethodDefaultHandlerAsync((r, c) =>
+                            throw new InvalidOperationException("boom");
+                        }
+                        if (n == 3)
                         {
-                            if (Volatile.Read(ref failMethods) == 1)
-                            {
-                                throw new InvalidOperationException("method boom");
-                            }
-                            if (r.Name == "async-boom")
-                            {
-                                return FaultMethodAfterAwait();
-                            }
-                            return Task.FromResult(new MethodResponse(Bytes.Of("{\"ok\":true}"), 200));
-                        }, null);
-                        await Wait.Within(receiver.OpenAsync(), 30, "open");
+                            return FaultAfterAwait();
+                        }
+                        accepted.Add(Bytes.Text(m.GetBytes()));
+                        return Task.FromResult(MessageResponse.Completed);
+                    }, null);
+                    int failMethods = 1;
+                    await receiver.SetMethodDefaultHandlerAsync((r, c) =>
+                    {
+                        if (Volatile.Read(ref failMethods) == 1)
+                        {
+                            throw new InvalidOperationException("method boom");
+                        }
+                        if (r.Name == "async-boom")
+                        {
+                            return FaultMethodAfterAwait();
+                        }
+                        return Task.FromResult(new MethodResponse(Bytes.Of("{\"ok\":true}"), 200));
+                    }, null);
+                    await Wait.Within(receiver.OpenAsync(), 30, "open");
 
-                        await MessageScenarios.Send(sender, "output1", "first");
-                        Assert.AreEqual("first", accepted.Next(15, "the redelivered message"));
-                        Assert.AreEqual(2, Volatile.Read(ref deliveries), "abandoned once, redelivered, accepted");
+                    await MessageScenarios.Send(sender, "output1", "first");
+                    Assert.AreEqual("first", accepted.Next(15, "the message after the retry"));
+                    Assert.AreEqual(2, Volatile.Read(ref deliveries), "failed once, called again, accepted");
 
-                        TwinCollection answer = hub.Invoke("receiver", "explode", "{}");
-                        Assert.AreEqual(500L, answer["status"]);
+                    MethodResponse answer = await caller.InvokeMethodAsync(caller.DeviceId, "receiver",
+                        new MethodRequest("explode", "{}"));
+                    Assert.AreEqual(500, answer.Status);
+                    Assert.AreEqual(MethodScenarios.FailurePayload, answer.ResultAsJson);
+                    BackgroundErrorEventArgs error = await errors.NextAsync(10, "the method's background error");
+                    Assert.AreEqual(BackgroundErrorKind.HandlerFailed, error.Kind);
+                    Assert.AreEqual("explode", error.Name);
+                    StringAssert.Contains("method boom", error.Message);
 
-                        // Still running: the next message (faulted once) and the next calls work.
-                        Volatile.Write(ref failMethods, 0);
-                        await MessageScenarios.Send(sender, "output1", "second");
-                        Assert.AreEqual("second", accepted.Next(15, "the second message"));
-                        Assert.AreEqual(4, Volatile.Read(ref deliveries));
-                        Assert.AreEqual(500L, hub.Invoke("receiver", "async-boom")["status"]);
-                        Assert.AreEqual(200L, hub.Invoke("receiver", "fine", "{}")["status"]);
-                        Assert.AreEqual(ConnectionStatus.Connected, receiver.ConnectionStatusInfo.Status);
-                    }
-                    List<string> messages = failures.Select(f => f.Source + ": " + f.Exception.Message).ToList();
-                    Assert.That(messages.Any(m => m.Contains("input handler: boom")), string.Join("\n", messages));
-                    Assert.That(messages.Any(m => m.Contains("input handler: async boom")), string.Join("\n", messages));
-                    Assert.That(messages.Any(m => m.Contains("method boom")), string.Join("\n", messages));
-                    Assert.That(messages.Any(m => m.Contains("async method boom")), string.Join("\n", messages));
-                }
-                finally
-                {
-                    ModuleClient.CallbackException -= observer;
+                    // Still running: the next message (faulted once) and the next calls work.
+                    Volatile.Write(ref failMethods, 0);
+                    await MessageScenarios.Send(sender, "output1", "second");
+                    Assert.AreEqual("second", accepted.Next(15, "the second message"));
+                    Assert.AreEqual(4, Volatile.Read(ref deliveries));
+                    answer = await caller.InvokeMethodAsync(caller.DeviceId, "receiver", new MethodRequest("async-boom"));
+                    Assert.AreEqual(500, answer.Status);
+                    Assert.AreEqual(MethodScenarios.FailurePayload, answer.ResultAsJson);
+                    error = await errors.NextAsync(10, "the async method's background error");
+                    StringAssert.Contains("async method boom", error.Message);
+                    Assert.AreEqual(200, (await caller.InvokeMethodAsync(caller.DeviceId, "receiver",
+                        new MethodRequest("fine", "{}"))).Status);
+                    Assert.AreEqual(ConnectionStatus.Connected, receiver.ConnectionStatusInfo.Status);
+                    // The input failures were retried successfully: nothing reported for them.
+                    BackgroundErrorEventArgs extra;
+                    Assert.IsFalse(errors.TryNext(300, out extra), "unexpected " + extra);
                 }
             }, 120);
         }

@@ -72,7 +72,8 @@ namespace EdgeModule.Tests
                 { "operation_timeout_ms", "OperationTimeoutMs" }, { "keep_alive_s", "KeepAliveS" },
                 { "sas_ttl_s", "SasTtlS" }, { "redelivery_delay_ms", "RedeliveryDelayMs" },
                 { "retry_initial_delay_ms", "RetryInitialDelayMs" }, { "retry_max_delay_ms", "RetryMaxDelayMs" },
-                { "retry_give_up_after_ms", "RetryGiveUpAfterMs" },
+                { "retry_give_up_after_ms", "RetryGiveUpAfterMs" }, { "options_json", "OptionsJson" },
+                { "options_json_len", "OptionsJsonLen" },
             };
             int checkedFields = 0;
             foreach (string line in File.ReadAllLines(file))
@@ -120,7 +121,7 @@ namespace EdgeModule.Tests
             Assert.AreEqual(10, c.Count, "$version is not a member");
             Assert.AreEqual(new[] { "i", "neg", "d", "e", "s", "t", "f", "n", "a", "o" }, c.Select(kv => kv.Key).ToArray());
             string json = c.ToJson();
-            Assert.AreEqual("{\"i\":42,\"neg\":-7,\"d\":2.5,\"e\":1000,\"s\":\"a\\\"b\\\\c\\né\",\"t\":true,\"f\":false," +
+            Assert.AreEqual("{\"i\":42,\"neg\":-7,\"d\":2.5,\"e\":1000.0,\"s\":\"a\\\"b\\\\c\\né\",\"t\":true,\"f\":false," +
                 "\"n\":null,\"a\":[1,\"x\",[]],\"o\":{\"k\":{}},\"$version\":9}", json);
             Assert.AreEqual(json, new TwinCollection(json).ToJson());
             Assert.AreEqual(25.0, c.GetValueOrDefault("d", 25.0) * 10);

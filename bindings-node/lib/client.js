@@ -2,29 +2,33 @@
 // ModuleClient: the public, EventEmitter-based client over the native addon.
 //
 // Lifetime: an open client keeps the process alive the way an open socket does (one ref'd
-// timer, released by close() or unref()); listeners never do (the native side uses weak
-// ThreadsafeFunctions). After close() nothing is delivered and nothing keeps the process
-// alive.
+// timer, released by close() or unref()); handlers and listeners never do (the native side
+// uses weak ThreadsafeFunctions). After close() nothing is delivered and nothing keeps the
+// process alive.
 //
-// At-least-once: an input message is acknowledged when its handler returns (or its Promise
-// resolves); if the handler throws or rejects the message is abandoned and delivered again.
-// A method handler that throws or rejects answers 500.
+// Delivery is the core's (docs/delivery.md): input, method, desired and user-topic handlers
+// are registered with the core's handler API. A handler here only runs the application's
+// function and tells the core how it went (its Promise resolves with null, or with the
+// failure's message); the core acknowledges in arrival order, runs one item at a time per
+// handler, retries, answers a failed method with its one failure reply and reports what it
+// gave up on as a 'backgroundError' event.
 const { EventEmitter } = require('node:events');
-const fs = require('node:fs');
 const native = require('./native');
 const {
-  call, callSync, ClosedError, ConnectionError, InvalidArgumentError, UnauthorizedError,
+  call, callSync, startNative, ClosedError, ConnectionError, InvalidArgumentError, UnauthorizedError,
 } = require('./errors');
 const { Message } = require('./message');
 const { Twin } = require('./twin');
 const { MethodRequest, MethodResponse } = require('./methods');
 const { Subscription } = require('./subscription');
 const { AsyncQueue } = require('./queue');
+const logging = require('./logging');
+const { runAll, failureMessage } = require('./run');
 
 /** @typedef {import('../native').NativeClient} NativeClient */
 
 const KEEP_ALIVE_MS = 2 ** 31 - 1;
-const DEFAULT = Symbol('default');
+const DEFAULT = null;
 
 function invalid(message) {
   return new InvalidArgumentError(message);
@@ -40,70 +44,52 @@ function checkFunction(value, what) {
   if (typeof value !== 'function') throw invalid(`${what} must be a function`);
 }
 
-function optionalNumber(options, name) {
-  const v = options[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw invalid(`option ${name} must be a non-negative number`);
-  }
-  return Math.round(v);
-}
-
-/** Maps the public options onto the native ones. */
-function nativeOptions(options, { readCaFromEnvironment = false } = {}) {
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object') throw invalid('options must be an object');
-  /** @type {import('../native').NativeClientOptions} */
+/** Environment variables as strings (process.env, or the `env` option), read now. */
+function environment(env) {
+  if (typeof env !== 'object' || env === null) throw invalid('option env must be an object');
+  /** @type {Record<string, string>} */
   const out = {};
-  if (options.env !== undefined) {
-    if (typeof options.env !== 'object' || options.env === null) throw invalid('option env must be an object');
-    out.env = {};
-    for (const [k, v] of Object.entries(options.env)) if (v !== undefined && v !== null) out.env[k] = String(v);
-  }
-  let pem = options.trustBundlePem ?? options.ca;
-  if (pem === undefined && options.caFile) pem = fs.readFileSync(options.caFile, 'utf8');
-  if (pem === undefined && readCaFromEnvironment && process.env.EdgeModuleCACertificateFile) {
-    pem = fs.readFileSync(process.env.EdgeModuleCACertificateFile, 'utf8');
-  }
-  if (pem !== undefined) out.trustBundlePem = Buffer.isBuffer(pem) ? pem.toString('utf8') : String(pem);
-  const numbers = {
-    mqttPort: 'mqttPort', httpsPort: 'httpsPort', operationTimeoutMs: 'operationTimeoutMs',
-    keepAliveSecs: 'keepAliveSecs', sasTtlSecs: 'sasTtlSecs', maxInflight: 'maxInflight',
-    redeliveryDelayMs: 'redeliveryDelayMs',
-  };
-  for (const [from, to] of Object.entries(numbers)) {
-    const v = optionalNumber(options, from);
-    if (v !== undefined) out[to] = v;
-  }
-  if (readCaFromEnvironment) {
-    // Connection strings carry no port: honour the hub's overrides as fromEnvironment does.
-    for (const [name, key] of [['EDGEMODULE_MQTT_PORT', 'mqttPort'], ['EDGEMODULE_HTTPS_PORT', 'httpsPort']]) {
-      const value = Number(process.env[name]);
-      if (out[key] === undefined && Number.isInteger(value) && value > 0) out[key] = value;
-    }
-  }
-  if (options.productInfo !== undefined) out.productInfo = String(options.productInfo);
-  if (options.modelId !== undefined) out.modelId = String(options.modelId);
-  if (options.retry !== undefined && options.retry !== null) {
-    const r = options.retry;
-    out.retry = {};
-    for (const k of ['initialDelayMs', 'maxDelayMs', 'giveUpAfterMs']) {
-      const v = optionalNumber(r, k);
-      if (v !== undefined) out.retry[k] = v;
-    }
-    for (const k of ['multiplier', 'jitter']) {
-      if (r[k] !== undefined) out.retry[k] = Number(r[k]);
-    }
-  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== null) out[k] = String(v);
   return out;
 }
 
-function secondsToMs(value, name) {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw invalid(`${name} must be a non-negative number of seconds`);
+/**
+ * Splits the public options: `env` (else process.env, read at this moment), `logger` and
+ * `logLevel` (lib/logging.js) stay here; every other field goes to the core by name
+ * (src/options.rs), which validates it. Only representation is converted (a Buffer CA to text).
+ */
+function prepare(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw invalid('options must be an object');
+  const { env, logger, logLevel, ...rest } = options;
+  for (const key of ['ca', 'trustBundlePem']) {
+    if (Buffer.isBuffer(rest[key])) rest[key] = rest[key].toString('utf8');
   }
-  return Math.round(value * 1000);
+  logging.enableFromEnvironment(process.env);
+  return {
+    env: environment(env === undefined ? process.env : env),
+    options: rest,
+    sink: logging.loggerSink(logger, logLevel),
+  };
+}
+
+/** What the core reports in the background: `kind`, `family`, `name`, `message`. */
+class BackgroundError {
+  /** @internal */
+  constructor(e) {
+    /** HANDLER_FAILED, NO_HANDLER or SLOW_HANDLER. */
+    this.kind = e.kind;
+    /** input, method, desired or topic. */
+    this.family = e.family;
+    /** The input, method or topic ('' for desired properties). */
+    this.name = e.name;
+    /** What happened. */
+    this.message = e.message;
+  }
+
+  toString() {
+    return `${this.kind} (${this.family}${this.name ? ` ${this.name}` : ''}): ${this.message}`;
+  }
 }
 
 class ModuleClient extends EventEmitter {
@@ -117,57 +103,89 @@ class ModuleClient extends EventEmitter {
   #keepAlive = null;
   #ref = true;
   #status = { status: 'disconnected', reason: 'ok' };
-  // Native listeners by key: 'status', 'desired', 'inputs:<name>', DEFAULT inputs, 'methods:<name>', …
-  #listeners = new Map();
-  // What consumes each input: { handler } or { queue }.
+  /** @type {import('../native').NativeListener[]} */
+  #listeners = [];
+  // Per input: { handler } or { queue, listener } (client.inputs()).
   #inputs = new Map();
+  // Per method name (DEFAULT: the default handler): the handler.
   #methods = new Map();
+  #defaultInputs = false;
+  #desired = false;
   /** @type {Twin | null} */
   #twin = null;
   #subscriptions = new Set();
+  /** @type {ReturnType<typeof logging.loggerSink>} */
+  #sink = null;
+  /** @type {(() => void) | null} */
+  #unlog = null;
+  #warned = new Set();
 
   /**
    * @internal Use ModuleClient.fromEnvironment() or ModuleClient.fromConnectionString().
-   * @param factory returns the native client (called once, when first needed)
+   * @param {() => any} factory returns the native client (called once, when first needed)
+   * @param {import('./logging').Sink | null} [sink] the `logger` option's sink (registered until close)
    */
-  constructor(factory) {
+  constructor(factory, sink = null) {
     super();
     if (typeof factory !== 'function') {
       throw new TypeError('use ModuleClient.fromEnvironment() or ModuleClient.fromConnectionString() to create a client');
     }
     this.#factory = factory;
     this.#installHooks();
+    this._setLogSink(sink);
   }
 
   /**
    * A client for the module IoT Edge started: `IOTEDGE_*` variables (signing and trust via
-   * the workload API) or `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`.
+   * the workload API) or `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`, read
+   * from `options.env` or from process.env as it is now.
    */
   static async fromEnvironment(options) {
-    const opts = nativeOptions(options);
-    const client = await call(() => native.createFromEnvironment(opts));
-    return new this(() => client);
+    const prepared = prepare(options);
+    // The logger hears the creation too (the workload API, the trust bundle).
+    const unlog = prepared.sink ? logging.register(prepared.sink) : null;
+    let client;
+    try {
+      client = await call(() => native.createFromEnvironment(prepared.env, prepared.options));
+    } finally {
+      unlog?.();
+    }
+    return new this(() => client, prepared.sink);
   }
 
   /**
    * A client for a module connection string. The gateway's CA comes from `options.ca` /
-   * `options.trustBundlePem` / `options.caFile`, else from `EdgeModuleCACertificateFile`.
+   * `options.trustBundlePem` / `options.caFile`, else from `EdgeModuleCACertificateFile`;
+   * `EDGEMODULE_MQTT_PORT` / `EDGEMODULE_HTTPS_PORT` apply (process.env as it is now).
    */
   static async fromConnectionString(connectionString, options) {
     checkName(connectionString, 'the connection string');
-    const opts = nativeOptions(options, { readCaFromEnvironment: true });
-    const client = callSync(() => native.createFromConnectionString(connectionString, opts));
-    return new this(() => client);
+    const prepared = prepare(options);
+    const client = callSync(() => native.createFromConnectionString(connectionString, prepared.env, prepared.options));
+    return new this(() => client, prepared.sink);
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /**
+   * @internal Feeds the core's log records to `sink` until close (replaces an earlier one).
+   * @param {import('./logging').Sink | null} sink
+   */
+  _setLogSink(sink) {
+    this.#unlog?.();
+    this.#unlog = null;
+    this.#sink = sink;
+    if (!sink) return;
+    if (this.#native) sink.module = this.#native.moduleId;
+    this.#unlog = logging.register(sink);
+  }
 
   /** @internal The native client, created on first use. */
   _native() {
     if (this.#closed) throw new ClosedError('the client is closed; create a new client to continue');
     if (!this.#native) {
       this.#native = /** @type {NativeClient} */ (callSync(this.#factory));
-      this.#attachAll();
+      this.#attachAll(this.#native);
     }
     return this.#native;
   }
@@ -191,12 +209,14 @@ class ModuleClient extends EventEmitter {
   }
 
   #installHooks() {
+    // 'newListener' fires before the listener is added: register at once, so a handler set
+    // before open() is subscribed by open().
     this.on('newListener', (event) => {
-      if (event === 'inputMessage') process.nextTick(() => this.#syncDefaultInputs());
-      if (event === 'desired') process.nextTick(() => this.#syncDesired());
+      if (event === 'inputMessage') this.#syncDefaultInputs(true);
+      if (event === 'desired') this.#syncDesired(true);
     });
     this.on('removeListener', (event) => {
-      if (event === 'inputMessage') this.#syncDefaultInputs();
+      if (event === 'inputMessage') this.#syncDefaultInputs(false);
     });
   }
 
@@ -207,72 +227,78 @@ class ModuleClient extends EventEmitter {
       super.removeAllListeners('removeListener');
       this.#installHooks();
     }
-    this.#syncDefaultInputs();
+    this.#syncDefaultInputs(false);
     return this;
   }
 
-  #listen(key, start) {
-    this.#listeners.get(key)?.close();
-    this.#listeners.set(key, callSync(start));
+  /** Registers what exists so far with a native client that was just created. */
+  #attachAll(n) {
+    if (this.#sink) this.#sink.module = n.moduleId;
+    this.#listeners.push(callSync(() => n.listenStatus((s) => this.#onStatus(s))));
+    this.#listeners.push(callSync(() => n.listenBackgroundErrors((e) => this.#onBackgroundError(e))));
+    for (const name of this.#inputs.keys()) this.#registerInput(name);
+    for (const name of this.#methods.keys()) this.#registerMethod(name);
+    this.#syncDefaultInputs(false);
+    this.#syncDesired(false);
   }
 
-  #unlisten(key) {
-    this.#listeners.get(key)?.close();
-    this.#listeners.delete(key);
-  }
-
-  /** Registers every native listener the current handlers need (after the native client appears). */
-  #attachAll() {
-    const n = /** @type {NativeClient} */ (this.#native);
-    this.#listen('status', () => n.listenStatus((s) => this.#onStatus(s)));
-    for (const name of this.#inputs.keys()) this.#attachInput(name);
-    for (const name of this.#methods.keys()) this.#attachMethod(name);
-    this.#syncDefaultInputs();
-    this.#syncDesired();
-  }
-
-  #attachInput(name) {
-    if (!this.#native) return;
+  #registerInput(name) {
     const n = this.#native;
-    const key = name === DEFAULT ? DEFAULT : `inputs:${name}`;
-    this.#listen(key, () => n.listenInputs(name === DEFAULT ? null : name, (m) => this.#onInput(name, m)));
+    const entry = this.#inputs.get(name);
+    if (!n || !entry) return;
+    if (entry.queue) {
+      entry.listener?.close();
+      entry.listener = callSync(() => n.openInputStream(name, (m) => this.#onStreamed(entry.queue, m)));
+    } else {
+      const { handler } = entry;
+      callSync(() => n.setInputHandler(name, (event) => this.#handleInput(event, (m) => handler.call(this, m))));
+    }
   }
 
-  #attachMethod(name) {
-    if (!this.#native) return;
+  #registerMethod(name) {
     const n = this.#native;
-    const key = `methods:${name === DEFAULT ? '*' : name}`;
-    this.#listen(key, () => n.listenMethods(name === DEFAULT ? null : name, (r) => this.#onMethod(name, r)));
+    const handler = this.#methods.get(name);
+    if (!n || !handler) return;
+    callSync(() => n.setMethodHandler(name, (c) => this.#handleMethod(c, handler)));
   }
 
-  #syncDefaultInputs() {
-    if (!this.#native || this.#closed) return;
-    const wanted = this.listenerCount('inputMessage') > 0;
-    const has = this.#listeners.has(DEFAULT);
-    if (wanted && !has) this.#attachInput(DEFAULT);
-    if (!wanted && has) this.#unlisten(DEFAULT);
-  }
-
-  #syncDesired() {
-    if (!this.#native || this.#closed || this.#listeners.has('desired')) return;
-    if (this.#twin === null && this.listenerCount('desired') === 0) return;
+  /** The default input handler exists while 'inputMessage' has listeners (`adding`: one is about to be). */
+  #syncDefaultInputs(adding) {
     const n = this.#native;
-    this.#listen('desired', () => n.listenDesired((p) => this.#onDesired(p)));
+    if (!n || this.#closed) return;
+    const wanted = adding || this.listenerCount('inputMessage') > 0;
+    if (wanted && !this.#defaultInputs) {
+      callSync(() => n.setInputHandler(DEFAULT, (event) => this.#handleInput(event,
+        (m) => runAll(this, this.listeners('inputMessage'), [event.inputName, m]))));
+      this.#defaultInputs = true;
+    } else if (!wanted && this.#defaultInputs) {
+      n.clearInputHandler(DEFAULT);
+      this.#defaultInputs = false;
+    }
   }
 
-  /** Runs user listeners; a throw or rejection is reported, never propagated. */
+  /** The desired handler exists once 'desired' has a listener or the twin was read. */
+  #syncDesired(adding) {
+    const n = this.#native;
+    if (!n || this.#closed || this.#desired) return;
+    if (!adding && this.#twin === null && this.listenerCount('desired') === 0) return;
+    callSync(() => n.setDesiredHandler((p) => this.#handleDesired(p)));
+    this.#desired = true;
+  }
+
+  /** Runs user listeners of an event; a throw or rejection is reported, never propagated. */
   #runListeners(listeners, args, where) {
     for (const listener of listeners) {
       try {
         const r = listener.apply(this, args);
-        if (r && typeof r.then === 'function') r.then(undefined, (e) => this.#handlerFailed(e, where));
+        if (r && typeof r.then === 'function') r.then(undefined, (e) => this.#listenerFailed(e, where));
       } catch (e) {
-        this.#handlerFailed(e, where);
+        this.#listenerFailed(e, where);
       }
     }
   }
 
-  #handlerFailed(error, where) {
+  #listenerFailed(error, where) {
     if (this.listenerCount('error') > 0) {
       try {
         this.emit('error', error);
@@ -284,7 +310,67 @@ class ModuleClient extends EventEmitter {
     process.emitWarning(`edgemodule: ${where} failed: ${error && error.stack ? error.stack : error}`, 'EdgeModuleWarning');
   }
 
-  // ---------------------------------------------------------------- events from native
+  // ---------------------------------------------------------------- the core's calls
+
+  /**
+   * An input message for `run` (a handler, or the 'inputMessage' listeners). `message.ack()`
+   * inside changes nothing (the message is acknowledged when the handler is done);
+   * `message.abandon()` makes this attempt a failure, so the core delivers it again.
+   */
+  #handleInput(event, run) {
+    if (this.#closed) return 'the client is closed';
+    let abandoned = false;
+    const receipt = { ack: () => true, abandon: () => { abandoned = true; return true; } };
+    const outcome = () => (abandoned ? 'the handler abandoned the message' : null);
+    let r;
+    try {
+      r = run(Message._fromNative(event.message, receipt));
+    } catch (e) {
+      return failureMessage(e);
+    }
+    // A handler that returned (not a Promise) is settled at once: no Promise round trip.
+    if (r && typeof r.then === 'function') return Promise.resolve(r).then(outcome, failureMessage);
+    return outcome();
+  }
+
+  /** A method call: resolves with the first of the answer sent or the handler's failure. */
+  #handleMethod(c, handler) {
+    return new Promise((resolve) => {
+      const request = new MethodRequest(c);
+      const response = new MethodResponse(c, resolve);
+      const fail = (e) => {
+        if (response.isResponseComplete) return;
+        response.isResponseComplete = true;
+        resolve({ error: failureMessage(e) });
+      };
+      try {
+        const r = handler.call(this, request, response);
+        if (r && typeof r.then === 'function') r.then(undefined, fail);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  }
+
+  /** A desired patch: the cached twin follows it, then the 'desired' listeners run. */
+  async #handleDesired(p) {
+    if (this.#closed) return 'the client is closed';
+    try {
+      this.#twin?._onDesiredPatch(p);
+      await runAll(this, this.listeners('desired'), [p.patch]);
+    } catch (e) {
+      return failureMessage(e);
+    }
+    return null;
+  }
+
+  #onStreamed(queue, nativeMessage) {
+    const message = Message._fromNative(/** @type {import('../native').NativeMessage} */ (nativeMessage.message()), {
+      ack: () => callSync(() => nativeMessage.ack()),
+      abandon: () => nativeMessage.abandon(),
+    });
+    queue.push(message);
+  }
 
   #onStatus(s) {
     if (this.#closed && this.#status.status === 'closed') return;
@@ -300,104 +386,25 @@ class ModuleClient extends EventEmitter {
       this.#runListeners(this.listeners('disconnect'), [{ ...current }], "a 'disconnect' listener");
     }
     if (current.status === 'disconnected' && this.listenerCount('error') > 0) {
-      const error = current.reason === 'badCredential'
-        ? new UnauthorizedError('the hub refused the module credentials; the client stopped retrying')
+      const error = current.reason === 'badCredential' || current.reason === 'expiredSasToken'
+        ? new UnauthorizedError(`the hub refused the module credentials (${current.reason}); the client stopped retrying`)
         : new ConnectionError(`the client stopped retrying (${current.reason})`);
       this.#runListeners(this.listeners('error'), [error], "an 'error' listener");
     }
   }
 
-  #onInput(name, nativeMessage) {
+  /** Never throws: without a listener, a process warning once per kind and source. */
+  #onBackgroundError(e) {
     if (this.#closed) return;
-    const receipt = {
-      ack: () => callSync(() => nativeMessage.ack()),
-      abandon: () => nativeMessage.abandon(),
-    };
-    let message;
-    try {
-      message = Message._fromNative(nativeMessage.message(), receipt);
-    } catch (e) {
-      nativeMessage.abandon();
-      this.#handlerFailed(e, 'decoding an input message');
+    const error = new BackgroundError(e);
+    if (this.listenerCount('backgroundError') > 0) {
+      this.#runListeners(this.listeners('backgroundError'), [error], "a 'backgroundError' listener");
       return;
     }
-    const inputName = nativeMessage.inputName;
-    if (name === DEFAULT) {
-      this.#dispatch(message, this.listeners('inputMessage'), [inputName, message], `an 'inputMessage' listener (input ${inputName})`);
-      return;
-    }
-    const consumer = this.#inputs.get(name);
-    if (!consumer) {
-      message.abandon();
-    } else if (consumer.queue) {
-      consumer.queue.push(message);
-    } else {
-      this.#dispatch(message, [consumer.handler], [message], `the handler of input ${inputName}`);
-    }
-  }
-
-  /** Runs the handlers of one message, then acknowledges it (or abandons it on failure). */
-  #dispatch(message, handlers, args, where) {
-    if (handlers.length === 0) {
-      message.abandon();
-      return;
-    }
-    const pending = [];
-    let failure = null;
-    for (const handler of handlers) {
-      try {
-        const r = handler.apply(this, args);
-        if (r && typeof r.then === 'function') pending.push(r);
-      } catch (e) {
-        failure ??= { error: e };
-      }
-    }
-    const settle = (failed) => {
-      if (failed) {
-        message.abandon();
-        this.#handlerFailed(failed.error, where);
-        return;
-      }
-      try {
-        message.ack();
-      } catch (e) {
-        if (!(e instanceof ClosedError)) this.#handlerFailed(e, `acknowledging a message after ${where}`);
-      }
-    };
-    if (failure || pending.length === 0) settle(failure);
-    else Promise.all(pending).then(() => settle(null), (error) => settle({ error }));
-  }
-
-  #onMethod(name, nativeRequest) {
-    if (this.#closed) return;
-    const handler = this.#methods.get(name);
-    const request = new MethodRequest(nativeRequest);
-    const response = new MethodResponse(nativeRequest);
-    const fail = (error) => {
-      this.#handlerFailed(error, `the handler of method ${request.methodName}`);
-      if (!response.isResponseComplete) {
-        const reason = error && error.message ? error.message : String(error);
-        response.send(500, { message: `the handler of method ${JSON.stringify(request.methodName)} failed: ${reason}` })
-          ?.catch(() => {});
-      }
-    };
-    if (!handler) {
-      fail(new Error('no handler is registered'));
-      return;
-    }
-    try {
-      const r = handler.call(this, request, response);
-      if (r && typeof r.then === 'function') r.then(undefined, fail);
-    } catch (e) {
-      fail(e);
-    }
-  }
-
-  #onDesired(nativePatch) {
-    if (this.#closed) return;
-    const { patch } = nativePatch;
-    if (this.#twin) this.#twin._onDesiredPatch(patch);
-    this.#runListeners(this.listeners('desired'), [patch], "a 'desired' listener");
+    const key = `${error.kind} ${error.family} ${error.name}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    process.emitWarning(`edgemodule: ${error} (further ones are not shown; listen to 'backgroundError')`, 'EdgeModuleWarning');
   }
 
   // ---------------------------------------------------------------- public API
@@ -436,7 +443,7 @@ class ModuleClient extends EventEmitter {
     return this;
   }
 
-  /** Connects; resolves once connected and subscribed. The client reconnects by itself afterwards. */
+  /** Connects; resolves once connected and subscribed to everything registered. The client reconnects by itself afterwards. */
   async open() {
     const n = this.#op();
     await call(() => n.connect());
@@ -454,14 +461,19 @@ class ModuleClient extends EventEmitter {
       try {
         if (n) await call(() => n.close());
       } finally {
-        for (const listener of this.#listeners.values()) listener.close();
-        this.#listeners.clear();
-        for (const consumer of this.#inputs.values()) consumer.queue?.end();
+        for (const listener of this.#listeners) listener.close();
+        this.#listeners = [];
+        for (const entry of this.#inputs.values()) {
+          entry.listener?.close();
+          entry.queue?.end();
+        }
         this.#inputs.clear();
         this.#methods.clear();
         for (const sub of [...this.#subscriptions]) sub.close();
         if (this.#keepAlive) clearInterval(this.#keepAlive);
         this.#keepAlive = null;
+        this.#unlog?.();
+        this.#unlog = null;
         if (this.#status.status !== 'closed') {
           const previous = this.#status;
           this.#status = { status: 'closed', reason: 'clientClose' };
@@ -475,28 +487,43 @@ class ModuleClient extends EventEmitter {
     return this.#closing;
   }
 
+  // The sends are plain functions returning a Promise (no async frame per message); a
+  // failure before the native call still rejects, never throws.
+
   /** Sends `message` to output `outputName` (routed by the hub); resolves on the hub's acknowledgement. */
-  async sendOutputEvent(outputName, message) {
-    checkName(outputName, 'the output name');
-    const body = Message._toNative(message);
-    const n = this.#op();
-    await call(() => n.sendOutput(outputName, body));
+  sendOutputEvent(outputName, message) {
+    try {
+      checkName(outputName, 'the output name');
+      const body = Message._toNative(message);
+      const n = this.#op();
+      return startNative(() => n.sendOutput(outputName, body));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends every message to `outputName`, pipelined; resolves once the hub acknowledged all of them. */
-  async sendOutputEventBatch(outputName, messages) {
-    checkName(outputName, 'the output name');
-    if (!Array.isArray(messages)) throw invalid('messages must be an array of Message');
-    const bodies = messages.map((m) => Message._toNative(m));
-    const n = this.#op();
-    await call(() => n.sendOutputBatch(outputName, bodies));
+  sendOutputEventBatch(outputName, messages) {
+    try {
+      checkName(outputName, 'the output name');
+      if (!Array.isArray(messages)) throw invalid('messages must be an array of Message');
+      const bodies = messages.map((m) => Message._toNative(m));
+      const n = this.#op();
+      return startNative(() => n.sendOutputBatch(outputName, bodies));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends `message` as module telemetry (no output name). */
-  async sendEvent(message) {
-    const body = Message._toNative(message);
-    const n = this.#op();
-    await call(() => n.sendEvent(body));
+  sendEvent(message) {
+    try {
+      const body = Message._toNative(message);
+      const n = this.#op();
+      return startNative(() => n.sendEvent(body));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends every message as telemetry, pipelined. */
@@ -508,25 +535,33 @@ class ModuleClient extends EventEmitter {
   }
 
   /**
-   * Handles messages of input `name` with `handler(message)`. The message is acknowledged
-   * when the handler returns (or its Promise resolves) and delivered again if it throws
-   * (or rejects). Replaces an earlier handler or iterator for the same input.
+   * Handles messages of input `name` with `handler(message)`, one at a time in arrival
+   * order. The message is acknowledged when the handler returns (or its Promise resolves);
+   * if it throws (or rejects) the core calls it again with the same message after the
+   * redelivery delay, and after the last attempt acknowledges it and reports a
+   * 'backgroundError'. Replaces an earlier handler or iterator for the same input.
    */
   onInput(name, handler) {
     checkName(name, 'the input name');
     checkFunction(handler, 'the input handler');
     if (this.#closed) throw new ClosedError('the client is closed');
-    this.#inputs.get(name)?.queue?.end();
+    this.#dropInput(name);
     this.#inputs.set(name, { handler });
-    this.#attachInput(name);
+    this.#registerInput(name);
     return this;
   }
 
-  /** Stops handling input `name` (its messages go to 'inputMessage' listeners, or wait). */
-  offInput(name) {
-    this.#inputs.get(name)?.queue?.end();
+  #dropInput(name) {
+    const entry = this.#inputs.get(name);
+    entry?.listener?.close();
+    entry?.queue?.end();
     this.#inputs.delete(name);
-    this.#unlisten(`inputs:${name}`);
+  }
+
+  /** Stops handling input `name` (its messages go to 'inputMessage' listeners). */
+  offInput(name) {
+    this.#dropInput(name);
+    this.#native?.clearInputHandler(name);
     return this;
   }
 
@@ -538,16 +573,17 @@ class ModuleClient extends EventEmitter {
   inputs(name) {
     checkName(name, 'the input name');
     if (this.#closed) throw new ClosedError('the client is closed');
-    this.#inputs.get(name)?.queue?.end();
+    this.#dropInput(name);
     const queue = new AsyncQueue((m) => m.abandon());
-    this.#inputs.set(name, { queue });
-    this.#attachInput(name);
+    const entry = { queue, listener: null };
+    this.#inputs.set(name, entry);
+    this.#registerInput(name);
     let current = null;
     const finish = () => {
       if (current && !current.settled) current.abandon();
       current = null;
       queue.end();
-      if (this.#inputs.get(name)?.queue === queue) this.offInput(name);
+      if (this.#inputs.get(name) === entry) this.offInput(name);
     };
     return {
       next: async () => {
@@ -577,7 +613,8 @@ class ModuleClient extends EventEmitter {
 
   /**
    * Handles direct method `name` with `handler(request, response)`; answer with
-   * `response.send(status, payload)`. A handler that throws or rejects answers 500.
+   * `response.send(status, payload)`. A handler that throws or rejects before answering
+   * gets the core's failure reply: 500 `{"error":"HANDLER_FAILED",…}`.
    * `onMethod(handler)` sets the default handler (methods without their own).
    */
   onMethod(name, handler) {
@@ -586,7 +623,7 @@ class ModuleClient extends EventEmitter {
     checkFunction(handler, 'the method handler');
     if (this.#closed) throw new ClosedError('the client is closed');
     this.#methods.set(name, handler);
-    this.#attachMethod(name);
+    this.#registerMethod(name);
     return this;
   }
 
@@ -595,7 +632,7 @@ class ModuleClient extends EventEmitter {
     checkFunction(handler, 'the method handler');
     if (this.#closed) throw new ClosedError('the client is closed');
     this.#methods.set(DEFAULT, handler);
-    this.#attachMethod(DEFAULT);
+    this.#registerMethod(DEFAULT);
     return this;
   }
 
@@ -603,7 +640,7 @@ class ModuleClient extends EventEmitter {
   offMethod(name) {
     const key = name === undefined ? DEFAULT : name;
     this.#methods.delete(key);
-    this.#unlisten(`methods:${key === DEFAULT ? '*' : key}`);
+    this.#native?.clearMethodHandler(key);
     return this;
   }
 
@@ -613,12 +650,10 @@ class ModuleClient extends EventEmitter {
    */
   async getTwin() {
     const n = this.#op();
-    if (this.#twin === null) {
-      this.#listen('desired', () => n.listenDesired((p) => this.#onDesired(p)));
-    }
     const fresh = await call(() => n.getTwin());
     if (this.#twin === null) {
       this.#twin = new Twin(fresh, (patch) => this.updateReported(patch));
+      this.#syncDesired(true);
     } else {
       this.#twin._refresh(fresh);
     }
@@ -627,9 +662,6 @@ class ModuleClient extends EventEmitter {
 
   /** Merges `patch` into the reported properties (null removes a property). */
   async updateReported(patch) {
-    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
-      throw invalid('the reported patch must be an object');
-    }
     const n = this.#op();
     await call(() => n.patchReported(patch));
   }
@@ -648,11 +680,11 @@ class ModuleClient extends EventEmitter {
     if (moduleId !== null && moduleId !== undefined) checkName(moduleId, 'the module id');
     if (!methodParams || typeof methodParams !== 'object') throw invalid('methodParams must be an object');
     checkName(methodParams.methodName, 'methodParams.methodName');
-    const response = secondsToMs(methodParams.responseTimeoutInSeconds, 'responseTimeoutInSeconds');
-    const connect = secondsToMs(methodParams.connectTimeoutInSeconds, 'connectTimeoutInSeconds');
+    const ms = (seconds) => (seconds === undefined || seconds === null ? null : Math.round(Number(seconds) * 1000));
     const n = this._native();
     const payload = methodParams.payload === undefined ? null : methodParams.payload;
-    const result = await call(() => n.invokeMethod(deviceId, moduleId ?? null, methodParams.methodName, payload, response, connect));
+    const result = await call(() => n.invokeMethod(deviceId, moduleId ?? null, methodParams.methodName, payload,
+      ms(methodParams.responseTimeoutInSeconds), ms(methodParams.connectTimeoutInSeconds)));
     return { status: result.status, payload: result.payload };
   }
 
@@ -665,14 +697,14 @@ class ModuleClient extends EventEmitter {
     else if (ArrayBuffer.isView(payload)) bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     else throw invalid('the payload must be a string, Buffer or Uint8Array');
     const qos = options.qos === undefined ? 1 : options.qos;
-    if (qos !== 0 && qos !== 1) throw invalid('qos must be 0 or 1');
     const n = this.#op();
     await call(() => n.publish(topic, bytes, qos));
   }
 
   /**
    * Subscribes to a user-topic filter; resolves once the hub accepted it. Messages arrive
-   * as `subscription.on('message', (payload, topic) => …)` (or `listener` when given), or
+   * one at a time as `subscription.on('message', (payload, topic) => …)` (or `listener`
+   * when given; acknowledged once the listeners are done, retried when one fails), and
    * through `for await (const { topic, payload } of subscription)`.
    */
   async subscribe(filter, listener) {
@@ -683,8 +715,14 @@ class ModuleClient extends EventEmitter {
     if (listener) subscription.on('message', listener);
     this.#subscriptions.add(subscription);
     try {
-      const handle = await call(() => n.subscribe(filter, (m) => {
-        if (!this.#closed) subscription._deliver(m);
+      const handle = await call(() => n.subscribe(filter, async (m) => {
+        if (this.#closed) return 'the client is closed';
+        try {
+          await subscription._deliver(m);
+        } catch (e) {
+          return failureMessage(e);
+        }
+        return null;
       }));
       subscription._attach(handle);
     } catch (e) {
@@ -695,4 +733,4 @@ class ModuleClient extends EventEmitter {
   }
 }
 
-module.exports = { ModuleClient, nativeOptions };
+module.exports = { ModuleClient, BackgroundError, prepare };

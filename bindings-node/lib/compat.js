@@ -4,7 +4,7 @@
 // Every operation takes an optional trailing callback (err, result) and returns a Promise
 // when none is given, as azure-iot-device does.
 const native = require('./native');
-const { ModuleClient: Base, nativeOptions } = require('./client');
+const { ModuleClient: Base, prepare } = require('./client');
 const { Message } = require('./message');
 const errors = require('./errors');
 
@@ -40,7 +40,7 @@ function callbackify(promise, callback) {
 
 function checkTransport(transportCtor) {
   if (transportCtor !== undefined && transportCtor !== Mqtt) {
-    throw new errors.ConfigError('edgemodule speaks MQTT only: pass the Mqtt transport from edgemodule/compat');
+    throw new (errors.errorClass('CONFIG'))('edgemodule speaks MQTT only: pass the Mqtt transport from edgemodule/compat');
   }
 }
 
@@ -67,11 +67,12 @@ class ModuleClient extends Base {
       throw new ReferenceError('connStr is \'' + connectionString + '\'');
     }
     checkTransport(transportCtor);
+    /** @type {ModuleClient | null} */
     let client = null;
-    client = new this(() => native.createFromConnectionString(
-      connectionString,
-      nativeOptions(client.#options, { readCaFromEnvironment: true }),
-    ));
+    client = new this(() => {
+      const prepared = prepare(/** @type {ModuleClient} */ (client).#options);
+      return native.createFromConnectionString(connectionString, prepared.env, prepared.options);
+    });
     return client;
   }
 
@@ -95,8 +96,27 @@ class ModuleClient extends Base {
     return callbackify(promise, callback);
   }
 
-  /** Accepted for compatibility; edgemodule always retries with exponential backoff and jitter. */
+  /**
+   * azure-iot-common retry policies, mapped to the core's reconnect options (before the
+   * client is created, i.e. before `open()` for `fromConnectionString`): `NoRetry` (its
+   * `nextRetryTimeout` is negative) gives up at once; `ExponentialBackOffWithJitter` maps
+   * its `normalParameters` (`cMin` → first delay, `cMax` → longest delay, `jd` → jitter,
+   * doubling). Anything else is an InvalidArgumentError.
+   */
   setRetryPolicy(policy) {
+    if (this._hasNative()) {
+      throw new errors.InvalidArgumentError('setRetryPolicy() must come before the client is created (before open())');
+    }
+    if (!policy || typeof policy !== 'object') throw new errors.InvalidArgumentError('the retry policy must be an object');
+    const o = this.#options;
+    if (typeof policy.nextRetryTimeout === 'function' && policy.nextRetryTimeout(1, false) < 0) {
+      o.retryGiveUpAfterMs = 1;
+    } else if (policy.normalParameters && typeof policy.normalParameters === 'object') {
+      const { cMin, cMax, jd } = policy.normalParameters;
+      o.retry = { initialDelayMs: cMin, maxDelayMs: cMax, jitter: jd, multiplier: 2 };
+    } else {
+      throw new errors.InvalidArgumentError('unsupported retry policy: use azure-iot-common NoRetry or ExponentialBackOffWithJitter, or the retry options of edgemodule');
+    }
     this.retryPolicy = policy;
   }
 
@@ -124,7 +144,7 @@ class ModuleClient extends Base {
     return callbackify(super.sendEventBatch(messages).then(() => new results.MessageEnqueued()), callback);
   }
 
-  /** Acknowledges an input message now (otherwise it is acknowledged when the handler returns). */
+  /** Marks an input message handled: it is acknowledged (in order) when its handler returns. */
   complete(message, callback) {
     return callbackify((async () => {
       message.ack();
@@ -132,7 +152,7 @@ class ModuleClient extends Base {
     })(), callback);
   }
 
-  /** MQTT cannot reject: the message is acknowledged and dropped. */
+  /** MQTT cannot reject: the message is acknowledged (when its handler returns) and dropped. */
   reject(message, callback) {
     return callbackify((async () => {
       message.ack();
@@ -140,7 +160,7 @@ class ModuleClient extends Base {
     })(), callback);
   }
 
-  /** Gives an input message back: the hub delivers it again. */
+  /** Gives an input message back (inside its handler): the core delivers it again after its retry delay. */
   abandon(message, callback) {
     return callbackify((async () => {
       message.abandon();
@@ -169,5 +189,6 @@ module.exports = {
   ModuleClient,
   Message,
   Mqtt,
+  Result,
   results,
 };

@@ -1,78 +1,69 @@
 'use strict';
-// EdgeModuleError and one subclass per stable error kind (design.md §4). `err.code` is the
-// kind's name (e.g. 'MESSAGE_TOO_LARGE'), `err.errno` its number, `err.status` the hub's
-// status for SERVICE-like errors.
+// EdgeModuleError and one subclass per stable error kind, built from the core's error table
+// (`native.errorTable()`, edgemodule::CODES): `err.code` is the kind's name (e.g.
+// 'MESSAGE_TOO_LARGE'), `err.errno` its number, `err.description` and `err.transient` the
+// table's, `err.status` the hub's status for SERVICE-like errors. Only the class names are
+// this package's: `MESSAGE_TOO_LARGE` → `MessageTooLargeError`.
+const native = require('./native');
 
-/** Stable error codes, shared by every edgemodule binding. */
-const ErrorCode = Object.freeze({
-  INVALID_ARGUMENT: 1,
-  CONFIG: 2,
-  UNAUTHORIZED: 3,
-  CONNECTION: 4,
-  TIMEOUT: 5,
-  CLOSED: 6,
-  MESSAGE_TOO_LARGE: 7,
-  PROTOCOL: 8,
-  SERVICE: 9,
-  CANCELLED: 10,
-  NOT_FOUND: 11,
-  THROTTLED: 12,
-  INTERNAL: 13,
-});
+/** @type {ReadonlyArray<import('../native').ErrorInfo>} */
+const TABLE = Object.freeze(native.errorTable().filter((row) => row.code !== 0));
+/** @type {Map<string, import('../native').ErrorInfo>} */
+const BY_NAME = new Map(TABLE.map((row) => [row.name, row]));
 
-const RETRYABLE = new Set(['CONNECTION', 'TIMEOUT', 'THROTTLED']);
+/** Stable error codes, shared by every edgemodule binding (name → number). */
+const ErrorCode = Object.freeze(Object.fromEntries(TABLE.map((row) => [row.name, row.code])));
+
+/** The table's row for `code`, INTERNAL for an unknown name. */
+function info(code) {
+  return BY_NAME.get(code) || /** @type {import('../native').ErrorInfo} */ (BY_NAME.get('INTERNAL'));
+}
 
 class EdgeModuleError extends Error {
   constructor(message, options = {}) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    const code = options.code || /** @type {any} */ (this.constructor).code || 'INTERNAL';
+    const row = info(options.code || /** @type {any} */ (this.constructor).code || 'INTERNAL');
     this.name = this.constructor.name;
-    this.code = code;
-    this.errno = ErrorCode[code];
+    /** The stable kind name. */
+    this.code = row.name;
+    /** The stable number of `code`. */
+    this.errno = row.code;
+    /** The one description of `code` (the core's table). */
+    this.description = row.description;
+    /** True when retrying the same operation later may succeed (the core's table). */
+    this.transient = row.transient;
+    /** The hub's status, when the hub answered with one. */
     this.status = options.status ?? undefined;
-    this.retryable = RETRYABLE.has(code);
+  }
+
+  /** Same as `transient` (kept for code written against edgemodule 0.1). */
+  get retryable() {
+    return this.transient;
   }
 }
 
-function kind(name, code) {
-  const cls = { [name]: class extends EdgeModuleError {} }[name];
-  /** @type {any} */ (cls).code = code;
-  return cls;
+/** `MESSAGE_TOO_LARGE` → `MessageTooLargeError`. */
+function className(name) {
+  return `${name.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase())}Error`;
 }
 
-const InvalidArgumentError = kind('InvalidArgumentError', 'INVALID_ARGUMENT');
-const ConfigError = kind('ConfigError', 'CONFIG');
-const UnauthorizedError = kind('UnauthorizedError', 'UNAUTHORIZED');
-const ConnectionError = kind('ConnectionError', 'CONNECTION');
-const TimeoutError = kind('TimeoutError', 'TIMEOUT');
-const ClosedError = kind('ClosedError', 'CLOSED');
-const MessageTooLargeError = kind('MessageTooLargeError', 'MESSAGE_TOO_LARGE');
-const ProtocolError = kind('ProtocolError', 'PROTOCOL');
-const ServiceError = kind('ServiceError', 'SERVICE');
-const CancelledError = kind('CancelledError', 'CANCELLED');
-const NotFoundError = kind('NotFoundError', 'NOT_FOUND');
-const ThrottledError = kind('ThrottledError', 'THROTTLED');
-const InternalError = kind('InternalError', 'INTERNAL');
+/** @type {Record<string, typeof EdgeModuleError>} class by kind name */
+const BY_CODE = {};
+/** @type {Record<string, typeof EdgeModuleError>} class by class name */
+const CLASSES = {};
+for (const row of TABLE) {
+  const name = className(row.name);
+  const cls = { [name]: class extends EdgeModuleError {} }[name];
+  /** @type {any} */ (cls).code = row.name;
+  BY_CODE[row.name] = cls;
+  CLASSES[name] = cls;
+}
+Object.freeze(BY_CODE);
+Object.freeze(CLASSES);
 
-const BY_CODE = Object.freeze({
-  INVALID_ARGUMENT: InvalidArgumentError,
-  CONFIG: ConfigError,
-  UNAUTHORIZED: UnauthorizedError,
-  CONNECTION: ConnectionError,
-  TIMEOUT: TimeoutError,
-  CLOSED: ClosedError,
-  MESSAGE_TOO_LARGE: MessageTooLargeError,
-  PROTOCOL: ProtocolError,
-  SERVICE: ServiceError,
-  CANCELLED: CancelledError,
-  NOT_FOUND: NotFoundError,
-  THROTTLED: ThrottledError,
-  INTERNAL: InternalError,
-});
-
-/** The error class for a code name (INTERNAL for unknown names). */
+/** The error class for a code name (InternalError for unknown names). */
 function errorClass(code) {
-  return BY_CODE[code] || InternalError;
+  return BY_CODE[code] || BY_CODE.INTERNAL;
 }
 
 /** Turns an error thrown by the native addon into an EdgeModuleError. */
@@ -88,10 +79,10 @@ function fromNative(error) {
       // fall through: not ours after all
     }
   }
-  if (error && (error.code === 'InvalidArg' || error.code === 'NumberExpected' || error.code === 'StringExpected' || error.code === 'ObjectExpected')) {
-    return new InvalidArgumentError(text, { cause: error });
+  if (error && ['InvalidArg', 'NumberExpected', 'StringExpected', 'ObjectExpected'].includes(error.code)) {
+    return new BY_CODE.INVALID_ARGUMENT(text, { cause: error });
   }
-  return new InternalError(text, { cause: error });
+  return new BY_CODE.INTERNAL(text, { cause: error });
 }
 
 /** Awaits `fn()` and converts a native failure. */
@@ -101,6 +92,22 @@ async function call(fn) {
   } catch (e) {
     throw fromNative(e);
   }
+}
+
+const rethrowNative = (e) => { throw fromNative(e); };
+
+/**
+ * `call` for per-message paths: starts `fn()` (a native operation returning a Promise) without
+ * an async frame of its own; a native failure, thrown or rejected, is converted.
+ */
+function startNative(fn) {
+  let promise;
+  try {
+    promise = fn();
+  } catch (e) {
+    return Promise.reject(fromNative(e));
+  }
+  return promise.then(undefined, rethrowNative);
 }
 
 /** Runs `fn()` synchronously and converts a native failure. */
@@ -115,21 +122,17 @@ function callSync(fn) {
 module.exports = {
   ErrorCode,
   EdgeModuleError,
-  InvalidArgumentError,
-  ConfigError,
-  UnauthorizedError,
-  ConnectionError,
-  TimeoutError,
-  ClosedError,
-  MessageTooLargeError,
-  ProtocolError,
-  ServiceError,
-  CancelledError,
-  NotFoundError,
-  ThrottledError,
-  InternalError,
+  ...CLASSES,
+  // Named for the code below (the same classes as in CLASSES).
+  InvalidArgumentError: BY_CODE.INVALID_ARGUMENT,
+  ClosedError: BY_CODE.CLOSED,
+  ConnectionError: BY_CODE.CONNECTION,
+  UnauthorizedError: BY_CODE.UNAUTHORIZED,
+  errorClasses: CLASSES,
+  errorTable: () => TABLE.map((row) => ({ ...row })),
   errorClass,
   fromNative,
+  startNative,
   call,
   callSync,
 };

@@ -1,4 +1,5 @@
 'use strict';
+const native = require('./native');
 const { InvalidArgumentError } = require('./errors');
 // Message: body, custom properties and system properties; shaped like azure-iot-device's
 // Message (data, properties.add/getValue, messageId, …) with a few conveniences.
@@ -54,15 +55,14 @@ class Properties extends Map {
   }
 }
 
-const SYSTEM_FIELDS = [
-  'messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding',
-  'creationTimeUtc', 'expiryTimeUtc', 'messageSchema', 'componentName', 'interfaceId',
-  'to', 'ackMode', 'operation', 'inputName', 'outputName', 'connectionDeviceId', 'connectionModuleId',
-];
-
-// `ack` is the method that acknowledges a received message; the `ack` system property
-// (delivery acknowledgement mode, received only) is `ackMode`.
-const NATIVE_NAME = { ackMode: 'ack' };
+// The system properties are the core's table (`native.systemProperties()`); a field's name is
+// the camelCase of the core's name, except where azure-iot-device's Message spells it
+// differently (`creationTimeUtc`, `expiryTimeUtc`) or it would hide a method (the `ack`
+// property, the delivery acknowledgement mode, is `ackMode`: `ack()` settles a message).
+const RENAMED = { creation_time: 'creationTimeUtc', expiry_time: 'expiryTimeUtc', ack: 'ackMode' };
+/** `[field, core name]` for every system property, in the core's order. */
+const SYSTEM = Object.freeze(native.systemProperties().map((p) => [RENAMED[p.name] || p.jsName, p.name]));
+const SYSTEM_FIELDS = Object.freeze(SYSTEM.map(([field]) => field));
 
 function toBuffer(data) {
   if (data === undefined || data === null) return Buffer.alloc(0);
@@ -156,26 +156,30 @@ class Message {
     if (!(message instanceof Message)) {
       throw new InvalidArgumentError('expected an edgemodule Message (new Message(body))');
     }
-    const out = { body: toBuffer(message.data), properties: {} };
-    for (const [k, v] of message.properties || []) out.properties[k] = String(v);
-    for (const field of SYSTEM_FIELDS) {
-      const value = asText(message[field]);
-      if (value !== undefined) out[NATIVE_NAME[field] || field] = value;
+    /** @type {Record<string, string>} */
+    const properties = {};
+    for (const [k, v] of message.properties || []) properties[k] = String(v);
+    /** @type {Record<string, string>} */
+    const system = {};
+    for (const [field, name] of SYSTEM) {
+      const value = asText(/** @type {any} */ (message)[field]);
+      if (value !== undefined) system[name] = value;
     }
-    return out;
+    return { body: toBuffer(message.data), properties, system };
   }
 
   /** @internal a received message; `receipt` is the native handle that acks/abandons */
   static _fromNative(native, receipt) {
     const m = new Message(native.body);
     for (const [k, v] of Object.entries(native.properties || {})) m.properties.set(k, v);
-    for (const field of SYSTEM_FIELDS) {
-      const value = native[NATIVE_NAME[field] || field];
-      if (value !== undefined && value !== null) m[field] = value;
+    const system = native.system || {};
+    for (const [field, name] of SYSTEM) {
+      const value = system[name];
+      if (value !== undefined && value !== null) /** @type {any} */ (m)[field] = value;
     }
     m.#receipt = receipt;
     return m;
   }
 }
 
-module.exports = { Message, Properties };
+module.exports = { Message, Properties, SYSTEM_FIELDS };

@@ -1,15 +1,16 @@
 'use strict';
 // MethodRequest / MethodResponse: what an onMethod handler receives, shaped like
-// azure-iot-device's DeviceMethodRequest / DeviceMethodResponse.
-const { call } = require('./errors');
+// azure-iot-device's DeviceMethodRequest / DeviceMethodResponse. `response.send()` hands
+// the answer to the core, which sends it (in order with everything else it acknowledges);
+// a handler that fails before answering gets the core's one failure reply.
 
 class MethodRequest {
   /** @internal */
-  constructor(native) {
-    this.methodName = native.methodName;
-    this.requestId = native.requestId;
+  constructor(call) {
+    this.methodName = call.methodName;
+    this.requestId = call.requestId;
     /** The JSON payload (null when the caller sent none). */
-    this.payload = native.payload;
+    this.payload = call.payload;
   }
 
   /** The payload as JSON text in a Buffer (azure-iot-device's `body`). */
@@ -19,20 +20,25 @@ class MethodRequest {
 }
 
 class MethodResponse {
-  #native;
+  #answer;
 
-  /** @internal */
-  constructor(native) {
-    this.#native = native;
-    this.requestId = native.requestId;
+  /**
+   * @internal
+   * @param call the native call
+   * @param answer receives `{status, payload}` once
+   */
+  constructor(call, answer) {
+    this.#answer = answer;
+    this.requestId = call.requestId;
     this.isResponseComplete = false;
     this.status = null;
     this.payload = null;
   }
 
   /**
-   * Answers the call with `status` and a JSON-serialisable `payload`. Returns a Promise;
-   * an optional callback `done(err)` is also called (azure-iot-device style).
+   * Answers the call with `status` and a JSON-serialisable `payload`. Returns a Promise that
+   * resolves once the core has the answer; an optional callback `done(err)` is also called
+   * (azure-iot-device style).
    */
   send(status, payload, done) {
     if (typeof payload === 'function' && done === undefined) {
@@ -49,7 +55,7 @@ class MethodResponse {
       this.isResponseComplete = true;
       this.status = status;
       this.payload = payload === undefined ? null : payload;
-      await call(() => this.#native.respond(status, this.payload));
+      this.#answer({ status, payload: this.payload });
     })();
     if (typeof done === 'function') {
       p.then(() => done(), (e) => done(e));

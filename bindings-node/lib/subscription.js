@@ -1,11 +1,15 @@
 'use strict';
 // Subscription: messages on a user-topic filter, as 'message' events (payload, topic) and as
-// an async iterator of { topic, payload }.
+// an async iterator of { topic, payload }. The core calls the subscription's handler one
+// message at a time and acknowledges it once the 'message' listeners are done (a listener
+// that throws or rejects is a failed attempt: the core retries, then reports it).
 const { EventEmitter } = require('node:events');
 const { AsyncQueue } = require('./queue');
+const { call } = require('./errors');
+const { runAll } = require('./run');
 
 class Subscription extends EventEmitter {
-  /** @type {import('../native').NativeListener | null} */
+  /** @type {import('../native').NativeSubscription | null} */
   #native = null;
   #queues = new Set();
   #closed = false;
@@ -20,44 +24,45 @@ class Subscription extends EventEmitter {
   }
 
   /** @internal */
-  _attach(nativeListener) {
-    this.#native = nativeListener;
-    if (this.#closed) nativeListener.close();
+  _attach(nativeSubscription) {
+    this.#native = nativeSubscription;
+    if (this.#closed) nativeSubscription.close();
   }
 
-  /** @internal */
-  _deliver(message) {
+  /** @internal one message from the core; settles when every listener is done */
+  async _deliver(message) {
     if (this.#closed) return;
     const { topic, payload } = message;
     for (const queue of this.#queues) queue.push({ topic, payload });
-    for (const listener of this.listeners('message')) {
-      try {
-        const r = listener.call(this, payload, topic);
-        if (r && typeof r.then === 'function') r.then(undefined, (e) => this.#failed(e));
-      } catch (e) {
-        this.#failed(e);
-      }
-    }
+    await runAll(this, this.listeners('message'), [payload, topic]);
   }
 
-  #failed(error) {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(`a subscription listener for ${this.filter} failed: ${error && error.stack ? error.stack : error}`, 'EdgeModuleWarning');
-  }
-
-  /** True once closed (by close() or by closing the client). */
+  /** True once closed (by close(), unsubscribe() or by closing the client). */
   get closed() {
     return this.#closed;
   }
 
-  /** Stops delivery (the MQTT subscription ends when the client closes). */
-  close() {
-    if (this.#closed) return;
+  #end() {
+    if (this.#closed) return false;
     this.#closed = true;
-    if (this.#native) this.#native.close();
     for (const queue of this.#queues) queue.end();
     this.#queues.clear();
     this.#onClose(this);
+    return true;
+  }
+
+  /** Stops delivery and unsubscribes (UNSUBSCRIBE, unless another subscription keeps the filter) without waiting. */
+  close() {
+    if (this.#end()) this.#native?.close();
+  }
+
+  /** Stops delivery and unsubscribes; resolves once the hub confirmed. */
+  async unsubscribe() {
+    const n = this.#native;
+    this.#end();
+    if (n) {
+      await call(() => n.unsubscribe());
+    }
   }
 
   /** `for await (const { topic, payload } of subscription)` */

@@ -1,27 +1,16 @@
 'use strict';
 // Twin: the module twin as azure-iot-device users know it — `properties.desired`,
-// `properties.reported.update(patch)`, and 'properties.desired[.path]' events.
+// `properties.reported.update(patch)`, and 'properties.desired[.path]' events. The cached
+// properties follow the core's rules (`Twin::apply_desired_patch`: a stale patch is ignored,
+// a catch-up replaces the section, others merge; `Twin::apply_reported_patch`).
 const { EventEmitter } = require('node:events');
+const native = require('./native');
+const { callSync } = require('./errors');
 
 const DESIRED = 'properties.desired';
 
 function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** JSON merge of `patch` into `target` (null removes a member). */
-function mergePatch(target, patch) {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) {
-      delete target[key];
-    } else if (isObject(value)) {
-      if (!isObject(target[key])) target[key] = {};
-      mergePatch(target[key], value);
-    } else {
-      target[key] = value;
-    }
-  }
-  return target;
 }
 
 /** Every `[dotted.path, value]` inside `value`, parents first. */
@@ -47,15 +36,16 @@ function at(object, dotted) {
 
 class Twin extends EventEmitter {
   /** @internal */
-  constructor(nativeTwin, reportedUpdate) {
+  /** @param twinJson the core's twin JSON: `{desired: {…, $version}, reported: {…, $version}}` */
+  constructor(twinJson, reportedUpdate) {
     super();
-    const desired = { ...(nativeTwin.desired || {}), $version: nativeTwin.desiredVersion };
-    const reported = { ...(nativeTwin.reported || {}), $version: nativeTwin.reportedVersion };
+    const desired = { ...twinJson.desired };
+    const reported = { ...twinJson.reported };
     Object.defineProperty(reported, 'update', {
       enumerable: false,
       value: (patch, done) => {
         const p = reportedUpdate(patch).then(() => {
-          mergePatch(reported, patch);
+          this._refresh(callSync(() => native.applyReportedPatch(this.#json(), patch)));
         });
         if (typeof done === 'function') {
           p.then(() => done(), (e) => done(e));
@@ -74,22 +64,29 @@ class Twin extends EventEmitter {
     });
   }
 
-  /** @internal replaces the cached properties with a fresh read */
-  _refresh(nativeTwin) {
+  /** The cached properties in the core's twin JSON shape. */
+  #json() {
+    return { desired: this.properties.desired, reported: this.properties.reported };
+  }
+
+  /** @internal replaces the cached properties (same objects) with the core's twin JSON */
+  _refresh(twinJson) {
     const { desired, reported } = this.properties;
     for (const key of Object.keys(desired)) delete desired[key];
     for (const key of Object.keys(reported)) delete reported[key];
-    Object.assign(desired, nativeTwin.desired || {}, { $version: nativeTwin.desiredVersion });
-    Object.assign(reported, nativeTwin.reported || {}, { $version: nativeTwin.reportedVersion });
+    Object.assign(desired, twinJson.desired);
+    Object.assign(reported, twinJson.reported);
   }
 
-  /** @internal a desired patch from the hub: merge it, then fire 'properties.desired' and the per-path events */
-  _onDesiredPatch(patch) {
-    const known = this.properties.desired.$version;
-    if (typeof patch.$version === 'number' && typeof known === 'number' && patch.$version <= known) {
-      return; // already part of what getTwin() returned
-    }
-    mergePatch(this.properties.desired, patch);
+  /**
+   * @internal a desired patch from the core (`NativeDesiredPatch`): applied with the core's
+   * rules, then 'properties.desired' and the per-path events fire — unless it was stale.
+   */
+  _onDesiredPatch(nativePatch) {
+    const result = callSync(() => native.applyDesiredPatch(this.#json(), nativePatch));
+    if (!result.applied) return;
+    this._refresh(result.twin);
+    const { patch } = nativePatch;
     this.#emitSafely(DESIRED, patch);
     for (const [path, value] of paths(patch)) {
       if (path !== '$version' && this.listenerCount(`${DESIRED}.${path}`) > 0) {
@@ -115,4 +112,4 @@ class Twin extends EventEmitter {
   }
 }
 
-module.exports = { Twin, mergePatch };
+module.exports = { Twin };

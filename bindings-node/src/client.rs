@@ -1,36 +1,28 @@
-//! `NativeClient`: the core's `ModuleClient` with Promise-returning operations and
-//! listener registration.
+//! `NativeClient`: the core's `ModuleClient` with Promise-returning operations, handler
+//! registration (the core's handler API) and event listeners.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use edgemodule::{ClientBuilder, MethodInvokeRequest, ModuleClient, Qos};
+use edgemodule::{MethodInvokeRequest, ModuleClient, Qos, Subscribed};
+use futures_util::FutureExt;
 use napi::bindgen_prelude::Buffer;
-use napi::threadsafe_function::{ThreadsafeFunction, UnknownReturnValue};
-use napi::Status;
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
-use tokio_stream::wrappers::WatchStream;
 
+use crate::completion::{start, PendingPromise};
 use crate::error::{invalid_argument, to_napi};
 use crate::events::{
-    NativeDesiredPatch, NativeInputMessage, NativeMethodRequest, NativeStatus, NativeUserMessage,
+    NativeBackgroundError, NativeDesiredPatch, NativeInputEvent, NativeInputMessage,
+    NativeMethodAnswer, NativeMethodCall, NativeStatus, NativeSubscription, NativeUserMessage,
 };
-use crate::listeners::{spawn_pump, NativeListener};
+use crate::handlers::{call, method_outcome, outcome, JsHandler};
+use crate::in_runtime;
+use crate::listeners::{spawn_pump, Callback, NativeListener};
 use crate::message::NativeMessage;
-use crate::options::NativeClientOptions;
-
-/// The module twin's properties.
-#[napi(object)]
-pub struct NativeTwin {
-    /// Desired properties (without `$version`).
-    pub desired: Value,
-    /// Reported properties (without `$version`).
-    pub reported: Value,
-    /// Desired `$version`.
-    pub desired_version: i64,
-    /// Reported `$version`.
-    pub reported_version: i64,
-}
+use crate::options::{builder, client_options};
 
 /// The answer of an invoked direct method.
 #[napi(object)]
@@ -41,32 +33,31 @@ pub struct NativeMethodResult {
     pub payload: Value,
 }
 
-/// Creates a client from the IoT Edge environment (`IOTEDGE_*` + workload API, or
-/// `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`); `options.env` replaces the
-/// process environment.
+/// Creates a client from the IoT Edge environment read from `env` (JavaScript passes
+/// `process.env`, or the `env` option): `IOTEDGE_*` + workload API, or
+/// `EdgeHubConnectionString` + `EdgeModuleCACertificateFile`; `options` as `resolveOptions`
+/// takes them.
 #[napi]
 pub async fn create_from_environment(
-    options: Option<NativeClientOptions>,
+    env: HashMap<String, String>,
+    options: Option<Value>,
 ) -> napi::Result<NativeClient> {
-    let mut options = options.unwrap_or_default();
-    let mut builder = ClientBuilder::new();
-    if let Some(env) = options.env.take() {
-        builder = builder.from_environment_lookup(move |name| env.get(name).cloned());
-    }
-    let builder = options.apply(builder)?;
-    let inner = builder.build().await.map_err(to_napi)?;
+    let options = client_options(options.as_ref()).map_err(to_napi)?;
+    let inner = builder(options, env).build().await.map_err(to_napi)?;
     Ok(NativeClient { inner })
 }
 
-/// Creates a client from a module connection string. The trust bundle comes from
-/// `options.trustBundlePem`. Synchronous: nothing is read from the network.
+/// Creates a client from a module connection string; `env` supplies the `EDGEMODULE_*`
+/// overrides and `EdgeModuleCACertificateFile`. Synchronous: nothing is read from the
+/// network.
 #[napi(catch_unwind)]
 pub fn create_from_connection_string(
     connection_string: String,
-    options: Option<NativeClientOptions>,
+    env: HashMap<String, String>,
+    options: Option<Value>,
 ) -> napi::Result<NativeClient> {
-    let options = options.unwrap_or_default();
-    let builder = options.apply(ClientBuilder::new().connection_string(connection_string))?;
+    let options = client_options(options.as_ref()).map_err(to_napi)?;
+    let builder = builder(options, env).connection_string(connection_string);
     let inner = napi::bindgen_prelude::block_on(builder.build()).map_err(to_napi)?;
     Ok(NativeClient { inner })
 }
@@ -76,6 +67,15 @@ fn parse_qos(value: u32) -> napi::Result<Qos> {
         0 => Ok(Qos::AtMostOnce),
         1 => Ok(Qos::AtLeastOnce),
         other => Err(invalid_argument(format!("qos must be 0 or 1, not {other}"))),
+    }
+}
+
+/// A registration is in effect at once; its subscription is confirmed later (`connect()`
+/// waits for it). Only a refusal known now (a bad name, a closed client) is an error here.
+fn registered(subscribed: Subscribed) -> napi::Result<()> {
+    match in_runtime(|| subscribed.now_or_never()) {
+        Some(Err(e)) => Err(to_napi(e)),
+        _ => Ok(()),
     }
 }
 
@@ -105,70 +105,75 @@ impl NativeClient {
         NativeStatus::from(*self.inner.status().borrow())
     }
 
-    /// Connects; resolves once connected and subscribed.
+    /// Connects; resolves once connected and subscribed to everything registered.
     #[napi]
     pub async fn connect(&self) -> napi::Result<()> {
         self.inner.connect().await.map_err(to_napi)
     }
 
-    /// Closes the client: operations in flight fail with `CLOSED`, listeners stop.
+    /// Closes the client: operations in flight fail with `CLOSED`, no handler is called
+    /// afterwards, listeners stop.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
         self.inner.close().await.map_err(to_napi)
     }
 
     /// Sends `message` to output `output`; resolves on the hub's acknowledgement.
-    #[napi]
-    pub async fn send_output(&self, output: String, message: NativeMessage) -> napi::Result<()> {
-        let message = edgemodule::Message::from(message);
-        self.inner
-            .send_output(&output, message)
-            .await
-            .map_err(to_napi)
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_output(
+        &self,
+        env: Env,
+        output: String,
+        message: NativeMessage,
+    ) -> napi::Result<PendingPromise> {
+        let message = message.into_core()?;
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner.send_output(&output, message).await.map_err(to_napi)
+        })
     }
 
     /// Sends `messages` to output `output`, pipelined; resolves when all were acknowledged.
-    #[napi]
-    pub async fn send_output_batch(
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_output_batch(
         &self,
+        env: Env,
         output: String,
         messages: Vec<NativeMessage>,
-    ) -> napi::Result<()> {
+    ) -> napi::Result<PendingPromise> {
         let messages = messages
             .into_iter()
-            .map(edgemodule::Message::from)
-            .collect();
-        self.inner
-            .send_output_batch(&output, messages)
-            .await
-            .map_err(to_napi)
+            .map(NativeMessage::into_core)
+            .collect::<napi::Result<Vec<_>>>()?;
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner
+                .send_output_batch(&output, messages)
+                .await
+                .map_err(to_napi)
+        })
     }
 
     /// Sends `message` as module telemetry (no output name).
-    #[napi]
-    pub async fn send_event(&self, message: NativeMessage) -> napi::Result<()> {
-        let message = edgemodule::Message::from(message);
-        self.inner.send_event(message).await.map_err(to_napi)
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_event(&self, env: Env, message: NativeMessage) -> napi::Result<PendingPromise> {
+        let message = message.into_core()?;
+        let inner = self.inner.clone();
+        start(&env, async move {
+            inner.send_event(message).await.map_err(to_napi)
+        })
     }
 
-    /// Reads the module twin.
+    /// Reads the module twin: `{desired: {…, $version}, reported: {…, $version}}`.
     #[napi]
-    pub async fn get_twin(&self) -> napi::Result<NativeTwin> {
+    pub async fn get_twin(&self) -> napi::Result<Value> {
         let twin = self.inner.get_twin().await.map_err(to_napi)?;
-        Ok(NativeTwin {
-            desired: twin.desired,
-            reported: twin.reported,
-            desired_version: twin.desired_version,
-            reported_version: twin.reported_version,
-        })
+        twin.to_json_value().map_err(to_napi)
     }
 
     /// Merges `patch` into the reported properties.
     #[napi]
     pub async fn patch_reported(&self, patch: Value) -> napi::Result<()> {
-        if !patch.is_object() {
-            return Err(invalid_argument("the reported patch must be a JSON object"));
-        }
         self.inner.patch_reported(patch).await.map_err(to_napi)
     }
 
@@ -213,116 +218,158 @@ impl NativeClient {
             .map_err(to_napi)
     }
 
-    /// Subscribes to user-topic `filter`; resolves once the hub accepted it.
-    #[napi(ts_args_type = "filter: string, callback: (message: NativeUserMessage) => void")]
+    /// Subscribes to user-topic `filter` with `handler` (one message at a time, acknowledged
+    /// when it returns `null`, or its Promise resolves with `null`; see the core's `subscribe_with_handler`);
+    /// resolves once the hub accepted the subscription.
+    #[napi(
+        ts_args_type = "filter: string, handler: (message: NativeUserMessage) => string | null | undefined | Promise<string | null | undefined>"
+    )]
     pub async fn subscribe(
         &self,
         filter: String,
-        callback: ThreadsafeFunction<
-            NativeUserMessage,
-            UnknownReturnValue,
-            NativeUserMessage,
-            Status,
-            false,
-            true,
-        >,
-    ) -> napi::Result<NativeListener> {
-        let subscription = self.inner.subscribe(&filter).await.map_err(to_napi)?;
-        Ok(spawn_pump(subscription, callback, NativeUserMessage::from))
+        handler: JsHandler<NativeUserMessage, Option<String>>,
+    ) -> napi::Result<NativeSubscription> {
+        let handler = Arc::new(handler);
+        let subscription = self
+            .inner
+            .subscribe_with_handler(&filter, move |message| {
+                let handler = Arc::clone(&handler);
+                let message = NativeUserMessage::from(&message);
+                async move { outcome(call(&handler, message).await?) }
+            })
+            .await
+            .map_err(to_napi)?;
+        Ok(NativeSubscription::new(subscription))
     }
 
-    /// Delivers messages of input `name` (or, when `name` is null, of every input without a
-    /// listener of its own) to `callback`. Replaces an earlier listener for the same input.
+    /// Handles the messages of input `name` (`null`: of every input without a handler of
+    /// its own) with `handler`, replacing what handled them. The core's rules apply: one
+    /// message at a time per handler, acknowledged (in arrival order) when it returns (or its
+    /// Promise resolves with) `null`, retried when it gives a failure message.
     #[napi(
         catch_unwind,
-        ts_args_type = "name: string | null, callback: (message: NativeInputMessage) => void"
+        ts_args_type = "name: string | null, handler: (event: NativeInputEvent) => string | null | undefined | Promise<string | null | undefined>"
     )]
-    pub fn listen_inputs(
+    pub fn set_input_handler(
         &self,
         name: Option<String>,
-        callback: ThreadsafeFunction<
-            NativeInputMessage,
-            UnknownReturnValue,
-            NativeInputMessage,
-            Status,
-            false,
-            true,
-        >,
-    ) -> napi::Result<NativeListener> {
-        let stream = match name.as_deref() {
-            Some("") => return Err(invalid_argument("the input name must not be empty")),
-            Some(name) => self.inner.input(name),
-            None => self.inner.default_inputs(),
-        };
-        Ok(spawn_pump(stream, callback, NativeInputMessage::new))
+        handler: JsHandler<NativeInputEvent, Option<String>>,
+    ) -> napi::Result<()> {
+        let handler = Arc::new(handler);
+        registered(in_runtime(|| {
+            self.inner
+                .set_input_handler(name.as_deref(), move |message| {
+                    let handler = Arc::clone(&handler);
+                    let event = NativeInputEvent::from(&message);
+                    async move { outcome(call(&handler, event).await?) }
+                })
+        }))
     }
 
-    /// Delivers calls of method `name` (or, when null, of every method without a listener
-    /// of its own) to `callback`. Replaces an earlier listener for the same method.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "name: string | null, callback: (request: NativeMethodRequest) => void"
-    )]
-    pub fn listen_methods(
-        &self,
-        name: Option<String>,
-        callback: ThreadsafeFunction<
-            NativeMethodRequest,
-            UnknownReturnValue,
-            NativeMethodRequest,
-            Status,
-            false,
-            true,
-        >,
-    ) -> napi::Result<NativeListener> {
-        let stream = match name.as_deref() {
-            Some("") => return Err(invalid_argument("the method name must not be empty")),
-            Some(name) => self.inner.method(name),
-            None => self.inner.default_methods(),
-        };
-        Ok(spawn_pump(stream, callback, NativeMethodRequest::new))
+    /// Removes the handler of input `name` (`null`: the default handler).
+    #[napi(catch_unwind)]
+    pub fn clear_input_handler(&self, name: Option<String>) {
+        in_runtime(|| self.inner.clear_input_handler(name.as_deref()));
     }
 
-    /// Delivers desired-property patches (including catch-up patches after a reconnect).
+    /// The core's stream of input `name` (what `client.inputs(name)` iterates): each message
+    /// goes to `callback` to be settled with `ack()` or `abandon()`. Replaces the input's
+    /// handler.
     #[napi(
         catch_unwind,
-        ts_args_type = "callback: (patch: NativeDesiredPatch) => void"
+        ts_args_type = "name: string, callback: (message: NativeInputMessage) => void"
     )]
-    pub fn listen_desired(
+    pub fn open_input_stream(
         &self,
-        callback: ThreadsafeFunction<
-            NativeDesiredPatch,
-            UnknownReturnValue,
-            NativeDesiredPatch,
-            Status,
-            false,
-            true,
-        >,
+        name: String,
+        callback: Callback<NativeInputMessage>,
     ) -> NativeListener {
         spawn_pump(
-            self.inner.desired_patches(),
+            in_runtime(|| self.inner.input(&name)),
             callback,
-            NativeDesiredPatch::from,
+            NativeInputMessage::new,
         )
     }
 
-    /// Delivers every connection status change.
+    /// Answers calls of method `name` (`null`: of every method without a handler of its
+    /// own) with `handler`: its Promise resolves with the answer, or with `{error}` — then the
+    /// core answers with its one failure reply.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "name: string | null, handler: (call: NativeMethodCall) => NativeMethodAnswer | Promise<NativeMethodAnswer>"
+    )]
+    pub fn set_method_handler(
+        &self,
+        name: Option<String>,
+        handler: JsHandler<NativeMethodCall, NativeMethodAnswer>,
+    ) -> napi::Result<()> {
+        let handler = Arc::new(handler);
+        registered(in_runtime(|| {
+            self.inner
+                .set_method_handler(name.as_deref(), move |request| {
+                    let handler = Arc::clone(&handler);
+                    let call_args = NativeMethodCall::from(&request);
+                    async move { method_outcome(call(&handler, call_args).await?) }
+                })
+        }))
+    }
+
+    /// Removes the handler of method `name` (`null`: the default handler).
+    #[napi(catch_unwind)]
+    pub fn clear_method_handler(&self, name: Option<String>) {
+        in_runtime(|| self.inner.clear_method_handler(name.as_deref()));
+    }
+
+    /// Handles desired-property patches (including catch-ups after a reconnect) with
+    /// `handler`: one at a time, retried by the core when its Promise resolves with a failure
+    /// message.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "handler: (patch: NativeDesiredPatch) => string | null | undefined | Promise<string | null | undefined>"
+    )]
+    pub fn set_desired_handler(
+        &self,
+        handler: JsHandler<NativeDesiredPatch, Option<String>>,
+    ) -> napi::Result<()> {
+        let handler = Arc::new(handler);
+        registered(in_runtime(|| {
+            self.inner.set_desired_handler(move |patch| {
+                let handler = Arc::clone(&handler);
+                let patch = NativeDesiredPatch::from(&patch);
+                async move { outcome(call(&handler, patch).await?) }
+            })
+        }))
+    }
+
+    /// Removes the desired-properties handler.
+    #[napi(catch_unwind)]
+    pub fn clear_desired_handler(&self) {
+        in_runtime(|| self.inner.clear_desired_handler());
+    }
+
+    /// Delivers every connection status change from now on (the last one is `closed`).
     #[napi(
         catch_unwind,
         ts_args_type = "callback: (status: NativeStatus) => void"
     )]
-    pub fn listen_status(
+    pub fn listen_status(&self, callback: Callback<NativeStatus>) -> NativeListener {
+        spawn_pump(self.inner.status_changes(), callback, NativeStatus::from)
+    }
+
+    /// Delivers every background error (a handler that failed for good, a message or call
+    /// nothing handles, a slow handler) from now on.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "callback: (error: NativeBackgroundError) => void"
+    )]
+    pub fn listen_background_errors(
         &self,
-        callback: ThreadsafeFunction<
-            NativeStatus,
-            UnknownReturnValue,
-            NativeStatus,
-            Status,
-            false,
-            true,
-        >,
+        callback: Callback<NativeBackgroundError>,
     ) -> NativeListener {
-        let changes = WatchStream::from_changes(self.inner.status());
-        spawn_pump(changes, callback, NativeStatus::from)
+        spawn_pump(
+            self.inner.background_errors(),
+            callback,
+            NativeBackgroundError::from,
+        )
     }
 }

@@ -1,10 +1,12 @@
-//! What the core hands to JavaScript listeners: input messages (to acknowledge or abandon),
-//! method requests (to answer), desired patches, status changes, user-topic messages.
+//! What the core hands to JavaScript: input messages (for handlers, and settle-yourself ones
+//! for `client.inputs(name)`), method calls and the answer a handler gives back, desired
+//! patches, status changes, user-topic messages, background errors, and a user-topic
+//! subscription handle.
 
 use std::sync::Mutex;
 
 use edgemodule::{
-    ConnectionState, ConnectionStatus, DesiredPatch, InputMessage, MethodRequest, StatusReason,
+    BackgroundError, ConnectionStatus, DesiredPatch, InputMessage, MethodRequest, Subscription,
     UserMessage,
 };
 use napi::bindgen_prelude::Buffer;
@@ -12,7 +14,9 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::error::to_napi;
+use crate::in_runtime;
 use crate::message::NativeMessage;
+use crate::tables::{reason_js_name, state_js_name};
 
 /// Takes the value out of a slot even if a panic poisoned its lock.
 fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
@@ -22,9 +26,28 @@ fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
     }
 }
 
-/// A message received on an input. Settle it once: `ack()` after processing (the hub
-/// forgets it) or `abandon()` (it is delivered again). If it is garbage-collected unsettled
-/// it is delivered again.
+/// A message for an input handler (the handler's Promise settles it).
+#[napi(object)]
+pub struct NativeInputEvent {
+    /// The input it arrived on.
+    pub input_name: String,
+    /// The message.
+    pub message: NativeMessage,
+}
+
+impl From<&InputMessage> for NativeInputEvent {
+    fn from(m: &InputMessage) -> Self {
+        NativeInputEvent {
+            input_name: m.input_name().to_string(),
+            message: NativeMessage::from(m.message()),
+        }
+    }
+}
+
+/// A message from an input stream (`client.inputs(name)`): the core's stream API. Settle it
+/// once with `ack()` (processed) or `abandon()` (one failed attempt: the core delivers it
+/// again after its retry delay, and drops and reports it after the last attempt). Collected
+/// unsettled, it counts as abandoned.
 #[napi]
 pub struct NativeInputMessage {
     input: String,
@@ -38,6 +61,14 @@ impl NativeInputMessage {
             input: message.input_name().to_string(),
             inner: Mutex::new(Some(message)),
         }
+    }
+}
+
+impl Drop for NativeInputMessage {
+    /// Collected unsettled: the core counts it as abandoned, which may schedule the next
+    /// attempt (a task on the runtime).
+    fn drop(&mut self) {
+        in_runtime(|| drop(take(&self.inner)));
     }
 }
 
@@ -56,26 +87,24 @@ impl NativeInputMessage {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        guard
-            .as_ref()
-            .map(|m| NativeMessage::from(m.message().clone()))
+        guard.as_ref().map(|m| NativeMessage::from(m.message()))
     }
 
-    /// Acknowledges the message; `false` if it was already settled.
+    /// Acknowledges the message (in arrival order); `false` if it was already settled.
     #[napi(catch_unwind)]
     pub fn ack(&self) -> napi::Result<bool> {
         match take(&self.inner) {
-            Some(message) => message.ack().map(|()| true).map_err(to_napi),
+            Some(message) => in_runtime(|| message.ack()).map(|()| true).map_err(to_napi),
             None => Ok(false),
         }
     }
 
-    /// Gives the message back for redelivery; `false` if it was already settled.
+    /// Gives the message back (one failed attempt); `false` if it was already settled.
     #[napi(catch_unwind)]
     pub fn abandon(&self) -> bool {
         match take(&self.inner) {
             Some(message) => {
-                message.abandon();
+                in_runtime(|| message.abandon());
                 true
             }
             None => false,
@@ -83,64 +112,40 @@ impl NativeInputMessage {
     }
 }
 
-/// A direct-method call to this module. Answer it once with `respond`; if it is
-/// garbage-collected unanswered the caller gets status 500.
-#[napi]
-pub struct NativeMethodRequest {
-    name: String,
-    payload: Value,
-    request_id: String,
-    inner: Mutex<Option<MethodRequest>>,
-}
-
-impl NativeMethodRequest {
-    /// Wraps a received request.
-    pub fn new(request: MethodRequest) -> Self {
-        NativeMethodRequest {
-            name: request.name.clone(),
-            payload: request.payload.clone(),
-            request_id: request.request_id().to_string(),
-            inner: Mutex::new(Some(request)),
-        }
-    }
-}
-
-#[napi]
-impl NativeMethodRequest {
+/// A direct-method call for a method handler.
+#[napi(object)]
+pub struct NativeMethodCall {
     /// The method name.
-    #[napi(getter)]
-    pub fn method_name(&self) -> String {
-        self.name.clone()
-    }
-
-    /// The JSON payload (`null` when empty).
-    #[napi(getter)]
-    pub fn payload(&self) -> Value {
-        self.payload.clone()
-    }
-
+    pub method_name: String,
     /// The hub's request id.
-    #[napi(getter)]
-    pub fn request_id(&self) -> String {
-        self.request_id.clone()
-    }
+    pub request_id: String,
+    /// The JSON payload (`null` when empty).
+    pub payload: Value,
+}
 
-    /// Sends the answer; resolves when the hub acknowledged it. `false` if it was already
-    /// answered.
-    #[napi]
-    pub async fn respond(&self, status: i32, payload: Value) -> napi::Result<bool> {
-        match take(&self.inner) {
-            Some(request) => request
-                .respond(status, payload)
-                .await
-                .map(|()| true)
-                .map_err(to_napi),
-            None => Ok(false),
+impl From<&MethodRequest> for NativeMethodCall {
+    fn from(r: &MethodRequest) -> Self {
+        NativeMethodCall {
+            method_name: r.name.clone(),
+            request_id: r.request_id().to_string(),
+            payload: r.payload.clone(),
         }
     }
 }
 
-/// A connection status change.
+/// A method handler's result: `status` and `payload` (answered), or `error` (the handler
+/// failed: the core answers with its one failure reply).
+#[napi(object)]
+pub struct NativeMethodAnswer {
+    /// The status the caller sees.
+    pub status: Option<i32>,
+    /// The JSON payload the caller sees.
+    pub payload: Option<Value>,
+    /// Why the handler failed.
+    pub error: Option<String>,
+}
+
+/// A connection status, with the core's state and reason names in camelCase.
 #[napi(object)]
 pub struct NativeStatus {
     /// `connected`, `disconnectedRetrying`, `disconnected` or `closed`.
@@ -152,24 +157,9 @@ pub struct NativeStatus {
 
 impl From<ConnectionStatus> for NativeStatus {
     fn from(s: ConnectionStatus) -> Self {
-        let status = match s.state {
-            ConnectionState::Connected => "connected",
-            ConnectionState::DisconnectedRetrying => "disconnectedRetrying",
-            ConnectionState::Disconnected => "disconnected",
-            ConnectionState::Closed => "closed",
-        };
-        let reason = match s.reason {
-            StatusReason::Ok => "ok",
-            StatusReason::ExpiredSasToken => "expiredSasToken",
-            StatusReason::BadCredential => "badCredential",
-            StatusReason::NoNetwork => "noNetwork",
-            StatusReason::RetryExpired => "retryExpired",
-            StatusReason::CommunicationError => "communicationError",
-            StatusReason::ClientClose => "clientClose",
-        };
         NativeStatus {
-            status: status.to_string(),
-            reason: reason.to_string(),
+            status: state_js_name(s.state),
+            reason: reason_js_name(s.reason),
         }
     }
 }
@@ -177,17 +167,20 @@ impl From<ConnectionStatus> for NativeStatus {
 /// A change of desired properties.
 #[napi(object)]
 pub struct NativeDesiredPatch {
-    /// The patch as the hub sent it, including `$version`.
+    /// The patch as the hub sent it, with `$version`.
     pub patch: Value,
-    /// The desired `$version` after the patch.
+    /// The desired `$version` after the patch (0 when unknown).
     pub version: i64,
+    /// True for a catch-up after a reconnect: `patch` is the whole desired section.
+    pub full: bool,
 }
 
-impl From<DesiredPatch> for NativeDesiredPatch {
-    fn from(p: DesiredPatch) -> Self {
+impl From<&DesiredPatch> for NativeDesiredPatch {
+    fn from(p: &DesiredPatch) -> Self {
         NativeDesiredPatch {
-            patch: p.patch,
+            patch: p.to_json_value(),
             version: p.version,
+            full: p.full,
         }
     }
 }
@@ -201,11 +194,78 @@ pub struct NativeUserMessage {
     pub payload: Buffer,
 }
 
-impl From<UserMessage> for NativeUserMessage {
-    fn from(m: UserMessage) -> Self {
+impl From<&UserMessage> for NativeUserMessage {
+    fn from(m: &UserMessage) -> Self {
         NativeUserMessage {
-            topic: m.topic,
+            topic: m.topic.clone(),
             payload: m.payload.to_vec().into(),
         }
+    }
+}
+
+/// An error that happened in the background (`ModuleClient::background_errors`).
+#[napi(object)]
+pub struct NativeBackgroundError {
+    /// `HANDLER_FAILED`, `NO_HANDLER` or `SLOW_HANDLER`.
+    pub kind: String,
+    /// `input`, `method`, `desired` or `topic`.
+    pub family: String,
+    /// The input, method or topic (empty for desired properties).
+    pub name: String,
+    /// What happened.
+    pub message: String,
+}
+
+impl From<BackgroundError> for NativeBackgroundError {
+    fn from(e: BackgroundError) -> Self {
+        NativeBackgroundError {
+            kind: e.kind.name().to_string(),
+            family: e.family.name().to_string(),
+            name: e.name,
+            message: e.message,
+        }
+    }
+}
+
+/// A user-topic subscription with a handler. `unsubscribe()` sends UNSUBSCRIBE (when no
+/// other subscription uses the filter); so does `close()` without waiting, and so does
+/// garbage collection.
+#[napi]
+pub struct NativeSubscription {
+    inner: Mutex<Option<Subscription>>,
+}
+
+impl NativeSubscription {
+    /// Wraps a subscription.
+    pub fn new(subscription: Subscription) -> Self {
+        NativeSubscription {
+            inner: Mutex::new(Some(subscription)),
+        }
+    }
+}
+
+impl Drop for NativeSubscription {
+    /// Collected: the core unsubscribes (a task on the runtime).
+    fn drop(&mut self) {
+        in_runtime(|| drop(take(&self.inner)));
+    }
+}
+
+#[napi]
+impl NativeSubscription {
+    /// Stops delivery and unsubscribes; resolves on the hub's UNSUBACK (at once if another
+    /// subscription keeps the filter, or if already ended).
+    #[napi]
+    pub async fn unsubscribe(&self) -> napi::Result<()> {
+        match take(&self.inner) {
+            Some(subscription) => subscription.unsubscribe().await.map_err(to_napi),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops delivery and unsubscribes without waiting (idempotent).
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        in_runtime(|| drop(take(&self.inner)));
     }
 }

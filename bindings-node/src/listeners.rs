@@ -1,10 +1,11 @@
-//! Pumps from core streams into JavaScript callbacks.
+//! Pumps from core streams (status changes, background errors, the input stream behind
+//! `client.inputs(name)`) into JavaScript callbacks.
 //!
 //! Each listener owns one *weak* ThreadsafeFunction (it never keeps Node's event loop
 //! alive) and one task on napi's tokio runtime that forwards stream items to it in
 //! non-blocking mode; JavaScript code therefore always runs on the main thread, never on a
-//! tokio worker. The pump ends when the stream ends (client closed, listener replaced), when
-//! `close()` is called, or when the `NativeListener` is garbage-collected.
+//! tokio worker. The pump ends when the stream ends (client closed), when `close()` is
+//! called, or when the `NativeListener` is garbage-collected.
 
 use std::sync::Mutex;
 

@@ -1,124 +1,107 @@
-//! Client options as a plain object, applied to the core's `ClientBuilder`.
+//! Client options from JavaScript: each camelCase field is translated to the core's option
+//! name (`operationTimeoutMs` → `operation_timeout_ms`, `retry.maxDelayMs` →
+//! `retry_max_delay_ms`, `caFile` → `trust_bundle_file`) and handed to
+//! `ClientOptions::set`. Every check, range, default and environment fallback is the core's;
+//! an error names the JavaScript field and the core option.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use edgemodule::{ClientBuilder, RetryPolicy};
+use edgemodule::{ClientBuilder, ClientOptions, Error, OptionValue, OPTIONS};
 use napi_derive::napi;
+use serde_json::Value;
 
-use crate::error::invalid_argument;
+use crate::error::to_napi;
+use crate::names::{camel, snake};
 
-/// How the client waits between reconnect attempts (exponential backoff with jitter).
-#[napi(object)]
-#[derive(Default)]
-pub struct NativeRetryPolicy {
-    /// Delay before the first retry (default 100 ms).
-    pub initial_delay_ms: Option<u32>,
-    /// Upper bound of any delay (default 10 000 ms).
-    pub max_delay_ms: Option<u32>,
-    /// Growth factor per attempt (default 2).
-    pub multiplier: Option<f64>,
-    /// Fraction (0–1) of each delay that may be randomly taken off (default 0.2).
-    pub jitter: Option<f64>,
-    /// Give up after being disconnected this long (default: never).
-    pub give_up_after_ms: Option<u32>,
-}
+/// Node's names that are not the camelCase of a core name (azure-iot-device's `ca`).
+const ALIASES: [(&str, &str); 2] = [("ca", "trust_bundle_pem"), ("caFile", "trust_bundle_file")];
 
-/// Options for creating a client. Every field is optional.
-#[napi(object)]
-#[derive(Default)]
-pub struct NativeClientOptions {
-    /// Environment variables to read instead of the process environment (`fromEnvironment`).
-    pub env: Option<HashMap<String, String>>,
-    /// PEM trust bundle (instead of the workload API's or `EdgeModuleCACertificateFile`).
-    pub trust_bundle_pem: Option<String>,
-    /// Gateway MQTT port (default `EDGEMODULE_MQTT_PORT`, else 8883).
-    pub mqtt_port: Option<u32>,
-    /// Gateway HTTPS port for `invokeMethod` (default `EDGEMODULE_HTTPS_PORT`, else 443).
-    pub https_port: Option<u32>,
-    /// Timeout of every operation in milliseconds (default 30 000).
-    pub operation_timeout_ms: Option<u32>,
-    /// MQTT keep-alive in seconds (default 60).
-    pub keep_alive_secs: Option<u32>,
-    /// SAS token lifetime in seconds (default 3600; renewed at 80 %).
-    pub sas_ttl_secs: Option<u32>,
-    /// Appended to the client type in the MQTT username.
-    pub product_info: Option<String>,
-    /// Digital-twin model id.
-    pub model_id: Option<String>,
-    /// Most QoS 1 publishes awaiting PUBACK at once (default 100).
-    pub max_inflight: Option<u32>,
-    /// Delay before an abandoned input message is delivered again, in ms (default 500).
-    pub redelivery_delay_ms: Option<u32>,
-    /// Reconnect policy.
-    pub retry: Option<NativeRetryPolicy>,
-}
+/// The nested `retry: { initialDelayMs, … }` object: its fields are `retry_…` options.
+const RETRY_GROUP: &str = "retry";
 
-fn port(value: Option<u32>, name: &str) -> napi::Result<Option<u16>> {
-    match value {
-        None => Ok(None),
-        Some(p) => match u16::try_from(p) {
-            Ok(p) if p != 0 => Ok(Some(p)),
-            _ => Err(invalid_argument(format!("{name} {p} is not a port number"))),
-        },
+/// The core option a JavaScript field names (an unknown field becomes its snake_case form,
+/// which the core refuses as an unknown option).
+fn core_name(field: &str) -> String {
+    if let Some((_, name)) = ALIASES.iter().find(|(js, _)| *js == field) {
+        return (*name).to_string();
     }
+    OPTIONS
+        .iter()
+        .find(|spec| camel(spec.name) == field)
+        .map_or_else(|| snake(field), |spec| spec.name.to_string())
 }
 
-fn millis(ms: u32) -> Duration {
-    Duration::from_millis(u64::from(ms))
+fn set(options: &mut ClientOptions, field: &str, value: &Value) -> edgemodule::Result<()> {
+    let name = core_name(field);
+    let named = |e: Error| {
+        if field == name {
+            e
+        } else {
+            Error::new(e.kind(), format!("{field}: {}", e.message()))
+        }
+    };
+    let value = OptionValue::from_json(&name, value).map_err(named)?;
+    options.set(&name, value).map_err(named)
 }
 
-impl NativeClientOptions {
-    /// Applies every option that is set; the environment override is applied by the caller.
-    pub fn apply(self, mut builder: ClientBuilder) -> napi::Result<ClientBuilder> {
-        if let Some(p) = port(self.mqtt_port, "mqttPort")? {
-            builder = builder.mqtt_port(p);
+/// The core's options for the JavaScript options object (`null`: the defaults).
+pub fn client_options(js: Option<&Value>) -> edgemodule::Result<ClientOptions> {
+    let mut options = ClientOptions::default();
+    let map = match js {
+        None | Some(Value::Null) => return Ok(options),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(Error::invalid_argument(format!(
+                "options must be an object, not {other}"
+            )))
         }
-        if let Some(p) = port(self.https_port, "httpsPort")? {
-            builder = builder.https_port(p);
-        }
-        if let Some(pem) = self.trust_bundle_pem {
-            builder = builder.trust_bundle_pem(pem);
-        }
-        if let Some(ms) = self.operation_timeout_ms {
-            if ms == 0 {
-                return Err(invalid_argument("operationTimeoutMs must be positive"));
+    };
+    for (field, value) in map {
+        match (field.as_str(), value) {
+            (RETRY_GROUP, Value::Null) => {}
+            (RETRY_GROUP, Value::Object(retry)) => {
+                for (inner, value) in retry {
+                    set(
+                        &mut options,
+                        &format!("{RETRY_GROUP}{}", upper_first(inner)),
+                        value,
+                    )?;
+                }
             }
-            builder = builder.operation_timeout(millis(ms));
-        }
-        if let Some(secs) = self.keep_alive_secs {
-            builder = builder.keep_alive(Duration::from_secs(u64::from(secs.max(1))));
-        }
-        if let Some(secs) = self.sas_ttl_secs {
-            if secs == 0 {
-                return Err(invalid_argument("sasTtlSecs must be positive"));
+            (RETRY_GROUP, other) => {
+                return Err(Error::invalid_argument(format!(
+                    "option retry must be an object, not {other}"
+                )))
             }
-            builder = builder.sas_ttl(Duration::from_secs(u64::from(secs)));
+            _ => set(&mut options, field, value)?,
         }
-        if let Some(info) = self.product_info {
-            builder = builder.product_info(info);
-        }
-        if let Some(model) = self.model_id {
-            builder = builder.model_id(model);
-        }
-        if let Some(max) = self.max_inflight {
-            builder = builder.max_inflight(u16::try_from(max).unwrap_or(u16::MAX));
-        }
-        if let Some(ms) = self.redelivery_delay_ms {
-            builder = builder.redelivery_delay(millis(ms));
-        }
-        if let Some(retry) = self.retry {
-            let defaults = RetryPolicy::default();
-            builder = builder.retry_policy(RetryPolicy {
-                initial_delay: retry
-                    .initial_delay_ms
-                    .map_or(defaults.initial_delay, millis),
-                max_delay: retry.max_delay_ms.map_or(defaults.max_delay, millis),
-                multiplier: retry.multiplier.unwrap_or(defaults.multiplier),
-                jitter: retry.jitter.unwrap_or(defaults.jitter),
-                give_up_after: retry.give_up_after_ms.map(millis),
-            });
-        }
-        Ok(builder)
     }
+    options.validate()?;
+    Ok(options)
+}
+
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A builder with `options`, reading variables from `env` (`IOTEDGE_*`,
+/// `EdgeHubConnectionString`, `EDGEMODULE_*`, `EdgeModuleCACertificateFile`).
+pub fn builder(options: ClientOptions, env: HashMap<String, String>) -> ClientBuilder {
+    ClientBuilder::new()
+        .options(options)
+        .env_lookup(move |name| env.get(name).cloned())
+}
+
+/// Every option after applying the JavaScript options object to the defaults, as
+/// `{core_name: value}` (`ClientOptions::to_json`): how the tests check the translation
+/// against `tests/vectors/options.json`.
+#[napi(catch_unwind)]
+pub fn resolve_options(options: Option<Value>) -> napi::Result<Value> {
+    client_options(options.as_ref())
+        .map(|o| o.to_json())
+        .map_err(to_napi)
 }

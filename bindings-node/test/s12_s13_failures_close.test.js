@@ -1,5 +1,5 @@
 'use strict';
-// S12 a handler that throws → method answers 500 / message redelivered, client keeps
+// S12 a handler that throws → the core's failure reply / message redelivered, client keeps
 // running; S13 close with work in flight → each op completes or fails with CLOSED, no
 // callback after close.
 const test = require('node:test');
@@ -12,23 +12,23 @@ let hub;
 test.before(async () => { hub = await startHub(); });
 test.after(async () => { await hub.dispose(); });
 
-test('S12: throwing or rejecting method handlers answer 500; the client keeps running', async () => {
+test('S12: throwing or rejecting method handlers get the core\'s failure reply; the client keeps running', async () => {
   const receiver = await connect(hub, 'receiver');
   const failures = [];
-  receiver.on('error', (e) => failures.push(e));
+  receiver.on('backgroundError', (e) => failures.push(e));
   receiver.onMethod('sync', () => { throw new Error('sync failure'); });
   receiver.onMethod('async', async () => { throw new Error('async failure'); });
   receiver.onMethod('fine', (req, res) => res.send(200, { ok: true }));
   // Methods are subscribed once a handler exists; open() resolves once that is done.
   await receiver.open();
-  const a = await hub.invoke('receiver', 'sync', null);
-  assert.equal(a.status, 500);
-  assert.match(a.payload.message, /sync failure/);
-  const b = await hub.invoke('receiver', 'async', null);
-  assert.equal(b.status, 500);
-  assert.match(b.payload.message, /async failure/);
+  const reply = { error: 'HANDLER_FAILED', message: 'the method handler failed' };
+  assert.deepEqual(await hub.invoke('receiver', 'sync', null), { status: 500, payload: reply });
+  assert.deepEqual(await hub.invoke('receiver', 'async', null), { status: 500, payload: reply });
   assert.deepEqual(await hub.invoke('receiver', 'fine', null), { status: 200, payload: { ok: true } });
-  assert.equal(failures.length, 2);
+  await within(5000, 'two background errors', (async () => { while (failures.length < 2) await sleep(20); })());
+  assert.deepEqual(failures.map((f) => [f.kind, f.family, f.name]),
+    [['HANDLER_FAILED', 'method', 'sync'], ['HANDLER_FAILED', 'method', 'async']]);
+  assert.match(failures[0].message, /sync failure/);
   await receiver.close();
 });
 
@@ -36,7 +36,6 @@ test('S12: a message whose handler throws or rejects is delivered again (at-leas
   const receiver = await connect(hub, 'receiver', { redeliveryDelayMs: 100 });
   const sender = await connect(hub, 'sender');
   const attempts = [];
-  receiver.on('error', () => {});
   const done = new Promise((resolve) => receiver.onInput('input1', async (m) => {
     attempts.push(m.toString());
     if (attempts.length === 1) throw new Error('first attempt fails');

@@ -1,39 +1,43 @@
-//! `Client`: one core `ModuleClient`, its event queue and its registrations.
+//! `Client`: one core `ModuleClient`, its event queue and its handler registrations.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use edgemodule::{ClientBuilder, Error, MethodInvokeRequest, ModuleClient, Qos};
+use edgemodule::{Error, MethodInvokeRequest, ModuleClient, Qos, Subscribed, Subscription};
+use edgemodule_ffi::options::{self as ffi_options, Source};
 use futures_util::{Stream, StreamExt};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::errors::{self, IntoPyResult};
-use crate::events::{self, Event, EventReceiver};
+use crate::errors::IntoPyResult;
+use crate::events::{self, Event, EventReceiver, EventSink};
+use crate::handlers;
 use crate::message;
 use crate::ops::{Op, OpValue};
 use crate::options;
 use crate::wait;
 
-struct Registrations {
-    /// The sending end forwarders clone; `None` once closed.
-    tx: Option<mpsc::Sender<Event>>,
-    /// The receiving end until the delivery thread takes it.
-    rx: Option<mpsc::Receiver<Event>>,
-    tasks: HashMap<u64, AbortHandle>,
+type Subscriptions = Arc<Mutex<HashMap<u64, Subscription>>>;
+
+fn relock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A module client (see `edgemodule.ModuleClient` for the documented API).
 #[pyclass(frozen, module = "edgemodule._native")]
 pub struct Client {
     core: ModuleClient,
-    regs: Mutex<Registrations>,
+    sink: Arc<EventSink>,
+    /// The receiving end until the delivery thread takes it.
+    receiver: Mutex<Option<EventReceiver>>,
     next_reg: AtomicU64,
+    subscriptions: Subscriptions,
+    /// The status and background-error forwarders.
+    forwarders: Mutex<Vec<AbortHandle>>,
 }
 
 /// Runs `future` on the runtime and waits for it with the GIL released (Ctrl-C aborts it).
@@ -54,8 +58,8 @@ where
     let rx = Mutex::new(rx);
     let slot = Mutex::new(None);
     let waited = wait::until(py, || {
-        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-        let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = relock(&slot);
+        let rx = relock(&rx);
         match rx.recv_timeout(wait::SLICE) {
             Ok(result) => {
                 *slot = Some(result);
@@ -72,27 +76,27 @@ where
         task.abort();
         return Err(interrupted);
     }
-    let result = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let result = relock(&slot).take();
     Ok(result.unwrap_or_else(|| Err(Error::closed())))
 }
 
-fn build(
-    py: Python<'_>,
-    builder: ClientBuilder,
-    options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<Client> {
-    let builder = options::apply(builder, options)?.into_py_result(py)?;
+fn build(py: Python<'_>, source: Source, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Client> {
+    let options = options::from_kwargs(kwargs)?.into_py_result(py)?;
+    let builder = ffi_options::builder(source, options);
     let core = block_on(py, builder.build())?.into_py_result(py)?;
-    let (tx, rx) = mpsc::channel(events::CAPACITY);
-    Ok(Client {
+    let (sink, receiver) = EventSink::new();
+    let client = Client {
         core,
-        regs: Mutex::new(Registrations {
-            tx: Some(tx),
-            rx: Some(rx),
-            tasks: HashMap::new(),
-        }),
+        sink: Arc::new(sink),
+        receiver: Mutex::new(Some(receiver)),
         next_reg: AtomicU64::new(1),
-    })
+        subscriptions: Arc::default(),
+        forwarders: Mutex::new(Vec::new()),
+    };
+    // Opened now: errors and changes from creation on reach the delivery thread.
+    client.forward(py, client.core.status_changes(), Event::Status)?;
+    client.forward(py, client.core.background_errors(), Event::Background)?;
+    Ok(client)
 }
 
 fn seconds(value: f64) -> Duration {
@@ -104,33 +108,47 @@ fn seconds(value: f64) -> Duration {
 }
 
 impl Client {
-    fn regs(&self) -> MutexGuard<'_, Registrations> {
-        self.regs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Forwards every item of `stream` as an event for a new registration; its id.
-    fn forward<S, F>(&self, py: Python<'_>, stream: S, wrap: F) -> PyResult<u64>
+    /// Forwards every item of `stream` to the event queue until it ends or the client closes.
+    fn forward<S>(&self, py: Python<'_>, stream: S, wrap: fn(S::Item) -> Event) -> PyResult<()>
     where
         S: Stream + Send + Unpin + 'static,
         S::Item: Send,
-        F: Fn(u64, S::Item) -> Event + Send + 'static,
     {
         let handle = edgemodule_ffi::runtime::handle().into_py_result(py)?;
-        let id = self.next_reg.fetch_add(1, Ordering::Relaxed);
-        let mut regs = self.regs();
-        let Some(tx) = regs.tx.clone() else {
-            return Err(errors::to_py(py, &Error::closed()));
-        };
+        let sink = Arc::clone(&self.sink);
         let mut stream = stream;
         let task = handle.spawn(async move {
             while let Some(item) = stream.next().await {
-                if tx.send(wrap(id, item)).await.is_err() {
+                if !sink.send(wrap(item)) {
                     break;
                 }
             }
         });
-        regs.tasks.insert(id, task.abort_handle());
-        Ok(id)
+        relock(&self.forwarders).push(task.abort_handle());
+        Ok(())
+    }
+
+    /// A new registration id, or `CLOSED`.
+    fn registration(&self, py: Python<'_>) -> PyResult<u64> {
+        if self.sink.is_closed() {
+            return Err(Error::closed()).into_py_result(py);
+        }
+        Ok(self.next_reg.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Calls `register` inside the runtime (the core may start tasks) and returns the
+    /// registration id with an op for the hub's confirmation.
+    fn register<F>(&self, py: Python<'_>, register: F) -> PyResult<(u64, Op)>
+    where
+        F: FnOnce(&ModuleClient, Arc<EventSink>, u64) -> Subscribed,
+    {
+        let reg = self.registration(py)?;
+        let handle = edgemodule_ffi::runtime::handle().into_py_result(py)?;
+        let subscribed = {
+            let _runtime = handle.enter();
+            register(&self.core, Arc::clone(&self.sink), reg)
+        };
+        Ok((reg, self.op(subscribed)))
     }
 
     fn op<F>(&self, future: F) -> Op
@@ -146,14 +164,16 @@ impl Client {
 
 #[pymethods]
 impl Client {
-    /// A client from the IoT Edge environment (`IOTEDGE_*` or `EdgeHubConnectionString`).
+    /// A client from the IoT Edge environment (`IOTEDGE_*` or `EdgeHubConnectionString`);
+    /// `options` are the keyword arguments (`edgemodule._native.option_keywords`).
     #[staticmethod]
     #[pyo3(signature = (options=None))]
     fn from_environment(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Client> {
-        build(py, ModuleClient::builder(), options)
+        build(py, Source::Environment, options)
     }
 
-    /// A client from a module connection string (`trust_bundle_pem` option required).
+    /// A client from a module connection string (the trust bundle from `trust_bundle_pem`,
+    /// `trust_bundle_file` or `EdgeModuleCACertificateFile`).
     #[staticmethod]
     #[pyo3(signature = (connection_string, options=None))]
     fn from_connection_string(
@@ -163,7 +183,7 @@ impl Client {
     ) -> PyResult<Client> {
         build(
             py,
-            ModuleClient::builder().connection_string(connection_string),
+            Source::ConnectionString(connection_string.to_string()),
             options,
         )
     }
@@ -182,73 +202,61 @@ impl Client {
 
     /// `(state, reason)` names of the current connection status.
     fn status(&self) -> (&'static str, &'static str) {
-        let status = *self.core.status().borrow();
-        let state = edgemodule_ffi::codes::state_code(status.state);
-        let reason = edgemodule_ffi::codes::reason_code(status.reason);
-        let name = |table: &[(i32, &'static str)], code| {
-            table
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map_or("UNKNOWN", |(_, n)| *n)
-        };
-        (
-            name(&edgemodule_ffi::codes::STATES, state),
-            name(&edgemodule_ffi::codes::REASONS, reason),
-        )
+        events::status_names(&self.core.status().borrow())
     }
 
     /// Takes the event receiver (once) for the delivery thread.
     fn events(&self, py: Python<'_>) -> PyResult<EventReceiver> {
-        self.regs()
-            .rx
-            .take()
-            .map(EventReceiver::new)
-            .ok_or_else(|| events::unavailable(py))
+        relock(&self.receiver).take().ok_or_else(|| {
+            crate::errors::to_py(
+                py,
+                &Error::invalid_argument("the event receiver of this client was already taken"),
+            )
+        })
     }
 
-    /// Registers for messages on input `name` (`None`: inputs without their own).
+    /// Handles input `name` (`None`: inputs without their own handler) through the core:
+    /// `(registration, op)`, the op ending when the hub confirmed the subscription.
     #[pyo3(signature = (name=None))]
-    fn listen_input(&self, py: Python<'_>, name: Option<&str>) -> PyResult<u64> {
-        let stream = match name {
-            Some(n) => self.core.input(n),
-            None => self.core.default_inputs(),
-        };
-        self.forward(py, stream, |id, m| Event::Input(id, Box::new(m)))
+    fn set_input_handler(&self, py: Python<'_>, name: Option<&str>) -> PyResult<(u64, Op)> {
+        self.register(py, |core, sink, reg| {
+            core.set_input_handler(name, handlers::input(sink, reg))
+        })
     }
 
-    /// Registers for calls of method `name` (`None`: methods without their own).
+    /// Removes the handler of input `name` (`None`: the default one).
     #[pyo3(signature = (name=None))]
-    fn listen_method(&self, py: Python<'_>, name: Option<&str>) -> PyResult<u64> {
-        let stream = match name {
-            Some(n) => self.core.method(n),
-            None => self.core.default_methods(),
-        };
-        self.forward(py, stream, Event::Method)
+    fn clear_input_handler(&self, name: Option<&str>) {
+        self.core.clear_input_handler(name);
     }
 
-    /// Registers for desired-property patches (including catch-up after reconnects).
-    fn listen_desired(&self, py: Python<'_>) -> PyResult<u64> {
-        self.forward(py, self.core.desired_patches(), Event::Desired)
+    /// Answers method `name` (`None`: methods without their own handler) through the core.
+    #[pyo3(signature = (name=None))]
+    fn set_method_handler(&self, py: Python<'_>, name: Option<&str>) -> PyResult<(u64, Op)> {
+        self.register(py, |core, sink, reg| {
+            core.set_method_handler(name, handlers::method(sink, reg))
+        })
     }
 
-    /// Registers for connection status changes.
-    fn listen_status(&self, py: Python<'_>) -> PyResult<u64> {
-        let stream = self.core.status_changes();
-        self.forward(py, stream, Event::Status)
+    /// Removes the handler of method `name` (`None`: the default one).
+    #[pyo3(signature = (name=None))]
+    fn clear_method_handler(&self, name: Option<&str>) {
+        self.core.clear_method_handler(name);
     }
 
-    /// Ends registration `id`; False if it did not exist.
-    fn unlisten(&self, id: u64) -> bool {
-        match self.regs().tasks.remove(&id) {
-            Some(task) => {
-                task.abort();
-                true
-            }
-            None => false,
-        }
+    /// Handles desired-property patches (including catch-up patches) through the core.
+    fn set_desired_handler(&self, py: Python<'_>) -> PyResult<(u64, Op)> {
+        self.register(py, |core, sink, reg| {
+            core.set_desired_handler(handlers::desired(sink, reg))
+        })
     }
 
-    /// Connects (resolves once connected and subscribed).
+    /// Removes the desired-properties handler.
+    fn clear_desired_handler(&self) {
+        self.core.clear_desired_handler();
+    }
+
+    /// Connects (resolves once connected and every registration's subscription confirmed).
     fn connect(&self) -> Op {
         let core = self.core.clone();
         self.op(async move { core.connect().await })
@@ -345,55 +353,48 @@ impl Client {
         self.op(async move { core.publish(&topic, payload, qos).await })
     }
 
-    /// Subscribes to a user-topic filter: `(registration, op)`; the registration id is
-    /// known at once (so its handler can be in place before the first message), the op ends
-    /// when the hub accepted the subscription.
+    /// Subscribes to a user-topic filter with a handler through the core:
+    /// `(registration, op)`; the op ends when the hub accepted the subscription.
     fn subscribe(&self, py: Python<'_>, filter: String) -> PyResult<(u64, Op)> {
-        let handle = edgemodule_ffi::runtime::handle().into_py_result(py)?;
-        let id = self.next_reg.fetch_add(1, Ordering::Relaxed);
-        let Some(tx) = self.regs().tx.clone() else {
-            return Ok((id, Op::failed(Error::closed())));
-        };
+        let reg = self.registration(py)?;
         let core = self.core.clone();
-        // The forwarding runs in its own task, registered like any other so that
-        // `unlisten`/`close` stop it; the op only reports the SUBACK.
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<edgemodule::Result<()>>();
-        let task = handle.spawn(async move {
-            let mut subscription = match core.subscribe(&filter).await {
-                Ok(s) => {
-                    let _ = ready_tx.send(Ok(()));
-                    s
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            while let Some(m) = subscription.next().await {
-                if tx.send(Event::Topic(id, m)).await.is_err() {
-                    break;
-                }
-            }
+        let sink = Arc::clone(&self.sink);
+        let subscriptions = Arc::clone(&self.subscriptions);
+        let op = self.op(async move {
+            let subscription = core
+                .subscribe_with_handler(&filter, handlers::topic(sink, reg))
+                .await?;
+            relock(&subscriptions).insert(reg, subscription);
+            Ok(())
         });
-        self.regs().tasks.insert(id, task.abort_handle());
-        let op = Op::start(async move {
-            ready_rx.await.map_err(|_| Error::closed())??;
-            Ok(OpValue::Unit)
-        });
-        Ok((id, op))
+        Ok((reg, op))
     }
 
-    /// Closes the client: in-flight operations fail with `ClosedError`, registrations end
-    /// and the event queue closes once drained.
-    fn close(&self) -> Op {
-        {
-            let mut regs = self.regs();
-            regs.tx = None;
-            for (_, task) in regs.tasks.drain() {
-                task.abort();
+    /// Ends subscription `registration` (UNSUBSCRIBE when no other one uses its filter);
+    /// the op ends on the hub's answer.
+    fn unsubscribe(&self, registration: u64) -> Op {
+        let subscription = relock(&self.subscriptions).remove(&registration);
+        self.op(async move {
+            match subscription {
+                Some(subscription) => subscription.unsubscribe().await,
+                None => Ok(()),
             }
+        })
+    }
+
+    /// Closes the client: in-flight operations fail with `ClosedError`, and the event queue
+    /// ends once what is queued was delivered.
+    fn close(&self) -> Op {
+        self.sink.close();
+        for task in relock(&self.forwarders).drain(..) {
+            task.abort();
         }
         let core = self.core.clone();
-        self.op(async move { core.close().await })
+        let subscriptions = std::mem::take(&mut *relock(&self.subscriptions));
+        self.op(async move {
+            let closed = core.close().await;
+            drop(subscriptions);
+            closed
+        })
     }
 }

@@ -1,28 +1,28 @@
-//! Events (input messages, method calls, desired patches, status changes, user-topic
-//! messages) travel from forwarding tasks on the runtime through one bounded queue per
-//! client to the client's Python delivery thread, which calls [`EventReceiver::next_batch`]
-//! with the GIL released while it waits. Python objects are made there, never on the
-//! runtime.
+//! Events travel from the runtime (the core's handler calls, the status and background-error
+//! streams) through one unbounded queue per client to the client's Python delivery thread,
+//! which waits in [`EventReceiver::next_batch`] with the GIL released. Python objects are made
+//! there, never on the runtime.
+//!
+//! The queue needs no bound of its own: the core calls each handler registration with one
+//! item at a time and waits for its result, so at most one event per registration is in it,
+//! plus status changes and background errors (bounded by the core's streams).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use edgemodule::{
-    ConnectionStatus, DesiredPatch, Error, ErrorKind, InputMessage, MethodRequest, UserMessage,
+    BackgroundError, ConnectionStatus, DesiredPatch, InputMessage, MethodRequest, UserMessage,
 };
 use edgemodule_ffi::codes;
 use pyo3::prelude::*;
-use serde_json::Value;
-use tokio::sync::mpsc;
+use pyo3::types::PyBytes;
 
-use crate::errors::{self, IntoPyResult};
+use crate::calls::HandlerCall;
 use crate::message;
-use crate::ops::{Op, OpValue};
 
-/// Events queued per client before the forwarding tasks wait (back-pressure on the core's
-/// streams, never on a runtime thread).
-pub const CAPACITY: usize = 256;
-
-/// Event kinds as the Python dispatcher sees them (second item of every event tuple).
+/// Event kinds as the Python dispatcher sees them (first item of every event tuple).
 pub const INPUT: u8 = 0;
 /// A direct-method call.
 pub const METHOD: u8 = 1;
@@ -32,19 +32,29 @@ pub const DESIRED: u8 = 2;
 pub const STATUS: u8 = 3;
 /// A message on a user topic.
 pub const TOPIC: u8 = 4;
+/// A background error from the core.
+pub const BACKGROUND: u8 = 5;
+/// The core let go of a handler registration: no event of it follows.
+pub const RELEASED: u8 = 6;
 
-/// One event for registration `.0`.
+/// One event.
 pub enum Event {
-    /// A message on an input.
-    Input(u64, Box<InputMessage>),
-    /// A method call.
-    Method(u64, MethodRequest),
-    /// A desired patch.
-    Desired(u64, DesiredPatch),
+    /// A handler call for a message on an input.
+    Input(u64, InputMessage, HandlerCall),
+    /// A handler call for a method call.
+    Method(u64, MethodRequest, HandlerCall),
+    /// A handler call for a desired-properties patch.
+    Desired(u64, DesiredPatch, HandlerCall),
+    /// A handler call for a user-topic message.
+    Topic(u64, UserMessage, HandlerCall),
     /// A status change.
-    Status(u64, ConnectionStatus),
-    /// A user-topic message.
-    Topic(u64, UserMessage),
+    Status(ConnectionStatus),
+    /// A background error.
+    Background(BackgroundError),
+    /// Registration `.0` was released by the core.
+    Released(u64),
+    /// The client closed: the receiver stops here.
+    Closed,
 }
 
 fn name_of(table: &[(i32, &'static str)], code: i32) -> &'static str {
@@ -54,186 +64,167 @@ fn name_of(table: &[(i32, &'static str)], code: i32) -> &'static str {
         .map_or("UNKNOWN", |(_, n)| *n)
 }
 
+/// `(state, reason)` names of a status.
+pub fn status_names(status: &ConnectionStatus) -> (&'static str, &'static str) {
+    (
+        name_of(&codes::STATES, codes::state_code(status.state)),
+        name_of(&codes::REASONS, codes::reason_code(status.reason)),
+    )
+}
+
 impl Event {
+    /// The tuple the Python dispatcher reads: `(kind, …)`.
     fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let tuple = match self {
-            Event::Input(reg, input) => {
+            Event::Input(reg, input, call) => {
                 let parts = message::to_parts(py, input.message())?;
-                let receipt = Py::new(py, InputReceipt::new(*input))?;
-                (reg, INPUT, parts, receipt).into_pyobject(py)?.into_any()
-            }
-            Event::Method(reg, request) => {
-                let payload = request.payload.to_string();
-                let name = request.name.clone();
-                let rid = request.request_id().to_string();
-                let call = Py::new(py, MethodCall::new(request))?;
-                (reg, METHOD, name, payload, rid, call)
+                (INPUT, reg, parts, Py::new(py, call)?)
                     .into_pyobject(py)?
                     .into_any()
             }
-            Event::Desired(reg, patch) => (reg, DESIRED, patch.to_json_string(), patch.version)
+            Event::Method(reg, request, call) => {
+                let payload = request.payload.to_string();
+                let rid = request.request_id().to_string();
+                (
+                    METHOD,
+                    reg,
+                    request.name.as_str(),
+                    payload,
+                    rid,
+                    Py::new(py, call)?,
+                )
+                    .into_pyobject(py)?
+                    .into_any()
+            }
+            Event::Desired(reg, patch, call) => (
+                DESIRED,
+                reg,
+                patch.to_json_string(),
+                patch.full,
+                Py::new(py, call)?,
+            )
                 .into_pyobject(py)?
                 .into_any(),
-            Event::Status(reg, status) => {
-                let state = name_of(&codes::STATES, codes::state_code(status.state));
-                let reason = name_of(&codes::REASONS, codes::reason_code(status.reason));
-                (reg, STATUS, state, reason).into_pyobject(py)?.into_any()
+            Event::Topic(reg, m, call) => {
+                let payload = PyBytes::new(py, &m.payload);
+                (TOPIC, reg, m.topic, payload, Py::new(py, call)?)
+                    .into_pyobject(py)?
+                    .into_any()
             }
-            Event::Topic(reg, m) => {
-                let payload = pyo3::types::PyBytes::new(py, &m.payload);
-                (reg, TOPIC, m.topic, payload).into_pyobject(py)?.into_any()
+            Event::Status(status) => {
+                let (state, reason) = status_names(&status);
+                (STATUS, state, reason).into_pyobject(py)?.into_any()
             }
+            Event::Background(e) => (
+                BACKGROUND,
+                e.kind.name(),
+                e.family.name(),
+                e.name,
+                e.message,
+            )
+                .into_pyobject(py)?
+                .into_any(),
+            Event::Released(reg) => (RELEASED, reg).into_pyobject(py)?.into_any(),
+            Event::Closed => py.None().into_bound(py),
         };
         Ok(tuple.unbind())
+    }
+}
+
+/// The sending end of a client's queue (shared by every handler closure and forwarder).
+pub struct EventSink {
+    tx: Sender<Event>,
+    closed: AtomicBool,
+}
+
+impl EventSink {
+    /// A queue: its sending end, and the receiver for the delivery thread.
+    pub fn new() -> (EventSink, EventReceiver) {
+        let (tx, rx) = mpsc::channel();
+        (
+            EventSink {
+                tx,
+                closed: AtomicBool::new(false),
+            },
+            EventReceiver {
+                rx: Mutex::new(rx),
+                ended: AtomicBool::new(false),
+            },
+        )
+    }
+
+    /// Queues `event` (never waits). False, and the event dropped, once closed.
+    pub fn send(&self, event: Event) -> bool {
+        if self.closed.load(Ordering::Acquire) {
+            return false;
+        }
+        self.tx.send(event).is_ok()
+    }
+
+    /// Ends the queue: the receiver stops after what is queued; later events are dropped.
+    pub fn close(&self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            let _ = self.tx.send(Event::Closed);
+        }
+    }
+
+    /// True once [`close`](EventSink::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 }
 
 /// The receiving end of a client's event queue, read by its Python delivery thread.
 #[pyclass(frozen, module = "edgemodule._native")]
 pub struct EventReceiver {
-    rx: Mutex<mpsc::Receiver<Event>>,
-}
-
-impl EventReceiver {
-    /// Wraps the receiving end.
-    pub fn new(rx: mpsc::Receiver<Event>) -> Self {
-        EventReceiver { rx: Mutex::new(rx) }
-    }
+    rx: Mutex<Receiver<Event>>,
+    ended: AtomicBool,
 }
 
 #[pymethods]
 impl EventReceiver {
-    /// Waits (GIL released) for the next events and returns up to `max` of them as tuples
-    /// `(registration, kind, …)`; `None` once the client is closed and the queue is empty.
-    fn next_batch(&self, py: Python<'_>, max: usize) -> PyResult<Option<Vec<Py<PyAny>>>> {
-        let batch = py.detach(|| {
-            let mut rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
-            let first = rx.blocking_recv()?;
+    /// Waits up to `timeout` seconds (GIL released) for events and returns up to `max` of
+    /// them as tuples `(kind, …)`; an empty list when none came; `None` once the client is
+    /// closed and everything before the close was returned.
+    fn next_batch(
+        &self,
+        py: Python<'_>,
+        max: usize,
+        timeout: f64,
+    ) -> PyResult<Option<Vec<Py<PyAny>>>> {
+        if self.ended.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        let wait = Duration::from_secs_f64(timeout.clamp(0.0, 3600.0));
+        let (batch, ended) = py.detach(|| {
+            let rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
+            let first = match rx.recv_timeout(wait) {
+                Ok(Event::Closed) | Err(RecvTimeoutError::Disconnected) => {
+                    return (Vec::new(), true)
+                }
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => return (Vec::new(), false),
+            };
             let mut batch = vec![first];
             while batch.len() < max.max(1) {
                 match rx.try_recv() {
+                    Ok(Event::Closed) => return (batch, true),
                     Ok(event) => batch.push(event),
                     Err(_) => break,
                 }
             }
-            Some(batch)
+            (batch, false)
         });
-        let Some(batch) = batch else {
-            return Ok(None);
-        };
+        if ended {
+            self.ended.store(true, Ordering::Release);
+            if batch.is_empty() {
+                return Ok(None);
+            }
+        }
         batch
             .into_iter()
             .map(|e| e.into_py(py))
             .collect::<PyResult<Vec<_>>>()
             .map(Some)
     }
-}
-
-/// The acknowledgement of a received input message: `ack()` once processed (PUBACK),
-/// `abandon()` (or dropping it) to have it delivered again.
-#[pyclass(frozen, module = "edgemodule._native")]
-pub struct InputReceipt {
-    message: Mutex<Option<InputMessage>>,
-}
-
-impl InputReceipt {
-    fn new(message: InputMessage) -> Self {
-        InputReceipt {
-            message: Mutex::new(Some(message)),
-        }
-    }
-
-    fn take(&self) -> Option<InputMessage> {
-        self.message
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-    }
-}
-
-#[pymethods]
-impl InputReceipt {
-    /// Acknowledges the message; False if it was already settled. Raises `ClosedError`
-    /// after the client closed.
-    fn ack(&self, py: Python<'_>) -> PyResult<bool> {
-        match self.take() {
-            Some(message) => message.ack().into_py_result(py).map(|()| true),
-            None => Ok(false),
-        }
-    }
-
-    /// Gives the message back for redelivery; False if it was already settled.
-    fn abandon(&self) -> bool {
-        match self.take() {
-            Some(message) => {
-                message.abandon();
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// A direct-method call waiting for its answer. Dropped unanswered, it is answered 500.
-#[pyclass(frozen, module = "edgemodule._native")]
-pub struct MethodCall {
-    request: Mutex<Option<MethodRequest>>,
-}
-
-impl MethodCall {
-    fn new(request: MethodRequest) -> Self {
-        MethodCall {
-            request: Mutex::new(Some(request)),
-        }
-    }
-}
-
-#[pymethods]
-impl MethodCall {
-    /// Answers with `status` and the JSON text `payload` (`None`: JSON null).
-    #[pyo3(signature = (status, payload=None))]
-    fn respond(&self, status: i32, payload: Option<&str>) -> Op {
-        let payload = match payload.map(serde_json::from_str::<Value>) {
-            None => Value::Null,
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                return Op::failed(Error::invalid_argument(format!(
-                    "the method response payload is not JSON: {e}"
-                )))
-            }
-        };
-        let Some(request) = self
-            .request
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        else {
-            return Op::failed(Error::invalid_argument(
-                "this method call was already answered",
-            ));
-        };
-        Op::start(async move {
-            request.respond(status, payload).await?;
-            Ok(OpValue::Unit)
-        })
-    }
-
-    /// True until the call is answered.
-    fn pending(&self) -> bool {
-        self.request
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-    }
-}
-
-/// The error for using events after the queue was handed out or closed.
-pub fn unavailable(py: Python<'_>) -> PyErr {
-    errors::to_py(
-        py,
-        &Error::new(
-            ErrorKind::InvalidArgument,
-            "the event receiver of this client was already taken",
-        ),
-    )
 }

@@ -1,47 +1,36 @@
-//! Messages across the boundary. Outgoing: the tuple `Message._to_native()` builds
-//! (`body, properties, message_id, correlation_id, user_id, content_type, content_encoding,
-//! creation_time, expiry_time_utc, message_schema, component_name`). Incoming: `(body,
-//! properties, system)` where `system` maps Python attribute names to values.
+//! Messages across the boundary, as `(body, properties, system)` both ways: `system` maps
+//! the core's system-property names (`edgemodule::SYSTEM_PROPERTIES`: `message_id`,
+//! `expiry_time`, …) to text. The table is the core's; `edgemodule.models` maps its
+//! attribute names onto it (`_native.system_properties()`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use edgemodule::Message;
-use pyo3::exceptions::PyTypeError;
+use edgemodule::{Message, SystemProperty};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
-
-/// Number of items in an outgoing message tuple.
-const PARTS: usize = 11;
 
 /// A Rust message from the tuple built by `Message._to_native()`.
 pub fn from_parts(parts: &Bound<'_, PyAny>) -> PyResult<Message> {
     let tuple = parts.cast::<PyTuple>().map_err(|_| {
         PyTypeError::new_err("expected the tuple built by edgemodule.Message._to_native()")
     })?;
-    if tuple.len() != PARTS {
+    if tuple.len() != 3 {
         return Err(PyTypeError::new_err(format!(
-            "a message tuple has {PARTS} items, not {}",
+            "a message tuple has 3 items (body, properties, system), not {}",
             tuple.len()
         )));
     }
-    let text = |i: usize| -> PyResult<Option<String>> { tuple.get_item(i)?.extract() };
-    let properties: Option<HashMap<String, String>> = tuple.get_item(1)?.extract()?;
-    Ok(Message {
-        body: tuple.get_item(0)?.extract::<Vec<u8>>()?,
-        properties: properties
-            .map(|p| p.into_iter().collect::<BTreeMap<_, _>>())
-            .unwrap_or_default(),
-        message_id: text(2)?,
-        correlation_id: text(3)?,
-        user_id: text(4)?,
-        content_type: text(5)?,
-        content_encoding: text(6)?,
-        creation_time: text(7)?,
-        expiry_time: text(8)?,
-        message_schema: text(9)?,
-        component_name: text(10)?,
-        ..Message::default()
-    })
+    let mut message = Message::new(tuple.get_item(0)?.extract::<Vec<u8>>()?);
+    let properties: Option<BTreeMap<String, String>> = tuple.get_item(1)?.extract()?;
+    message.properties = properties.unwrap_or_default();
+    let system: Option<BTreeMap<String, String>> = tuple.get_item(2)?.extract()?;
+    for (name, value) in system.unwrap_or_default() {
+        let property = SystemProperty::from_name(&name)
+            .ok_or_else(|| PyValueError::new_err(format!("{name:?} is not a system property")))?;
+        *message.system_mut(property) = Some(value);
+    }
+    Ok(message)
 }
 
 /// `(body, properties, system)` for a received message.
@@ -52,32 +41,31 @@ pub fn to_parts<'py>(py: Python<'py>, message: &Message) -> PyResult<Bound<'py, 
         properties.set_item(k, v)?;
     }
     let system = PyDict::new(py);
-    let fields: [(&str, &Option<String>); 17] = [
-        ("message_id", &message.message_id),
-        ("correlation_id", &message.correlation_id),
-        ("user_id", &message.user_id),
-        ("content_type", &message.content_type),
-        ("content_encoding", &message.content_encoding),
-        ("creation_time", &message.creation_time),
-        ("expiry_time_utc", &message.expiry_time),
-        ("message_schema", &message.message_schema),
-        ("component_name", &message.component_name),
-        ("interface_id", &message.interface_id),
-        ("to", &message.to),
-        ("ack", &message.ack),
-        ("operation", &message.operation),
-        ("input_name", &message.input_name),
-        ("output_name", &message.output_name),
-        ("connection_device_id", &message.connection_device_id),
-        ("connection_module_id", &message.connection_module_id),
-    ];
-    for (name, value) in fields {
-        if let Some(value) = value {
-            system.set_item(name, value)?;
+    for property in SystemProperty::ALL {
+        if let Some(value) = message.system(property) {
+            system.set_item(property.name(), value)?;
         }
     }
     PyTuple::new(
         py,
         [body.into_any(), properties.into_any(), system.into_any()],
     )
+}
+
+/// The system-property table: `(code, name, wire_key, type, received_only)` per property.
+#[pyfunction]
+pub fn system_properties() -> Vec<(i32, &'static str, Option<&'static str>, &'static str, bool)> {
+    SystemProperty::ALL
+        .iter()
+        .map(|p| {
+            let info = p.info();
+            (
+                p.code(),
+                info.name,
+                info.wire_key,
+                info.value_type.name(),
+                info.received_only,
+            )
+        })
+        .collect()
 }

@@ -4,8 +4,11 @@ that every scenario runs against both the blocking and the asyncio client."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import queue
 import sys
+import time
 import tempfile
 import uuid
 from pathlib import Path
@@ -142,3 +145,104 @@ async def nothing(q: "queue.Queue[Any]", timeout: float) -> bool:
 
 def token() -> str:
     return uuid.uuid4().hex
+
+
+# -- helpers of the delivery scenarios (S14–S25) -------------------------------------------
+
+
+def client(on_hub: Hub, module: str, **options: Any) -> edgemodule.ModuleClient:
+    """A blocking client of ``module`` on ``on_hub`` (not connected)."""
+    opts = cs_options(on_hub, module)
+    opts.update(options)
+    return edgemodule.ModuleClient.create_from_connection_string(opts.pop("connection_string"), **opts)
+
+
+def inspect_module(on_hub: Hub, module: str) -> Dict[str, Any]:
+    """The hub's delivery counters of ``module`` (`edgemodule-hub inspect`, contract 5)."""
+    seen: Dict[str, Any] = json.loads(on_hub.cli("inspect", module))
+    return seen
+
+
+def acks(inspection: Dict[str, Any]) -> int:
+    """Every PUBACK the hub counted from the module."""
+    return int(inspection["acks_in_order"]) + int(inspection["acks_out_of_order"])
+
+
+def await_inspect(on_hub: Hub, module: str, what: str, check: Callable[[Dict[str, Any]], bool],
+                  timeout: float = WAIT) -> Dict[str, Any]:
+    """Polls ``inspect`` until ``check`` holds; fails naming ``what`` with the last counters."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = inspect_module(on_hub, module)
+        if check(seen):
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s: {seen}")
+        time.sleep(0.1)
+
+
+def assert_acks_in_order(inspection: Dict[str, Any]) -> None:
+    """Every PUBACK the module sent matched the hub's oldest outstanding PUBLISH."""
+    assert inspection["acks_out_of_order"] == 0, f"PUBACKs out of order: {inspection}"
+
+
+def numbered(prefix: str, count: int) -> List[str]:
+    return [f"{prefix}{i:03d}" for i in range(count)]
+
+
+def send_numbered(sender: edgemodule.ModuleClient, output: str, prefix: str, count: int) -> None:
+    """Sends ``count`` messages to ``output``, one after another, body and id ``prefix000``…"""
+    for message_id in numbered(prefix, count):
+        sender.send_message_to_output(edgemodule.Message(message_id, message_id=message_id), output)
+
+
+def call_repeatedly(on_hub: Hub, module: str, method: str, count: int) -> List[int]:
+    """Calls ``method`` as the operator ``count`` times: QoS 1 PUBLISHes that arrive between
+    the module's input messages, so an out-of-order PUBACK shows in ``inspect``."""
+    return [int(on_hub.invoke(module, method, None, timeout=15)["status"]) for _ in range(count)]
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
+
+
+class LogCapture(logging.Handler):
+    """Records of the ``edgemodule`` logger (and its children) at ``level``."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: List[logging.LogRecord] = []
+        self.logger = logging.getLogger("edgemodule")
+        self._old = self.logger.level
+        self.logger.addHandler(self)
+        self.logger.setLevel(level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def matching(self, text: str, **fields: str) -> List[logging.LogRecord]:
+        return [r for r in list(self.records) if r.getMessage().startswith(text)
+                and all(getattr(r, k, None) == v for k, v in fields.items())]
+
+    def close(self) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self._old)
+        super().close()
+
+
+@pytest.fixture
+def log_capture():
+    made: List[LogCapture] = []
+
+    def make(level: int) -> LogCapture:
+        capture = LogCapture(level)
+        made.append(capture)
+        return capture
+
+    yield make
+    for capture in made:
+        capture.close()

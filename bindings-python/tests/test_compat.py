@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import time
@@ -81,3 +82,35 @@ def test_an_azure_iot_device_module_runs_unchanged_but_for_imports(hub, tmp_path
     assert "module stopped" in out
     if sample == "sync_module.py":  # handlers set before connect(): the change is reported
         assert "connection state changed; connected = True" in out
+
+
+def test_received_system_properties_show_in_custom_properties_as_in_azure_iot_device(private_hub):
+    """azure-iot-device leaves every bag key but six system properties (and ``$.to``,
+    ``iothub-ack``) in ``custom_properties``: code reads ``$.cdid``/``$.cmid`` there. They
+    are not sent again when the message is forwarded."""
+    from edgemodule.compat import IoTHubModuleClient
+
+    got = queue.Queue()
+    opts = cs_options(private_hub, "receiver")
+    legacy = IoTHubModuleClient.create_from_connection_string(opts.pop("connection_string"), **opts)
+    opts = cs_options(private_hub, "sender")
+    with edgemodule.ModuleClient.create_from_connection_string(opts.pop("connection_string"), **opts) as sender:
+        try:
+            legacy.on_message_received = got.put
+            legacy.connect()
+            sender.send_message_to_output(
+                edgemodule.Message("hi", message_id="m1", custom_properties={"n": "1"}), "output1"
+            )
+            message = got.get(timeout=20)
+            props = message.custom_properties
+            assert props["$.cdid"] == "edge-device" and props["$.cmid"] == "sender", props
+            assert props["n"] == "1"
+            assert not {"$.mid", "$.cid", "$.uid", "$.ct", "$.ce", "$.exp", "$.to"} & set(props), props
+            assert message.message_id == "m1" and message.input_name == "input1"
+            assert message.connection_module_id == "sender"  # also an attribute, as in edgemodule
+            # Forwarded, the mirrored keys are not sent as custom properties (nor are the
+            # properties only the hub sets).
+            _, sent_props, system = message._to_native()
+            assert sent_props == {"n": "1"} and "connection_module_id" not in system
+        finally:
+            legacy.shutdown()

@@ -94,7 +94,7 @@ async def test_callbacks_run_on_a_python_visible_thread(hub, kind):
         assert result["status"] == 200
         thread = await get(threads)
         assert isinstance(thread, threading.Thread) and not isinstance(thread, threading._DummyThread)
-        assert thread.name == "edgemodule-receiver" and thread.daemon
+        assert thread.name == "edgemodule-receiver-method-where" and thread.daemon  # its own lane
         assert thread in threading.enumerate() and thread is not threading.main_thread()
     finally:
         if kind == "sync":
@@ -268,4 +268,6 @@ def test_a_coroutine_handler_on_the_blocking_client_is_reported(hub):
     with client:
         result = hub.invoke("receiver", "coro", None)
         assert result["status"] == 500
-        assert isinstance(errors.get(timeout=10), RuntimeError)
+        error = errors.get(timeout=10)
+        assert isinstance(error, edgemodule.errors.BackgroundError) and error.kind == "HANDLER_FAILED"
+        assert isinstance(error.__cause__, RuntimeError) and "asyncio loop" in str(error.__cause__)

@@ -52,6 +52,7 @@ async def test_s11_restart_reconnects_without_loss_and_catches_up(private_hub, m
     assert any(s is edgemodule.ConnectionState.DISCONNECTED_RETRYING for s, _ in seen)
     patch = await get(patches, 30)
     assert patch["threshold"] == 55 and "$version" in patch
+    assert isinstance(patch, edgemodule.DesiredPatch) and patch.full  # the whole section: replace
 
 
 async def test_s13_close_with_work_in_flight(hub, make_client):

@@ -144,6 +144,7 @@ async def test_s06_desired_patch_reaches_handler_with_version(hub, make_client):
     patch = await get(patches)
     assert patch["mark"] == mark
     assert patch["$version"] > version
+    assert isinstance(patch, edgemodule.DesiredPatch) and not patch.full  # a patch: merge it
 
 
 async def asyncio_thread(fn, *args):
@@ -207,8 +208,8 @@ async def test_s10_bad_credentials_raise_unauthorized_without_hanging(hub, make_
         await api.call("get_twin")
 
 
-async def test_s12_throwing_handlers_answer_500_and_get_redelivered(hub, make_client):
-    receiver = await make_client("receiver")
+async def test_s12_throwing_handlers_get_the_core_reply_and_retries(hub, make_client):
+    receiver = await make_client("receiver", redelivery_delay=0.05)
     attempts = queue.Queue()
     failed_once = set()
 
@@ -216,10 +217,10 @@ async def test_s12_throwing_handlers_answer_500_and_get_redelivered(hub, make_cl
         attempts.put(message)
         if message.message_id not in failed_once:
             failed_once.add(message.message_id)
-            raise RuntimeError("first attempt fails")
+            raise RuntimeError("first attempt fails (expected by the test)")
 
     def broken(request):
-        raise ValueError("handler bug")
+        raise ValueError("handler bug (expected by the test)")
 
     errors = queue.Queue()
     receiver.client.on_background_exception = errors.put
@@ -229,12 +230,19 @@ async def test_s12_throwing_handlers_answer_500_and_get_redelivered(hub, make_cl
     mark = token()
     await sender.call("send_message_to_output", edgemodule.Message(mark, message_id=mark), "output3")
     first = await _first_with(attempts, mark)
-    again = await _first_with(attempts, mark)
+    again = await _first_with(attempts, mark)  # the core calls the handler again
     assert first.message_id == again.message_id == mark
-    assert isinstance(await get(errors), RuntimeError)
     result = await asyncio_thread(hub.invoke, "receiver", "broken", None)
-    assert result["status"] == 500 and "handler bug" in json.dumps(result["payload"])
-    assert await nothing(attempts, 1.5)  # acknowledged the second time: no third delivery
+    failure_status, failure_payload = edgemodule._native.method_replies()[0]
+    assert result["status"] == failure_status == 500
+    assert result["payload"] == json.loads(failure_payload)
+    assert "handler bug" not in json.dumps(result["payload"])
+    error = await get(errors)  # the method failure; the input succeeded on its second call
+    assert isinstance(error, edgemodule.errors.BackgroundError)
+    assert (error.kind, error.family, error.name) == ("HANDLER_FAILED", "method", "broken")
+    assert isinstance(error.__cause__, ValueError)
+    assert await nothing(attempts, 1.0)  # acknowledged the second time: no third call
+    assert await nothing(errors, 0.1)
     assert receiver.client.connected
     twin = await receiver.call("get_twin")
     assert twin["desired"]["threshold"] == 30

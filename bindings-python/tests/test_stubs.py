@@ -77,7 +77,7 @@ def test_stub_matches_the_native_module():
 
 def test_the_checker_notices_drift(tmp_path, monkeypatch):
     """A stub with a renamed parameter must fail the check (the test is not vacuous)."""
-    drifted = STUB.read_text().replace("def unlisten(self, id: int)", "def unlisten(self, reg: int)")
+    drifted = STUB.read_text().replace("def unsubscribe(self, registration: int)", "def unsubscribe(self, reg: int)")
     assert drifted != STUB.read_text()
     fake = tmp_path / "_native.pyi"
     fake.write_text(drifted)

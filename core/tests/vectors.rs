@@ -20,7 +20,7 @@ type Outcome = Result<Value, Error>;
 /// A runner maps `(op, input)` to an outcome; `Err(String)` means the case itself is malformed.
 type Runner = fn(&str, &Value) -> Result<Outcome, String>;
 
-const RUNNERS: [(&str, Runner); 12] = [
+const RUNNERS: [(&str, Runner); 13] = [
     ("errors.json", policy_runners::errors::errors),
     ("status.json", policy_runners::errors::status),
     (
@@ -29,6 +29,7 @@ const RUNNERS: [(&str, Runner); 12] = [
     ),
     ("options.json", policy_runners::options::options),
     ("twin.json", policy_runners::twin::twin),
+    ("json.json", policy_runners::json::json),
     ("connection_strings.json", connection_strings),
     ("edge_environment.json", edge_environment),
     ("sas_tokens.json", sas_tokens),
@@ -121,6 +122,11 @@ fn option_vectors() {
 #[test]
 fn twin_vectors() {
     run_file("twin.json");
+}
+
+#[test]
+fn json_vectors() {
+    run_file("json.json");
 }
 
 fn run_file(file: &str) {

@@ -54,6 +54,20 @@ pub struct HubConfig {
     /// How routed messages are delivered to module inputs; default strict (edgeHub's way,
     /// 30 s ack timeout).
     pub delivery: DeliveryPolicy,
+    /// Where `GET /metrics` (Prometheus) is served; default 127.0.0.1:9600, edgeHub's port,
+    /// or a free port when another hub has it.
+    pub metrics: MetricsBind,
+}
+
+/// Where the hub serves its Prometheus metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsBind {
+    /// No metrics: no listener, nothing counted.
+    Off,
+    /// Exactly this address (port 0 = ephemeral); the start fails if it is taken.
+    Exact(SocketAddr),
+    /// This address, or a free port on the same IP when it is taken (with a warning).
+    Preferred(SocketAddr),
 }
 
 impl HubConfig {
@@ -74,6 +88,10 @@ impl HubConfig {
             insecure_shared_workload: None,
             reauth_interval: DEFAULT_REAUTH_INTERVAL,
             delivery: DeliveryPolicy::default(),
+            metrics: MetricsBind::Preferred(SocketAddr::new(
+                loopback,
+                crate::metrics::DEFAULT_METRICS_PORT,
+            )),
         }
     }
 
@@ -84,6 +102,7 @@ impl HubConfig {
             mqtt_bind: ephemeral,
             https_bind: ephemeral,
             admin_bind: ephemeral,
+            metrics: MetricsBind::Exact(ephemeral),
             ..HubConfig::new(manifest, state_dir)
         }
     }
@@ -140,12 +159,20 @@ mod tests {
         );
         assert_eq!(c.reauth_interval, Duration::from_secs(10));
         assert!(c.delivery.is_strict());
+        assert_eq!(
+            c.metrics,
+            MetricsBind::Preferred("127.0.0.1:9600".parse().unwrap())
+        );
         assert_eq!(c.delivery.ack_timeout, Duration::from_secs(30));
 
         let t = HubConfig::for_tests(Manifest::empty(), PathBuf::from("/tmp/s"));
         for addr in [t.mqtt_bind, t.https_bind, t.admin_bind] {
             assert_eq!(addr.to_string(), "127.0.0.1:0");
         }
+        assert_eq!(
+            t.metrics,
+            MetricsBind::Exact("127.0.0.1:0".parse().unwrap())
+        );
         let shared = HubConfig {
             insecure_shared_workload: Some(PathBuf::from("/tmp/s/workload.sock")),
             ..t

@@ -18,6 +18,7 @@ pub use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
 use crate::methods::{HttpsState, MethodDispatcher};
+use crate::metrics::HubMetrics;
 use crate::mqtt::{Broker, BrokerSettings, IotHubHandler, ModuleInspection};
 use crate::store::{Store, UPSTREAM_ENDPOINT, UPSTREAM_KEEP};
 use crate::twins::TwinService;
@@ -95,6 +96,10 @@ impl Hub {
             Err(e) => tracing::warn!(error = %e, "reading earlier $upstream messages failed"),
         }
         let tls = certs.server_tls_config()?;
+        let metrics = match config.metrics {
+            crate::config::MetricsBind::Off => HubMetrics::disabled(&config.device_id),
+            _ => HubMetrics::new(&config.iothub_host_name, &config.device_id),
+        };
         let feed = upstream.clone();
         let broker = Broker::start(BrokerSettings {
             bind: config.mqtt_bind,
@@ -111,6 +116,7 @@ impl Hub {
             reauth_interval: config.reauth_interval,
             upstream: Arc::new(move |m: &HubMessage| feed.push(m.clone())),
             delivery: config.delivery,
+            metrics: metrics.clone(),
         })
         .await?;
         started.broker = Some(broker.clone());
@@ -137,7 +143,11 @@ impl Hub {
             }),
         )
         .map_err(HubError::Other)?;
-        let methods = MethodDispatcher::new(broker.clone(), config.device_id.clone());
+        let methods = MethodDispatcher::with_metrics(
+            Arc::new(broker.clone()),
+            config.device_id.clone(),
+            metrics.clone(),
+        );
         broker.set_handler(Arc::new(Services {
             twins: twins.clone(),
             methods: methods.clone(),
@@ -213,6 +223,8 @@ impl Hub {
         )
         .await?;
         started.tasks.push(admin_task);
+        let metrics_addr =
+            crate::metrics::serve::start(&config, &broker, &metrics, &mut started.tasks).await?;
         tracing::info!(
             mqtt = %broker.local_addr(),
             https = %https_addr,
@@ -235,6 +247,7 @@ impl Hub {
             checkpointer: Some(checkpointer),
             https_addr,
             admin_addr,
+            metrics_addr,
             runtime_slot,
             admin_token,
             tasks: std::mem::take(&mut started.tasks),
@@ -280,6 +293,7 @@ pub struct RunningHub {
     checkpointer: Option<Checkpointer>,
     https_addr: SocketAddr,
     admin_addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     runtime_slot: crate::runtime::RuntimeSlot,
     admin_token: AdminToken,
     tasks: Vec<JoinHandle<()>>,
@@ -305,6 +319,17 @@ impl RunningHub {
     /// Bound admin API address.
     pub fn admin_addr(&self) -> SocketAddr {
         self.admin_addr
+    }
+
+    /// Bound address of `GET /metrics` (`None` when metrics are off).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// The Prometheus text `GET /metrics` answers now (`None` when metrics are off). Reads
+    /// queue lengths from the store: call it from a blocking context or `spawn_blocking`.
+    pub fn render_metrics(&self) -> Option<String> {
+        crate::metrics::serve::render(&self.broker, self.identities.device_id())
     }
 
     /// The workload API socket of `module` (`{workload_dir}/{module}.sock`, or the shared

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod manifest;
 pub mod message;
 pub mod methods;
+pub mod metrics;
 pub mod mqtt;
 pub mod routes;
 pub mod runtime;

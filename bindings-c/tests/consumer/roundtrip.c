@@ -20,7 +20,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
 static int received;
 
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     const uint8_t *body = NULL;
     size_t len = 0;
     (void)ctx;
@@ -30,7 +31,7 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
         pthread_cond_signal(&arrived);
         pthread_mutex_unlock(&lock);
     }
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 static int fail(const char *what, int32_t rc) {

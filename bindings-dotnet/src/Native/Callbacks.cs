@@ -1,9 +1,10 @@
 // The native callbacks. Each one is a static delegate held in a static readonly field, so
 // its native thunk lives as long as the process; per-registration state travels as a
 // GCHandle in `ctx` and is freed by ContextFree exactly once, after the last call. No
-// exception ever unwinds into native code: everything is caught, user failures turn into
-// the protocol's answer (abandon, 500), and if even the reporting fails the process is
-// stopped with FailFast rather than unwinding through Rust frames.
+// exception ever unwinds into native code: everything is caught, a handler's failure goes
+// to the core as the outcome of its call (the core retries, acknowledges, answers), and if
+// even the reporting fails the process is stopped with FailFast rather than unwinding
+// through Rust frames.
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -22,6 +23,8 @@ namespace EdgeModule.Native
         internal static readonly DesiredCallback Desired = OnDesired;
         internal static readonly StatusCallback Status = OnStatus;
         internal static readonly TopicCallback Topic = OnTopic;
+        internal static readonly BackgroundErrorCallback BackgroundError = OnBackgroundError;
+        internal static readonly LogCallback Log = OnLog;
 
         /// <summary>Roots <paramref name="target"/> for a registration; the native side frees it through <see cref="ContextFree"/>.</summary>
         internal static IntPtr Root(object target)
@@ -106,23 +109,24 @@ namespace EdgeModule.Native
             }
         }
 
-        private static int OnInput(IntPtr ctx, IntPtr message)
+        private static int OnInput(IntPtr ctx, IntPtr message, IntPtr call)
         {
             try
             {
-                return Target<InputRegistration>(ctx).Deliver(message);
+                return Target<InputRegistration>(ctx).Deliver(message, call);
             }
             catch (Exception e)
             {
                 Report(e, "input handler");
-                return NativeMethods.DispositionAbandon;
+                return NativeMethods.HandlerFailed;
             }
         }
 
         private static void OnMethod(IntPtr ctx, IntPtr name, UIntPtr nameLen, IntPtr payload, UIntPtr payloadLen,
             IntPtr response)
         {
-            // Owned from here on: whatever happens, it is answered exactly once (500 if dropped).
+            // Owned from here on: whatever happens, it is answered exactly once (the core's
+            // failure reply if dropped).
             MethodResponseHandle handle = null;
             try
             {
@@ -136,7 +140,7 @@ namespace EdgeModule.Native
                 Report(e, "method handler");
                 if (handle != null)
                 {
-                    handle.Dispose();
+                    handle.Fail(HandlerCall.Describe(e));
                 }
                 else
                 {
@@ -145,15 +149,16 @@ namespace EdgeModule.Native
             }
         }
 
-        private static void OnDesired(IntPtr ctx, IntPtr json, UIntPtr len, long version)
+        private static int OnDesired(IntPtr ctx, IntPtr json, UIntPtr len, long version, int full, IntPtr call)
         {
             try
             {
-                Target<DesiredRegistration>(ctx).Deliver(Utf8.String(json, len), version);
+                return Target<DesiredRegistration>(ctx).Deliver(Utf8.String(json, len), version, full != 0, call);
             }
             catch (Exception e)
             {
                 Report(e, "desired-properties handler");
+                return NativeMethods.HandlerFailed;
             }
         }
 
@@ -169,65 +174,162 @@ namespace EdgeModule.Native
             }
         }
 
-        private static void OnTopic(IntPtr ctx, IntPtr topic, UIntPtr topicLen, IntPtr payload, UIntPtr payloadLen)
+        private static int OnTopic(IntPtr ctx, IntPtr topic, UIntPtr topicLen, IntPtr payload, UIntPtr payloadLen,
+            IntPtr call)
         {
             try
             {
-                Target<TopicRegistration>(ctx).Deliver(Utf8.String(topic, topicLen), Utf8.Copy(payload, payloadLen));
+                return Target<TopicRegistration>(ctx).Deliver(Utf8.String(topic, topicLen),
+                    Utf8.Copy(payload, payloadLen), call);
             }
             catch (Exception e)
             {
                 Report(e, "topic handler");
+                return NativeMethods.HandlerFailed;
+            }
+        }
+
+        private static void OnBackgroundError(IntPtr ctx, int kind, int family, IntPtr name, UIntPtr nameLen,
+            IntPtr message, UIntPtr messageLen)
+        {
+            try
+            {
+                Target<ClientState>(ctx).RaiseBackgroundError(kind, family, Utf8.String(name, nameLen) ?? "",
+                    Utf8.String(message, messageLen) ?? "");
+            }
+            catch (Exception e)
+            {
+                Report(e, "background error handler");
+            }
+        }
+
+        private static void OnLog(IntPtr ctx, int level, IntPtr target, UIntPtr targetLen, IntPtr area,
+            UIntPtr areaLen, IntPtr message, UIntPtr messageLen, IntPtr fields, UIntPtr fieldsLen)
+        {
+            try
+            {
+                NativeLog.Deliver(level, Utf8.String(target, targetLen) ?? "", Utf8.String(area, areaLen) ?? "",
+                    Utf8.String(message, messageLen) ?? "", Utf8.String(fields, fieldsLen) ?? "");
+            }
+            catch (Exception)
+            {
+                // A log record is never worth taking the log thread down (nor reporting: that may log).
             }
         }
     }
 
     /// <summary>
-    /// Runs handler tasks one after another off the delivery thread (desired patches and topic
-    /// messages keep their order without blocking the delivery thread).
+    /// Hands a handler's task to the core as the outcome of its call: the callback returns
+    /// OK for a task that already succeeded, else keeps the call (PENDING) and completes it
+    /// when the task ends. The core decides what an outcome means (acknowledge, call again,
+    /// give up) and when the next item comes; this only translates.
     /// </summary>
-    internal sealed class SerialRunner
+    internal static class HandlerCall
     {
-        private readonly object gate = new object();
-        private Task tail = Task.FromResult(0);
-
-        internal void Post(ClientState state, Func<Task> work, string where)
+        /// <summary>
+        /// Runs <paramref name="invoke"/> as handler code on the delivery thread and returns
+        /// the callback's result. <paramref name="failure"/> says why a task's result counts
+        /// as failed (null: it succeeded; no function: every result succeeds).
+        /// </summary>
+        internal static int Run<T>(ClientState state, IntPtr call, Func<Task<T>> invoke, Func<T, string> failure,
+            string where)
         {
-            state.HandlerStarted();
-            lock (gate)
+            if (state.Closed)
             {
-                tail = tail.ContinueWith(_ => Run(state, work, where), CancellationToken.None,
-                    TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                return Fail(call, "the client is closing");
             }
-        }
-
-        private static Task Run(ClientState state, Func<Task> work, string where)
-        {
-            Task task = null;
+            Task<T> task;
+            state.EnterDelivery();
+            state.HandlerStarted();
             try
             {
-                if (!state.Closed)
-                {
-                    task = ClientState.AsHandler(work);
-                }
+                task = ClientState.AsHandler(invoke);
             }
             catch (Exception e)
             {
-                Callbacks.Report(e, where);
+                state.HandlerFinished();
+                return Fail(call, Describe(e));
+            }
+            finally
+            {
+                state.ExitDelivery();
             }
             if (task == null)
             {
                 state.HandlerFinished();
-                return Task.FromResult(0);
+                return Fail(call, "the " + where + " returned no task");
             }
-            return task.ContinueWith(t =>
+            if (task.IsCompleted)
             {
-                if (t.IsFaulted)
-                {
-                    Callbacks.Report(t.Exception.GetBaseException(), where);
-                }
                 state.HandlerFinished();
+                string why = Outcome(task, failure);
+                return why == null ? NativeMethods.OK : Fail(call, why);
+            }
+            task.ContinueWith(t =>
+            {
+                try
+                {
+                    string why = Outcome(t, failure);
+                    if (why == null)
+                    {
+                        int rc = NativeMethods.edgemodule_handler_call_complete(call, NativeMethods.OK, null, UIntPtr.Zero);
+                        if (rc != NativeMethods.OK && rc != (int)ErrorCode.Closed)
+                        {
+                            Callbacks.Report(EdgeModuleException.Last(rc), where + " completion");
+                        }
+                    }
+                    else
+                    {
+                        Fail(call, why);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Callbacks.Report(e, where + " completion");
+                }
+                finally
+                {
+                    state.HandlerFinished();
+                }
             }, TaskScheduler.Default);
+            return NativeMethods.Pending;
+        }
+
+        /// <summary>Why a finished task counts as failed, or null when it succeeded.</summary>
+        private static string Outcome<T>(Task<T> task, Func<T, string> failure)
+        {
+            if (task.IsFaulted)
+            {
+                return Describe(task.Exception.GetBaseException());
+            }
+            if (task.IsCanceled)
+            {
+                return "the handler's task was cancelled";
+            }
+            return failure == null ? null : failure(task.Result);
+        }
+
+        /// <summary>An exception as a failure message: its type and text.</summary>
+        internal static string Describe(Exception e)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
+
+        /// <summary>
+        /// Completes <paramref name="call"/> as failed with <paramref name="message"/> (for the
+        /// log and the background error) and returns PENDING, what a callback returns once it
+        /// has completed its call itself.
+        /// </summary>
+        private static int Fail(IntPtr call, string message)
+        {
+            byte[] text = Utf8.BytesLossy(message);
+            int rc = NativeMethods.edgemodule_handler_call_complete(call, NativeMethods.HandlerFailed, text,
+                Utf8.Len(text));
+            if (rc != NativeMethods.OK && rc != (int)ErrorCode.Closed)
+            {
+                Callbacks.Report(EdgeModuleException.Last(rc), "handler completion");
+            }
+            return NativeMethods.Pending;
         }
     }
 
@@ -245,70 +347,15 @@ namespace EdgeModule.Native
         }
 
         /// <summary>
-        /// Runs the handler and waits for its decision on the delivery thread (the input is
-        /// acknowledged only after it: at-least-once). Anything but Completed abandons.
+        /// Runs the handler: its task completing with <see cref="MessageResponse.Completed"/>
+        /// is success (the core acknowledges), anything else a failure (the core calls again
+        /// or gives up).
         /// </summary>
-        internal int Deliver(IntPtr native)
+        internal int Deliver(IntPtr native, IntPtr call)
         {
-            if (state.Closed)
-            {
-                return NativeMethods.DispositionAbandon;
-            }
             Message message = Message.FromNative(native);
-            Task<MessageResponse> task = null;
-            state.EnterDelivery();
-            state.HandlerStarted();
-            try
-            {
-                try
-                {
-                    task = ClientState.AsHandler(() => handler(message, userContext));
-                }
-                catch (Exception e)
-                {
-                    Callbacks.Report(e, "input handler");
-                    return NativeMethods.DispositionAbandon;
-                }
-                if (task == null)
-                {
-                    return NativeMethods.DispositionAbandon;
-                }
-                if (!task.IsCompleted)
-                {
-                    // A close stops the wait: the message is abandoned and comes back later.
-                    WaitHandle.WaitAny(new[] { ((IAsyncResult)task).AsyncWaitHandle, state.Closing });
-                }
-                if (task.Status == TaskStatus.RanToCompletion)
-                {
-                    return task.Result == MessageResponse.Completed
-                        ? NativeMethods.DispositionAccept
-                        : NativeMethods.DispositionAbandon;
-                }
-                if (task.IsFaulted)
-                {
-                    Callbacks.Report(task.Exception.GetBaseException(), "input handler");
-                }
-                return NativeMethods.DispositionAbandon;
-            }
-            finally
-            {
-                state.ExitDelivery();
-                if (task == null || task.IsCompleted)
-                {
-                    state.HandlerFinished();
-                }
-                else
-                {
-                    task.ContinueWith(t =>
-                    {
-                        if (t.IsFaulted)
-                        {
-                            Callbacks.Report(t.Exception.GetBaseException(), "input handler");
-                        }
-                        state.HandlerFinished();
-                    }, TaskScheduler.Default);
-                }
-            }
+            return HandlerCall.Run(state, call, () => handler(message, userContext),
+                r => r == MessageResponse.Completed ? null : "the input handler returned " + r, "input handler");
         }
     }
 
@@ -330,11 +377,12 @@ namespace EdgeModule.Native
         {
             if (state.Closed)
             {
-                response.Dispose();
+                response.Fail("the client is closing");
                 return;
             }
             var request = new MethodRequest(name, data.Length == 0 ? null : data);
             Task<MethodResponse> task;
+            string failure = null;
             state.EnterDelivery();
             state.HandlerStarted();
             try
@@ -344,7 +392,7 @@ namespace EdgeModule.Native
             catch (Exception e)
             {
                 task = null;
-                Callbacks.Report(e, "method handler '" + name + "'");
+                failure = HandlerCall.Describe(e);
             }
             finally
             {
@@ -352,28 +400,33 @@ namespace EdgeModule.Native
             }
             if (task == null)
             {
-                Task.Run(() => Answer(response, null, name));
+                Answer(response, null, failure ?? "the method handler returned no task", name);
                 return;
             }
-            task.ContinueWith(t => Answer(response, t, name), TaskScheduler.Default);
+            task.ContinueWith(t => Answer(response, t, null, name), TaskScheduler.Default);
         }
 
-        private void Answer(MethodResponseHandle response, Task<MethodResponse> task, string name)
+        /// <summary>The handler's answer, else the core's failure reply (the binding builds none).</summary>
+        private void Answer(MethodResponseHandle response, Task<MethodResponse> task, string failure, string name)
         {
             try
             {
-                if (task != null && task.IsFaulted)
+                int rc;
+                if (task != null && task.Status == TaskStatus.RanToCompletion && task.Result != null)
                 {
-                    Callbacks.Report(task.Exception.GetBaseException(), "method handler '" + name + "'");
+                    MethodResponse answer = task.Result;
+                    rc = response.Respond(answer.Status, answer.Result.Length == 0 ? null : answer.Result);
                 }
-                MethodResponse answer = task != null && task.Status == TaskStatus.RanToCompletion ? task.Result : null;
-                if (answer == null)
+                else
                 {
-                    response.Respond(500, Utf8.Bytes("{\"error\":\"the method handler failed\"}"));
-                    return;
+                    if (task != null)
+                    {
+                        failure = task.IsFaulted ? HandlerCall.Describe(task.Exception.GetBaseException())
+                            : task.IsCanceled ? "the method handler's task was cancelled"
+                            : "the method handler returned null";
+                    }
+                    rc = response.Fail(failure);
                 }
-                byte[] payload = answer.Result.Length == 0 ? null : answer.Result;
-                int rc = response.Respond(answer.Status, payload);
                 if (rc != NativeMethods.OK && rc != (int)ErrorCode.Closed)
                 {
                     Callbacks.Report(EdgeModuleException.Last(rc), "method answer '" + name + "'");
@@ -396,7 +449,6 @@ namespace EdgeModule.Native
         private readonly DesiredPropertyUpdateCallback handler;
         private readonly object userContext;
         private readonly ClientState state;
-        private readonly SerialRunner runner = new SerialRunner();
 
         internal DesiredRegistration(DesiredPropertyUpdateCallback handler, object userContext, ClientState state)
         {
@@ -405,15 +457,32 @@ namespace EdgeModule.Native
             this.state = state;
         }
 
-        internal void Deliver(string json, long version)
+        /// <summary>Runs the handler; the core sends the next patch once its task ended.</summary>
+        internal int Deliver(string json, long version, bool full, IntPtr call)
         {
-            if (state.Closed)
-            {
-                return;
-            }
             var patch = new TwinCollection(json);
             patch.Version = version;
-            runner.Post(state, () => handler(patch, userContext), "desired-properties handler");
+            patch.IsFullDesired = full;
+            return HandlerCall.Run(state, call, () => Completion(handler(patch, userContext)), null,
+                "desired-properties handler");
+        }
+
+        /// <summary>A plain task as a Task&lt;int&gt; (null stays null).</summary>
+        internal static Task<int> Completion(Task task)
+        {
+            if (task == null)
+            {
+                return null;
+            }
+            if (task.Status == TaskStatus.RanToCompletion)
+            {
+                return Task.FromResult(0);
+            }
+            return task.ContinueWith(t =>
+            {
+                t.GetAwaiter().GetResult();
+                return 0;
+            }, TaskScheduler.Default);
         }
     }
 
@@ -462,7 +531,6 @@ namespace EdgeModule.Native
         private readonly TopicMessageHandler handler;
         private readonly object userContext;
         private readonly ClientState state;
-        private readonly SerialRunner runner = new SerialRunner();
 
         internal TopicRegistration(TopicMessageHandler handler, object userContext, ClientState state)
         {
@@ -471,14 +539,12 @@ namespace EdgeModule.Native
             this.state = state;
         }
 
-        internal void Deliver(string topic, byte[] payload)
+        /// <summary>Runs the handler; the core acknowledges the message once its task succeeded.</summary>
+        internal int Deliver(string topic, byte[] payload, IntPtr call)
         {
-            if (state.Closed)
-            {
-                return;
-            }
             var message = new TopicMessage(topic, payload);
-            runner.Post(state, () => handler(message, userContext), "topic handler");
+            return HandlerCall.Run(state, call, () => DesiredRegistration.Completion(handler(message, userContext)),
+                null, "topic handler");
         }
     }
 }

@@ -14,17 +14,27 @@ namespace EdgeModule.Native
         /// <summary>Longest a close waits for running handlers.</summary>
         internal static readonly TimeSpan HandlerWait = TimeSpan.FromSeconds(10);
 
-        private readonly ManualResetEvent closing = new ManualResetEvent(false);
         private readonly object gate = new object();
         private int deliveryBusy;
         private int handlersRunning;
         private volatile bool closed;
+        private EventHandler<BackgroundErrorEventArgs> backgroundError;
+
+        /// <summary>The client that raises <see cref="ModuleClient.BackgroundError"/> (weak: the state must not keep it alive).</summary>
+        internal WeakReference<ModuleClient> Owner;
+
+        /// <summary>The client's <see cref="ClientOptions.Logger"/>, removed when the client is closed or finalized.</summary>
+        internal ClientLogger Logger;
+
+        /// <summary>Subscribers of <see cref="ModuleClient.BackgroundError"/>.</summary>
+        internal event EventHandler<BackgroundErrorEventArgs> BackgroundError
+        {
+            add { lock (gate) { backgroundError += value; } }
+            remove { lock (gate) { backgroundError -= value; } }
+        }
 
         /// <summary>True once a close or dispose began: no handler starts any more.</summary>
         internal bool Closed { get { return closed; } }
-
-        /// <summary>Signalled when the close begins (input handlers stop being waited for).</summary>
-        internal WaitHandle Closing { get { return closing; } }
 
         /// <summary>
         /// True while the client's delivery thread runs or waits for user code. Completions of
@@ -37,17 +47,62 @@ namespace EdgeModule.Native
         /// <summary>True when the calling code runs inside one of edgemodule's handler invocations.</summary>
         internal static bool InsideHandler { get { return InHandler.Value; } }
 
+        /// <summary>
+        /// Raises <see cref="ModuleClient.BackgroundError"/> on the delivery thread (operations
+        /// its subscribers start meanwhile take the thread-pool path). Nobody listening: the
+        /// core has logged it already (warning), nothing else to do.
+        /// </summary>
+        internal void RaiseBackgroundError(int kind, int family, string name, string message)
+        {
+            EventHandler<BackgroundErrorEventArgs> subscribers;
+            lock (gate)
+            {
+                subscribers = backgroundError;
+            }
+            if (subscribers == null)
+            {
+                return;
+            }
+            var args = new BackgroundErrorEventArgs((BackgroundErrorKind)kind,
+                Utf8.FromNulTerminated(NativeMethods.edgemodule_background_kind_name(kind)) ?? kind.ToString(),
+                (HandlerFamily)family,
+                Utf8.FromNulTerminated(NativeMethods.edgemodule_handler_family_name(family)) ?? family.ToString(),
+                name, message);
+            ModuleClient sender = null;
+            WeakReference<ModuleClient> owner = Owner;
+            if (owner != null)
+            {
+                owner.TryGetTarget(out sender);
+            }
+            EnterDelivery();
+            try
+            {
+                foreach (EventHandler<BackgroundErrorEventArgs> subscriber in subscribers.GetInvocationList())
+                {
+                    try
+                    {
+                        AsHandler(() =>
+                        {
+                            subscriber(sender, args);
+                            return 0;
+                        });
+                    }
+                    catch (Exception e)
+                    {
+                        Callbacks.Report(e, "background error handler");
+                    }
+                }
+            }
+            finally
+            {
+                ExitDelivery();
+            }
+        }
+
         internal void BeginClose()
         {
             closed = true;
-            try
-            {
-                closing.Set();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Nothing waits any more.
-            }
+            EdgeModuleLogging.Remove(Interlocked.Exchange(ref Logger, null));
         }
 
         internal void EnterDelivery()

@@ -99,21 +99,53 @@ namespace EdgeModule.Native
             owner = client;
         }
 
-        protected override void Free(IntPtr ptr)
+        /// <summary>
+        /// Ends the subscription and waits for the hub's answer (UNSUBSCRIBE), consuming the
+        /// native handle; returns the result code (CLOSED when it was already ended).
+        /// </summary>
+        internal int Unsubscribe()
         {
-            NativeMethods.edgemodule_subscription_free(ptr);
-            ClientHandle client = owner;
-            owner = null;
+            IntPtr ptr;
+            lock (this)
+            {
+                ptr = handle;
+                if (ptr == IntPtr.Zero || IsClosed)
+                {
+                    return (int)ErrorCode.Closed;
+                }
+                SetHandle(IntPtr.Zero);
+            }
+            HandleCounter.OnReleased();
+            try
+            {
+                return NativeMethods.edgemodule_subscription_unsubscribe(ptr);
+            }
+            finally
+            {
+                ReleaseOwner();
+            }
+        }
+
+        private void ReleaseOwner()
+        {
+            ClientHandle client = Interlocked.Exchange(ref owner, null);
             if (client != null)
             {
                 client.DangerousRelease();
             }
         }
+
+        protected override void Free(IntPtr ptr)
+        {
+            NativeMethods.edgemodule_subscription_free(ptr);
+            ReleaseOwner();
+        }
     }
 
     /// <summary>
-    /// <c>edgemodule_method_response_t*</c>: answered once with <see cref="Respond"/>; released
-    /// unanswered (dropped, finalized) it answers 500.
+    /// <c>edgemodule_method_response_t*</c>: answered once with <see cref="Respond"/> or
+    /// <see cref="Fail"/>; released unanswered (dropped, finalized) the caller gets the core's
+    /// failure reply.
     /// </summary>
     internal sealed class MethodResponseHandle : EdgeHandle
     {
@@ -131,15 +163,43 @@ namespace EdgeModule.Native
         /// </summary>
         internal int Respond(int status, byte[] payloadJson)
         {
-            IntPtr ptr = handle;
-            if (ptr == IntPtr.Zero || IsClosed)
+            IntPtr ptr = Take();
+            if (ptr == IntPtr.Zero)
             {
-                return 1; // INVALID_ARGUMENT: already answered
+                return (int)ErrorCode.InvalidArgument; // already answered
             }
-            // From here on the handle is invalid, so Dispose/finalize never frees it again.
-            SetHandle(IntPtr.Zero);
-            HandleCounter.OnReleased();
             return NativeMethods.edgemodule_method_respond(ptr, status, payloadJson, Utf8.Len(payloadJson));
+        }
+
+        /// <summary>
+        /// Fails the call: the caller gets the core's failure reply; <paramref name="message"/>
+        /// goes to the log and the background error only. Returns the result code.
+        /// </summary>
+        internal int Fail(string message)
+        {
+            IntPtr ptr = Take();
+            if (ptr == IntPtr.Zero)
+            {
+                return (int)ErrorCode.InvalidArgument; // already answered
+            }
+            byte[] text = Utf8.BytesLossy(message);
+            return NativeMethods.edgemodule_method_fail(ptr, text, Utf8.Len(text));
+        }
+
+        /// <summary>The native pointer, taken over (Dispose/finalize never free it again); zero if already taken.</summary>
+        private IntPtr Take()
+        {
+            lock (this)
+            {
+                IntPtr ptr = handle;
+                if (ptr == IntPtr.Zero || IsClosed)
+                {
+                    return IntPtr.Zero;
+                }
+                SetHandle(IntPtr.Zero);
+                HandleCounter.OnReleased();
+                return ptr;
+            }
         }
 
         protected override void Free(IntPtr ptr)

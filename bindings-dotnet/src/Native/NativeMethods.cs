@@ -13,7 +13,7 @@ namespace EdgeModule.Native
     internal delegate void ContextFreeCallback(IntPtr ctx);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    internal delegate int InputCallback(IntPtr ctx, IntPtr message);
+    internal delegate int InputCallback(IntPtr ctx, IntPtr message, IntPtr call);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void InvokeCallback(IntPtr ctx, int result, int status, IntPtr payloadJson, UIntPtr payloadJsonLen);
@@ -26,13 +26,23 @@ namespace EdgeModule.Native
     internal delegate void StatusCallback(IntPtr ctx, int state, int reason);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    internal delegate void TopicCallback(IntPtr ctx, IntPtr topic, UIntPtr topicLen, IntPtr payload, UIntPtr payloadLen);
+    internal delegate int TopicCallback(IntPtr ctx, IntPtr topic, UIntPtr topicLen, IntPtr payload, UIntPtr payloadLen,
+        IntPtr call);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void TwinCallback(IntPtr ctx, int result, IntPtr twinJson, UIntPtr twinJsonLen);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    internal delegate void DesiredCallback(IntPtr ctx, IntPtr patchJson, UIntPtr patchJsonLen, long version);
+    internal delegate int DesiredCallback(IntPtr ctx, IntPtr patchJson, UIntPtr patchJsonLen, long version, int full,
+        IntPtr call);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void BackgroundErrorCallback(IntPtr ctx, int kind, int family, IntPtr name, UIntPtr nameLen,
+        IntPtr message, UIntPtr messageLen);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void LogCallback(IntPtr ctx, int level, IntPtr target, UIntPtr targetLen, IntPtr area,
+        UIntPtr areaLen, IntPtr message, UIntPtr messageLen, IntPtr fields, UIntPtr fieldsLen);
 
     /// <summary>Mirror of <c>edgemodule_options_t</c> (checked against the C layout by the tests).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -57,6 +67,8 @@ namespace EdgeModule.Native
         public uint RetryInitialDelayMs;
         public uint RetryMaxDelayMs;
         public uint RetryGiveUpAfterMs;
+        public IntPtr OptionsJson;
+        public UIntPtr OptionsJsonLen;
     }
 
     internal static class NativeMethods
@@ -64,8 +76,16 @@ namespace EdgeModule.Native
         internal const string Library = "edgemodule";
 
         internal const int OK = 0;
-        internal const int DispositionAccept = 0;
-        internal const int DispositionAbandon = 1;
+
+        /// <summary>EDGEMODULE_PENDING: a handler callback keeps its call and completes it later.</summary>
+        internal const int Pending = -1;
+
+        /// <summary>
+        /// The outcome .NET reports for a handler that failed with something other than an
+        /// <see cref="EdgeModuleException"/> (any value but OK and PENDING means failed; this one
+        /// is no error code, so the core's message shows the exception's own text).
+        /// </summary>
+        internal const int HandlerFailed = -2;
 
         internal const int PropertyMessageId = 0;
         internal const int PropertyCorrelationId = 1;
@@ -102,7 +122,45 @@ namespace EdgeModule.Native
         internal static extern IntPtr edgemodule_error_name(int code);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_error_description(int code);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_error_is_transient(int code);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_state_name(int state);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_reason_name(int reason);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_reason_description(int reason);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void edgemodule_string_free(IntPtr text);
+
+        // ---- logging ----------------------------------------------------------------
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_set_log_callback(int maxLevel, LogCallback cb, IntPtr ctx,
+            ContextFreeCallback ctxFree);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_set_log_level(int maxLevel);
+
+        // ---- handler calls and background errors ----------------------------------------
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_handler_call_complete(IntPtr call, int result, byte[] errorMessage,
+            UIntPtr errorMessageLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_client_set_background_error_callback(ClientHandle client,
+            BackgroundErrorCallback cb, IntPtr ctx, ContextFreeCallback ctxFree);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_background_kind_name(int kind);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr edgemodule_handler_family_name(int family);
 
         // ---- client lifecycle -------------------------------------------------------
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -235,6 +293,9 @@ namespace EdgeModule.Native
             UIntPtr payloadJsonLen);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_method_fail(IntPtr response, byte[] errorMessage, UIntPtr errorMessageLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void edgemodule_method_response_free(IntPtr response);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -262,6 +323,9 @@ namespace EdgeModule.Native
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int edgemodule_client_subscribe(ClientHandle client, byte[] filter, UIntPtr filterLen,
             TopicCallback cb, IntPtr ctx, ContextFreeCallback ctxFree, out SubscriptionHandle subscription);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_subscription_unsubscribe(IntPtr subscription);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void edgemodule_subscription_free(IntPtr subscription);

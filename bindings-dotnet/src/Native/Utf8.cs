@@ -15,6 +15,12 @@ namespace EdgeModule.Native
             return text == null ? null : Strict.GetBytes(text);
         }
 
+        /// <summary>UTF-8 bytes of a message that must get through (a lone surrogate becomes U+FFFD; null stays null).</summary>
+        internal static byte[] BytesLossy(string text)
+        {
+            return text == null ? null : Encoding.UTF8.GetBytes(text);
+        }
+
         /// <summary>The length argument for a byte array (0 for null).</summary>
         internal static UIntPtr Len(byte[] bytes)
         {

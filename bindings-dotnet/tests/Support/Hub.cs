@@ -38,7 +38,7 @@ namespace EdgeModule.Tests
         /// <summary>The ready line's pairs of the last start (device, mqtt, https, admin, workload, ...).</summary>
         internal Dictionary<string, string> ReadyPairs { get; private set; }
 
-        private static string RepositoryRoot
+        internal static string RepositoryRoot
         {
             get
             {
@@ -343,6 +343,29 @@ namespace EdgeModule.Tests
                 "--connect-timeout", "10"));
         }
 
+        /// <summary><c>inspect MODULE</c>: the hub's delivery counters for the module (contract 5).</summary>
+        internal Inspection Inspect(string module)
+        {
+            return new Inspection(new TwinCollection(CliOk("inspect", module)));
+        }
+
+        /// <summary>Polls <see cref="Inspect"/> until <paramref name="condition"/> holds; fails the test after the timeout.</summary>
+        internal Inspection WaitInspect(string module, int seconds, string what, Func<Inspection, bool> condition)
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+            Inspection last = Inspect(module);
+            while (!condition(last))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    NUnit.Framework.Assert.Fail(what + ": not reached within " + seconds + " s; last inspection: " + last);
+                }
+                Thread.Sleep(100);
+                last = Inspect(module);
+            }
+            return last;
+        }
+
         /// <summary>Quotes one argument for ProcessStartInfo.Arguments (Mono splits like the Windows runtime).</summary>
         internal static string Quote(string arg)
         {
@@ -373,6 +396,64 @@ namespace EdgeModule.Tests
             sb.Append('\\', backslashes * 2);
             sb.Append('"');
             return sb.ToString();
+        }
+    }
+}
+
+namespace EdgeModule.Tests
+{
+    /// <summary>One <c>edgemodule-hub inspect</c> answer (common.md contract 5, docs/hub.md).</summary>
+    internal sealed class Inspection
+    {
+        private readonly TwinCollection json;
+
+        internal Inspection(TwinCollection json)
+        {
+            this.json = json;
+        }
+
+        internal long Counter(string name)
+        {
+            object value;
+            if (!json.TryGetValue(name, out value) || !(value is long))
+            {
+                NUnit.Framework.Assert.Fail("the inspection has no counter " + name + ": " + json.ToJson());
+            }
+            return (long)value;
+        }
+
+        internal long AcksTotal { get { return Counter("acks_in_order") + Counter("acks_out_of_order"); } }
+
+        internal bool SubscribedTo(string filter)
+        {
+            object value;
+            return json.TryGetValue("subscriptions", out value) && value is List<object> &&
+                ((List<object>)value).Contains(filter);
+        }
+
+        internal string Subscriptions
+        {
+            get
+            {
+                object value;
+                return json.TryGetValue("subscriptions", out value) ? Json.Serialize(value) : "[]";
+            }
+        }
+
+        /// <summary>Every PUBACK matched the hub's oldest outstanding PUBLISH (and none was for nothing).</summary>
+        internal void AssertAcksInOrder()
+        {
+            NUnit.Framework.Assert.AreEqual(0, Counter("acks_out_of_order"), "PUBACKs out of order: " + this);
+            object unexpected;
+            if (json.TryGetValue("acks_unexpected", out unexpected))
+            {
+                NUnit.Framework.Assert.AreEqual(0L, unexpected, "PUBACKs for nothing outstanding: " + this);
+            }
+        }
+
+        public override string ToString()
+        {
+            return json.ToJson();
         }
     }
 }

@@ -27,5 +27,7 @@ int main(void) {
     FIELD(retry_initial_delay_ms);
     FIELD(retry_max_delay_ms);
     FIELD(retry_give_up_after_ms);
+    FIELD(options_json);
+    FIELD(options_json_len);
     return 0;
 }

@@ -1,13 +1,16 @@
 // Compiled (not run) by `npm run typecheck`: the public .d.ts covers what the docs show.
 import {
   ModuleClient, Message, EdgeModuleError, MessageTooLargeError, ErrorCode, Twin, Subscription,
-  MethodRequest, MethodResponse, ConnectionStatus,
+  MethodRequest, MethodResponse, ConnectionStatus, BackgroundError, errorTable,
 } from 'edgemodule';
 import * as compat from 'edgemodule/compat';
 import * as native from 'edgemodule/native';
 
 async function modern(): Promise<void> {
-  const client: ModuleClient = await ModuleClient.fromEnvironment({ operationTimeoutMs: 10_000, retry: { maxDelayMs: 5000 } });
+  const client: ModuleClient = await ModuleClient.fromEnvironment({
+    operationTimeoutMs: 10_000, retry: { maxDelayMs: 5000 }, handlerAttempts: 3, logger: console, logLevel: 'debug',
+  });
+  client.on('backgroundError', (e: BackgroundError) => console.log(e.kind, e.family, e.name, e.message));
   client.on('connectionStatus', ({ status, reason }: ConnectionStatus) => console.log(status, reason));
   client.on('inputMessage', (inputName: string, msg: Message) => console.log(inputName, msg.toString()));
   client.onInput('input1', async (msg) => {
@@ -29,12 +32,13 @@ async function modern(): Promise<void> {
   const sub: Subscription = await client.subscribe('alerts/#', (payload: Buffer, topic: string) => console.log(topic, payload));
   await client.publish('alerts/x', 'hot', { qos: 0 });
   for await (const { topic } of sub) { console.log(topic); break; }
+  await sub.unsubscribe();
   for await (const msg of client.inputs('input2')) { msg.ack(); break; }
   try {
     await client.sendEvent(new Message(Buffer.alloc(1)));
   } catch (e) {
     if (e instanceof MessageTooLargeError) console.log(e.code, e.errno === ErrorCode.MESSAGE_TOO_LARGE);
-    if (e instanceof EdgeModuleError && e.retryable) console.log(e.status);
+    if (e instanceof EdgeModuleError && e.transient) console.log(e.status, e.description);
   }
   client.unref();
   await client.close();
@@ -52,5 +56,5 @@ function azureStyle(): void {
   compat.ModuleClient.fromEnvironment(compat.Mqtt, (err, c) => console.log(err, c?.moduleId));
 }
 
-const kinds: native.ErrorKindInfo[] = native.errorKinds();
-console.log(modern, azureStyle, kinds);
+const kinds: native.ErrorInfo[] = native.errorTable();
+console.log(modern, azureStyle, kinds, errorTable().map((r) => r.transient));

@@ -28,7 +28,7 @@ from .errors import (
     ThrottledError,
     UnauthorizedError,
 )
-from .models import ConnectionState, Message, MethodRequest, MethodResponse, StatusReason, UserMessage
+from .models import ConnectionState, DesiredPatch, Message, MethodRequest, MethodResponse, StatusReason, UserMessage
 
 __version__: str = _native.version()
 
@@ -39,6 +39,7 @@ __all__ = [
     "MethodRequest",
     "MethodResponse",
     "UserMessage",
+    "DesiredPatch",
     "ConnectionState",
     "StatusReason",
     "errors",

@@ -7,8 +7,8 @@ import json
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
 
-from . import _native, _runtime
-from ._dispatch import DESIRED, INPUT, METHOD, STATUS, TOPIC, DeliveryThread, Dispatcher, Registration
+from . import _logging, _native, _runtime
+from ._dispatch import DeliveryThread, Dispatcher, Registration
 from .errors import ConfigError, InvalidArgumentError
 from .models import ConnectionState, Message, MethodResponse, StatusReason
 
@@ -17,56 +17,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Seconds a shutdown waits for a running handler to return.
 HANDLER_WAIT = 10.0
 
-_OWN_OPTIONS = {
-    "mqtt_port",
-    "https_port",
-    "keep_alive",
-    "operation_timeout",
-    "sas_ttl",
-    "trust_bundle_pem",
-    "product_info",
-    "model_id",
-    "max_inflight",
-    "redelivery_delay",
-    "retry_initial_delay",
-    "retry_max_delay",
-    "retry_multiplier",
-    "retry_jitter",
-    "retry_give_up_after",
-}
 _ACCEPTED_NO_OP = {"auto_connect", "ensure_desired_properties"}  # always on here
+_UNSUPPORTED = ("websockets", "gateway_hostname", "cipher", "proxy_options")
 
 
 def native_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """Our option names, translating azure-iot-device's keyword arguments."""
+    """The keyword arguments for the native client: azure-iot-device's names translated,
+    every other name passed on (the core checks names and values; ``_native`` converts
+    seconds to the core's units)."""
     options: Dict[str, Any] = {}
     for key, value in kwargs.items():
-        if key in _OWN_OPTIONS:
-            options[key] = value
-        elif key == "server_verification_cert":
+        if key == "server_verification_cert":
             options["trust_bundle_pem"] = value
         elif key == "sastoken_ttl":
             options["sas_ttl"] = value
         elif key == "connection_retry":
-            if not value:
-                options["retry_give_up_after"] = 0.0
+            if not value:  # no automatic reconnect: give up at the first failure
+                options["retry_give_up_after_ms"] = 1
         elif key == "connection_retry_interval":
-            options["retry_initial_delay"] = options["retry_max_delay"] = float(value)
+            options["retry_initial_delay"] = options["retry_max_delay"] = value
         elif key in _ACCEPTED_NO_OP:
             continue
-        elif key == "websockets" and not value:
-            continue
-        elif key in ("websockets", "gateway_hostname", "cipher", "proxy_options"):
+        elif key in _UNSUPPORTED:
             if value:
                 raise InvalidArgumentError(f"{key} is not supported by edgemodule (MQTT over TLS to edgeHub only)")
         else:
-            raise InvalidArgumentError(f"unknown keyword argument {key!r}")
+            options[key] = value
     return options
 
 
 class HandlerProperty:
     """A handler property such as ``on_message_received``: setting it registers the handler
-    (``None`` removes it)."""
+    with the core (``None`` removes it)."""
 
     def __init__(self, key: Tuple[str, Optional[str]], doc: str) -> None:
         self.key = key
@@ -81,7 +63,7 @@ class HandlerProperty:
         return client._handlers.get(self.key)
 
     def __set__(self, client: Any, handler: Optional[Callable[..., Any]]) -> None:
-        client._set_handler(self.key, handler, respond_on_none=False)
+        client._register(self.key, handler, respond_on_none=False)
 
 
 class ClientBase:
@@ -89,6 +71,8 @@ class ClientBase:
 
     #: azure-iot-device calls the status handler without arguments; ours passes (state, reason).
     _status_without_args = False
+    #: Adjusts every received message before its handler sees it (compat).
+    _received: Optional[Callable[[Message], None]] = None
 
     on_message_received = HandlerProperty(
         ("input", None), "Handler for messages on every input without its own handler: ``handler(message)``."
@@ -107,27 +91,36 @@ class ClientBase:
 
     def __init__(self, native: "_native.Client") -> None:
         self._native = native
-        self._dispatcher = Dispatcher(status_without_args=self._status_without_args)
+        name = f"edgemodule-{native.module_id}"
+        self._dispatcher = Dispatcher(name, self._status_without_args, type(self)._received)
         self._handlers: Dict[Tuple[str, Optional[str]], Callable[..., Any]] = {}
-        self._reg_ids: Dict[Tuple[str, Optional[str]], int] = {}
-        self._thread: Optional[DeliveryThread] = None
         self._lock = threading.RLock()
         self._closed = False
         self._forked = False
+        self._thread = DeliveryThread(native.events(), self._dispatcher, name)
+        self._thread.start()
         _runtime.register(self)
 
     # -- creation ------------------------------------------------------------------
     @classmethod
+    def _create(cls, make: Callable[[Dict[str, Any]], "_native.Client"], kwargs: Dict[str, Any]) -> Any:
+        options = native_options(kwargs)
+        _logging.install()  # records from the creation on go to `logging`
+        return cls(make(options))
+
+    @classmethod
     def create_from_edge_environment(cls, **kwargs: Any) -> Any:
         """A client for the module IoT Edge started (``IOTEDGE_*`` variables, or
-        ``EdgeHubConnectionString`` + ``EdgeModuleCACertificateFile`` when debugging)."""
-        return cls(_native.Client.from_environment(native_options(kwargs)))
+        ``EdgeHubConnectionString`` + ``EdgeModuleCACertificateFile`` when debugging).
+        Keyword arguments: the options (docs/python.md)."""
+        return cls._create(_native.Client.from_environment, kwargs)
 
     @classmethod
     def create_from_connection_string(cls, connection_string: str, **kwargs: Any) -> Any:
-        """A client for a module connection string; pass the gateway's CA certificate as
-        ``server_verification_cert`` (PEM text)."""
-        return cls(_native.Client.from_connection_string(connection_string, native_options(kwargs)))
+        """A client for a module connection string; the gateway's CA certificate as
+        ``server_verification_cert`` (PEM text) or ``trust_bundle_file``, else the file
+        ``EdgeModuleCACertificateFile`` names."""
+        return cls._create(lambda options: _native.Client.from_connection_string(connection_string, options), kwargs)
 
     @classmethod
     def create_from_sastoken(cls, sastoken: str, **kwargs: Any) -> Any:
@@ -169,21 +162,28 @@ class ClientBase:
 
     @property
     def on_background_exception(self) -> Optional[Callable[[BaseException], Any]]:
-        """Called with every exception a handler raised (they are also logged)."""
+        """Called with a :class:`~edgemodule.errors.BackgroundError` for what goes wrong
+        where no call can raise it: a handler that failed for good (its last exception is the
+        ``__cause__``), a message or method call nothing handles, a handler slower than
+        edgeHub's 30 s acknowledgement timeout, a connection-state handler that raised."""
         return self._dispatcher.on_background_exception
 
     @on_background_exception.setter
     def on_background_exception(self, handler: Optional[Callable[[BaseException], Any]]) -> None:
+        if handler is not None and not callable(handler):
+            raise TypeError("a handler must be callable or None")
+        self._bind_loop()
         self._dispatcher.on_background_exception = handler
 
     # -- handlers ------------------------------------------------------------------
     def on_input(self, input_name: str) -> Callable[[F], F]:
-        """Decorator: ``handler(message)`` for messages on ``input_name``. The message is
-        acknowledged when the handler returns and delivered again if it raises."""
+        """Decorator: ``handler(message)`` for messages on ``input_name`` (the core's rules:
+        one at a time, in order; acknowledged when the handler returns; retried when it
+        raises)."""
         self._check_name(input_name)
 
         def register(handler: F) -> F:
-            self._set_handler(("input", input_name), handler, respond_on_none=False)
+            self._register(("input", input_name), handler, respond_on_none=False)
             return handler
 
         return register
@@ -191,11 +191,11 @@ class ClientBase:
     def on_method(self, method_name: str) -> Callable[[F], F]:
         """Decorator: ``handler(request)`` for calls of ``method_name``. Return a
         :class:`MethodResponse`, a ``(status, payload)`` tuple or a payload (status 200);
-        raising answers 500."""
+        raising answers the core's failure reply (500)."""
         self._check_name(method_name)
 
         def register(handler: F) -> F:
-            self._set_handler(("method", method_name), handler, respond_on_none=True)
+            self._register(("method", method_name), handler, respond_on_none=True)
             return handler
 
         return register
@@ -203,12 +203,12 @@ class ClientBase:
     def set_input_handler(self, input_name: str, handler: Optional[Callable[..., Any]]) -> None:
         """Sets (or with ``None`` removes) the handler of one input."""
         self._check_name(input_name)
-        self._set_handler(("input", input_name), handler, respond_on_none=False)
+        self._register(("input", input_name), handler, respond_on_none=False)
 
     def set_method_handler(self, method_name: str, handler: Optional[Callable[..., Any]]) -> None:
         """Sets (or with ``None`` removes) the handler of one method."""
         self._check_name(method_name)
-        self._set_handler(("method", method_name), handler, respond_on_none=True)
+        self._register(("method", method_name), handler, respond_on_none=True)
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -218,49 +218,48 @@ class ClientBase:
     def _bind_loop(self) -> None:
         """The asyncio client records the running loop (coroutine handlers run there)."""
 
-    def _set_handler(
+    def _confirm(self, op: "_native.Op") -> None:
+        """What to do with a registration's subscription op (the clients differ)."""
+
+    def _register(
         self, key: Tuple[str, Optional[str]], handler: Optional[Callable[..., Any]], respond_on_none: bool
     ) -> None:
         if handler is not None and not callable(handler):
             raise TypeError("a handler must be callable or None")
         self._check_open()
         self._bind_loop()
+        family, name = key
+        if family == "status":
+            self._dispatcher.status_handler = handler
+            self._set_known(key, handler)
+            return
+        native = self._native
         with self._lock:
-            old = self._reg_ids.pop(key, None)
-            if old is not None:
-                self._native.unlisten(old)
-                self._dispatcher.remove(old)
-            self._handlers.pop(key, None)
             if handler is None:
+                if self._handlers.pop(key, None) is not None:
+                    if family == "input":
+                        native.clear_input_handler(name)
+                    elif family == "method":
+                        native.clear_method_handler(name)
+                    else:
+                        native.clear_desired_handler()
                 return
-            kind, name = key
-            self._ensure_thread()
-            with self._dispatcher.lock:  # no event for the id can be dispatched before it is known
-                if kind == "input":
-                    reg_id = self._native.listen_input(name)
-                    registration = Registration(INPUT, handler, False)
-                elif kind == "method":
-                    reg_id = self._native.listen_method(name)
-                    registration = Registration(METHOD, handler, respond_on_none)
-                elif kind == "desired":
-                    reg_id = self._native.listen_desired()
-                    registration = Registration(DESIRED, handler, False)
+            with self._dispatcher.lock:  # no event of the id is dispatched before it is known
+                if family == "input":
+                    reg_id, op = native.set_input_handler(name)
+                elif family == "method":
+                    reg_id, op = native.set_method_handler(name)
                 else:
-                    reg_id = self._native.listen_status()
-                    registration = Registration(STATUS, handler, False)
-                self._dispatcher.add(reg_id, registration)
-            self._reg_ids[key] = reg_id
+                    reg_id, op = native.set_desired_handler()
+                self._dispatcher.add(reg_id, Registration(family, handler, respond_on_none), name)
             self._handlers[key] = handler
+        self._confirm(op)
 
-    def _add_topic_handler(self, reg_id: int, handler: Callable[..., Any]) -> None:
-        self._dispatcher.add(reg_id, Registration(TOPIC, handler, False))
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                name = f"edgemodule-{self._native.module_id}"
-                self._thread = DeliveryThread(self._native.events(), self._dispatcher, name)
-                self._thread.start()
+    def _set_known(self, key: Tuple[str, Optional[str]], handler: Optional[Callable[..., Any]]) -> None:
+        if handler is None:
+            self._handlers.pop(key, None)
+        else:
+            self._handlers[key] = handler
 
     # -- lifecycle helpers ---------------------------------------------------------
     def _check_open(self) -> None:
@@ -281,10 +280,11 @@ class ClientBase:
         return True
 
     def _join_thread(self, timeout: float) -> None:
+        """Ends the handler threads (lanes) and joins them and the delivery thread."""
+        self._dispatcher.stop_lanes(timeout)
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread() and thread.is_alive():
+        if thread is not threading.current_thread() and thread.is_alive():
             thread.join(timeout)
-        self._dispatcher.pending_calls.clear()
 
     def _close_at_exit(self) -> None:
         if self._forked:
@@ -316,13 +316,17 @@ class ClientBase:
             float(method_params.get("connectTimeoutInSeconds") or 0),
         )
 
-    def _method_call(self, method_response: MethodResponse) -> Any:
+    def _answer(self, method_response: MethodResponse) -> None:
+        """Completes the call ``method_response`` answers (``send_method_response``); the
+        core sends the answer."""
+        payload = json.dumps(method_response.payload)
         call = self._dispatcher.pending_calls.pop(method_response.request_id, None)
-        if call is None:
+        if call is None or not call.pending():
             raise InvalidArgumentError(
-                f"no method call {method_response.request_id!r} is waiting for an answer (unknown or already answered)"
+                f"no method call {method_response.request_id!r} is waiting for an answer "
+                "(unknown, already answered, or its request object was released)"
             )
-        return call.respond(int(method_response.status), json.dumps(method_response.payload))
+        call.ok(int(method_response.status), payload)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else self._native.status()[0].lower()

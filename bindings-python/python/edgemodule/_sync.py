@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, Iterable, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 from . import _native
 from ._base import HANDLER_WAIT, ClientBase
+from ._dispatch import Registration, in_handler
 from .errors import EdgeModuleError
 from .models import Message, MethodResponse
 
@@ -15,7 +16,7 @@ MessageLike = Union[Message, str, bytes]
 
 
 class Subscription:
-    """A user-topic subscription; ``unsubscribe()`` stops its handler."""
+    """A user-topic subscription; ``unsubscribe()`` ends it."""
 
     def __init__(self, client: ClientBase, reg_id: int, topic_filter: str) -> None:
         self._client = client
@@ -24,20 +25,33 @@ class Subscription:
         self.topic_filter = topic_filter
 
     def unsubscribe(self) -> None:
-        """Stops delivering messages of this subscription."""
-        self._client._native.unlisten(self._reg_id)
-        self._client._dispatcher.remove(self._reg_id)
+        """Stops delivering messages of this subscription; returns once the hub confirmed
+        the UNSUBSCRIBE (at once when another subscription still uses the filter)."""
+        self._client._native.unsubscribe(self._reg_id).wait()
 
     def __repr__(self) -> str:
         return f"Subscription({self.topic_filter!r})"
+
+
+def subscribe_native(client: ClientBase, topic_filter: str, handler: Callable[..., Any]) -> Tuple[int, "_native.Op"]:
+    """Registers ``handler`` for ``topic_filter`` with the core: the registration id and the
+    op of the SUBACK."""
+    if not callable(handler):
+        raise TypeError("a handler must be callable")
+    client._check_open()
+    client._bind_loop()
+    with client._dispatcher.lock:  # no message of the id is dispatched before it is known
+        reg_id, op = client._native.subscribe(topic_filter)
+        client._dispatcher.add(reg_id, Registration("topic", handler), topic_filter)
+    return reg_id, op
 
 
 class ModuleClient(ClientBase):
     """An Azure IoT Edge module client with a blocking API.
 
     Every call blocks until the hub answered, with the GIL released (other threads run) and
-    Ctrl-C honoured. Handlers run on the client's delivery thread (``edgemodule-<module>``),
-    one at a time. Create it with :meth:`create_from_edge_environment` or
+    Ctrl-C honoured. Handlers run on the client's delivery thread (``edgemodule-<module>``).
+    Create it with :meth:`create_from_edge_environment` or
     :meth:`create_from_connection_string`; use it as a context manager or call
     :meth:`shutdown`.
     """
@@ -46,10 +60,14 @@ class ModuleClient(ClientBase):
         self._check_open()
         return op.wait()
 
+    def _confirm(self, op: "_native.Op") -> None:
+        # Setting a handler returns once the hub confirmed its subscription (at once before
+        # the client connects: connect() subscribes everything registered).
+        op.wait()
+
     def connect(self) -> None:
-        """Connects; returns once connected and subscribed. Optional: every operation
-        connects on demand."""
-        self._ensure_thread()
+        """Connects; returns once connected and every registered handler's subscription
+        is confirmed. Optional: every operation connects on demand."""
         self._wait(self._native.connect())
 
     def disconnect(self) -> None:
@@ -63,7 +81,7 @@ class ModuleClient(ClientBase):
         if self._forked:
             return
         first = self._begin_close()
-        if self._thread is not threading.current_thread():
+        if self._thread is not threading.current_thread() and not in_handler.get():
             self._dispatcher.wait_idle(HANDLER_WAIT)
         if first:
             try:
@@ -106,8 +124,10 @@ class ModuleClient(ClientBase):
         return response
 
     def send_method_response(self, method_response: MethodResponse) -> None:
-        """Answers a method call received by ``on_method_request_received``."""
-        self._wait(self._method_call(method_response))
+        """Answers a method call received by ``on_method_request_received`` (the core sends
+        the answer; this returns at once)."""
+        self._check_open()
+        self._answer(method_response)
 
     def publish(self, topic: str, payload: Union[str, bytes], qos: int = 1) -> None:
         """Publishes ``payload`` to a user-defined topic (QoS 0 or 1)."""
@@ -116,18 +136,10 @@ class ModuleClient(ClientBase):
 
     def subscribe(self, topic_filter: str, handler: Callable[..., Any]) -> Subscription:
         """Subscribes to a user-defined topic filter; ``handler(UserMessage)`` runs for every
-        message. Returns once the hub accepted the subscription."""
-        self._check_open()
-        self._ensure_thread()
-        with self._dispatcher.lock:
-            reg_id, op = self._native.subscribe(topic_filter)
-            self._add_topic_handler(reg_id, handler)
-        try:
-            self._wait(op)
-        except BaseException:
-            self._dispatcher.remove(reg_id)
-            self._native.unlisten(reg_id)
-            raise
+        message (one at a time; acknowledged when it returns, retried when it raises).
+        Returns once the hub accepted the subscription."""
+        reg_id, op = subscribe_native(self, topic_filter, handler)
+        self._wait(op)
         return Subscription(self, reg_id, topic_filter)
 
     def __enter__(self) -> "ModuleClient":

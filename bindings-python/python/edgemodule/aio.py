@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Union
 from . import _native
 from ._base import HANDLER_WAIT, ClientBase
 from ._dispatch import in_handler
-from ._sync import MessageLike, Subscription
+from ._sync import MessageLike, Subscription, subscribe_native
 from .errors import EdgeModuleError
 from .models import MethodResponse
 
@@ -92,7 +92,6 @@ class ModuleClient(ClientBase):
     async def connect(self) -> None:
         """Connects; returns once connected and subscribed (optional: operations connect
         on demand)."""
-        self._ensure_thread()
         await self._await(self._native.connect())
 
     async def disconnect(self) -> None:
@@ -110,11 +109,7 @@ class ModuleClient(ClientBase):
         loop = asyncio.get_running_loop()
         if not inside:
             current = asyncio.current_task()
-            running = [
-                w.task
-                for w in self._dispatcher.workers()
-                if w.task is not None and not w.task.done() and w.task is not current
-            ]
+            running = [t for t in self._dispatcher.tasks if not t.done() and t is not current]
             if running:
                 await asyncio.wait(running, timeout=HANDLER_WAIT)
             await loop.run_in_executor(None, self._dispatcher.wait_idle, HANDLER_WAIT)
@@ -123,8 +118,9 @@ class ModuleClient(ClientBase):
                 await self._await(self._native.close())
             except EdgeModuleError:
                 pass
-        thread = self._thread
-        if not inside and thread is not None and thread.is_alive():
+        if inside:
+            self._dispatcher.stop_lanes(0.0)  # they end after their current call
+        else:
             await loop.run_in_executor(None, self._join_thread, HANDLER_WAIT)
 
     async def send_message_to_output(self, message: MessageLike, output_name: str) -> None:
@@ -159,8 +155,10 @@ class ModuleClient(ClientBase):
         return response
 
     async def send_method_response(self, method_response: MethodResponse) -> None:
-        """Answers a method call received by ``on_method_request_received``."""
-        await self._await(self._method_call(method_response))
+        """Answers a method call received by ``on_method_request_received`` (the core sends
+        the answer)."""
+        self._check_open()
+        self._answer(method_response)
 
     async def publish(self, topic: str, payload: Union[str, bytes], qos: int = 1) -> None:
         """Publishes ``payload`` to a user-defined topic (QoS 0 or 1)."""
@@ -170,18 +168,8 @@ class ModuleClient(ClientBase):
     async def subscribe(self, topic_filter: str, handler: Callable[..., Any]) -> Subscription:
         """Subscribes to a user-defined topic filter; ``handler(UserMessage)`` (function or
         coroutine) runs for every message. Resolves once the hub accepted it."""
-        self._check_open()
-        self._bind_loop()
-        self._ensure_thread()
-        with self._dispatcher.lock:
-            reg_id, op = self._native.subscribe(topic_filter)
-            self._add_topic_handler(reg_id, handler)
-        try:
-            await self._await(op)
-        except BaseException:
-            self._dispatcher.remove(reg_id)
-            self._native.unlisten(reg_id)
-            raise
+        reg_id, op = subscribe_native(self, topic_filter, handler)
+        await self._await(op)
         return Subscription(self, reg_id, topic_filter)
 
     async def __aenter__(self) -> "ModuleClient":

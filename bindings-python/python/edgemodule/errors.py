@@ -1,13 +1,19 @@
-"""The exceptions edgemodule raises: one class per stable error code.
+"""The exceptions edgemodule raises: one class per stable error code, and
+:class:`BackgroundError` for what goes wrong where no call could raise it.
 
-Every class derives from :class:`EdgeModuleError` (``.code``, ``.name``, ``.status``) and,
-where one fits, from the matching built-in exception, so ``except TimeoutError`` catches
-:class:`EdgeTimeoutError` and ``except ValueError`` catches :class:`InvalidArgumentError`.
+Every class derives from :class:`EdgeModuleError` (``.code``, ``.name``, ``.description``,
+``.transient``, ``.message``, ``.status``) and, where one fits, from the matching built-in
+exception, so ``except TimeoutError`` catches :class:`EdgeTimeoutError` and
+``except ValueError`` catches :class:`InvalidArgumentError`. Names, descriptions and
+transience come from the core's table (``edgemodule._native.error_table()``), the one every
+language shows.
 """
 
 from __future__ import annotations
 
 from typing import Dict, Optional, Type
+
+from . import _native
 
 __all__ = [
     "EdgeModuleError",
@@ -24,6 +30,7 @@ __all__ = [
     "NotFoundError",
     "ThrottledError",
     "InternalError",
+    "BackgroundError",
     "ERROR_CLASSES",
 ]
 
@@ -31,8 +38,14 @@ __all__ = [
 class EdgeModuleError(Exception):
     """Base class of every edgemodule error."""
 
+    #: The stable error code.
     code: int = 0
+    #: The stable upper-case name, e.g. ``TIMEOUT``.
     name: str = "OK"
+    #: What the code means (the core's one description).
+    description: str = ""
+    #: True when retrying the same operation later may succeed without changing anything.
+    transient: bool = False
 
     def __init__(self, message: str = "", status: Optional[int] = None) -> None:
         super().__init__(message)
@@ -47,82 +60,55 @@ class EdgeModuleError(Exception):
 
 
 class InvalidArgumentError(EdgeModuleError, ValueError):
-    """A value the API cannot accept (empty name, bad JSON, unknown option, …)."""
-
-    code, name = 1, "INVALID_ARGUMENT"
+    code = 1
 
 
 class ConfigError(EdgeModuleError):
-    """The environment, connection string, key or options are missing or malformed
-    (also: edgemodule used in a ``fork()``-ed child)."""
-
-    code, name = 2, "CONFIG"
+    code = 2
 
 
 class UnauthorizedError(EdgeModuleError, PermissionError):
-    """The hub refused the credentials."""
-
-    code, name = 3, "UNAUTHORIZED"
+    code = 3
 
 
 class EdgeConnectionError(EdgeModuleError, ConnectionError):
-    """The network or TLS layer failed."""
-
-    code, name = 4, "CONNECTION"
+    code = 4
 
 
 class EdgeTimeoutError(EdgeModuleError, TimeoutError):
-    """An operation did not complete within its timeout."""
-
-    code, name = 5, "TIMEOUT"
+    code = 5
 
 
 class ClosedError(EdgeModuleError):
-    """The client was closed before or while the operation ran."""
-
-    code, name = 6, "CLOSED"
+    code = 6
 
 
 class MessageTooLargeError(EdgeModuleError, ValueError):
-    """A message exceeds 256 KiB (body + properties); nothing was sent."""
-
-    code, name = 7, "MESSAGE_TOO_LARGE"
+    code = 7
 
 
 class ProtocolError(EdgeModuleError):
-    """The hub sent something that does not follow the protocol."""
-
-    code, name = 8, "PROTOCOL"
+    code = 8
 
 
 class ServiceError(EdgeModuleError):
-    """The hub answered with an error status (see ``.status``)."""
-
-    code, name = 9, "SERVICE"
+    code = 9
 
 
 class OperationCancelledError(EdgeModuleError):
-    """The operation was cancelled (e.g. its asyncio task was cancelled)."""
-
-    code, name = 10, "CANCELLED"
+    code = 10
 
 
 class NotFoundError(EdgeModuleError, LookupError):
-    """The target (module, method, input) does not exist or is not connected."""
-
-    code, name = 11, "NOT_FOUND"
+    code = 11
 
 
 class ThrottledError(EdgeModuleError):
-    """The hub asked the client to slow down."""
-
-    code, name = 12, "THROTTLED"
+    code = 12
 
 
 class InternalError(EdgeModuleError):
-    """A bug in edgemodule itself; please report it."""
-
-    code, name = 13, "INTERNAL"
+    code = 13
 
 
 #: The class for every error code.
@@ -146,7 +132,43 @@ ERROR_CLASSES: Dict[int, Type[EdgeModuleError]] = {
 }
 
 
+def _adopt_the_core_table() -> None:
+    for code, name, description, transient in _native.error_table():
+        cls = ERROR_CLASSES.get(code, EdgeModuleError if code == 0 else None)
+        if cls is None:
+            continue  # a code newer than this package: raised as InternalError
+        cls.name, cls.description, cls.transient = name, description, transient
+        if cls is not EdgeModuleError:
+            cls.__doc__ = f"``{name}`` (code {code}): {description}"
+
+
+_adopt_the_core_table()
+
+
 def _from_native(code: int, message: str, status: Optional[int]) -> EdgeModuleError:
     """Called by the native module to build the exception for an error code."""
     cls = ERROR_CLASSES.get(code, InternalError)
     return cls(message, status)
+
+
+class BackgroundError(Exception):
+    """Something that went wrong in the background, passed to ``on_background_exception``
+    (the core reports it; docs/delivery.md):
+
+    - ``kind``: ``HANDLER_FAILED`` (a handler failed on every attempt, or a method handler
+      failed once), ``NO_HANDLER`` (nothing handles that input or method) or
+      ``SLOW_HANDLER`` (a handler has run longer than edgeHub's 30 s acknowledgement timeout);
+    - ``family``: ``input``, ``method``, ``desired`` or ``topic``;
+    - ``name``: the input, method or topic (empty for desired properties);
+    - ``message``: what happened.
+
+    For ``HANDLER_FAILED`` the exception the Python handler raised last is the
+    ``__cause__`` (with its traceback) when it is known.
+    """
+
+    def __init__(self, kind: str, family: str, name: str, message: str) -> None:
+        super().__init__(f"{kind} ({family} {name!r}): {message}")
+        self.kind = kind
+        self.family = family
+        self.name = name
+        self.message = message

@@ -5,37 +5,33 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Optional, Tuple, Union
+
+from . import _native
 
 __all__ = [
     "Message",
     "MethodRequest",
     "MethodResponse",
     "UserMessage",
+    "DesiredPatch",
     "ConnectionState",
     "StatusReason",
 ]
 
-_SYSTEM = (
-    "message_id",
-    "correlation_id",
-    "user_id",
-    "content_type",
-    "content_encoding",
-    "creation_time",
-    "expiry_time_utc",
-    "message_schema",
-    "component_name",
+#: Attribute names that differ from the core's system-property names (azure-iot-device's).
+_ATTRIBUTE_OF = {"expiry_time": "expiry_time_utc"}
+
+#: ``(attribute, core name, wire key, received only)`` for each system property, from the
+#: core's table (``_native.system_properties()``), in code order.
+SYSTEM_PROPERTIES: Tuple[Tuple[str, str, Optional[str], bool], ...] = tuple(
+    (_ATTRIBUTE_OF.get(name, name), name, wire_key, received_only)
+    for _code, name, wire_key, _type, received_only in _native.system_properties()
 )
-_RECEIVED_ONLY = (
-    "interface_id",
-    "to",
-    "ack",
-    "operation",
-    "input_name",
-    "connection_device_id",
-    "connection_module_id",
-)
+#: What a sender sets (sent when not ``None``).
+_SENT = tuple((attr, name) for attr, name, _, received_only in SYSTEM_PROPERTIES if not received_only)
+_ATTRIBUTES = tuple(attr for attr, _, _, _ in SYSTEM_PROPERTIES)
+_BY_CORE_NAME = {name: attr for attr, name, _, _ in SYSTEM_PROPERTIES}
 
 
 class Message:
@@ -46,7 +42,7 @@ class Message:
     ``application/json`` and ``content_encoding`` to ``utf-8`` unless given).
     """
 
-    __slots__ = ("data", "custom_properties", "output_name", "_receipt") + _SYSTEM + _RECEIVED_ONLY
+    __slots__ = ("data", "custom_properties", "_bag_keys") + _ATTRIBUTES
 
     def __init__(
         self,
@@ -63,45 +59,50 @@ class Message:
         expiry_time_utc: Optional[str] = None,
         message_schema: Optional[str] = None,
         component_name: Optional[str] = None,
+        interface_id: Optional[str] = None,
     ) -> None:
         self.data = data
+        self.custom_properties: Dict[str, str] = dict(custom_properties or {})
+        # The system properties (tests/test_system_properties.py checks them against the
+        # core's table): those a sender sets ...
         self.message_id = message_id
-        self.content_encoding = content_encoding
-        self.content_type = content_type
-        self.output_name = output_name
         self.correlation_id = correlation_id
         self.user_id = user_id
-        self.custom_properties: Dict[str, str] = dict(custom_properties or {})
+        self.content_type = content_type
+        self.content_encoding = content_encoding
         self.creation_time = creation_time
         self.expiry_time_utc = expiry_time_utc
         self.message_schema = message_schema
         self.component_name = component_name
-        self.interface_id: Optional[str] = None
+        self.interface_id = interface_id
+        self.output_name = output_name
+        # ... and those the hub sets on received messages.
         self.to: Optional[str] = None
         self.ack: Optional[str] = None
         self.operation: Optional[str] = None
         self.input_name: Optional[str] = None
         self.connection_device_id: Optional[str] = None
         self.connection_module_id: Optional[str] = None
-        self._receipt: Any = None
+        #: Keys of ``custom_properties`` that mirror system properties (the compat layer's
+        #: azure-iot-device view of a received message); never sent back.
+        self._bag_keys: FrozenSet[str] = frozenset()
 
     @classmethod
-    def _from_native(cls, parts: Tuple[bytes, Dict[str, str], Dict[str, str]], receipt: Any = None) -> "Message":
+    def _from_native(cls, parts: Tuple[bytes, Dict[str, str], Dict[str, str]]) -> "Message":
         body, properties, system = parts
         message = cls.__new__(cls)
         message.data = body
         message.custom_properties = properties
-        message.output_name = None
-        for name in _SYSTEM + _RECEIVED_ONLY:
-            setattr(message, name, None)
+        message._bag_keys = frozenset()
+        for attribute in _ATTRIBUTES:
+            setattr(message, attribute, None)
         for name, value in system.items():
-            setattr(message, name, value)
-        message._receipt = receipt
+            setattr(message, _BY_CORE_NAME[name], value)
         return message
 
-    def _to_native(self) -> Tuple[Any, ...]:
+    def _to_native(self) -> Tuple[bytes, Optional[Dict[str, str]], Dict[str, str]]:
         data = self.data
-        content_type, content_encoding = self.content_type, self.content_encoding
+        system = {name: getattr(self, attr) for attr, name in _SENT if getattr(self, attr) is not None}
         if isinstance(data, str):
             body = data.encode("utf-8")
         elif isinstance(data, bytes):
@@ -110,35 +111,26 @@ class Message:
             body = bytes(data)
         else:
             body = json.dumps(data).encode("utf-8")
-            content_type = content_type or "application/json"
-            content_encoding = content_encoding or "utf-8"
-        props = self.custom_properties or None
+            system.setdefault("content_type", "application/json")
+            system.setdefault("content_encoding", "utf-8")
+        for name, value in system.items():
+            if type(value) is not str:
+                system[name] = str(value)
+        props: Optional[Dict[str, str]] = self.custom_properties or None
+        if props and self._bag_keys:
+            props = {k: v for k, v in props.items() if k not in self._bag_keys}
         if props and not all(type(k) is str and type(v) is str for k, v in props.items()):
             props = {str(k): str(v) for k, v in props.items()}
-        return (
-            body,
-            props,
-            self.message_id,
-            self.correlation_id,
-            self.user_id,
-            content_type,
-            content_encoding,
-            self.creation_time,
-            self.expiry_time_utc,
-            self.message_schema,
-            self.component_name,
-        )
+        return body, props, system
 
     def get_size(self) -> int:
         """Body plus property bytes (what the 256 KiB limit counts, without wire keys)."""
-        body = self._to_native()[0]
+        body, props, system = self._to_native()
         size = len(body)
-        for k, v in (self.custom_properties or {}).items():
-            size += len(str(k).encode()) + len(str(v).encode())
-        for name in _SYSTEM:
-            value = getattr(self, name)
-            if value is not None:
-                size += len(str(value).encode())
+        for k, v in (props or {}).items():
+            size += len(k.encode()) + len(v.encode())
+        for value in system.values():
+            size += len(value.encode())
         return size
 
     def json(self) -> Any:
@@ -163,6 +155,8 @@ class MethodRequest:
         self.request_id = request_id
         self.name = name
         self.payload = payload
+        #: The native call the answer completes (kept alive by this request: a request
+        #: released unanswered gets the core's failure reply).
         self._call: Any = None
 
     def __repr__(self) -> str:
@@ -188,6 +182,17 @@ class MethodResponse:
 
     def __repr__(self) -> str:
         return f"MethodResponse(request_id={self.request_id!r}, status={self.status!r}, payload={self.payload!r})"
+
+
+class DesiredPatch(Dict[str, Any]):
+    """A desired-properties patch as the handler gets it: a ``dict`` with ``$version``.
+
+    ``full`` is true for a catch-up after a reconnect: the whole desired section, read because
+    it changed while the client was offline — replace what you hold with it instead of
+    merging it (keys removed meanwhile are absent). The core decides which patches arrive
+    (stale ones never do)."""
+
+    full: bool = False
 
 
 class UserMessage:

@@ -13,9 +13,10 @@ use rumqttc::{
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::auth::signer::unix_now;
+use crate::auth::signer::{unix_now, Credential};
 use crate::connection::dispatch;
 use crate::connection::failure::{self, Failure, PresentedToken};
+use crate::connection::fast_retry::RetryClock;
 use crate::connection::renewal;
 use crate::connection::shared::{lock, Readiness, Shared};
 use crate::error::{Error, ErrorKind};
@@ -33,10 +34,15 @@ struct Session {
     ever_ready: bool,
     /// When the current outage began.
     down_since: Option<Instant>,
+    /// When the regular backoff makes its next attempt in the current outage.
+    next_regular: Option<Instant>,
     /// Lifetime of the token used for the current connection, if it can be renewed.
     token_lifetime: Option<Duration>,
     /// The token the current connection (attempt) presented.
     token: Option<PresentedToken>,
+    /// The last signed credential, reused by reconnects while most of its lifetime is left
+    /// (a reconnect then needs no signing: the workload API may be restarting too).
+    credential: Option<Credential>,
 }
 
 /// What to do after an event.
@@ -53,8 +59,10 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
         attempt: 0,
         ever_ready: false,
         down_since: None,
+        next_regular: None,
         token_lifetime: None,
         token: None,
+        credential: None,
     };
     shared.readiness.send_replace(Readiness::Connecting(None));
     loop {
@@ -62,13 +70,17 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
             break;
         }
         if eventloop.network.is_none() {
-            let credential = tokio::select! {
-                biased;
-                _ = shutdown.changed() => break,
-                c = shared.tokens.credential() => c,
+            let credential = match reusable(&shared, session.credential.take()) {
+                Some(c) => Ok(c),
+                None => tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => break,
+                    c = shared.tokens.credential() => c,
+                },
             };
             match credential {
                 Ok(c) => {
+                    session.credential = Some(c.clone());
                     eventloop
                         .mqtt_options
                         .set_credentials(shared.username.clone(), c.token);
@@ -104,6 +116,7 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
             Ok(event) => match handle_event(&mut eventloop, &shared, &mut session, event) {
                 Next::Continue => {}
                 Next::Renew => {
+                    session.credential = None;
                     lose_connection(&mut eventloop, &shared);
                     shared.set_status(StatusEvent::Renewing);
                 }
@@ -111,12 +124,25 @@ pub(crate) async fn run(mut eventloop: EventLoop, shared: Arc<Shared>) {
             Err(error) => {
                 let failure =
                     failure::from_connection_error(&error).with_token(session.token, unix_now());
-                tracing::warn!(
-                    module = %shared.identity.module_id,
-                    reason = failure.reason.name(),
-                    error = %error,
-                    "connection lost"
-                );
+                if failure.refused {
+                    session.credential = None;
+                }
+                if session.down_since.is_none() {
+                    tracing::warn!(
+                        module = %shared.identity.module_id,
+                        reason = failure.reason.name(),
+                        error = %error,
+                        "connection lost"
+                    );
+                } else {
+                    // Quick retries fail many times a second while the hub restarts.
+                    tracing::debug!(
+                        module = %shared.identity.module_id,
+                        reason = failure.reason.name(),
+                        error = %error,
+                        "connection attempt failed"
+                    );
+                }
                 lose_connection(&mut eventloop, &shared);
                 if !retry_after(&shared, &mut session, failure, &mut shutdown).await {
                     break;
@@ -247,6 +273,7 @@ fn on_ready(shared: &Arc<Shared>, session: &mut Session) {
     );
     session.attempt = 0;
     session.down_since = None;
+    session.next_regular = None;
     session.ever_ready = true;
     shared.set_status(StatusEvent::Ready);
     shared.readiness.send_replace(Readiness::Ready);
@@ -296,6 +323,14 @@ fn lose_connection(eventloop: &mut EventLoop, shared: &Shared) {
     lock(&shared.twin).forget_catch_up();
 }
 
+/// `cached` when more than half of the configured token lifetime is left on it: a fresh
+/// token would not last meaningfully longer, and the renewal timer is set from what is left.
+fn reusable(shared: &Shared, cached: Option<Credential>) -> Option<Credential> {
+    let c = cached?;
+    let left = c.expiry.saturating_sub(unix_now());
+    (c.renewable && left.saturating_mul(2) > shared.options.sas_ttl.as_secs()).then_some(c)
+}
+
 /// After a failure: give up (returns false) or wait for the next attempt (returns true).
 async fn retry_after(
     shared: &Shared,
@@ -316,6 +351,8 @@ async fn retry_after(
         shared.shut_down(failure.error, StatusEvent::Refused(failure.reason));
         return false;
     }
+    // The first failure after a connection that was up costs the hub nothing to retry.
+    let was_up = session.ever_ready && session.down_since.is_none();
     let down_since = *session.down_since.get_or_insert_with(Instant::now);
     let policy = &shared.options.retry;
     if policy.gives_up(down_since.elapsed()) {
@@ -338,19 +375,42 @@ async fn retry_after(
     shared.set_status(StatusEvent::Lost(failure.reason));
     shared
         .readiness
-        .send_replace(Readiness::Connecting(Some(failure.error)));
-    let delay = policy.delay(session.attempt, rand::random::<f64>());
-    session.attempt = session.attempt.saturating_add(1);
-    tracing::info!(
-        module = %shared.identity.module_id,
-        attempt = session.attempt,
-        delay_ms = delay.as_millis(),
-        "reconnecting"
-    );
-    tokio::select! {
-        biased;
-        _ = shutdown.changed() => false,
-        _ = tokio::time::sleep(delay) => true,
+        .send_replace(Readiness::Connecting(Some(failure.error.clone())));
+    let now = Instant::now();
+    let regular = match session.next_regular {
+        Some(at) if at > now => at,
+        _ => {
+            let delay = policy.delay(session.attempt, rand::random::<f64>());
+            session.attempt = session.attempt.saturating_add(1);
+            tracing::info!(
+                module = %shared.identity.module_id,
+                attempt = session.attempt,
+                delay_ms = delay.as_millis(),
+                error = %failure.error,
+                "reconnecting"
+            );
+            now + delay
+        }
+    };
+    session.next_regular = Some(regular);
+    let clock = RetryClock {
+        now,
+        down_since,
+        regular,
+        cheap: failure.nothing_listening || was_up,
+    };
+    let wake_at = clock.next_attempt();
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => return false,
+            _ = tokio::time::sleep_until(wake_at) => return true,
+            _ = shared.work_arrived.notified() => {
+                if clock.wake_allowed(Instant::now()) {
+                    return true;
+                }
+            }
+        }
     }
 }
 

@@ -18,6 +18,9 @@ pub(crate) struct Failure {
     /// Retrying can never help, even after a successful connection: the hub refused a
     /// token that expired and cannot be renewed.
     pub hopeless: bool,
+    /// Nothing listened at the hub's address (the kernel refused the TCP connect): trying
+    /// again soon costs the hub nothing ([`fast_retry`](super::fast_retry)).
+    pub nothing_listening: bool,
 }
 
 /// The token a connection attempt presented.
@@ -74,6 +77,7 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
             ),
             refused: true,
             hopeless: false,
+            nothing_listening: false,
         },
         ConnectionError::ConnectionRefused(code) => Failure {
             reason: StatusReason::CommunicationError,
@@ -83,12 +87,16 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
             ),
             refused: false,
             hopeless: false,
+            nothing_listening: false,
+        },
+        ConnectionError::Io(e) if e.kind() == Io::ConnectionRefused => Failure {
+            nothing_listening: true,
+            ..no_network(format!("the hub is unreachable: {e}"))
         },
         ConnectionError::Io(e)
             if matches!(
                 e.kind(),
-                Io::ConnectionRefused
-                    | Io::NotFound
+                Io::NotFound
                     | Io::AddrNotAvailable
                     | Io::HostUnreachable
                     | Io::NetworkUnreachable
@@ -106,12 +114,14 @@ pub(crate) fn from_connection_error(error: &ConnectionError) -> Failure {
             ),
             refused: false,
             hopeless: false,
+            nothing_listening: false,
         },
         other => Failure {
             reason: StatusReason::CommunicationError,
             error: Error::new(ErrorKind::Connection, format!("connection to the hub failed: {other}")),
             refused: false,
             hopeless: false,
+            nothing_listening: false,
         },
     }
 }
@@ -137,6 +147,7 @@ pub(crate) fn from_signing_error(error: Error) -> Failure {
         error,
         refused,
         hopeless: false,
+        nothing_listening: false,
     }
 }
 
@@ -146,6 +157,7 @@ fn no_network(message: String) -> Failure {
         error: Error::new(ErrorKind::Connection, message),
         refused: false,
         hopeless: false,
+        nothing_listening: false,
     }
 }
 

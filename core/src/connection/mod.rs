@@ -5,6 +5,7 @@
 pub(crate) mod dispatch;
 pub(crate) mod event_loop;
 pub(crate) mod failure;
+pub(crate) mod fast_retry;
 pub(crate) mod families;
 pub(crate) mod mqtt_options;
 pub(crate) mod renewal;

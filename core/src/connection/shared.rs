@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use rumqttc::{AsyncClient, QoS, SubscribeFilter};
-use tokio::sync::{broadcast, oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::TokenSource;
 use crate::connection::families::FamilySet;
@@ -81,6 +81,8 @@ pub(crate) struct Shared {
     pub status: watch::Sender<ConnectionStatus>,
     pub readiness: watch::Sender<Readiness>,
     pub shutdown: watch::Sender<bool>,
+    /// An operation was submitted while disconnected (wakes a waiting reconnect).
+    pub work_arrived: Notify,
     /// Background errors; taken when the client closes, which ends the streams.
     pub background: Mutex<Option<broadcast::Sender<BackgroundError>>>,
     /// Where handler lanes and timers run.
@@ -121,6 +123,7 @@ impl Shared {
             status: watch::Sender::new(ConnectionStatus::initial()),
             readiness: watch::Sender::new(Readiness::Idle),
             shutdown: watch::Sender::new(false),
+            work_arrived: Notify::new(),
             background: Mutex::new(Some(broadcast::Sender::new(BACKGROUND_BUFFER))),
             runtime: OnceLock::new(),
         }
@@ -238,6 +241,10 @@ impl Shared {
                 ErrorKind::Internal,
                 format!("the request queue refused the publish: {e}"),
             ));
+        }
+        if !outbox.live {
+            // Disconnected: a reconnect waiting for its backoff may try at once.
+            self.work_arrived.notify_one();
         }
         Ok(answer)
     }

@@ -1,8 +1,9 @@
 //! Runners for the policy vectors (`errors.json`, `status.json`, `system_properties.json`,
-//! `options.json`, `twin.json`): each op calls the core's public table or function, so a
+//! `options.json`, `twin.json`, `json.json`): each op calls the core's public table or function, so a
 //! vector that drifts from the code fails `cargo test`.
 
 pub mod errors;
+pub mod json;
 pub mod options;
 pub mod twin;
 

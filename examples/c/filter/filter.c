@@ -38,6 +38,27 @@ static void log_error(const char *what, int32_t rc) {
     fprintf(stderr, "filter: %s failed: %s (%s)\n", what, edgemodule_error_name(rc), message);
 }
 
+/* edgemodule's own log records (connected, connection lost, reconnecting, token renewal,
+ * handler failures), on the library's edgemodule-log thread. */
+static void on_log(void *ctx, int32_t level, const char *target, size_t target_len, const char *area,
+                   size_t area_len, const char *message, size_t message_len, const char *fields,
+                   size_t fields_len) {
+    static const char *names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+    (void)ctx;
+    (void)target;
+    (void)target_len;
+    fprintf(stderr, "edgemodule %s %.*s: %.*s %.*s\n", names[level >= 0 && level <= 5 ? level : 0],
+            (int)area_len, area, (int)message_len, message, (int)fields_len, fields);
+}
+
+/* A message the filter gave up on, or one nothing handles (also logged). */
+static void on_background_error(void *ctx, int32_t kind, int32_t family, const char *name, size_t name_len,
+                                const char *message, size_t message_len) {
+    (void)ctx;
+    fprintf(stderr, "filter: %s (%s %.*s): %.*s\n", edgemodule_background_kind_name(kind),
+            edgemodule_handler_family_name(family), (int)name_len, name, (int)message_len, message);
+}
+
 /* Reports the threshold when the twin does not show it yet. */
 static void report_threshold(filter_t *f) {
     pthread_mutex_lock(&f->lock);
@@ -58,9 +79,11 @@ static void report_threshold(filter_t *f) {
     pthread_mutex_unlock(&f->lock);
 }
 
-/* input1: forward hot readings, then acknowledge. If forwarding fails the message is
- * abandoned and delivered again. */
-static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
+/* input1: forward hot readings, then report the message processed (it is acknowledged). If
+ * forwarding fails, report a failure: edgemodule calls this again with the same message
+ * after the retry delay (option handler_attempts calls in all). */
+static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
+    (void)call;
     filter_t *f = ctx;
     const uint8_t *body = NULL;
     size_t len = 0;
@@ -68,35 +91,40 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message) {
     if (edgemodule_message_body(message, &body, &len) != EDGEMODULE_OK ||
         !json_number((const char *)body, len, NULL, "temperature", &temperature)) {
         fprintf(stderr, "filter: skipping a message without a numeric temperature\n");
-        return EDGEMODULE_DISPOSITION_ACCEPT;
+        return EDGEMODULE_OK;
     }
     pthread_mutex_lock(&f->lock);
     double threshold = f->threshold;
     pthread_mutex_unlock(&f->lock);
-    if (temperature <= threshold) return EDGEMODULE_DISPOSITION_ACCEPT;
+    if (temperature <= threshold) return EDGEMODULE_OK;
 
     int32_t rc = edgemodule_client_send_output(f->client, "output1", EDGEMODULE_NUL_TERMINATED, message);
     if (rc != EDGEMODULE_OK) {
         log_error("forwarding (will retry)", rc);
-        return EDGEMODULE_DISPOSITION_ABANDON;
+        return rc;
     }
     pthread_mutex_lock(&f->lock);
     unsigned long forwarded = ++f->forwarded;
     pthread_mutex_unlock(&f->lock);
     printf("filter: forwarded %g (> %g), %lu since reset\n", temperature, threshold, forwarded);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
-/* Desired properties changed: take the new threshold and report it. */
-static void on_desired(void *ctx, const char *patch, size_t len, int64_t version) {
+/* Desired properties changed: take the new threshold and report it. A patch without the
+ * threshold (or a catch-up, `full`, without it) leaves the current one. */
+static int32_t on_desired(void *ctx, const char *patch, size_t len, int64_t version, int32_t full,
+                          edgemodule_handler_call_t *call) {
+    (void)full;
+    (void)call;
     filter_t *f = ctx;
     double threshold = 0;
-    if (!json_number(patch, len, NULL, "TemperatureThreshold", &threshold)) return;
+    if (!json_number(patch, len, NULL, "TemperatureThreshold", &threshold)) return EDGEMODULE_OK;
     pthread_mutex_lock(&f->lock);
     f->threshold = threshold;
     pthread_mutex_unlock(&f->lock);
     printf("filter: threshold now %g (desired $version %lld)\n", threshold, (long long)version);
     report_threshold(f);
+    return EDGEMODULE_OK;
 }
 
 /* The "reset" method: answer with the count and start again from zero. */
@@ -133,13 +161,16 @@ int main(void) {
     pthread_mutex_init(&f.lock, NULL);
     f.threshold = DEFAULT_THRESHOLD;
 
+    /* INFO and above to stderr; nothing is formatted for the levels left out. */
+    edgemodule_set_log_callback(EDGEMODULE_LOG_INFO, on_log, NULL, NULL);
     int32_t rc = edgemodule_client_new_from_environment(&f.client);
     if (rc != EDGEMODULE_OK) {
         log_error("creating the client", rc);
         return 1;
     }
     /* Register the callbacks before connecting so nothing waits for a consumer. */
-    if ((rc = edgemodule_client_set_input_callback(f.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &f, NULL)) ||
+    if ((rc = edgemodule_client_set_background_error_callback(f.client, on_background_error, NULL, NULL)) ||
+        (rc = edgemodule_client_set_input_callback(f.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input, &f, NULL)) ||
         (rc = edgemodule_client_set_desired_callback(f.client, on_desired, &f, NULL)) ||
         (rc = edgemodule_client_set_method_callback(f.client, "reset", EDGEMODULE_NUL_TERMINATED, on_reset, &f, NULL)) ||
         (rc = edgemodule_client_connect(f.client))) {

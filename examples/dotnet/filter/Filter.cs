@@ -47,9 +47,17 @@ internal sealed class Filter
         var stop = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         StopOnSignals(() => stop.TrySetResult(true));
 
-        using (ModuleClient client = await ModuleClient.CreateFromEnvironmentAsync())
+        // The core's warnings (lost connections, refused subscriptions) on stderr.
+        var options = new ClientOptions
+        {
+            Logger = (level, message) => Console.Error.WriteLine("filter: {0}: {1}", level, message),
+            LoggerLevel = LogLevel.Warning,
+        };
+        using (ModuleClient client = await ModuleClient.CreateFromEnvironmentAsync(options))
         {
             var filter = new Filter(client);
+            // A message the handler failed on every attempt, a method nothing handles, ...
+            client.BackgroundError += (sender, e) => Console.Error.WriteLine("filter: " + e);
             // Handlers first, then connect, so nothing waits for a consumer.
             await client.SetInputMessageHandlerAsync("input1", filter.OnMessage, null);
             await client.SetMethodHandlerAsync("reset", filter.OnReset, null);
@@ -70,7 +78,10 @@ internal sealed class Filter
         return 0;
     }
 
-    /// <summary>Forwards a hot reading, then completes; if forwarding fails the message comes back.</summary>
+    /// <summary>
+    /// Forwards a hot reading, then completes; if forwarding fails the core calls this again
+    /// with the same message (up to ClientOptions.HandlerAttempts calls).
+    /// </summary>
     private async Task<MessageResponse> OnMessage(Message message, object userContext)
     {
         await ready.Task;

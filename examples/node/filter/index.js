@@ -2,6 +2,7 @@
 // Sample filter module (same behaviour as examples/rust/filter): reads input1, forwards the
 // messages whose JSON `temperature` exceeds the desired `TemperatureThreshold` (default 25)
 // to output1, reports the threshold it uses, and answers the `reset` direct method.
+// `DEBUG=edgemodule* npm start` also prints the client's own log (connects, reconnects).
 const { ModuleClient, Message } = require('edgemodule');
 
 const DEFAULT_THRESHOLD = 25;
@@ -13,6 +14,8 @@ async function main() {
 
   client.on('connectionStatus', ({ status, reason }) => console.log(`connection: ${status} (${reason})`));
   client.on('error', (e) => console.error(`error: ${e.message}`));
+  // What the core gave up on: a handler that kept failing, a message or call nothing handles.
+  client.on('backgroundError', (e) => console.error(`background error: ${e}`));
 
   async function useThreshold(value) {
     threshold = typeof value === 'number' ? value : DEFAULT_THRESHOLD;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from typing import Any, Optional
 
@@ -45,7 +46,8 @@ class Filter:
 
     async def on_message(self, message: Message) -> None:
         """Forwards a hot reading. Returning acknowledges the message; raising (a failed
-        send) leaves it un-acknowledged so it comes back."""
+        send) makes the client call this again with the same message (0.5 s later, doubling,
+        4 calls in all), then drop it and report it to ``on_background_exception``."""
         temperature = temperature_of(message)
         if temperature is None:
             print("filter: skipping a message without a numeric temperature", flush=True)
@@ -80,12 +82,14 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    async with ModuleClient.create_from_edge_environment() as client:
-        app = Filter(client)
-        client.on_input("input1")(app.on_message)
-        client.on_method("reset")(app.on_reset)
-        client.on_twin_desired_properties_patch_received = app.on_desired
-
+    client = ModuleClient.create_from_edge_environment()
+    app = Filter(client)
+    # Handlers first: connecting then subscribes to everything they need at once.
+    client.on_input("input1")(app.on_message)
+    client.on_method("reset")(app.on_reset)
+    client.on_twin_desired_properties_patch_received = app.on_desired
+    client.on_background_exception = lambda error: print(f"filter: {error}", flush=True)
+    async with client:
         twin = await client.get_twin()
         app.threshold = threshold_in(twin["desired"]) or DEFAULT_THRESHOLD
         app.reported = threshold_in(twin["reported"])
@@ -96,4 +100,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # The client's own records (connects, reconnects, handler failures) on `edgemodule.*`.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     asyncio.run(main())

@@ -39,6 +39,9 @@ pub enum Command {
     Twin(TwinArgs),
     /// Print what the hub observed about a module's delivery traffic, as JSON.
     Inspect(InspectArgs),
+    /// Show the hub's key figures live (messages in/out per second, queue lengths,
+    /// connected modules), read from its metrics endpoint.
+    Stats(StatsArgs),
     /// Run the hub and the deployment's modules (`serve --run-modules`).
     Up(ServeArgs),
     /// Show the modules the hub runs: runtime status, exit code, restarts.
@@ -84,6 +87,22 @@ pub struct ServeArgs {
     /// Port of the admin API on 127.0.0.1, used by the other subcommands (0 picks a free port).
     #[arg(long, default_value_t = 15580)]
     pub admin_port: u16,
+    /// Port of the Prometheus metrics, `GET /metrics` (0 picks a free port). Without it the
+    /// hub takes 9600, edgeHub's port, or a free port when another hub has 9600.
+    #[arg(long, conflicts_with = "no_metrics")]
+    pub metrics_port: Option<u16>,
+    /// Address the metrics port binds to. It needs no token (as edgeHub's): give a
+    /// non-loopback address only on networks allowed to see the hub's traffic figures.
+    #[arg(
+        long,
+        value_name = "IP",
+        default_value = "127.0.0.1",
+        conflicts_with = "no_metrics"
+    )]
+    pub metrics_address: IpAddr,
+    /// Serve no metrics and count nothing.
+    #[arg(long)]
+    pub no_metrics: bool,
     /// Directory of the per-module workload sockets, `DIR/<module>.sock` [default:
     /// STATE/workload].
     #[arg(long, value_name = "DIR")]
@@ -262,4 +281,25 @@ pub struct TwinArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub admin: AdminAddr,
+}
+
+/// Default address `stats` reads the metrics from (`serve`'s default metrics port).
+pub const DEFAULT_METRICS: &str = "127.0.0.1:9600";
+
+/// `stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Address of the hub's metrics (the `metrics=` of its ready line).
+    #[arg(long = "metrics", value_name = "ADDR", default_value = DEFAULT_METRICS)]
+    pub addr: String,
+    /// Seconds between refreshes (and, with --once, between the two reads the rates come
+    /// from).
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub interval: f64,
+    /// Print one report and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Print JSON (one object per report) instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -10,6 +10,7 @@ mod new;
 mod runtime_args;
 mod runtime_cmds;
 mod serve;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,10 @@ async fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Inspect(args) => {
             logging::init(args::LogFormat::Text, "warn");
             commands::inspect(args).await
+        }
+        Command::Stats(args) => {
+            logging::init(args::LogFormat::Text, "warn");
+            stats::stats(args).await
         }
         Command::Up(mut args) => {
             logging::init(args.log_format, &args.log_level);

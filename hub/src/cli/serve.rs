@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use super::args::{DeliveryArg, ServeArgs};
 use super::client::CliError;
-use crate::config::HubConfig;
+use crate::config::{HubConfig, MetricsBind};
 use crate::hub::Hub;
 use crate::mqtt::{DeliveryMode, DeliveryPolicy};
 
@@ -52,6 +52,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         hub.config().state_dir.display(),
         hub.config().delivery.mode.as_str()
     );
+    if let Some(metrics) = hub.metrics_addr() {
+        ready.push_str(&format!(" metrics={metrics}"));
+    }
     if let Some(agent) = &agent {
         ready.push_str(&format!(" modules={}", agent.view().mode().as_str()));
     }
@@ -97,6 +100,14 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
     config.mqtt_bind = SocketAddr::new(args.bind_address, args.mqtt_port);
     config.https_bind = SocketAddr::new(args.bind_address, args.https_port);
     config.admin_bind = SocketAddr::from((Ipv4Addr::LOCALHOST, args.admin_port));
+    config.metrics = match (args.no_metrics, args.metrics_port) {
+        (true, _) => MetricsBind::Off,
+        (false, Some(port)) => MetricsBind::Exact(SocketAddr::new(args.metrics_address, port)),
+        (false, None) => MetricsBind::Preferred(SocketAddr::new(
+            args.metrics_address,
+            crate::metrics::DEFAULT_METRICS_PORT,
+        )),
+    };
     config.delivery = DeliveryPolicy {
         mode: match args.delivery {
             DeliveryArg::Strict => DeliveryMode::Strict,

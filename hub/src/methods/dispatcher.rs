@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::error::HubError;
+use crate::metrics::{names::UPSTREAM, HubMetrics};
 use crate::twins::ClientPublisher;
 
 /// Largest request or response payload, in bytes (§10).
@@ -31,6 +32,8 @@ pub struct MethodDispatcher {
 struct Inner {
     broker: Arc<dyn ClientPublisher>,
     device_id: String,
+    /// Counts calls (`edgehub_direct_methods_total`).
+    metrics: Arc<HubMetrics>,
     /// Keyed by the lowercase request id (edgeHub matches responses case-insensitively).
     pending: Mutex<HashMap<String, Pending>>,
 }
@@ -43,10 +46,21 @@ impl MethodDispatcher {
 
     /// Same as [`MethodDispatcher::new`] for an already shared publisher.
     pub fn with_publisher(broker: Arc<dyn ClientPublisher>, device_id: String) -> Self {
+        let metrics = HubMetrics::disabled(&device_id);
+        Self::with_metrics(broker, device_id, metrics)
+    }
+
+    /// A dispatcher that counts its calls in `metrics`.
+    pub fn with_metrics(
+        broker: Arc<dyn ClientPublisher>,
+        device_id: String,
+        metrics: Arc<HubMetrics>,
+    ) -> Self {
         MethodDispatcher {
             inner: Arc::new(Inner {
                 broker,
                 device_id,
+                metrics,
                 pending: Mutex::new(HashMap::new()),
             }),
         }
@@ -59,7 +73,8 @@ impl MethodDispatcher {
 
     /// Publishes `$iothub/methods/POST/{name}/?$rid={guid}` to `{d}/{module}` (waiting up to
     /// `connect_timeout` for its methods subscription; zero means it must be subscribed now)
-    /// and awaits the response. Err(NotFound) → 404, Err(Timeout) → 504.
+    /// and awaits the response. Err(NotFound) → 404, Err(Timeout) → 504. The call counts as
+    /// one from the cloud (`from="upstream"` in the metrics), as the operator's calls are.
     pub async fn invoke(
         &self,
         module: &str,
@@ -68,6 +83,29 @@ impl MethodDispatcher {
         connect_timeout: Duration,
         response_timeout: Duration,
     ) -> Result<(i32, Value), HubError> {
+        self.invoke_from(
+            UPSTREAM,
+            module,
+            method,
+            payload,
+            connect_timeout,
+            response_timeout,
+        )
+        .await
+    }
+
+    /// [`invoke`](Self::invoke) on behalf of `caller`: the calling module's identity id
+    /// (`{device}/{module}`) or `upstream`.
+    pub async fn invoke_from(
+        &self,
+        caller: &str,
+        module: &str,
+        method: &str,
+        payload: Value,
+        connect_timeout: Duration,
+        response_timeout: Duration,
+    ) -> Result<(i32, Value), HubError> {
+        self.inner.metrics.direct_method(caller, module);
         let body = serde_json::to_vec(&payload).map_err(|e| HubError::Other(e.to_string()))?;
         if body.len() > MAX_PAYLOAD_BYTES {
             return Err(HubError::BadRequest(format!(

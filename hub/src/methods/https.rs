@@ -135,15 +135,17 @@ async fn respond(
             &format!("Client {target_device}/{target_module} not found"),
         );
     }
+    let caller = format!("{caller_device}/{caller_module}");
     tracing::debug!(
-        caller = %format!("{caller_device}/{caller_module}"),
+        %caller,
         target = %target_module,
         method = %request.method_name,
         "direct method call over HTTPS"
     );
     let result = state
         .dispatcher
-        .invoke(
+        .invoke_from(
+            &caller,
             &target_module,
             &request.method_name,
             request.payload,

@@ -20,6 +20,7 @@ use crate::authz::Policy;
 use crate::error::HubError;
 use crate::identity::Identities;
 use crate::message::HubMessage;
+use crate::metrics::{HubMetrics, HubSnapshot, QueueLength};
 use crate::routes::Route;
 use crate::store::Store;
 
@@ -45,6 +46,8 @@ pub struct BrokerSettings {
     pub upstream: UpstreamHook,
     /// How input messages are delivered to modules (strict = edgeHub's way).
     pub delivery: DeliveryPolicy,
+    /// Prometheus metrics (`HubMetrics::disabled` to record nothing).
+    pub metrics: Arc<HubMetrics>,
 }
 
 /// A cheap-to-clone handle to the running broker.
@@ -73,6 +76,7 @@ impl Broker {
             shutdown: watch::Sender::new(false),
             delivery: settings.delivery,
             inspector: Inspector::new(&modules, settings.delivery),
+            metrics: settings.metrics,
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(settings.tls);
         let tasks = vec![
@@ -211,8 +215,62 @@ impl Broker {
             .enqueue_many_async(&[(routed.message.as_ref(), routed.targets.as_slice())])
             .await
             .map_err(|e| HubError::Other(format!("storing message: {e}")))?;
-        fan_out(std::slice::from_ref(&routed), &seqs, &self.shared.upstream);
+        fan_out(
+            std::slice::from_ref(&routed),
+            &seqs,
+            &self.shared.upstream,
+            &self.shared.metrics,
+        );
         Ok(count)
+    }
+
+    /// The broker's metrics registry.
+    pub fn metrics(&self) -> &Arc<HubMetrics> {
+        &self.shared.metrics
+    }
+
+    /// What the metrics read at scrape time: queue lengths (a store read, so call it from a
+    /// blocking context), store size, connections and every module's delivery counters.
+    pub fn metrics_snapshot(&self, device_id: &str) -> HubSnapshot {
+        let mut queue_lengths: Vec<QueueLength> = self
+            .shared
+            .router
+            .queue_endpoints()
+            .into_iter()
+            .map(|(endpoint, priority)| QueueLength {
+                endpoint: queue_label(device_id, &endpoint),
+                priority,
+                length: 0,
+            })
+            .collect();
+        match self.shared.store.queue_lengths() {
+            Ok(stored) => queue_lengths.extend(
+                stored
+                    .into_iter()
+                    // `$upstream` keeps a history for `monitor`, not a backlog: nothing
+                    // waits there to be sent.
+                    .filter(|(endpoint, _, _)| endpoint != crate::store::UPSTREAM_ENDPOINT)
+                    .map(|(endpoint, priority, length)| QueueLength {
+                        endpoint: queue_label(device_id, &endpoint),
+                        priority,
+                        length,
+                    }),
+            ),
+            Err(e) => tracing::warn!(error = %e, "reading queue lengths for the metrics failed"),
+        }
+        let sessions = self.shared.sessions.all();
+        let mut modules: Vec<String> = self.shared.identities.modules();
+        modules.sort();
+        HubSnapshot {
+            queue_lengths,
+            store_size_bytes: self.shared.store.size_bytes(),
+            user_topic_drops: self.user_topic_drops(),
+            connected_clients: sessions.len() as u64,
+            modules: modules
+                .iter()
+                .filter_map(|m| self.inspect(device_id, m))
+                .collect(),
+        }
     }
 
     /// Stops accepting, closes every connection (their state is saved), and waits for them.
@@ -256,5 +314,17 @@ impl crate::twins::ClientPublisher for Broker {
         timeout: Duration,
     ) -> crate::twins::WaitFuture<'a> {
         Box::pin(Broker::wait_subscribed(self, client_id, topic, timeout))
+    }
+}
+
+/// edgeHub's id of an endpoint: `{device}/{module}/{input}` for a module input
+/// (`EndpointFactory.CreateFunctionEndpoint`), `iothub` for `$upstream` (`CloudEndpoint`).
+fn queue_label(device_id: &str, endpoint: &str) -> String {
+    if endpoint == crate::store::UPSTREAM_ENDPOINT {
+        return crate::metrics::names::UPSTREAM_ENDPOINT_LABEL.to_string();
+    }
+    match endpoint.strip_prefix("module:") {
+        Some(module_input) => format!("{device_id}/{module_input}"),
+        None => endpoint.to_string(),
     }
 }

@@ -75,6 +75,7 @@ where
         }),
         Err(e) => {
             tracing::warn!(%peer, client_id = %connect.client_id, reason = %e, "connection refused: not authorized");
+            shared.metrics.connect_failed(&connect.client_id);
             refuse(stream, ConnectReturnCode::NotAuthorized).await;
             None
         }

@@ -29,6 +29,7 @@ use super::shared::Shared;
 use super::store_io::{FetchFuture, IngestFuture};
 use super::user_forward::UserForwards;
 use crate::identity::AuthenticatedModule;
+use crate::metrics::SenderMetrics;
 
 /// Outstanding store batches per connection before the connection stops reading.
 const MAX_PENDING_BATCHES: usize = 64;
@@ -67,6 +68,8 @@ pub(super) struct Conn {
     pub last_save: Option<JoinHandle<()>>,
     /// User-topic copies waiting for room in subscribers' queues.
     pub user_forwards: UserForwards,
+    /// Metric handles of the telemetry this connection sends.
+    pub sender_metrics: SenderMetrics,
 }
 
 impl Conn {
@@ -133,6 +136,7 @@ where
         ack_tasks: Vec::new(),
         last_save: None,
         user_forwards: UserForwards::default(),
+        sender_metrics: SenderMetrics::default(),
     };
     let subs = match session_state::open(&shared, &conn.subject(), accepted.clean_session).await {
         Ok(subs) => subs,
@@ -150,6 +154,7 @@ where
     let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, session_present));
     let _ = write_packet(&mut conn.wbuf, &connack);
     ModuleCounters::bump(&conn.counters.connections);
+    let disconnects = shared.metrics.client_connected(&client_id);
     conn.update_delivery();
     shared.sessions.changed();
     tracing::info!(%client_id, %peer, clean_session = accepted.clean_session, session_present, "client connected");
@@ -277,6 +282,7 @@ where
         }
     };
     tracing::info!(%client_id, %peer, %reason, "client disconnected");
+    disconnects.increment(1);
     if !conn.wbuf.is_empty() {
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
             let _ = stream.write_all(&conn.wbuf).await;
@@ -333,6 +339,7 @@ impl Conn {
                     qos,
                     self.policy,
                     self.counters.clone(),
+                    self.shared.metrics.clone(),
                 ));
             }
             (None, Some(_), _) => {

@@ -25,6 +25,16 @@ use super::inspect::ModuleCounters;
 use super::mailbox::{Mailbox, Take};
 use super::policy::DeliveryPolicy;
 use crate::message::HubMessage;
+use crate::metrics::{HubMetrics, InputMetrics, SentHandles};
+
+/// The handles of a delivery, when metrics are on.
+fn sent_handles(
+    inputs: &[InputMetrics],
+    endpoint: usize,
+    index: Option<usize>,
+) -> Option<&SentHandles> {
+    inputs.get(endpoint)?.get(index?)
+}
 
 /// Rows a catch-up read asks for beyond those in flight, at least (with a window of one,
 /// reading one row per message would make a backlog cost one store read per message).
@@ -57,6 +67,10 @@ struct Sent {
     /// Strict mode: when it is sent again.
     due: Option<Instant>,
     message: Arc<HubMessage>,
+    /// When this attempt was written (for `edgehub_message_send_duration_seconds`).
+    sent_at: Instant,
+    /// Its metric handles in `input_metrics[endpoint]` (`None` when metrics are off).
+    metrics: Option<usize>,
 }
 
 /// Delivery state of one connection with an inputs subscription.
@@ -67,11 +81,15 @@ pub struct Delivery {
     qos: QoS,
     policy: DeliveryPolicy,
     counters: Arc<ModuleCounters>,
+    metrics: Arc<HubMetrics>,
+    /// Metric handles per endpoint (same indexes as the mailbox's inputs).
+    input_metrics: Vec<InputMetrics>,
     mode: Mode,
     fetching: bool,
     generation: u64,
-    /// Rows read from the store and not sent yet, in store order.
-    buffer: VecDeque<(usize, i64, Arc<HubMessage>)>,
+    /// Rows read from the store and not sent yet, in store order: (endpoint, seq, priority,
+    /// message).
+    buffer: VecDeque<(usize, i64, u32, Arc<HubMessage>)>,
     sent: HashMap<(usize, i64), Sent>,
     sent_per_endpoint: Vec<usize>,
     max_seen: Vec<i64>,
@@ -91,10 +109,16 @@ impl Delivery {
         qos: QoS,
         policy: DeliveryPolicy,
         counters: Arc<ModuleCounters>,
+        metrics: Arc<HubMetrics>,
     ) -> Delivery {
         let redeliver = mailbox.attach(conn_id);
         let n = mailbox.endpoints.len();
         counters.in_flight.store(0, Ordering::Relaxed);
+        let input_metrics = mailbox
+            .inputs
+            .iter()
+            .map(|input| InputMetrics::new(&metrics, &mailbox.module_id, input))
+            .collect();
         Delivery {
             mailbox,
             conn_id,
@@ -102,6 +126,8 @@ impl Delivery {
             qos,
             policy,
             counters,
+            metrics,
+            input_metrics,
             mode: if n == 0 { Mode::Live } else { Mode::CatchUp(0) },
             fetching: false,
             generation: 0,
@@ -133,8 +159,8 @@ impl Delivery {
             if space == 0 {
                 return None;
             }
-            if let Some((endpoint, seq, message)) = self.buffer.pop_front() {
-                self.send(endpoint, seq, message, inflight, wbuf);
+            if let Some((endpoint, seq, priority, message)) = self.buffer.pop_front() {
+                self.send(endpoint, seq, priority, message, inflight, wbuf);
                 continue;
             }
             match self.mode {
@@ -148,7 +174,14 @@ impl Delivery {
                             {
                                 continue;
                             }
-                            self.send(item.endpoint, item.seq, item.message, inflight, wbuf);
+                            self.send(
+                                item.endpoint,
+                                item.seq,
+                                item.priority,
+                                item.message,
+                                inflight,
+                                wbuf,
+                            );
                         }
                         if taken < space {
                             return None;
@@ -182,7 +215,7 @@ impl Delivery {
     }
 
     /// Handles the rows of a store read issued by `pump`.
-    pub fn on_fetched(&mut self, request: &FetchRequest, rows: Vec<(i64, HubMessage)>) {
+    pub fn on_fetched(&mut self, request: &FetchRequest, rows: Vec<(i64, u32, HubMessage)>) {
         self.fetching = false;
         // Acknowledged before this read was issued: their removal was committed before it ran.
         self.acked_during_read
@@ -192,13 +225,13 @@ impl Delivery {
             return;
         }
         let returned = rows.len();
-        for (seq, message) in rows {
+        for (seq, priority, message) in rows {
             self.max_seen[e] = self.max_seen[e].max(seq);
             let key = (e, seq);
             if self.sent.contains_key(&key) || self.acked_during_read.contains_key(&key) {
                 continue;
             }
-            self.buffer.push_back((e, seq, Arc::new(message)));
+            self.buffer.push_back((e, seq, priority, Arc::new(message)));
         }
         if returned < request.limit {
             self.mode = if e + 1 < self.max_seen.len() {
@@ -217,7 +250,10 @@ impl Delivery {
     /// A PUBACK for a delivery.
     pub fn on_puback(&mut self, endpoint: usize, seq: i64) {
         let key = (endpoint, seq);
-        if self.sent.remove(&key).is_some() {
+        if let Some(sent) = self.sent.remove(&key) {
+            if let Some(m) = sent_handles(&self.input_metrics, endpoint, sent.metrics) {
+                m.finished(sent.sent_at.elapsed());
+            }
             self.sent_per_endpoint[endpoint] -= 1;
             self.counters
                 .in_flight
@@ -244,6 +280,7 @@ impl Delivery {
             device_id,
             policy,
             counters,
+            input_metrics,
             ..
         } = self;
         for (&(endpoint, seq), s) in sent.iter_mut() {
@@ -268,6 +305,13 @@ impl Delivery {
                 &s.message.body,
             );
             ModuleCounters::bump(&counters.redelivered);
+            // edgeHub's timer of the attempt that timed out ends, and the new attempt counts
+            // as a message sent.
+            if let Some(m) = sent_handles(input_metrics, endpoint, s.metrics) {
+                m.finished(now.saturating_duration_since(s.sent_at));
+                m.sent();
+            }
+            s.sent_at = now;
             s.due = Some(now + policy.ack_timeout);
         }
     }
@@ -302,18 +346,28 @@ impl Delivery {
         );
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn send(
         &mut self,
         endpoint: usize,
         seq: i64,
+        priority: u32,
         message: Arc<HubMessage>,
         inflight: &mut Inflight,
         wbuf: &mut BytesMut,
     ) {
         let topic = input_topic(&self.device_id, &self.mailbox, endpoint, &message);
+        let metrics = self
+            .input_metrics
+            .get_mut(endpoint)
+            .and_then(|m| m.resolve(&self.metrics, &message, priority));
         if self.qos == QoS::AtMostOnce {
             write_publish(wbuf, &topic, QoS::AtMostOnce, 0, false, &message.body);
             ModuleCounters::bump(&self.counters.delivered);
+            if let Some(m) = sent_handles(&self.input_metrics, endpoint, metrics) {
+                m.sent();
+                m.finished(std::time::Duration::ZERO);
+            }
             self.on_puback(endpoint, seq);
             return;
         }
@@ -335,11 +389,24 @@ impl Delivery {
             } else {
                 &self.counters.delivered
             });
+            let now = Instant::now();
             let due = self
                 .policy
                 .is_strict()
-                .then(|| Instant::now() + self.policy.ack_timeout);
-            self.sent.insert(key, Sent { pkid, due, message });
+                .then(|| now + self.policy.ack_timeout);
+            if let Some(m) = sent_handles(&self.input_metrics, endpoint, metrics) {
+                m.sent();
+            }
+            self.sent.insert(
+                key,
+                Sent {
+                    pkid,
+                    due,
+                    message,
+                    sent_at: now,
+                    metrics,
+                },
+            );
             self.sent_per_endpoint[endpoint] += 1;
             self.counters
                 .in_flight

@@ -15,6 +15,11 @@ use super::inflight::InflightEntry;
 use super::session_state::{self, authorize_subscription};
 use super::sessions::{Outbound, Subscription};
 use crate::authz::Operation;
+use edgemodule::protocol::topics::TwinRequest;
+
+/// Twin response topics of a successful GET and PATCH (protocol.md §5).
+const TWIN_OK: &str = "$iothub/twin/res/200/";
+const TWIN_NO_CONTENT: &str = "$iothub/twin/res/204/";
 use crate::message::HubMessage;
 
 impl Conn {
@@ -97,9 +102,22 @@ impl Conn {
                 }
                 let message =
                     HubMessage::from_wire(device_id, Some(module_id), pairs, p.payload.to_vec());
-                if let Some(routed) = self.shared.router.route(message, super::now_unix()) {
-                    self.batch_routed.push(routed);
+                let metrics = &self.shared.metrics;
+                let handles = self
+                    .sender_metrics
+                    .resolve(metrics, &self.client_id, &message);
+                let size = handles.map_or(0, |_| message.size_bytes());
+                let routed = self.shared.router.route(message, super::now_unix());
+                if let Some(handles) = handles {
+                    self.sender_metrics.received(
+                        metrics,
+                        &self.client_id,
+                        handles,
+                        size,
+                        routed.is_some(),
+                    );
                 }
+                self.batch_routed.extend(routed);
             }
             PublishTarget::Twin => {
                 let response = self
@@ -107,6 +125,7 @@ impl Conn {
                     .handler()
                     .and_then(|h| h.twin_request(module_id, &p.topic, &p.payload));
                 if let Some((topic, payload)) = response {
+                    self.count_twin_operation(&p.topic, &topic);
                     self.publish_to_self(topic, &payload, p.qos);
                 }
             }
@@ -161,6 +180,27 @@ impl Conn {
                 false,
                 p.topic.as_bytes(),
             );
+        }
+    }
+
+    /// `edgehub_gettwin_total` / `edgehub_reported_properties_total` for a twin request
+    /// answered successfully (edgeHub counts after the operation succeeded).
+    fn count_twin_operation(&self, request_topic: &str, response_topic: &str) {
+        let metrics = &self.shared.metrics;
+        if !metrics.is_enabled() {
+            return;
+        }
+        let module = &self.module.module_id;
+        match edgemodule::protocol::topics::parse_twin_request(request_topic) {
+            Some(TwinRequest::Get { .. }) if response_topic.starts_with(TWIN_OK) => {
+                metrics.get_twin(module);
+            }
+            Some(TwinRequest::PatchReported { .. })
+                if response_topic.starts_with(TWIN_NO_CONTENT) =>
+            {
+                metrics.reported_properties(module);
+            }
+            _ => {}
         }
     }
 

@@ -19,6 +19,8 @@ pub struct LiveItem {
     pub endpoint: usize,
     /// Store sequence number.
     pub seq: i64,
+    /// Route priority it was stored with (a label of the metrics).
+    pub priority: u32,
     /// The message.
     pub message: Arc<HubMessage>,
 }
@@ -166,6 +168,7 @@ mod tests {
         LiveItem {
             endpoint: 0,
             seq,
+            priority: 0,
             message: Arc::new(HubMessage {
                 body: vec![],
                 properties: Default::default(),

@@ -43,17 +43,60 @@ pub fn reauthenticate(shared: &Shared) {
 async fn housekeep(shared: &Shared) {
     let store = shared.store.clone();
     let result = tokio::task::spawn_blocking(move || {
-        let purged = store.purge_expired(super::now_unix())?;
+        let purged = store.purge_expired_sources(super::now_unix())?;
         let trimmed = store.trim_endpoint(UPSTREAM_ENDPOINT, UPSTREAM_KEEP)?;
         Ok::<_, crate::store::StoreError>((purged, trimmed))
     })
     .await;
     match result {
-        Ok(Ok((purged, trimmed))) if purged + trimmed > 0 => {
+        Ok(Ok((purged, trimmed))) if !purged.is_empty() || trimmed > 0 => {
+            for (source, count) in &purged {
+                let (from, output) = sender_of_source(shared.metrics.device_id(), source);
+                shared.metrics.ttl_expired(&from, output, *count);
+            }
+            let purged: u64 = purged.iter().map(|(_, n)| n).sum();
             tracing::debug!(purged, trimmed, "store housekeeping");
         }
         Ok(Ok(_)) => {}
         Ok(Err(e)) => tracing::warn!(error = %e, "store housekeeping failed"),
         Err(e) => tracing::warn!(error = %e, "store housekeeping task failed"),
+    }
+}
+
+/// `from` and `from_route_output` of a stored message, from its route source path: modules'
+/// messages come from `{device}/{module}` (every module runs on the hub's device), twin
+/// change notifications from edgeHub itself (`{device}/$edgeHub`, as edgeHub stamps them).
+fn sender_of_source<'a>(device_id: &str, source: &'a str) -> (String, &'a str) {
+    if let Some(rest) = source.strip_prefix("/messages/modules/") {
+        return match rest.split_once("/outputs/") {
+            Some((module, output)) => (format!("{device_id}/{module}"), output),
+            None => (format!("{device_id}/{rest}"), ""),
+        };
+    }
+    if source == crate::message::TWIN_CHANGE_SOURCE {
+        return (format!("{device_id}/$edgeHub"), "");
+    }
+    (String::new(), "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sender_of_source;
+
+    #[test]
+    fn senders_of_sources() {
+        assert_eq!(
+            sender_of_source("d", "/messages/modules/m/outputs/o"),
+            ("d/m".to_string(), "o")
+        );
+        assert_eq!(
+            sender_of_source("d", "/messages/modules/m"),
+            ("d/m".to_string(), "")
+        );
+        assert_eq!(
+            sender_of_source("d", "/twinChangeNotifications"),
+            ("d/$edgeHub".to_string(), "")
+        );
+        assert_eq!(sender_of_source("d", "/messages"), (String::new(), ""));
     }
 }

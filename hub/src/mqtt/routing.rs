@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::mailbox::{LiveItem, Mailbox};
 use crate::message::HubMessage;
+use crate::metrics::HubMetrics;
 use crate::routes::{Route, Sink};
 use crate::store::{self, UPSTREAM_ENDPOINT};
 
@@ -87,6 +88,21 @@ impl Router {
         }
     }
 
+    /// Every (store endpoint id, priority) a route feeds, for queue-length series that
+    /// read 0 before the first message.
+    pub fn queue_endpoints(&self) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = Vec::new();
+        for route in &self.routes {
+            if let Some((endpoint, _)) = self.sinks.get(&route.sink) {
+                let key = (endpoint.clone(), route.priority);
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
+
     /// The mailbox of a module (every module in the manifest has one).
     pub fn mailbox(&self, module_id: &str) -> Option<&Arc<Mailbox>> {
         self.mailboxes.get(module_id)
@@ -123,16 +139,20 @@ impl Router {
 }
 
 /// After the commit: hands each stored message to its mailboxes and the upstream hook.
-pub fn fan_out(batch: &[Routed], seqs: &[Vec<i64>], upstream: &UpstreamHook) {
+pub fn fan_out(batch: &[Routed], seqs: &[Vec<i64>], upstream: &UpstreamHook, metrics: &HubMetrics) {
     for (routed, seqs) in batch.iter().zip(seqs) {
-        for (target, seq) in routed.live.iter().zip(seqs) {
+        for ((target, seq), (_, priority, _)) in routed.live.iter().zip(seqs).zip(&routed.targets) {
             match target {
                 LiveTarget::Module(mailbox, endpoint) => mailbox.push(LiveItem {
                     endpoint: *endpoint,
                     seq: *seq,
+                    priority: *priority,
                     message: routed.message.clone(),
                 }),
-                LiveTarget::Upstream => upstream(&routed.message),
+                LiveTarget::Upstream => {
+                    metrics.upstream_sent(&routed.message, *priority);
+                    upstream(&routed.message);
+                }
             }
         }
     }

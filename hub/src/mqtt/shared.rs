@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub delivery: DeliveryPolicy,
     /// Per-module counters for `inspect`.
     pub inspector: Inspector,
+    /// Prometheus metrics.
+    pub metrics: Arc<crate::metrics::HubMetrics>,
 }
 
 impl Shared {

@@ -46,7 +46,10 @@ impl Conn {
         };
         match rows {
             Ok(rows) => {
-                let rows = rows.into_iter().map(|q| (q.seq, q.message)).collect();
+                let rows = rows
+                    .into_iter()
+                    .map(|q| (q.seq, q.priority, q.message))
+                    .collect();
                 d.on_fetched(request, rows);
             }
             Err(e) => {
@@ -151,11 +154,26 @@ impl Conn {
 
     /// A store batch finished: hand the messages on, then PUBACK.
     pub(super) fn on_ingest_done(&mut self, done: IngestDone) -> Result<(), String> {
-        let seqs = done.result.map_err(|e| {
-            tracing::error!(client_id = %self.client_id, error = %e, "storing messages failed");
-            format!("store failure: {e}")
-        })?;
-        fan_out(&done.routed, &seqs, &self.shared.upstream);
+        let seqs = match done.result {
+            Ok(seqs) => seqs,
+            Err(e) => {
+                tracing::error!(client_id = %self.client_id, error = %e, "storing messages failed");
+                for routed in &done.routed {
+                    self.sender_metrics.unacknowledged(
+                        &self.shared.metrics,
+                        &self.client_id,
+                        &routed.message,
+                    );
+                }
+                return Err(format!("store failure: {e}"));
+            }
+        };
+        fan_out(
+            &done.routed,
+            &seqs,
+            &self.shared.upstream,
+            &self.shared.metrics,
+        );
         for pkid in done.pkids {
             write_puback(&mut self.wbuf, pkid);
         }

@@ -210,6 +210,13 @@ impl Store {
 
     /// Deletes every expired entry; returns how many.
     pub fn purge_expired(&self, now_unix: u64) -> Result<usize, StoreError> {
+        self.purge_expired_sources(now_unix)
+            .map(|sources| sources.iter().map(|(_, n)| n).sum::<u64>() as usize)
+    }
+
+    /// Deletes every expired entry; returns how many were deleted per route source path
+    /// (`/messages/modules/{m}/outputs/{o}`, …), for the metrics.
+    pub fn purge_expired_sources(&self, now_unix: u64) -> Result<Vec<(String, u64)>, StoreError> {
         self.inner.writer.call(Box::new(move |conn, ctx| {
             queue::delete_expired(conn, ctx, now_unix)
         }))
@@ -238,6 +245,12 @@ impl Store {
     pub fn recent(&self, endpoint: &str, limit: usize) -> Result<Vec<QueuedMessage>, StoreError> {
         let conn = self.reader()?;
         queue::recent(&conn, endpoint, limit)
+    }
+
+    /// Entries queued per (endpoint, priority), expired ones included until purged.
+    pub fn queue_lengths(&self) -> Result<Vec<(String, u32, u64)>, StoreError> {
+        let conn = self.reader()?;
+        queue::lengths(&conn)
     }
 
     /// Number of entries queued for `endpoint`.

@@ -103,21 +103,46 @@ pub(crate) fn delete(
     Ok(deleted)
 }
 
-/// Deletes expired entries of every endpoint.
+/// Deletes expired entries of every endpoint; returns how many per source path.
 pub(crate) fn delete_expired(
     conn: &Connection,
     ctx: &mut Ctx,
     now: u64,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<(String, u64)>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "DELETE FROM queue WHERE expires_at IS NOT NULL AND expires_at <= ?1 RETURNING size",
+        "DELETE FROM queue WHERE expires_at IS NOT NULL AND expires_at <= ?1 RETURNING size, source",
     )?;
-    let sizes = stmt
-        .query_map(params![to_i64(now)], |r| r.get::<_, i64>(0))?
+    let rows = stmt
+        .query_map(params![to_i64(now)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let freed: u64 = sizes.iter().map(|s| (*s).max(0) as u64).sum();
+    let freed: u64 = rows.iter().map(|(s, _)| (*s).max(0) as u64).sum();
     ctx.size = ctx.size.saturating_sub(freed);
-    Ok(sizes.len())
+    let mut sources: Vec<(String, u64)> = Vec::new();
+    for (_, source) in rows {
+        match sources.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, n)) => *n += 1,
+            None => sources.push((source, 1)),
+        }
+    }
+    Ok(sources)
+}
+
+/// Entries per (endpoint, priority).
+pub(crate) fn lengths(conn: &Connection) -> Result<Vec<(String, u32, u64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT endpoint, priority, COUNT(*) FROM queue GROUP BY endpoint, priority",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            u32::try_from(r.get::<_, i64>(1)?).unwrap_or(u32::MAX),
+            r.get::<_, i64>(2)?.max(0) as u64,
+        ))
+    })?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(StoreError::from)
 }
 
 /// Keeps only the newest `keep` entries of `endpoint`.

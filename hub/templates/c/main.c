@@ -29,22 +29,25 @@ static void log_error(const char *what, int32_t rc) {
     fprintf(stderr, "{{name}}: %s failed: %s (%s)\n", what, edgemodule_error_name(rc), message);
 }
 
-/* input1: forward while enabled; a failed send abandons the message so it comes back. */
-static int32_t on_input1(void *ctx, const edgemodule_message_t *message) {
+/* input1: forward while enabled. A failed send is returned as the outcome: edgemodule calls
+ * this again with the same message after the retry delay, then reports it as a background
+ * error. */
+static int32_t on_input1(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
     app_t *app = ctx;
+    (void)call;
     pthread_mutex_lock(&app->lock);
     int forward = module_state_should_forward(&app->state);
     pthread_mutex_unlock(&app->lock);
-    if (!forward) return EDGEMODULE_DISPOSITION_ACCEPT;
+    if (!forward) return EDGEMODULE_OK;
     int32_t rc = edgemodule_client_send_output(app->client, "output1", EDGEMODULE_NUL_TERMINATED, message);
     if (rc != EDGEMODULE_OK) {
         log_error("forwarding (will retry)", rc);
-        return EDGEMODULE_DISPOSITION_ABANDON;
+        return rc;
     }
     pthread_mutex_lock(&app->lock);
     module_state_count_forwarded(&app->state);
     pthread_mutex_unlock(&app->lock);
-    return EDGEMODULE_DISPOSITION_ACCEPT;
+    return EDGEMODULE_OK;
 }
 
 /* Desired properties (the whole desired section at start, then patches). */
@@ -59,9 +62,21 @@ static void apply_desired(app_t *app, const char *json, size_t len) {
     else printf("{{name}}: reported %s\n", reported);
 }
 
-static void on_desired(void *ctx, const char *patch, size_t len, int64_t version) {
+static int32_t on_desired(void *ctx, const char *patch, size_t len, int64_t version, int32_t full,
+                          edgemodule_handler_call_t *call) {
     (void)version;
+    (void)full; /* a catch-up patch holds the whole desired section: applied the same way */
+    (void)call;
     apply_desired(ctx, patch, len);
+    return EDGEMODULE_OK;
+}
+
+/* A message given up on after its retries, or one nothing handles. */
+static void on_background_error(void *ctx, int32_t kind, int32_t family, const char *name, size_t name_len,
+                                const char *message, size_t message_len) {
+    (void)ctx;
+    fprintf(stderr, "{{name}}: %s (%s %.*s): %.*s\n", edgemodule_background_kind_name(kind),
+            edgemodule_handler_family_name(family), (int)name_len, name, (int)message_len, message);
 }
 
 static void on_status(void *ctx, const char *name, size_t name_len, const char *payload, size_t payload_len,
@@ -99,7 +114,8 @@ int main(void) {
         return 1;
     }
     /* Callbacks before connecting, so nothing waits for a consumer. */
-    if ((rc = edgemodule_client_set_input_callback(app.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input1, &app, NULL)) ||
+    if ((rc = edgemodule_client_set_background_error_callback(app.client, on_background_error, NULL, NULL)) ||
+        (rc = edgemodule_client_set_input_callback(app.client, "input1", EDGEMODULE_NUL_TERMINATED, on_input1, &app, NULL)) ||
         (rc = edgemodule_client_set_desired_callback(app.client, on_desired, &app, NULL)) ||
         (rc = edgemodule_client_set_method_callback(app.client, "status", EDGEMODULE_NUL_TERMINATED, on_status, &app, NULL)) ||
         (rc = edgemodule_client_connect(app.client))) {

@@ -11,7 +11,7 @@ async function main() {
   const state = new ModuleState();
   client.on('error', (e) => console.error(`{{name}}: ${e.message}`));
 
-  // Resolving acknowledges the message; a rejection leaves it to come back.
+  // Resolving acknowledges the message; a rejection retries it (handler_attempts, then a background error).
   client.onInput('input1', async (message) => {
     if (state.shouldForward()) {
       await client.sendOutputEvent('output1', message);

@@ -26,7 +26,7 @@ async def main() -> None:
         state = ModuleState()
 
         async def on_input1(message: Message) -> None:
-            # Returning acknowledges the message; raising leaves it to come back.
+            # Returning acknowledges the message; raising retries it (handler_attempts, then on_background_exception).
             if state.should_forward():
                 await client.send_message_to_output(message, "output1")
                 state.count_forwarded()

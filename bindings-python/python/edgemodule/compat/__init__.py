@@ -16,6 +16,7 @@ from __future__ import annotations
 from .. import _sync
 from ..models import Message, MethodRequest, MethodResponse
 from . import exceptions
+from ._received import azure_view
 
 __all__ = ["IoTHubModuleClient", "Message", "MethodRequest", "MethodResponse", "exceptions"]
 
@@ -24,3 +25,4 @@ class IoTHubModuleClient(_sync.ModuleClient):
     """azure-iot-device's blocking ``IoTHubModuleClient``, backed by edgemodule."""
 
     _status_without_args = True
+    _received = staticmethod(azure_view)
