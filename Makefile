@@ -9,13 +9,14 @@ LINT_VENV := scripts/lint/.venv/bin
 
 .PHONY: demo test deps lint lint-docs lint-rust lint-python lint-node lint-java lint-c lint-dotnet lint-versions \
         test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance \
-        bench clean demo-containers test-containers test-containers-arm64
+        bench clean demo-containers test-containers test-containers-arm64 \
+        dist test-dist test-dist-install test-dist-qemu test-dist-elf test-dist-rootfs test-arm64
 
 # Installs what each language needs just before building it, so the first result shows early.
 demo:
 	bash examples/demo.sh
 
-test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance test-containers
+test: deps lint test-rust test-c test-python test-node test-java test-dotnet test-interop test-fuzz conformance test-containers test-arm64
 
 deps:
 	$(DEPS)
@@ -112,6 +113,37 @@ test-containers:
 # about 20 minutes the first time here, then about 2).
 test-containers-arm64:
 	PLATFORMS="amd64 arm64v8" bash tests/containers/run.sh
+
+# Release artifacts (docs/install.md): C and hub tarballs, Python wheels + sdist, npm packages,
+# Java jars + pom, .NET nupkg, for linux-x64, linux-arm64 and linux-arm (armv7), into dist/
+# with SHA256SUMS. DIST_ARCHES="x64" builds only x64.
+dist:
+	bash scripts/dist/build.sh
+
+# Every test of dist/: ELF machine types, install tests on x64 without Rust, the core's
+# conformance suite and the C example under qemu for arm64 and armv7, the arm64 wheel in
+# an arm64 Debian rootfs.
+test-dist: test-dist-elf test-dist-install test-dist-qemu test-dist-rootfs
+
+test-dist-elf:
+	bash tests/dist/elf.sh
+
+test-dist-install:
+	bash tests/dist/install.sh
+
+test-dist-qemu:
+	$(DEPS) arm
+	bash tests/dist/qemu.sh arm64 arm
+
+test-dist-rootfs:
+	$(DEPS) arm containers
+	bash tests/dist/rootfs.sh arm64
+
+# The part of the ARM tests `make test` runs: a subset of the core's conformance suite and
+# the C example, cross-compiled for arm64 and run under qemu (no `make dist` needed).
+test-arm64:
+	$(DEPS) arm
+	bash tests/dist/qemu.sh --subset arm64
 
 bench: deps
 	bash bench/run.sh

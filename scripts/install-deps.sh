@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 SECTIONS="rust c python node java dotnet lint interop fuzz containers"
-EXTRA_SECTIONS="bench arm" # only when named
+EXTRA_SECTIONS="bench arm dist" # only when named
 CHECK_ONLY=0
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -206,10 +206,10 @@ section_fuzz() {
 apt_packages_containers="podman buildah runc skopeo mmdebstrap uidmap"
 section_containers() { apt_install $apt_packages_containers; }
 
-# ARM module images (`make test-containers-arm64`): qemu registered with binfmt_misc so ARM
-# binaries run, arch-test for mmdebstrap's foreign rootfs, and the aarch64 cross toolchain the
-# packages are built with.
-apt_packages_arm="qemu-user-static binfmt-support arch-test gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+# ARM builds (`make dist`, `make test-containers-arm64`): qemu registered with binfmt_misc so ARM
+# binaries run, arch-test for mmdebstrap's foreign rootfs, and the aarch64 and armv7 (hard-float)
+# cross toolchains and Rust targets the release packages are built with.
+apt_packages_arm="qemu-user-static binfmt-support arch-test gcc-aarch64-linux-gnu libc6-dev-arm64-cross g++-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-armhf-cross g++-arm-linux-gnueabihf"
 section_arm() {
   apt_install $apt_packages_arm
   if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
@@ -223,10 +223,22 @@ section_arm() {
       update-binfmts --enable "qemu-$arch"
     fi
   done
-  if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
-    need "the Rust target aarch64-unknown-linux-gnu is not installed" arm
-    rustup target add aarch64-unknown-linux-gnu
-  fi
+  local triple
+  for triple in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+    if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$triple"; then
+      need "the Rust target $triple is not installed" arm
+      (cd "$ROOT" && rustup target add "$triple")
+    fi
+  done
+}
+
+# `make dist`: the ARM cross builds (section arm), auditwheel for the wheels' manylinux tags,
+# cmake for the C install test.
+apt_packages_dist="$apt_packages_arm cmake pkg-config"
+section_dist() {
+  section_arm
+  apt_install $apt_packages_dist
+  venv_install "$ROOT/scripts/dist/.venv" "$ROOT/scripts/dist/requirements.txt"
 }
 
 # `make bench`: mosquitto (the broker the hub is compared with) and perf for profiles, which

@@ -1,18 +1,23 @@
 'use strict';
-// Loads the native addon built for this platform (edgemodule.<platform>.node beside
-// package.json).
+// Loads the native addon for this platform: edgemodule.<platform>.node beside package.json
+// (a source checkout, or a package packed there), else the prebuilt platform package of a
+// release (@edgemodule/<platform>, an optionalDependency npm installs for this os/cpu/libc).
+const fs = require('node:fs');
 const path = require('node:path');
-const { addonFileName } = require('./platform');
+const { addonFileName, platformPackage } = require('./platform');
 
 function load() {
   const file = path.join(__dirname, '..', addonFileName());
+  const local = fs.existsSync(file);
   try {
-    return require(file);
+    return require(local ? file : platformPackage());
   } catch (cause) {
     const error = /** @type {Error & { code?: string }} */ (new Error(
-      `edgemodule: cannot load the native addon ${file}: ${/** @type {Error} */ (cause).message}. ` +
-      'Packages built by `npm pack` in bindings-node ship it for the platform they were built on; ' +
-      'from a source checkout run `npm install` (or `npm run build`) in bindings-node, which needs Rust (cargo).',
+      `edgemodule: cannot load the native addon (${local ? file : platformPackage()}): ` +
+      `${/** @type {Error} */ (cause).message}. Release installs get it from the package ${platformPackage()} ` +
+      '(an optional dependency: was it installed, and is this platform one of linux-x64-gnu, linux-arm64-gnu, ' +
+      'linux-arm-gnueabihf?); from a source checkout run `npm install` (or `npm run build`) in bindings-node, ' +
+      'which needs Rust (cargo).',
     ));
     error.code = 'EDGEMODULE_NATIVE_MISSING';
     error.cause = cause;

@@ -1,6 +1,7 @@
 'use strict';
 // The file name of the native addon for this platform, e.g. edgemodule.linux-x64-gnu.node
-// (the napi-rs naming convention).
+// (the napi-rs naming convention), and the release package that carries it prebuilt,
+// e.g. @edgemodule/linux-x64-gnu.
 const fs = require('node:fs');
 
 function isMusl() {
@@ -14,7 +15,9 @@ function isMusl() {
 }
 
 function platformTriple() {
-  const abi = process.platform === 'linux' ? (isMusl() ? '-musl' : '-gnu')
+  // 32-bit ARM Linux is hard-float (armv7): napi-rs calls it linux-arm-gnueabihf.
+  const eabi = process.arch === 'arm' ? 'eabihf' : '';
+  const abi = process.platform === 'linux' ? (isMusl() ? `-musl${eabi}` : `-gnu${eabi}`)
     : process.platform === 'win32' ? '-msvc' : '';
   return `${process.platform}-${process.arch}${abi}`;
 }
@@ -23,4 +26,8 @@ function addonFileName() {
   return `edgemodule.${platformTriple()}.node`;
 }
 
-module.exports = { addonFileName, platformTriple };
+function platformPackage() {
+  return `@edgemodule/${platformTriple()}`;
+}
+
+module.exports = { addonFileName, platformPackage, platformTriple };

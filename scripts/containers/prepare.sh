@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the module images need, on a fresh machine of this kind: the container tools,
-# the local base images, the edgemodule packages in dist/ (the make-dist stand-in until
-# `make dist` exists) and the Python and C filter images, built with `edgemodule-hub build`.
+# the local base images, the edgemodule packages in dist/ (`make dist`, rebuilt when stale)
+# and the Python and C filter images, built with `edgemodule-hub build`.
 #
 #   scripts/containers/prepare.sh HUB_BINARY [PLATFORM...]     (default platform: amd64)
 #
@@ -30,14 +30,17 @@ if ! err="$(podman run --rm --pull=never --network=host amd64/debian:bookworm-sl
     exit 3
 fi
 
-# STAND-IN for `make dist` (issue 17): replace with `make dist` once it exists.
+# The packages the images install, from `make dist` (rebuilt only when stale).
+dist_arches=()
 for p in "${PLATFORMS[@]}"; do
     case "$p" in
-        amd64) bash "$HERE/dist-standin.sh" x64 >&2 ;;
-        arm64v8) bash "$HERE/dist-standin.sh" arm64 >&2 ;;
-        *) echo "prepare: no packages for $p yet" >&2; exit 1 ;;
+        amd64) dist_arches+=(x64) ;;
+        arm64v8) dist_arches+=(arm64) ;;
+        arm32v7) dist_arches+=(arm) ;;
+        *) echo "prepare: no packages for $p" >&2; exit 1 ;;
     esac
 done
+bash "$ROOT/scripts/dist/ensure.sh" "${dist_arches[@]}" >&2
 
 for p in "${PLATFORMS[@]}"; do
     for lang in python c; do

@@ -23,8 +23,7 @@ fail() {
 trap 'stop_hub; rm -rf "$WORK"' EXIT
 
 echo "== Installing the filters from dist/ on the host"
-# STAND-IN for `make dist` (issue 17): replace with `make dist` once it exists.
-bash "$ROOT/scripts/containers/dist-standin.sh" >&2
+bash "$ROOT/scripts/dist/ensure.sh" x64 >&2
 VENV="$ROOT/target/containers/process-venv"
 [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \

@@ -59,7 +59,7 @@ final class NativeLoader {
         }
     }
 
-    /** {@code linux-x86_64}, {@code macos-aarch64}, {@code windows-x86_64}, ... */
+    /** {@code linux-x86_64}, {@code linux-aarch64}, {@code linux-arm}, {@code macos-aarch64}, ... */
     static String platform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -83,6 +83,11 @@ final class NativeLoader {
             case "aarch64":
             case "arm64":
                 archName = "aarch64";
+                break;
+            case "arm": // a 32-bit JVM on armv7 (hard-float)
+            case "armv7l":
+            case "armhf":
+                archName = "arm";
                 break;
             default:
                 archName = arch.replaceAll("[^a-z0-9_]", "");
