@@ -10,7 +10,7 @@
 //!   `Native.java` against the library's symbols, types included.
 //! - Handlers are registered with the core's handler API; the core decides order,
 //!   acknowledgement, retries and the method failure reply. Each registration's Java
-//!   callback runs on its own lane ([`lanes`]), a thread attached to the JVM as a *daemon*;
+//!   callback runs on its own lane (module `lanes`), a thread attached to the JVM as a *daemon*;
 //!   status changes, background errors and future completions run on the client's callback
 //!   thread (a `HostedClient` delivery thread, also a daemon). No thread the library owns
 //!   keeps the JVM alive.
