@@ -29,7 +29,7 @@ VENV="$ROOT/target/containers/process-venv"
 "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \
     "$ROOT"/dist/edgemodule-*-cp39-abi3-manylinux_*_x86_64.whl
 mkdir -p "$WORK/c"
-tar -xzf "$ROOT"/dist/edgemodule-*-linux-x64.tar.gz -C "$WORK/c"
+tar -xzf "$ROOT"/dist/edgemodule-[0-9]*-linux-x64.tar.gz -C "$WORK/c"
 pc_dir="$(dirname "$(find "$WORK/c" -name edgemodule.pc | head -n 1)")"
 PKG_CONFIG_PATH="$pc_dir" make -s -C "$ROOT/examples/c/filter" PKG_CONFIG="pkg-config --define-prefix" filter
 mv "$ROOT/examples/c/filter/filter" "$WORK/filter-c"

@@ -28,7 +28,7 @@ echo "== the modules of edgemodule-hub new, with their languages' tools"
 ok python "unit test passed, main.py compiles"
 
 (cd "$M/cmod" && make -s test >/dev/null) || fail "c: make test"
-tarball="$(ls "$ROOT"/dist/edgemodule-*-linux-x64.tar.gz 2>/dev/null | head -n 1)"
+tarball="$(ls "$ROOT"/dist/edgemodule-[0-9]*-linux-x64.tar.gz 2>/dev/null | head -n 1)"
 if [[ -n "$tarball" ]]; then
     mkdir -p "$WORK/c" && tar -xzf "$tarball" -C "$WORK/c"
     pc="$(dirname "$(find "$WORK/c" -name edgemodule.pc | head -n 1)")"
