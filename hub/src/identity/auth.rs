@@ -181,16 +181,16 @@ impl Identities {
         })
     }
 
-    /// `sr` must be `{hub or gateway}/devices/{d}` (host and id case-insensitive).
-    fn check_device_audience(&self, resource: &str, device_id: &str) -> Result<(), AuthError> {
-        let wrong = |why: &str| {
-            AuthError(format!(
-                "SAS token audience '{resource}' {why} (expected '{}/devices/{device_id}')",
-                self.iothub_host_name
-            ))
-        };
+    /// What follows `{hub or gateway}/devices/` in `sr` (host case-insensitive), trailing `/`
+    /// trimmed; `not_devices` says why when `sr` has no `/devices/`.
+    fn audience_path<'r>(
+        &self,
+        resource: &'r str,
+        not_devices: &str,
+        wrong: &dyn Fn(&str) -> AuthError,
+    ) -> Result<&'r str, AuthError> {
         let Some((host, rest)) = resource.split_once("/devices/") else {
-            return Err(wrong("is not a device resource"));
+            return Err(wrong(not_devices));
         };
         if !host.eq_ignore_ascii_case(&self.iothub_host_name)
             && !host.eq_ignore_ascii_case(&self.gateway_host_name)
@@ -200,7 +200,18 @@ impl Identities {
                 self.iothub_host_name, self.gateway_host_name
             )));
         }
-        let token_device = rest.trim_end_matches('/');
+        Ok(rest.trim_end_matches('/'))
+    }
+
+    /// `sr` must be `{hub or gateway}/devices/{d}` (host and id case-insensitive).
+    fn check_device_audience(&self, resource: &str, device_id: &str) -> Result<(), AuthError> {
+        let wrong = |why: &str| {
+            AuthError(format!(
+                "SAS token audience '{resource}' {why} (expected '{}/devices/{device_id}')",
+                self.iothub_host_name
+            ))
+        };
+        let token_device = self.audience_path(resource, "is not a device resource", &wrong)?;
         if token_device.contains("/modules/") {
             return Err(wrong("is module-scoped; a device token is required"));
         }
@@ -224,18 +235,7 @@ impl Identities {
                 self.iothub_host_name
             ))
         };
-        let Some((host, rest)) = resource.split_once("/devices/") else {
-            return Err(wrong("is not a device or module resource"));
-        };
-        if !host.eq_ignore_ascii_case(&self.iothub_host_name)
-            && !host.eq_ignore_ascii_case(&self.gateway_host_name)
-        {
-            return Err(wrong(&format!(
-                "names host '{host}', which is neither the IoT Hub '{}' nor the gateway '{}'",
-                self.iothub_host_name, self.gateway_host_name
-            )));
-        }
-        let rest = rest.trim_end_matches('/');
+        let rest = self.audience_path(resource, "is not a device or module resource", &wrong)?;
         let Some((token_device, token_module)) = rest.split_once("/modules/") else {
             return Err(wrong("is device-scoped; a module token is required"));
         };
