@@ -180,13 +180,20 @@ def section_latency(fig: Figures) -> list:
     lat = fig.ok("latency")
     rate = lat[0]["rate"] if lat else 500
     n = lat[0]["messages"] if lat else 0
+    warm = lat[0].get("warmup", 0) if lat else 0
     lines = [
         "## 2. Routed latency",
         "",
         f"Module A sends to an output routed to module B's input, {rate} messages a second (each send",
         f"starts on schedule, not after the previous acknowledgement), 256 B; {n:,} messages per",
-        "repetition after 200 of warm-up. Both clients live in one process, so one clock stamps",
+        f"repetition after {warm:,} of warm-up. Both clients live in one process, so one clock stamps",
         "both ends. Figures: median of the repetitions' percentiles (spread in brackets).",
+        "The warm-up is long so that the figures are the steady state: with 200 messages of warm-up",
+        "V8 still compiles the Node client's hot functions on a background thread during the",
+        "measured window; on 2 cores that costs the Node figures stalls of 1–8 ms at the same message",
+        "numbers in every run (p99 1.2–1.7 ms; gone with `node --no-opt --no-maglev`; measured",
+        "2026-12-03). `BENCH_SAMPLES=FILE` makes a Rust or Node latency run write every sample",
+        "(`seq received_ms latency_us`) to see such patterns.",
         "",
         "| sender → receiver | p50 | p99 | p99.9 | official p50 | official p99 | official p99.9 | p99: official / ours |",
         "|---|---|---|---|---|---|---|---|",

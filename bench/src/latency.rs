@@ -3,6 +3,7 @@
 //!
 //! Payload (shared by every language's benchmark): 8-byte run nonce, sequence number and
 //! send time in ns (both u64 little-endian), then padding up to the message size.
+//! With `BENCH_SAMPLES=FILE` a run also writes every sample (`seq received_ms latency_us`).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -52,6 +53,7 @@ pub async fn run(plan: &Plan) -> Result<Latency, String> {
     let receiving = tokio::spawn(async move {
         let mut seen = HashSet::new();
         let mut lat = Vec::new();
+        let mut samples = Vec::new(); // (seq, received ns, latency ns) for BENCH_SAMPLES
         while (seen.len() as u64) < total {
             let Some(m) = inputs.next().await else {
                 return Err("receiver closed".to_string());
@@ -60,10 +62,12 @@ pub async fn run(plan: &Plan) -> Result<Latency, String> {
             if let Some((seq, sent)) = parse(&nonce, &m.body) {
                 if seen.insert(seq) && seq >= warmup {
                     lat.push(now.saturating_sub(sent));
+                    samples.push((seq, now, now.saturating_sub(sent)));
                 }
             }
             m.ack().map_err(|e| e.to_string())?;
         }
+        write_samples(&samples);
         Ok(lat)
     });
     let sender = module::connect("sender", 100).await?;
@@ -89,6 +93,21 @@ pub async fn run(plan: &Plan) -> Result<Latency, String> {
     sender.close().await.map_err(|e| e.to_string())?;
     receiver.close().await.map_err(|e| e.to_string())?;
     Ok(latency(lat))
+}
+
+/// With `BENCH_SAMPLES=FILE`, writes every sample as `seq received_ms latency_us` lines (to
+/// see when the slow ones happen: in bursts, at the same message numbers in every language…).
+fn write_samples(samples: &[(u64, u64, u64)]) {
+    let Ok(path) = std::env::var("BENCH_SAMPLES") else {
+        return;
+    };
+    let text: String = samples
+        .iter()
+        .map(|(seq, at, lat)| format!("{seq} {:.3} {:.1}\n", *at as f64 / 1e6, *lat as f64 / 1e3))
+        .collect();
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("cannot write {path}: {e}");
+    }
 }
 
 #[cfg(test)]
