@@ -81,7 +81,7 @@ class Figures:
         self.results = results
         self.rows = {name: load(results, name) for name in
                      ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
-                      "profiles", "logging")}
+                      "profiles", "logging", "delivery")}
         run = results / "run.json"
         self.run = json.loads(run.read_text()) if run.exists() else {}
 
@@ -119,6 +119,10 @@ class Figures:
         return best
 
     # --- 2. latency -----------------------------------------------------------------------
+    def delivery(self, mode: str, rate: int, key: str) -> Optional[Summary]:
+        """Section 2b: Rust → Rust through the hub's `strict` or `permissive` delivery."""
+        return summarize([r.get(key) for r in self.ok("delivery", mode=mode, rate=rate)])
+
     def latency(self, lang: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok("latency", lang=lang)])
 

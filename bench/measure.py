@@ -283,6 +283,21 @@ class Bench:
                     self.record("latency", {"lang": lang, "rep": rep, **LATENCY}, langs[lang] + ["latency"] + opts,
                                 timeout=120)
 
+    # --- 2b. module→module under edgeHub's delivery rules ----------------------------------
+    def delivery(self) -> None:
+        """Rust → Rust through `serve --delivery strict` (edgeHub's: one input message in flight
+        per module) and `permissive` (1,000): full-speed throughput and latency at 500 msg/s."""
+        n = 5_000 if QUICK else 20_000
+        for rep in range(REPS):
+            print(f"bench: delivery rules, repetition {rep + 1}/{REPS}", flush=True)
+            for mode in ("strict", "permissive"):
+                for rate, messages in ((0, n), (LATENCY["rate"], LATENCY["messages"])):
+                    self.hub.fresh_store(("--delivery", mode))
+                    self.record("delivery", {"mode": mode, "rate": rate, "rep": rep, "messages": messages},
+                                [BENCH_BIN, "latency", "--rate", rate, "--messages", messages,
+                                 "--warmup", LATENCY["warmup"], "--size", 256], timeout=120)
+        self.hub.fresh_store()
+
     # --- 3. memory and installed size ---------------------------------------------------
     def memory(self, langs: dict) -> None:
         print(f"bench: memory (idle, after {MEMORY_MESSAGES:,} messages)", flush=True)
@@ -427,7 +442,8 @@ def main() -> None:
         meta["languages"] = sorted(langs)
         print(f"bench: measuring {', '.join(sorted(langs))} ({REPS} repetitions)", flush=True)
         sections = [("broker", lambda: bench.hub_vs_mosquitto()), ("send", lambda: bench.send(langs)),
-                    ("latency", lambda: bench.latency(langs)), ("memory", lambda: bench.memory(langs)),
+                    ("latency", lambda: bench.latency(langs)),
+                    ("delivery", lambda: bench.delivery()), ("memory", lambda: bench.memory(langs)),
                     ("sizes", lambda: bench.sizes(langs)), ("reconnect", lambda: bench.reconnect(langs)),
                     ("profiles", lambda: bench.profiles(langs)), ("logging", lambda: bench.logging())]
         for name, section in sections:
