@@ -81,7 +81,7 @@ class Figures:
         self.results = results
         self.rows = {name: load(results, name) for name in
                      ("send", "latency", "memory", "sizes", "reconnect", "broker_throughput", "broker_latency",
-                      "profiles", "logging")}
+                      "profiles", "logging", "delivery")}
         run = results / "run.json"
         self.run = json.loads(run.read_text()) if run.exists() else {}
 
@@ -119,6 +119,10 @@ class Figures:
         return best
 
     # --- 2. latency -----------------------------------------------------------------------
+    def delivery(self, mode: str, rate: int, key: str) -> Optional[Summary]:
+        """Section 2b: Rust → Rust through the hub's `strict` or `permissive` delivery."""
+        return summarize([r.get(key) for r in self.ok("delivery", mode=mode, rate=rate)])
+
     def latency(self, lang: str, key: str) -> Optional[Summary]:
         return summarize([r[key] for r in self.ok("latency", lang=lang)])
 
@@ -222,7 +226,9 @@ class Figures:
                 None if ms is None else ms.median <= 50 and failed == 0)
         for lang in ("rust", "python", "node"):
             p99 = self.latency(lang, "p99_us")
+            # Issue 20 asks Node for < 1 ms at 500 msg/s; the others keep the first goal.
+            goal_ms = 1 if lang == "node" else 2
             add(f"{lang}-p99", f"p99 module→module latency, {LANG_NAMES[lang]}→{LANG_NAMES[lang]}",
-                fmt(p99, " ms", 2, 1000), "", p99.median / 1000 if p99 else None, "< 2 ms",
-                None if p99 is None else p99.median < 2000, (lang, "latency", 256))
+                fmt(p99, " ms", 2, 1000), "", p99.median / 1000 if p99 else None, f"< {goal_ms} ms",
+                None if p99 is None else p99.median < goal_ms * 1000, (lang, "latency", 256))
         return out

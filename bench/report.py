@@ -180,13 +180,20 @@ def section_latency(fig: Figures) -> list:
     lat = fig.ok("latency")
     rate = lat[0]["rate"] if lat else 500
     n = lat[0]["messages"] if lat else 0
+    warm = lat[0].get("warmup", 0) if lat else 0
     lines = [
         "## 2. Routed latency",
         "",
         f"Module A sends to an output routed to module B's input, {rate} messages a second (each send",
         f"starts on schedule, not after the previous acknowledgement), 256 B; {n:,} messages per",
-        "repetition after 200 of warm-up. Both clients live in one process, so one clock stamps",
+        f"repetition after {warm:,} of warm-up. Both clients live in one process, so one clock stamps",
         "both ends. Figures: median of the repetitions' percentiles (spread in brackets).",
+        "The warm-up is long so that the figures are the steady state: with 200 messages of warm-up",
+        "V8 still compiles the Node client's hot functions on a background thread during the",
+        "measured window; on 2 cores that costs the Node figures stalls of 1–8 ms at the same message",
+        "numbers in every run (p99 1.2–1.7 ms; gone with `node --no-opt --no-maglev`; measured",
+        "2026-12-03). `BENCH_SAMPLES=FILE` makes a Rust or Node latency run write every sample",
+        "(`seq received_ms latency_us`) to see such patterns.",
         "",
         "| sender → receiver | p50 | p99 | p99.9 | official p50 | official p99 | official p99.9 | p99: official / ours |",
         "|---|---|---|---|---|---|---|---|",
@@ -204,6 +211,43 @@ def section_latency(fig: Figures) -> list:
         s = [fig.broker("broker_latency", broker, k) for k in ("p50_us", "p99_us", "p999_us")]
         if s[0]:
             lines.append(f"| {label} | " + " | ".join(fmt(x, " ms", 2, 1000) for x in s) + " | | | | |")
+    return lines + [""]
+
+
+def section_delivery(fig: Figures) -> list:
+    rows = fig.ok("delivery")
+    if not rows and not fig.errors("delivery"):
+        return []
+    full = next((r["messages"] for r in rows if r["rate"] == 0), 0)
+    paced = next((r["rate"] for r in rows if r["rate"]), 500)
+    strict, loose = fig.delivery("strict", 0, "msgs_per_sec"), fig.delivery("permissive", 0, "msgs_per_sec")
+    lines = [
+        "## 2b. Module→module under edgeHub's delivery rules",
+        "",
+        "Rust → Rust, routed output → input, 256 B, through the hub in its default `--delivery strict`",
+        "(edgeHub's rule: one input message in flight per module, PUBACKs in order; sources in",
+        "`docs/hub.md`) and in `--delivery permissive` (1,000 in flight, the older hub). Throughput: the",
+        f"sender sends {full:,} messages as fast as its window of 100 allows; the figure is the rate at",
+        f"which they reach the receiver's handler. Latency: {paced} messages a second, as in section 2.",
+        "",
+        "| delivery | module→module msg/s | p50 at 500 msg/s | p99 at 500 msg/s | p99.9 at 500 msg/s |",
+        "|---|---|---|---|---|",
+    ]
+    for mode in ("strict", "permissive"):
+        lat = [fig.delivery(mode, paced, k) for k in ("p50_us", "p99_us", "p999_us")]
+        lines.append(f"| {mode} | {fmt(fig.delivery(mode, 0, 'msgs_per_sec'))} | "
+                     + " | ".join(fmt(x, " ms", 2, 1000) for x in lat) + " |" + failures(fig, "delivery", mode=mode))
+    if strict and loose:
+        lines += [
+            "",
+            "Why: with one message in flight the hub sends the next input only after the module's PUBACK",
+            "for the previous one, so each message costs a full round trip (hub → TLS → client → handler →",
+            f"PUBACK → hub) of about {1e6 / strict.median:.0f} µs here (1 / {strict.median:,.0f} msg/s); permissive "
+            f"delivery pipelines them ({loose.median / strict.median:.1f}× the rate).",
+            "At 500 msg/s a message rarely finds the previous one still in flight, so the latencies are",
+            "alike. edgeHub applies the same rule, so this rate per input is what a module can count on in",
+            "production; a sender that needs more should put several readings in one message.",
+        ]
     return lines + [""]
 
 
@@ -669,6 +713,7 @@ def main(results: Path, docs: Path) -> None:
         *section_send(fig),
         *section_cpu(fig),
         *section_latency(fig),
+        *section_delivery(fig),
         *section_memory(fig),
         *section_reconnect(fig),
         *section_broker(fig),

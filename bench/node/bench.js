@@ -11,6 +11,7 @@
 // resolved through NODE_PATH (the packed release package), the official packages from
 // bench/node/node_modules. Latency payloads: 8-byte run nonce, sequence number and send time
 // (ns, u64 LE), padding — as in every other language's benchmark.
+// BENCH_SAMPLES=FILE: a latency run also writes every sample (`seq received_ms latency_us`).
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
@@ -133,6 +134,7 @@ async function latency(sdk) {
   const nonce = crypto.randomBytes(8);
   const seen = new Set();
   const lat = [];
+  const samples = []; // `seq received_ms latency_us` lines for BENCH_SAMPLES=FILE
   let finished;
   const allIn = new Promise((r) => { finished = r; });
   const onInput = (msg) => {
@@ -142,7 +144,10 @@ async function latency(sdk) {
     const seq = Number(data.readBigUInt64LE(8));
     if (seen.has(seq)) return;
     seen.add(seq);
-    if (seq >= warmup) lat.push(Number(now - data.readBigUInt64LE(16)));
+    if (seq >= warmup) {
+      lat.push(Number(now - data.readBigUInt64LE(16)));
+      samples.push(`${seq} ${(Number(now - start) / 1e6).toFixed(3)} ${(lat[lat.length - 1] / 1e3).toFixed(1)}\n`);
+    }
     if (seen.size === total) finished();
   };
   const receiver = await sdk.client('receiver', (msg) => onInput(msg));
@@ -163,6 +168,7 @@ async function latency(sdk) {
   await Promise.race([allIn, timeout]).finally(() => clearTimeout(timer));
   await sender.close();
   await receiver.close();
+  if (process.env.BENCH_SAMPLES) fs.writeFileSync(process.env.BENCH_SAMPLES, samples.join(''));
   return percentiles(lat);
 }
 

@@ -98,9 +98,11 @@ async fn latency(a: &Args) -> Result<serde_json::Value, String> {
         size: a.num("size", 256)?,
         timeout: a.secs("timeout", 60.0)?,
     };
-    let l = latency::run(&plan).await?;
+    let o = latency::run(&plan).await?;
+    let l = o.latency;
     Ok(
-        json!({ "p50_us": l.p50_us, "p99_us": l.p99_us, "p999_us": l.p999_us, "samples": plan.messages }),
+        json!({ "p50_us": l.p50_us, "p99_us": l.p99_us, "p999_us": l.p999_us,
+               "samples": plan.messages, "msgs_per_sec": o.msgs_per_sec }),
     )
 }
 

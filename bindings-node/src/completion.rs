@@ -14,10 +14,11 @@ use std::future::Future;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
 
 use napi::bindgen_prelude::ToNapiValue;
 use napi::{check_status, sys, Env, JsError};
+
+use crate::driver::{Driver, Operation};
 
 /// A Promise's resolver; only used on the thread that created it (Node's main thread).
 struct Deferred(sys::napi_deferred);
@@ -35,9 +36,14 @@ struct Queue {
     closed: bool,
 }
 
+/// An operation's Promise and its outcome.
+type Finished = (Deferred, napi::Result<()>);
+
 /// One Node environment's queue of finished operations.
 pub struct Completions {
     queue: Mutex<Queue>,
+    /// Runs the operations that did not finish at their first poll.
+    driver: Arc<Driver<Finished>>,
     tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
     /// Promises not settled yet (changed on the main thread only).
     pending: AtomicUsize,
@@ -77,21 +83,23 @@ where
     let deferred = Deferred(deferred);
     // The first poll runs here, inside the runtime: it hands the work to the core's
     // connection task at once (a send is queued for the socket) instead of after a hop to a
-    // tokio worker. What is left (waiting for the acknowledgement) runs on the runtime.
-    let mut operation = Box::pin(operation);
-    let first = crate::in_runtime(|| {
-        let mut cx = Context::from_waker(Waker::noop());
-        operation.as_mut().poll(&mut cx)
+    // tokio worker. What is left (waiting for the acknowledgement) finishes on the
+    // environment's driver task (`driver.rs`), not on a task spawned per operation.
+    let operation: Operation<Finished> = Box::pin(async move { (deferred, operation.await) });
+    crate::in_runtime(|| {
+        completions.driver.submit(
+            operation,
+            |(deferred, outcome)| completions.push(deferred, outcome),
+            |driver| {
+                let sink = Arc::clone(&completions);
+                let gone = Arc::clone(&completions);
+                napi::bindgen_prelude::spawn(driver.run(
+                    move |(deferred, outcome)| sink.push(deferred, outcome),
+                    move || gone.lock().closed,
+                ));
+            },
+        )
     });
-    match first {
-        Poll::Ready(outcome) => completions.push(deferred, outcome),
-        Poll::Pending => {
-            napi::bindgen_prelude::spawn(async move {
-                let outcome = operation.await;
-                completions.push(deferred, outcome);
-            });
-        }
-    }
     Ok(PendingPromise(promise))
 }
 
@@ -110,6 +118,7 @@ impl Completions {
     fn create(env: &Env) -> napi::Result<Arc<Self>> {
         let completions = Arc::new(Completions {
             queue: Mutex::new(Queue::default()),
+            driver: Arc::new(Driver::new()),
             tsfn: AtomicPtr::new(ptr::null_mut()),
             pending: AtomicUsize::new(0),
         });
@@ -237,6 +246,8 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
     let _ = COMPLETIONS.try_with(|slot| slot.borrow_mut().take());
     let mut queue = completions.lock();
     queue.closed = true;
+    // The driver notices `closed` and drops what is still pending.
+    completions.driver.wake();
     // The deferreds die with the environment.
     std::mem::forget(std::mem::take(&mut queue.done));
     unsafe {

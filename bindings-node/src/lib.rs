@@ -21,6 +21,7 @@
 
 pub mod client;
 pub mod completion;
+pub mod driver;
 pub mod error;
 pub mod events;
 pub mod handlers;

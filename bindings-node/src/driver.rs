@@ -1,0 +1,178 @@
+//! One task per Node environment drives every operation that is still waiting (a send
+//! waiting for its PUBACK, …), instead of one spawned task per operation.
+//!
+//! Spawning from Node's main thread puts the task in tokio's shared queue and wakes a parked
+//! worker for each send. On a small machine that extra wake-up competes for a core with the
+//! connection task at the very moment the message leaves, and costs CPU per message. Here an
+//! operation is polled once on the main thread; if it is still pending it joins a
+//! `FuturesUnordered`, whose wake-ups (the acknowledgement, a timeout) wake the driver task
+//! on the thread that caused them, usually the connection task's own worker.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::task::AtomicWaker;
+
+/// An operation the driver runs to its end.
+pub type Operation<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Wakes the driver task (whichever thread completed an operation).
+struct DriverWaker {
+    task: AtomicWaker,
+}
+
+impl Wake for DriverWaker {
+    fn wake(self: Arc<Self>) {
+        self.task.wake();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.task.wake();
+    }
+}
+
+/// The pending operations of one environment and the handle that wakes their driver.
+pub struct Driver<T> {
+    pending: Mutex<FuturesUnordered<Operation<T>>>,
+    waker: Arc<DriverWaker>,
+    started: AtomicBool,
+}
+
+impl<T: Send + 'static> Default for Driver<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Send + 'static> Driver<T> {
+    /// An empty driver; its task starts with the first operation.
+    pub fn new() -> Self {
+        Driver {
+            pending: Mutex::new(FuturesUnordered::new()),
+            waker: Arc::new(DriverWaker {
+                task: AtomicWaker::new(),
+            }),
+            started: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FuturesUnordered<Operation<T>>> {
+        match self.pending.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Adds `operation` and polls it at once, on the calling thread (which must be inside
+    /// the tokio runtime); `finished` gets every outcome that is ready now. Whatever is left
+    /// finishes on the driver task, which `spawn` starts the first time.
+    pub fn submit(
+        self: &Arc<Self>,
+        operation: Operation<T>,
+        finished: impl FnMut(T),
+        spawn: impl FnOnce(Arc<Self>),
+    ) {
+        if !self.started.swap(true, Ordering::AcqRel) {
+            spawn(Arc::clone(self));
+        }
+        let mut pending = self.lock();
+        pending.push(operation);
+        self.poll_ready(&mut pending, finished);
+    }
+
+    /// Polls the operations that were woken; `finished` gets the outcomes.
+    fn poll_ready(
+        &self,
+        pending: &mut FuturesUnordered<Operation<T>>,
+        mut finished: impl FnMut(T),
+    ) {
+        let waker = Waker::from(Arc::clone(&self.waker));
+        let mut cx = Context::from_waker(&waker);
+        // Pending: nothing else is ready (or the set yielded and woke the driver); None: empty.
+        while let Poll::Ready(Some(outcome)) = pending.poll_next_unpin(&mut cx) {
+            finished(outcome);
+        }
+    }
+
+    /// The driver task's body: runs until `stop()` says the environment is gone.
+    pub async fn run(self: Arc<Self>, mut finished: impl FnMut(T), stop: impl Fn() -> bool) {
+        std::future::poll_fn(|cx| {
+            if stop() {
+                // The environment is gone: what is still pending is dropped with the driver.
+                return Poll::Ready(());
+            }
+            // Registered before polling, so a completion in between is not missed.
+            self.waker.task.register(cx.waker());
+            let mut pending = self.lock();
+            self.poll_ready(&mut pending, &mut finished);
+            Poll::Pending
+        })
+        .await;
+        drop(std::mem::take(&mut *self.lock()));
+    }
+
+    /// Wakes the driver (to notice that it should stop).
+    pub fn wake(&self) {
+        self.waker.task.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use tokio::sync::oneshot;
+
+    #[tokio::test]
+    async fn a_ready_operation_finishes_on_the_calling_thread() {
+        let driver = Arc::new(Driver::new());
+        let mut got = Vec::new();
+        driver.submit(Box::pin(async { 7 }), |v| got.push(v), |_| {});
+        assert_eq!(got, vec![7]);
+    }
+
+    #[tokio::test]
+    async fn a_pending_operation_finishes_on_the_driver_task() {
+        let driver = Arc::new(Driver::<u32>::new());
+        let done = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = oneshot::channel::<u32>();
+        let (finished_tx, finished_rx) = oneshot::channel::<u32>();
+        let finished_tx = Mutex::new(Some(finished_tx));
+        let spawned = {
+            let done = Arc::clone(&done);
+            let stop = Arc::clone(&stop);
+            move |d: Arc<Driver<u32>>| {
+                tokio::spawn(d.run(
+                    move |v| {
+                        done.fetch_add(1, Ordering::SeqCst);
+                        if let Some(tx) = finished_tx.lock().ok().and_then(|mut g| g.take()) {
+                            let _ = tx.send(v);
+                        }
+                    },
+                    move || stop.load(Ordering::SeqCst),
+                ));
+            }
+        };
+        let mut now = Vec::new();
+        driver.submit(
+            Box::pin(async move { rx.await.unwrap_or(0) + 1 }),
+            |v| now.push(v),
+            spawned,
+        );
+        assert!(now.is_empty(), "it waits for the channel");
+        tx.send(41).expect("the operation still waits");
+        let value = tokio::time::timeout(std::time::Duration::from_secs(5), finished_rx)
+            .await
+            .expect("the driver finished the operation")
+            .expect("the driver reported it");
+        assert_eq!(value, 42);
+        assert_eq!(done.load(Ordering::SeqCst), 1);
+        stop.store(true, Ordering::SeqCst);
+        driver.wake();
+    }
+}
