@@ -32,10 +32,10 @@ pub const MANIFEST: &str = include_str!("../../../tests/conformance/deployment.j
 
 /// A running hub, in-process or a child process (external mode).
 pub enum HubHandle {
-    /// [`Hub::start`] in this process.
-    InProcess(RunningHub),
+    /// [`Hub::start`] in this process (boxed, as the other: both are large).
+    InProcess(Box<RunningHub>),
     /// `edgemodule-hub serve` as a child process.
-    External(ExternalHub),
+    External(Box<ExternalHub>),
 }
 
 /// A message the hub routed to `$upstream`.
@@ -204,8 +204,8 @@ impl HubHandle {
     /// Stops the hub (its state is kept).
     pub async fn shutdown(self) {
         match self {
-            HubHandle::InProcess(hub) => hub.shutdown().await,
-            HubHandle::External(hub) => hub.shutdown().await,
+            HubHandle::InProcess(hub) => (*hub).shutdown().await,
+            HubHandle::External(hub) => (*hub).shutdown().await,
         }
     }
 }
@@ -213,8 +213,8 @@ impl HubHandle {
 /// What [`TestHub::stop`] keeps to start the same hub again (same ports, same state).
 #[derive(Clone)]
 pub enum StoppedHub {
-    /// The in-process hub's configuration, with the ports it had.
-    InProcess(HubConfig),
+    /// The in-process hub's configuration, with the ports it had (boxed: it is large).
+    InProcess(Box<HubConfig>),
     /// The external hub's launch and the addresses it had.
     External(Launch, (SocketAddr, SocketAddr, SocketAddr)),
 }
@@ -268,13 +268,13 @@ impl TestHub {
                 let hub = within(60, "hub start", ExternalHub::start(&launch, None, "1"))
                     .await
                     .unwrap_or_else(|e| panic!("external hub starts: {e}"));
-                HubHandle::External(hub)
+                HubHandle::External(Box::new(hub))
             }
-            None => HubHandle::InProcess(
+            None => HubHandle::InProcess(Box::new(
                 within(20, "hub start", Hub::start(config))
                     .await
                     .expect("hub starts"),
-            ),
+            )),
         };
         TestHub {
             hub: Some(hub),
@@ -323,7 +323,7 @@ impl TestHub {
                 config.mqtt_bind = running.mqtt_addr();
                 config.https_bind = running.https_addr();
                 config.admin_bind = running.admin_addr();
-                StoppedHub::InProcess(config)
+                StoppedHub::InProcess(Box::new(config))
             }
             HubHandle::External(process) => StoppedHub::External(
                 process.launch().clone(),
@@ -337,12 +337,12 @@ impl TestHub {
     /// Starts the hub again as `stopped` was.
     pub async fn start_again(&mut self, stopped: StoppedHub) {
         let hub = match stopped {
-            StoppedHub::InProcess(config) => HubHandle::InProcess(
-                within(20, "hub restart", Hub::start(config))
+            StoppedHub::InProcess(config) => HubHandle::InProcess(Box::new(
+                within(20, "hub restart", Hub::start(*config))
                     .await
                     .expect("hub restarts"),
-            ),
-            StoppedHub::External(launch, ports) => HubHandle::External(
+            )),
+            StoppedHub::External(launch, ports) => HubHandle::External(Box::new(
                 within(
                     60,
                     "hub restart",
@@ -350,7 +350,7 @@ impl TestHub {
                 )
                 .await
                 .unwrap_or_else(|e| panic!("external hub restarts: {e}")),
-            ),
+            )),
         };
         self.hub = Some(hub);
     }
@@ -366,18 +366,18 @@ impl TestHub {
     pub async fn start_elsewhere(&self, stopped: &StoppedHub) -> HubHandle {
         match stopped {
             StoppedHub::InProcess(config) => {
-                let mut other = config.clone();
+                let mut other = HubConfig::clone(config);
                 let ephemeral: SocketAddr = "127.0.0.1:0".parse().expect("address");
                 other.mqtt_bind = ephemeral;
                 other.https_bind = ephemeral;
                 other.admin_bind = ephemeral;
-                HubHandle::InProcess(
+                HubHandle::InProcess(Box::new(
                     within(20, "second hub start", Hub::start(other))
                         .await
                         .expect("second hub starts"),
-                )
+                ))
             }
-            StoppedHub::External(launch, _) => HubHandle::External(
+            StoppedHub::External(launch, _) => HubHandle::External(Box::new(
                 within(
                     60,
                     "second hub start",
@@ -385,7 +385,7 @@ impl TestHub {
                 )
                 .await
                 .unwrap_or_else(|e| panic!("second external hub starts: {e}")),
-            ),
+            )),
         }
     }
 }
