@@ -140,7 +140,8 @@ test-dist-rootfs:
 	bash tests/dist/rootfs.sh arm64
 
 # The part of the ARM tests `make test` runs: a subset of the core's conformance suite and
-# the C example, cross-compiled for arm64 and run under qemu (no `make dist` needed).
+# the C example, cross-compiled for arm64 and run under qemu against the x64 hub (no `make
+# dist` needed).
 test-arm64:
 	$(DEPS) arm
 	bash tests/dist/qemu.sh --subset arm64

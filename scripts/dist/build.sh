@@ -69,7 +69,8 @@ hub_tarball() {
 # The abi3 wheel; maturin picks the manylinux tag from the symbols the library uses, and
 # auditwheel confirms the tag is true.
 wheel() {
-  local arch=$1 args=(build --release --quiet --out "$STAGE/wheel-$arch")
+  local arch=$1
+  local args=(build --release --quiet --out "$STAGE/wheel-$arch")
   if [ -z "$CROSS" ]; then args+=(--interpreter "$VPY"); else args+=(--target "$TRIPLE"); fi
   say "Python wheel for $arch"
   (cd "$ROOT/bindings-python" && "$MATURIN" "${args[@]}")

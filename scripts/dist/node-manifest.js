@@ -10,6 +10,9 @@ const fs = require('node:fs');
 const [kind, source, ...rest] = process.argv.slice(2);
 const pkg = JSON.parse(fs.readFileSync(source, 'utf8'));
 const scope = '@edgemodule';
+// npm packs a LICENSE file on its own only when it is named LICENSE or LICENCE (with an
+// extension at most): the dual licence's two files must be listed.
+const licenses = ['LICENSE-APACHE', 'LICENSE-MIT'];
 const common = {
   version: pkg.version,
   license: pkg.license,
@@ -20,7 +23,7 @@ if (kind === 'main') {
   out = { ...pkg };
   delete out.scripts; // install/build hooks need a source checkout and cargo
   delete out.devDependencies;
-  out.files = pkg.files.filter((f) => !f.endsWith('.node') && !f.startsWith('scripts/'));
+  out.files = [...pkg.files.filter((f) => !f.endsWith('.node') && !f.startsWith('scripts/')), ...licenses];
   out.optionalDependencies = Object.fromEntries(rest.map((p) => [`${scope}/${p}`, pkg.version]));
 } else if (kind === 'platform') {
   const [platform, cpu] = rest;
@@ -30,7 +33,7 @@ if (kind === 'main') {
     ...common,
     description: `The prebuilt native addon of edgemodule for ${platform}`,
     main: file,
-    files: [file],
+    files: [file, ...licenses],
     os: ['linux'],
     cpu: [cpu],
     libc: ['glibc'],

@@ -2,7 +2,8 @@
 # ELF checks of the release artifacts in dist/ (`make test-dist-elf`): every ELF file in every
 # package has the machine type of the platform it is packed for, and the newest glibc symbol
 # version it needs is printed (the glibc floor docs/install.md states; the build fails if it
-# rises above DIST_GLIBC_FLOOR, default 2.34).
+# rises above DIST_GLIBC_FLOOR, default 2.34). It also checks that every npm tarball carries
+# the licence files.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WORK="$ROOT/target/dist-tests/elf"
@@ -61,5 +62,18 @@ for arch in "${arches[@]}"; do
   check_tree "$WORK/jar/native/linux-$JAVA_ARCH" "$arch"
   check_tree "$WORK/nupkg/runtimes/$DOTNET_RID/native" "$arch"
 done
-echo "elf: $checked files checked, $failed failed"
+# Every npm package carries both licence files (npm adds only a file named LICENSE by itself).
+for tgz in "$DIST"/*.tgz; do
+  listing="$(tar -tzf "$tgz")"
+  for licence in LICENSE-APACHE LICENSE-MIT; do
+    checked=$((checked + 1))
+    if grep -qx "package/$licence" <<<"$listing"; then
+      printf 'ok    %-8s %-70s has %s\n' npm "$(basename "$tgz")" "$licence"
+    else
+      printf 'FAIL  %-8s %s: no package/%s\n' npm "$(basename "$tgz")" "$licence"
+      failed=$((failed + 1))
+    fi
+  done
+done
+echo "elf: $checked checks (ELF files and npm licences), $failed failed"
 [ "$failed" = 0 ]

@@ -1,18 +1,26 @@
-//! Shared setup for the conformance tests: a real `edgemodule-hub` in-process (temporary
-//! state directory, ephemeral 127.0.0.1 ports) and clients built from its module
-//! environment, without touching the process environment.
+//! Shared setup for the conformance tests: a real `edgemodule-hub` (temporary state
+//! directory, ephemeral 127.0.0.1 ports) and clients built from its module environment,
+//! without touching the process environment.
+//!
+//! The hub runs in-process by default. With `EDGEMODULE_TEST_HUB_BIN=/path/to/edgemodule-hub`
+//! (absolute, or relative to the workspace root) every test starts that binary instead
+//! (`serve`, ephemeral ports, the ready line) and drives it through its admin API: the
+//! cross-compiled suite under qemu then talks to the native x64 hub (tests/dist/qemu.sh).
 
 #![allow(dead_code)]
 
+pub mod external;
 pub mod proxy;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use edgemodule::{ClientBuilder, ConnectionState, ConnectionStatus, ModuleClient, RetryPolicy};
 use edgemodule_hub::config::HubConfig;
 use edgemodule_hub::hub::{Hub, RunningHub};
 use edgemodule_hub::manifest;
+use external::{ExternalHub, Launch};
 use tokio::sync::watch;
 
 /// The edge device id the hub uses by default.
@@ -22,9 +30,199 @@ pub const DEVICE: &str = "edge-device";
 /// roles in tests/conformance/README.md).
 pub const MANIFEST: &str = include_str!("../../../tests/conformance/deployment.json");
 
-/// A running hub and its state directory.
+/// A running hub, in-process or a child process (external mode).
+pub enum HubHandle {
+    /// [`Hub::start`] in this process (boxed, as the other: both are large).
+    InProcess(Box<RunningHub>),
+    /// `edgemodule-hub serve` as a child process.
+    External(Box<ExternalHub>),
+}
+
+/// A message the hub routed to `$upstream`.
+#[derive(Debug, Clone)]
+pub struct UpstreamMessage {
+    /// The sending module's id.
+    pub source: String,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HubHandle {
+    /// The MQTT listener.
+    pub fn mqtt_addr(&self) -> SocketAddr {
+        match self {
+            HubHandle::InProcess(hub) => hub.mqtt_addr(),
+            HubHandle::External(hub) => hub.mqtt,
+        }
+    }
+
+    /// The module-to-module methods listener (HTTPS).
+    pub fn https_addr(&self) -> SocketAddr {
+        match self {
+            HubHandle::InProcess(hub) => hub.https_addr(),
+            HubHandle::External(hub) => hub.https,
+        }
+    }
+
+    /// The admin API.
+    pub fn admin_addr(&self) -> SocketAddr {
+        match self {
+            HubHandle::InProcess(hub) => hub.admin_addr(),
+            HubHandle::External(hub) => hub.admin,
+        }
+    }
+
+    /// The PEM of the CA modules trust.
+    pub fn trust_bundle_pem(&self) -> &str {
+        match self {
+            HubHandle::InProcess(hub) => hub.trust_bundle_pem(),
+            HubHandle::External(hub) => hub.trust_bundle_pem(),
+        }
+    }
+
+    /// The module's `IOTEDGE_*` environment; `None` for unknown modules.
+    pub fn module_env(&self, module: &str) -> Option<Vec<(String, String)>> {
+        match self {
+            HubHandle::InProcess(hub) => hub.module_env(module),
+            HubHandle::External(hub) => hub.module_env(module),
+        }
+    }
+
+    /// The module's `EdgeHubConnectionString`; `None` for unknown modules.
+    pub fn connection_string(&self, module: &str) -> Option<String> {
+        match self {
+            HubHandle::InProcess(hub) => hub.connection_string(module),
+            HubHandle::External(hub) => hub
+                .simulator_env(module)?
+                .into_iter()
+                .find(|(k, _)| k == "EdgeHubConnectionString")
+                .map(|(_, v)| v),
+        }
+    }
+
+    /// True when `module` is connected over MQTT.
+    pub fn is_connected(&self, module: &str) -> bool {
+        match self {
+            HubHandle::InProcess(hub) => hub.is_connected(module),
+            HubHandle::External(hub) => hub.is_connected(module),
+        }
+    }
+
+    /// Messages routed to `$upstream`, oldest first.
+    pub fn upstream_messages(&self) -> Vec<UpstreamMessage> {
+        match self {
+            HubHandle::InProcess(hub) => hub
+                .upstream_messages()
+                .into_iter()
+                .map(|m| UpstreamMessage {
+                    source: m.source,
+                    body: m.body,
+                })
+                .collect(),
+            HubHandle::External(hub) => hub
+                .upstream_messages()
+                .into_iter()
+                .map(|(source, body)| UpstreamMessage { source, body })
+                .collect(),
+        }
+    }
+
+    /// What the hub observed about `module`'s traffic (contract 5), as JSON.
+    pub fn inspect(&self, module: &str) -> Result<serde_json::Value, String> {
+        match self {
+            HubHandle::InProcess(hub) => hub
+                .inspect(module)
+                .map_err(|e| e.to_string())
+                .and_then(|s| serde_json::to_value(s).map_err(|e| e.to_string())),
+            HubHandle::External(hub) => hub.inspect(module),
+        }
+    }
+
+    /// Merge-patches `module`'s desired properties; the new `$version`.
+    pub async fn update_desired(
+        &self,
+        module: &str,
+        patch: serde_json::Value,
+    ) -> Result<i64, String> {
+        match self {
+            HubHandle::InProcess(hub) => hub
+                .update_desired(module, patch)
+                .await
+                .map_err(|e| e.to_string()),
+            HubHandle::External(hub) => {
+                let path = format!("/modules/{module}/twin/desired");
+                let answer = hub
+                    .json_async("PATCH", path, Some(patch), Duration::ZERO)
+                    .await?;
+                answer["version"]
+                    .as_i64()
+                    .ok_or_else(|| format!("no version in {answer}"))
+            }
+        }
+    }
+
+    /// `{"desired":{…},"reported":{…}}` of `module`.
+    pub async fn twin(&self, module: &str) -> Result<serde_json::Value, String> {
+        match self {
+            HubHandle::InProcess(hub) => hub.twin(module).await.map_err(|e| e.to_string()),
+            HubHandle::External(hub) => {
+                let path = format!("/modules/{module}/twin");
+                hub.json_async("GET", path, None, Duration::ZERO).await
+            }
+        }
+    }
+
+    /// Calls a direct method on `module` as the operator; `(status, payload)`.
+    pub async fn invoke_method(
+        &self,
+        module: &str,
+        method: &str,
+        payload: serde_json::Value,
+        timeout: Duration,
+    ) -> Result<(i32, serde_json::Value), String> {
+        match self {
+            HubHandle::InProcess(hub) => hub
+                .invoke_method(module, method, payload, timeout)
+                .await
+                .map_err(|e| e.to_string()),
+            HubHandle::External(hub) => {
+                // The admin API counts whole seconds.
+                let secs = timeout.as_secs_f64().ceil().max(1.0) as u64;
+                let path = format!("/modules/{module}/methods/{method}?timeout={secs}");
+                let answer = hub
+                    .json_async("POST", path, Some(payload), Duration::from_secs(secs))
+                    .await?;
+                let status = answer["status"]
+                    .as_i64()
+                    .and_then(|s| i32::try_from(s).ok())
+                    .ok_or_else(|| format!("no status in {answer}"))?;
+                Ok((status, answer["payload"].clone()))
+            }
+        }
+    }
+
+    /// Stops the hub (its state is kept).
+    pub async fn shutdown(self) {
+        match self {
+            HubHandle::InProcess(hub) => (*hub).shutdown().await,
+            HubHandle::External(hub) => (*hub).shutdown().await,
+        }
+    }
+}
+
+/// What [`TestHub::stop`] keeps to start the same hub again (same ports, same state).
+#[derive(Clone)]
+pub enum StoppedHub {
+    /// The in-process hub's configuration, with the ports it had (boxed: it is large).
+    InProcess(Box<HubConfig>),
+    /// The external hub's launch and the addresses it had.
+    External(Launch, (SocketAddr, SocketAddr, SocketAddr)),
+}
+
+/// A running hub and its temporary directory (the state directory in-process; holding
+/// `state/`, the manifest and the hub's output files in external mode).
 pub struct TestHub {
-    hub: Option<RunningHub>,
+    hub: Option<HubHandle>,
     pub dir: tempfile::TempDir,
 }
 
@@ -39,19 +237,45 @@ impl TestHub {
         TestHub::start_configured(manifest_json, |_| {}).await
     }
 
+    /// True when the tests run against an external hub process (`EDGEMODULE_TEST_HUB_BIN`).
+    pub fn external() -> bool {
+        external::hub_binary().is_some()
+    }
+
     /// Starts a hub with the given manifest and `configure` applied to its test
-    /// configuration (e.g. a short re-authentication interval).
+    /// configuration (e.g. a short re-authentication interval). In external mode the
+    /// settings become `serve` options.
     pub async fn start_configured(
         manifest_json: &str,
         configure: impl FnOnce(&mut HubConfig),
     ) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary state directory");
         let manifest = manifest::parse(manifest_json).expect("test manifest");
-        let mut config = HubConfig::for_tests(manifest, dir.path().to_path_buf());
+        let state = match external::hub_binary() {
+            Some(_) => dir.path().join("state"),
+            None => dir.path().to_path_buf(),
+        };
+        let mut config = HubConfig::for_tests(manifest, state);
         configure(&mut config);
-        let hub = within(20, "hub start", Hub::start(config))
-            .await
-            .expect("hub starts");
+        let hub = match external::hub_binary() {
+            Some(bin) => {
+                let launch = Launch::new(
+                    bin,
+                    manifest_json,
+                    dir.path().join("deployment.json"),
+                    &config,
+                );
+                let hub = within(60, "hub start", ExternalHub::start(&launch, None, "1"))
+                    .await
+                    .unwrap_or_else(|e| panic!("external hub starts: {e}"));
+                HubHandle::External(Box::new(hub))
+            }
+            None => HubHandle::InProcess(Box::new(
+                within(20, "hub start", Hub::start(config))
+                    .await
+                    .expect("hub starts"),
+            )),
+        };
         TestHub {
             hub: Some(hub),
             dir,
@@ -59,7 +283,7 @@ impl TestHub {
     }
 
     /// The running hub.
-    pub fn hub(&self) -> &RunningHub {
+    pub fn hub(&self) -> &HubHandle {
         self.hub.as_ref().expect("hub is running")
     }
 
@@ -90,43 +314,79 @@ impl TestHub {
         client
     }
 
-    /// Stops the hub (state is kept); returns the configuration to restart it with the
-    /// same ports.
-    pub async fn stop(&mut self) -> HubConfig {
+    /// Stops the hub (state is kept); returns what restarts it with the same ports.
+    pub async fn stop(&mut self) -> StoppedHub {
         let hub = self.hub.take().expect("hub is running");
-        let mut config = hub.config().clone();
-        config.mqtt_bind = hub.mqtt_addr();
-        config.https_bind = hub.https_addr();
-        config.admin_bind = hub.admin_addr();
+        let stopped = match &hub {
+            HubHandle::InProcess(running) => {
+                let mut config = running.config().clone();
+                config.mqtt_bind = running.mqtt_addr();
+                config.https_bind = running.https_addr();
+                config.admin_bind = running.admin_addr();
+                StoppedHub::InProcess(Box::new(config))
+            }
+            HubHandle::External(process) => StoppedHub::External(
+                process.launch().clone(),
+                (process.mqtt, process.https, process.admin),
+            ),
+        };
         within(20, "hub shutdown", hub.shutdown()).await;
-        config
+        stopped
     }
 
-    /// Starts the hub again with `config`.
-    pub async fn start_again(&mut self, config: HubConfig) {
-        let hub = within(20, "hub restart", Hub::start(config))
-            .await
-            .expect("hub restarts");
+    /// Starts the hub again as `stopped` was.
+    pub async fn start_again(&mut self, stopped: StoppedHub) {
+        let hub = match stopped {
+            StoppedHub::InProcess(config) => HubHandle::InProcess(Box::new(
+                within(20, "hub restart", Hub::start(*config))
+                    .await
+                    .expect("hub restarts"),
+            )),
+            StoppedHub::External(launch, ports) => HubHandle::External(Box::new(
+                within(
+                    60,
+                    "hub restart",
+                    ExternalHub::start(&launch, Some(ports), "again"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("external hub restarts: {e}")),
+            )),
+        };
         self.hub = Some(hub);
     }
 
     /// Stops and starts the hub on the same ports with the same state.
     pub async fn restart(&mut self) {
-        let config = self.stop().await;
-        self.start_again(config).await;
+        let stopped = self.stop().await;
+        self.start_again(stopped).await;
     }
 
     /// Starts a second hub instance on the same state directory but other (ephemeral)
     /// ports: modules retrying the original ports stay disconnected meanwhile.
-    pub async fn start_elsewhere(&self, config: &HubConfig) -> RunningHub {
-        let mut other = config.clone();
-        let ephemeral: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
-        other.mqtt_bind = ephemeral;
-        other.https_bind = ephemeral;
-        other.admin_bind = ephemeral;
-        within(20, "second hub start", Hub::start(other))
-            .await
-            .expect("second hub starts")
+    pub async fn start_elsewhere(&self, stopped: &StoppedHub) -> HubHandle {
+        match stopped {
+            StoppedHub::InProcess(config) => {
+                let mut other = HubConfig::clone(config);
+                let ephemeral: SocketAddr = "127.0.0.1:0".parse().expect("address");
+                other.mqtt_bind = ephemeral;
+                other.https_bind = ephemeral;
+                other.admin_bind = ephemeral;
+                HubHandle::InProcess(Box::new(
+                    within(20, "second hub start", Hub::start(other))
+                        .await
+                        .expect("second hub starts"),
+                ))
+            }
+            StoppedHub::External(launch, _) => HubHandle::External(Box::new(
+                within(
+                    60,
+                    "second hub start",
+                    ExternalHub::start(launch, None, "elsewhere"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("second external hub starts: {e}")),
+            )),
+        }
     }
 }
 
@@ -186,8 +446,9 @@ pub async fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 /// JSON: `delivered`, `redelivered`, `acks_in_order`, `acks_out_of_order`,
 /// `dup_publishes_received`, `subscriptions`, … (cumulative since the hub started).
 pub fn inspect(hub: &TestHub, module: &str) -> serde_json::Value {
-    let snapshot = hub.hub().inspect(module).expect("module known to the hub");
-    serde_json::to_value(snapshot).expect("inspection serializes")
+    hub.hub()
+        .inspect(module)
+        .unwrap_or_else(|e| panic!("inspect {module}: {e}"))
 }
 
 /// A counter of an inspection.

@@ -166,6 +166,10 @@ pub struct ServeArgs {
         requires = "parent"
     )]
     pub parent_connection_string: Option<String>,
+    /// Milliseconds between two checks of connected clients' token expiry (a client whose
+    /// token expired beyond the allowed skew is disconnected). Shorter only for tests.
+    #[arg(long, value_name = "MS", default_value_t = crate::config::DEFAULT_REAUTH_INTERVAL.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reauth_interval_ms: u64,
     /// Who copies the message store's log into its database file: `background` (a thread
     /// beside the writer) or `writer` (SQLite's default, inside a commit every 1000 pages:
     /// the previous policy, kept as the benchmark's reference).

@@ -119,6 +119,7 @@ fn config_from_args(args: ServeArgs) -> Result<HubConfig, CliError> {
         },
         ack_timeout: std::time::Duration::from_secs(args.ack_timeout_secs),
     };
+    config.reauth_interval = std::time::Duration::from_millis(args.reauth_interval_ms);
     config.store_checkpoint = match args.store_checkpoint {
         StoreCheckpointArg::Background => StoreCheckpoint::Background,
         StoreCheckpointArg::Writer => StoreCheckpoint::Writer,
