@@ -185,6 +185,11 @@ class Figures:
         rust = self.send("rust", "single", 256)
         add("rust-send", "Rust send throughput, 256 B", fmt(rust, " msg/s"), "", rust.median if rust else None,
             "≥ 50,000 msg/s", None if rust is None else rust.median >= 50_000, ("rust", "send", 256))
+        node_batch = self.send("node", "batch", 256)
+        r = ratio(node_batch, rust)
+        add("node-batch-vs-rust", "Node batch send throughput vs the Rust client, 256 B (Node sendOutputEventBatch, "
+            "Rust 1,000 in flight)", fmt(node_batch, " msg/s"), fmt(rust, " msg/s"), r, "≥ 0.9×",
+            None if r is None else r >= 0.9, ("node", "send", 256))
         ours = self.send("rust", "single", 16384, 1000)
         ref = self.send(STORE_REFERENCE_LANG, "single", 16384, 1000)
         r = ratio(ours, ref)

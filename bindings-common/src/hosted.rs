@@ -26,6 +26,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::task::JoinHandle;
 
 use crate::delivery::{Delivery, DeliveryArc, DeliveryConfig};
+use crate::driver::{Driver, Operation};
 use crate::ops::{OpToken, OpTracker};
 use crate::panic::guard_future;
 use crate::runtime;
@@ -58,6 +59,8 @@ struct Inner {
     client: ModuleClient,
     delivery: Delivery,
     ops: OpTracker,
+    /// Finishes the operations that [`HostedClient::start`] could not finish at once.
+    driver: Arc<Driver<()>>,
     /// Set once close began: queued event jobs skip their callback.
     closed: Arc<AtomicBool>,
     state: Mutex<State>,
@@ -98,6 +101,8 @@ impl Drop for Inner {
         if let Some(teardown) = self.begin_close() {
             teardown.finish_in_background();
         }
+        // The driver ends once what it still runs has finished.
+        self.driver.wake();
     }
 }
 
@@ -241,6 +246,7 @@ impl HostedClient {
             client,
             delivery,
             ops: OpTracker::new(),
+            driver: Arc::new(Driver::new()),
             closed: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State {
                 closing: false,
@@ -310,10 +316,25 @@ impl HostedClient {
             delivery: self.inner.delivery.clone(),
             token: Some(token),
         };
-        handle.spawn(async move {
+        let operation: Operation<()> = Box::pin(async move {
             let result = guard_future(future).await;
             completion.finish(result);
         });
+        // The first poll runs here, on the caller's thread (a send is queued for the
+        // connection task at once); what is left runs on the client's driver task, not on a
+        // task spawned per operation (driver.rs says why).
+        let _inside = handle.enter();
+        let owner = Arc::downgrade(&self.inner);
+        self.inner.driver.submit(
+            operation,
+            |()| {},
+            |driver| {
+                let idle = Arc::clone(&driver);
+                handle.spawn(
+                    driver.run(|()| {}, move || owner.strong_count() == 0 && idle.is_idle()),
+                );
+            },
+        );
         Ok(())
     }
 

@@ -52,6 +52,7 @@
 pub mod background;
 pub mod codes;
 pub mod delivery;
+pub mod driver;
 pub mod handlers;
 pub mod hosted;
 pub mod logging;

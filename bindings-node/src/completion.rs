@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use napi::bindgen_prelude::ToNapiValue;
 use napi::{check_status, sys, Env, JsError};
 
-use crate::driver::{Driver, Operation};
+use edgemodule_ffi::driver::{Driver, Operation};
 
 /// A Promise's resolver; only used on the thread that created it (Node's main thread).
 struct Deferred(sys::napi_deferred);

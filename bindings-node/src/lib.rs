@@ -21,7 +21,6 @@
 
 pub mod client;
 pub mod completion;
-pub mod driver;
 pub mod error;
 pub mod events;
 pub mod handlers;

@@ -1,12 +1,14 @@
-//! One task per Node environment drives every operation that is still waiting (a send
-//! waiting for its PUBACK, …), instead of one spawned task per operation.
+//! One task drives every operation of a client (or Node environment) that is still waiting
+//! (a send waiting for its PUBACK, …), instead of one task spawned per operation.
 //!
-//! Spawning from Node's main thread puts the task in tokio's shared queue and wakes a parked
-//! worker for each send. On a small machine that extra wake-up competes for a core with the
-//! connection task at the very moment the message leaves, and costs CPU per message. Here an
-//! operation is polled once on the main thread; if it is still pending it joins a
-//! `FuturesUnordered`, whose wake-ups (the acknowledgement, a timeout) wake the driver task
-//! on the thread that caused them, usually the connection task's own worker.
+//! Spawning from a host thread (Node's main thread, a Java or .NET thread, a C caller) puts
+//! the task in tokio's shared queue and wakes a parked worker for each send. On a small
+//! machine that extra wake-up competes for a core with the connection task at the very moment
+//! the message leaves, and costs CPU per message. Here an operation is polled once on the
+//! calling thread; if it is still pending it joins a `FuturesUnordered`, whose wake-ups (the
+//! acknowledgement, a timeout) wake the driver task on the thread that caused them, usually
+//! the connection task's own worker. When the runtime drops the driver task (shutdown), the
+//! operations still pending are dropped with it, as spawned tasks would be.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -98,8 +100,9 @@ impl<T: Send + 'static> Driver<T> {
         }
     }
 
-    /// The driver task's body: runs until `stop()` says the environment is gone.
+    /// The driver task's body: runs until `stop()` says its owner is gone.
     pub async fn run(self: Arc<Self>, mut finished: impl FnMut(T), stop: impl Fn() -> bool) {
+        let _clear = ClearOnDrop(&self);
         std::future::poll_fn(|cx| {
             if stop() {
                 // The environment is gone: what is still pending is dropped with the driver.
@@ -107,17 +110,40 @@ impl<T: Send + 'static> Driver<T> {
             }
             // Registered before polling, so a completion in between is not missed.
             self.waker.task.register(cx.waker());
-            let mut pending = self.lock();
-            self.poll_ready(&mut pending, &mut finished);
+            {
+                let mut pending = self.lock();
+                self.poll_ready(&mut pending, &mut finished);
+            }
+            // Asked again: the owner may be waiting for this last completion to be gone.
+            if stop() {
+                return Poll::Ready(());
+            }
             Poll::Pending
         })
         .await;
-        drop(std::mem::take(&mut *self.lock()));
+    }
+
+    /// True when no operation is pending.
+    pub fn is_idle(&self) -> bool {
+        self.lock().is_empty()
     }
 
     /// Wakes the driver (to notice that it should stop).
     pub fn wake(&self) {
         self.waker.task.wake();
+    }
+}
+
+/// Drops what is pending when the driver task ends or is dropped (runtime shutdown), and lets
+/// the next operation start a new task.
+struct ClearOnDrop<'a, T: Send + 'static>(&'a Driver<T>);
+
+impl<T: Send + 'static> Drop for ClearOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.started.store(false, Ordering::Release);
+        let pending = std::mem::take(&mut *self.0.lock());
+        // Outside the lock: dropping an operation may run its owner's clean-up.
+        drop(pending);
     }
 }
 
@@ -174,5 +200,47 @@ mod tests {
         assert_eq!(done.load(Ordering::SeqCst), 1);
         stop.store(true, Ordering::SeqCst);
         driver.wake();
+    }
+
+    #[test]
+    fn a_runtime_shutdown_drops_what_is_pending() {
+        struct Dropped(Arc<AtomicBool>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("a runtime");
+        let driver = Arc::new(Driver::<()>::new());
+        let dropped = Arc::new(AtomicBool::new(false));
+        let marker = Dropped(Arc::clone(&dropped));
+        let (_keep, rx) = oneshot::channel::<()>();
+        {
+            let _inside = runtime.enter();
+            let handle = runtime.handle().clone();
+            driver.submit(
+                Box::pin(async move {
+                    let _marker = marker;
+                    let _ = rx.await;
+                }),
+                |()| {},
+                |d| {
+                    handle.spawn(d.run(|()| {}, || false));
+                },
+            );
+        }
+        assert!(!dropped.load(Ordering::SeqCst), "still waiting");
+        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "dropped with the driver task"
+        );
+        assert!(
+            !driver.started.load(Ordering::SeqCst),
+            "a new task may start"
+        );
     }
 }
