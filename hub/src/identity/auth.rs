@@ -97,26 +97,13 @@ impl Identities {
                 "unknown module '{module_id}' on device '{device_id}'"
             )));
         };
-        if token.is_empty() {
-            return Err(AuthError("no SAS token given (empty password)".into()));
-        }
-        let parsed =
-            sas::parse_token(token).map_err(|e| AuthError(format!("malformed SAS token: {e}")))?;
-        self.check_audience(&parsed.resource, device_id, module_id)?;
-        if sas::is_expired(&parsed, now_unix, sas::MAX_CLOCK_SKEW_SECS) {
-            return Err(AuthError(format!(
-                "SAS token expired at {} (now {now_unix}, allowed clock skew {} s)",
-                parsed.expiry,
-                sas::MAX_CLOCK_SKEW_SECS
-            )));
-        }
-        let valid = sas::verify_signature(&parsed, &keys.primary_key)
-            || sas::verify_signature(&parsed, &keys.secondary_key);
-        if !valid {
-            return Err(AuthError(format!(
-                "SAS token signature does not match the keys of module '{device_id}/{module_id}'"
-            )));
-        }
+        let parsed = verified_token(
+            token,
+            now_unix,
+            |resource| self.check_audience(resource, device_id, module_id),
+            [keys.primary_key.as_str(), keys.secondary_key.as_str()],
+            &format!("module '{device_id}/{module_id}'"),
+        )?;
         Ok(AuthenticatedModule {
             device_id: self.device_id.clone(),
             module_id: canonical_module.to_string(),
@@ -148,29 +135,13 @@ impl Identities {
                 "client id '{client_id}' does not match the device '{device_id}' in the username"
             )));
         }
-        if token.is_empty() {
-            return Err(AuthError("no SAS token given (empty password)".into()));
-        }
-        let parsed =
-            sas::parse_token(token).map_err(|e| AuthError(format!("malformed SAS token: {e}")))?;
-        self.check_device_audience(&parsed.resource, device_id)?;
-        if sas::is_expired(&parsed, now_unix, sas::MAX_CLOCK_SKEW_SECS) {
-            return Err(AuthError(format!(
-                "SAS token expired at {} (now {now_unix}, allowed clock skew {} s)",
-                parsed.expiry,
-                sas::MAX_CLOCK_SKEW_SECS
-            )));
-        }
-        let valid = sas::verify_signature(&parsed, &keys.primary_key)
-            || keys
-                .secondary_key
-                .as_deref()
-                .is_some_and(|k| sas::verify_signature(&parsed, k));
-        if !valid {
-            return Err(AuthError(format!(
-                "SAS token signature does not match the keys of child device '{device_id}'"
-            )));
-        }
+        let parsed = verified_token(
+            token,
+            now_unix,
+            |resource| self.check_device_audience(resource, device_id),
+            std::iter::once(keys.primary_key.as_str()).chain(keys.secondary_key.as_deref()),
+            &format!("child device '{device_id}'"),
+        )?;
         Ok(AuthenticatedModule {
             device_id: canonical.clone(),
             module_id: String::new(),
@@ -247,4 +218,38 @@ impl Identities {
         }
         Ok(())
     }
+}
+
+/// Checks a CONNECT's SAS token the same way for modules and child devices: present,
+/// well-formed, for the right audience (`check_audience` gets its `sr`), not expired beyond
+/// the allowed skew, and signed with one of `keys`. `owner` names the identity in the error.
+fn verified_token<'k>(
+    token: &str,
+    now_unix: u64,
+    check_audience: impl FnOnce(&str) -> Result<(), AuthError>,
+    keys: impl IntoIterator<Item = &'k str>,
+    owner: &str,
+) -> Result<sas::SasToken, AuthError> {
+    if token.is_empty() {
+        return Err(AuthError("no SAS token given (empty password)".into()));
+    }
+    let parsed =
+        sas::parse_token(token).map_err(|e| AuthError(format!("malformed SAS token: {e}")))?;
+    check_audience(&parsed.resource)?;
+    if sas::is_expired(&parsed, now_unix, sas::MAX_CLOCK_SKEW_SECS) {
+        return Err(AuthError(format!(
+            "SAS token expired at {} (now {now_unix}, allowed clock skew {} s)",
+            parsed.expiry,
+            sas::MAX_CLOCK_SKEW_SECS
+        )));
+    }
+    if !keys
+        .into_iter()
+        .any(|key| sas::verify_signature(&parsed, key))
+    {
+        return Err(AuthError(format!(
+            "SAS token signature does not match the keys of {owner}"
+        )));
+    }
+    Ok(parsed)
 }
