@@ -134,6 +134,7 @@ async function latency(sdk) {
   const nonce = crypto.randomBytes(8);
   const seen = new Set();
   const lat = [];
+  const samplesFile = process.env.BENCH_SAMPLES;
   const samples = []; // `seq received_ms latency_us` lines for BENCH_SAMPLES=FILE
   let finished;
   const allIn = new Promise((r) => { finished = r; });
@@ -146,7 +147,7 @@ async function latency(sdk) {
     seen.add(seq);
     if (seq >= warmup) {
       lat.push(Number(now - data.readBigUInt64LE(16)));
-      samples.push(`${seq} ${(Number(now - start) / 1e6).toFixed(3)} ${(lat[lat.length - 1] / 1e3).toFixed(1)}\n`);
+      if (samplesFile) samples.push(`${seq} ${(Number(now - start) / 1e6).toFixed(3)} ${(lat[lat.length - 1] / 1e3).toFixed(1)}\n`);
     }
     if (seen.size === total) finished();
   };
@@ -168,7 +169,7 @@ async function latency(sdk) {
   await Promise.race([allIn, timeout]).finally(() => clearTimeout(timer));
   await sender.close();
   await receiver.close();
-  if (process.env.BENCH_SAMPLES) fs.writeFileSync(process.env.BENCH_SAMPLES, samples.join(''));
+  if (samplesFile) fs.writeFileSync(samplesFile, samples.join(''));
   return percentiles(lat);
 }
 
