@@ -91,7 +91,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output_async(
         };
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.send_output(&output, message).await },
+            move || async move { core.send_output(&output, message).await },
             done(callback),
         )
     })
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn edgemodule_client_send_event_async(
         };
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.send_event(message).await },
+            move || async move { core.send_event(message).await },
             done(callback),
         )
     })
@@ -207,7 +207,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output_batch_async(
         };
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.send_output_batch(&output, messages).await },
+            move || async move { core.send_output_batch(&output, messages).await },
             done(callback),
         )
     })
