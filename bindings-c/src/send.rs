@@ -59,7 +59,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output(
             )
         };
         let core = hosted.client().clone();
-        hosted.block_on(async move { core.send_output(&output, message).await })
+        hosted.block_on(core.send_output(&output, message))
     })
 }
 
@@ -90,10 +90,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output_async(
             )
         };
         let core = hosted.client().clone();
-        hosted.start(
-            move || async move { core.send_output(&output, message).await },
-            done(callback),
-        )
+        hosted.start(move || core.send_output(&output, message), done(callback))
     })
 }
 
@@ -116,7 +113,7 @@ pub unsafe extern "C" fn edgemodule_client_send_event(
             )
         };
         let core = hosted.client().clone();
-        hosted.block_on(async move { core.send_event(message).await })
+        hosted.block_on(core.send_event(message))
     })
 }
 
@@ -143,10 +140,7 @@ pub unsafe extern "C" fn edgemodule_client_send_event_async(
             )
         };
         let core = hosted.client().clone();
-        hosted.start(
-            move || async move { core.send_event(message).await },
-            done(callback),
-        )
+        hosted.start(move || core.send_event(message), done(callback))
     })
 }
 

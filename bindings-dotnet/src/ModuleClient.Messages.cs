@@ -41,7 +41,7 @@ namespace EdgeModule
                     return null;
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_send_output_async(h, output, Utf8.Len(output), native,
-                    Callbacks.Done, ctx, Callbacks.ContextFree),
+                    Callbacks.Done, ctx, Callbacks.OperationContextFree),
                 native.Dispose));
         }
 
@@ -65,7 +65,7 @@ namespace EdgeModule
                     return null;
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_send_event_async(h, native, Callbacks.Done, ctx,
-                    Callbacks.ContextFree),
+                    Callbacks.OperationContextFree),
                 native.Dispose));
         }
 
@@ -119,7 +119,7 @@ namespace EdgeModule
                     return null;
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_send_output_batch_async(h, output, Utf8.Len(output),
-                    pointers, count, Callbacks.Done, ctx, Callbacks.ContextFree),
+                    pointers, count, Callbacks.Done, ctx, Callbacks.OperationContextFree),
                 () => DisposeAll(handles));
         }
 

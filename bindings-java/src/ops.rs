@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use edgemodule::{Message, MethodInvokeRequest, Qos};
 use edgemodule_ffi::HostedClient;
+use futures_util::future::Either;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::{Global, Reference};
 use jni::sys::{jint, jlong};
@@ -116,11 +117,13 @@ pub extern "system" fn send_output<'l>(
         let output = convert::opt_string(env, &output)?;
         let message = convert::message(env, &body, &system, &properties)?;
         let core = hosted.client().clone();
-        run(env, hosted, &future, move || async move {
-            match output {
-                Some(output) => unit(core.send_output(&output, message)).await,
-                None => unit(core.send_event(message)).await,
-            }
+        run(env, hosted, &future, move || {
+            // Made here, not inside an async block: the block would keep the message too.
+            let send = match output {
+                Some(output) => Either::Left(core.send_output(&output, message)),
+                None => Either::Right(core.send_event(message)),
+            };
+            unit(send)
         })
     })
 }
