@@ -298,9 +298,9 @@ impl HostedClient {
     /// the runtime drops it). `Err` (and `complete` dropped without running) when the client
     /// is closed or there is no runtime.
     ///
-    /// `make` is called inside the operation's own (boxed) state: a core future is about
-    /// 2 KiB, and handing it over by value cost a copy of it at every step (measured: 6 % of
-    /// a Java send's CPU in `memcpy`).
+    /// `make` is called inside the operation's own (boxed) state: core futures are hundreds
+    /// of bytes (a send's was 2 KiB), and handing one over by value cost a copy of it at
+    /// every step (measured: 6 % of a Java send's CPU in `memcpy`).
     pub fn start<T, M, F, C>(&self, make: M, complete: C) -> Result<()>
     where
         T: Send + 'static,

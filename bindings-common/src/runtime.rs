@@ -53,7 +53,8 @@ mod fork {
     /// Starts watching for forks (when the runtime is created).
     pub(super) fn watch() {
         // SAFETY: registers a handler that only stores to an atomic (async-signal-safe, as a
-        // fork child handler must be); glibc unregisters it if this library is unloaded.
+        // fork child handler must be). glibc's pthread_atfork records the calling library and
+        // drops its handlers if that library is unloaded.
         WATCH.call_once(|| unsafe {
             libc::pthread_atfork(None, None, Some(in_child));
         });
@@ -117,6 +118,8 @@ pub fn handle() -> Result<Handle> {
         State::ShutDown => return Err(shut_down_error()),
         State::Idle => {}
     }
+    // Before the runtime exists: a fork from now on is seen in the child.
+    fork::watch();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads())
         .thread_name("edgemodule-rt")
@@ -129,7 +132,6 @@ pub fn handle() -> Result<Handle> {
             )
         })?;
     let handle = runtime.handle().clone();
-    fork::watch();
     *state = State::Running {
         runtime,
         pid: std::process::id(),
