@@ -1162,6 +1162,27 @@ int32_t edgemodule_client_send_output_async(const edgemodule_client_t *client,
                                             edgemodule_ctx_free_cb ctx_free);
 
 /**
+ * Starts sending a copy of `body` (`body_len` bytes; NULL only with 0) as a message without
+ * properties: to output `output`, or as module telemetry when `output` is NULL. The same as
+ * `edgemodule_message_new` followed by `edgemodule_client_send_output_async` (or
+ * `_send_event_async`) and `edgemodule_message_free`, in one call and one copy: what a
+ * binding uses for the common plain message. `done_cb` runs exactly once with the result;
+ * on a non-OK return it is not called (`ctx_free` is).
+ *
+ * # Safety
+ * `client` is live; `output` is NULL or valid for `output_len`; `body` is NULL or readable
+ * for `body_len` bytes.
+ */
+int32_t edgemodule_client_send_body_async(const edgemodule_client_t *client,
+                                          const char *output,
+                                          size_t output_len,
+                                          const uint8_t *body,
+                                          size_t body_len,
+                                          edgemodule_done_cb done_cb,
+                                          void *ctx,
+                                          edgemodule_ctx_free_cb ctx_free);
+
+/**
  * Sends a copy of `message` as module telemetry (no output name); returns once the hub
  * acknowledged it.
  *

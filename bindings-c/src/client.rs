@@ -193,7 +193,7 @@ pub unsafe extern "C" fn edgemodule_client_connect_async(
         // SAFETY: caller contract.
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
         let core = hosted.client().clone();
-        hosted.start(async move { core.connect().await }, done(callback))
+        hosted.start(move || async move { core.connect().await }, done(callback))
     })
 }
 

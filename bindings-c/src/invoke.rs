@@ -181,20 +181,23 @@ pub unsafe extern "C" fn edgemodule_client_invoke_method_async(
             )
         }?;
         let core = hosted.client().clone();
-        hosted.start(invocation.run(core), move |result| {
-            let code = report(&result);
-            if let Some(func) = callback.func {
-                let (status, json) = match result {
-                    Ok(r) => (r.status, CString::new(r.payload.to_string()).ok()),
-                    Err(_) => (0, None),
-                };
-                let (ptr, len) = json
-                    .as_ref()
-                    .map_or((std::ptr::null(), 0), |j| (j.as_ptr(), j.as_bytes().len()));
-                // SAFETY: host callback with its context; `json` outlives the call.
-                unsafe { func(callback.ctx(), code, status, ptr, len) };
-            }
-            drop(callback);
-        })
+        hosted.start(
+            move || invocation.run(core),
+            move |result| {
+                let code = report(&result);
+                if let Some(func) = callback.func {
+                    let (status, json) = match result {
+                        Ok(r) => (r.status, CString::new(r.payload.to_string()).ok()),
+                        Err(_) => (0, None),
+                    };
+                    let (ptr, len) = json
+                        .as_ref()
+                        .map_or((std::ptr::null(), 0), |j| (j.as_ptr(), j.as_bytes().len()));
+                    // SAFETY: host callback with its context; `json` outlives the call.
+                    unsafe { func(callback.ctx(), code, status, ptr, len) };
+                }
+                drop(callback);
+            },
+        )
     })
 }

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use edgemodule_core::{Message, Result};
 
-use crate::args::str_arg;
+use crate::args::{bytes_arg, opt_str_arg, str_arg};
 use crate::callbacks::{done, edgemodule_ctx_free_cb, edgemodule_done_cb, HostCallback};
 use crate::client::edgemodule_client_t;
 use crate::error::{call, invalid};
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output(
             )
         };
         let core = hosted.client().clone();
-        hosted.block_on(async move { core.send_output(&output, message).await })
+        hosted.block_on(core.send_output(&output, message))
     })
 }
 
@@ -90,10 +90,49 @@ pub unsafe extern "C" fn edgemodule_client_send_output_async(
             )
         };
         let core = hosted.client().clone();
-        hosted.start(
-            async move { core.send_output(&output, message).await },
-            done(callback),
-        )
+        hosted.start(move || core.send_output(&output, message), done(callback))
+    })
+}
+
+/// Starts sending a copy of `body` (`body_len` bytes; NULL only with 0) as a message without
+/// properties: to output `output`, or as module telemetry when `output` is NULL. The same as
+/// `edgemodule_message_new` followed by `edgemodule_client_send_output_async` (or
+/// `_send_event_async`) and `edgemodule_message_free`, in one call and one copy: what a
+/// binding uses for the common plain message. `done_cb` runs exactly once with the result;
+/// on a non-OK return it is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` is live; `output` is NULL or valid for `output_len`; `body` is NULL or readable
+/// for `body_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_body_async(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    body: *const u8,
+    body_len: usize,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, body) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                opt_str_arg(output, output_len, "output")?.map(str::to_string),
+                bytes_arg(body, body_len, "body")?.to_vec(),
+            )
+        };
+        let core = hosted.client().clone();
+        let message = Message::new(body);
+        match output {
+            Some(output) => {
+                hosted.start(move || core.send_output(&output, message), done(callback))
+            }
+            None => hosted.start(move || core.send_event(message), done(callback)),
+        }
     })
 }
 
@@ -116,7 +155,7 @@ pub unsafe extern "C" fn edgemodule_client_send_event(
             )
         };
         let core = hosted.client().clone();
-        hosted.block_on(async move { core.send_event(message).await })
+        hosted.block_on(core.send_event(message))
     })
 }
 
@@ -143,10 +182,7 @@ pub unsafe extern "C" fn edgemodule_client_send_event_async(
             )
         };
         let core = hosted.client().clone();
-        hosted.start(
-            async move { core.send_event(message).await },
-            done(callback),
-        )
+        hosted.start(move || core.send_event(message), done(callback))
     })
 }
 
@@ -207,7 +243,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output_batch_async(
         };
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.send_output_batch(&output, messages).await },
+            move || async move { core.send_output_batch(&output, messages).await },
             done(callback),
         )
     })

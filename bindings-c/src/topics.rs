@@ -127,7 +127,7 @@ pub unsafe extern "C" fn edgemodule_client_publish_async(
         let qos = qos(qos_level)?;
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.publish(&topic, payload, qos).await },
+            move || async move { core.publish(&topic, payload, qos).await },
             done(callback),
         )
     })

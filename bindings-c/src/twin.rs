@@ -90,7 +90,7 @@ pub unsafe extern "C" fn edgemodule_client_get_twin_async(
         let hosted = unsafe { edgemodule_client_t::get(client) }?;
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.get_twin().await?.to_json_string() },
+            move || async move { core.get_twin().await?.to_json_string() },
             move |result| {
                 let code = report(&result);
                 if let Some(func) = callback.func {
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn edgemodule_client_patch_reported_async(
         let patch = unsafe { json_arg(patch_json, patch_json_len, "patch_json") }?;
         let core = hosted.client().clone();
         hosted.start(
-            async move { core.patch_reported(patch).await },
+            move || async move { core.patch_reported(patch).await },
             done(callback),
         )
     })

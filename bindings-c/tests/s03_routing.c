@@ -1,5 +1,5 @@
 /* S03: an output routed to another module's input arrives with its body and every
- * property intact (blocking and async sends). */
+ * property intact (blocking and async sends, and the body-only send). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +10,9 @@ static edgemodule_message_t *g_copies[4];
 static th_counter g_done;
 static int32_t g_done_result = -1;
 static th_counter g_done_freed;
+static th_counter g_body_done;
+static int32_t g_body_results[2] = {-1, -1};
+static th_counter g_body_freed;
 
 static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodule_handler_call_t *call) {
     (void)call;
@@ -35,6 +38,18 @@ static void on_sent_free(void *ctx) {
     th_counter_add(&g_done_freed, 1);
 }
 
+static void on_body_sent(void *ctx, int32_t result) {
+    long i = th_counter_get(&g_body_done);
+    TH_CHECK(ctx == (void *)&g_body_done && i < 2);
+    g_body_results[i] = result;
+    th_counter_add(&g_body_done, 1);
+}
+
+static void on_body_freed(void *ctx) {
+    TH_CHECK(ctx == (void *)&g_body_done);
+    th_counter_add(&g_body_freed, 1);
+}
+
 static void expect_system(const edgemodule_message_t *m, int32_t property, const char *expected) {
     const char *v = NULL;
     size_t len = 0;
@@ -56,6 +71,8 @@ int main(void) {
     th_counter_init(&g_received);
     th_counter_init(&g_done);
     th_counter_init(&g_done_freed);
+    th_counter_init(&g_body_done);
+    th_counter_init(&g_body_freed);
     th_hub hub;
     th_hub_start(&hub);
     edgemodule_client_t *receiver = th_client(&hub, "receiver");
@@ -116,6 +133,29 @@ int main(void) {
     TH_CHECK(g_done_result == EDGEMODULE_OK && th_counter_get(&g_done) == 1);
     TH_CHECK(th_counter_wait(&g_received, 2, 15000));
     expect_system(g_copies[1], EDGEMODULE_PROPERTY_MESSAGE_ID, "mid-2");
+
+    /* The body-only send: the bytes alone, no property; the buffer is the caller's again at
+     * once. To an output (routed here) and as telemetry (output NULL). */
+    uint8_t scratch[sizeof BODY];
+    memcpy(scratch, BODY, sizeof BODY);
+    TH_OK(edgemodule_client_send_body_async(sender, "output1", 7, scratch, sizeof scratch, on_body_sent, &g_body_done,
+                                            on_body_freed));
+    memset(scratch, 0, sizeof scratch);
+    TH_OK(edgemodule_client_send_body_async(sender, NULL, 0, BODY, sizeof BODY, on_body_sent, &g_body_done,
+                                            on_body_freed));
+    TH_CHECK(th_counter_wait(&g_body_freed, 2, 15000));
+    TH_CHECK(g_body_results[0] == EDGEMODULE_OK && g_body_results[1] == EDGEMODULE_OK);
+    TH_CHECK(th_counter_wait(&g_received, 3, 15000));
+    TH_OK(edgemodule_message_body(g_copies[2], &body, &len));
+    TH_CHECK(len == sizeof BODY && memcmp(body, BODY, len) == 0);
+    TH_CHECK(edgemodule_message_property_count(g_copies[2]) == 0);
+    TH_RC(EDGEMODULE_E_NOT_FOUND,
+          edgemodule_message_get_system_property(g_copies[2], EDGEMODULE_PROPERTY_MESSAGE_ID, &v, &vlen));
+    expect_system(g_copies[2], EDGEMODULE_PROPERTY_INPUT_NAME, "input1");
+    /* Refused (no client): no callback, the context is freed. */
+    TH_RC(EDGEMODULE_E_INVALID_ARGUMENT,
+          edgemodule_client_send_body_async(NULL, NULL, 0, BODY, sizeof BODY, on_body_sent, &g_body_done, on_body_freed));
+    TH_CHECK(th_counter_get(&g_body_freed) == 3 && th_counter_get(&g_body_done) == 2);
 
     edgemodule_client_free(sender);
     edgemodule_client_free(receiver);

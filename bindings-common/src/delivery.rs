@@ -65,6 +65,9 @@ impl std::fmt::Debug for DeliveryConfig {
 struct Queue {
     jobs: VecDeque<Job>,
     closed: bool,
+    /// The thread waits on `ready`: only then does a post need to wake it (a futex call
+    /// per completion otherwise, even while the thread is busy).
+    sleeping: bool,
 }
 
 struct Shared {
@@ -116,6 +119,7 @@ impl Delivery {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
                 closed: false,
+                sleeping: false,
             }),
             ready: Condvar::new(),
             events: Arc::new(Semaphore::new(config.capacity.max(1))),
@@ -160,8 +164,11 @@ impl Delivery {
             return Err(job);
         }
         queue.jobs.push_back(job);
+        let sleeping = queue.sleeping;
         drop(queue);
-        self.shared.ready.notify_one();
+        if sleeping {
+            self.shared.ready.notify_one();
+        }
         Ok(())
     }
 
@@ -253,24 +260,25 @@ fn run(
     if let Some(start) = on_start {
         guard_unit(start);
     }
+    // Everything queued is taken in one go and run outside the lock: one lock round per
+    // burst of completions rather than per job. Jobs queued meanwhile run after the burst, so
+    // the order is kept.
+    let mut burst = VecDeque::new();
     loop {
-        let job = {
+        {
             let mut queue = relock(&shared.queue);
-            loop {
-                if let Some(job) = queue.jobs.pop_front() {
-                    break Some(job);
-                }
-                if queue.closed {
-                    break None;
-                }
+            while queue.jobs.is_empty() && !queue.closed {
+                queue.sleeping = true;
                 queue = shared.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
+                queue.sleeping = false;
             }
-        };
-        match job {
-            Some(job) => {
-                guard_unit(job);
+            if queue.jobs.is_empty() {
+                break;
             }
-            None => break,
+            std::mem::swap(&mut burst, &mut queue.jobs);
+        }
+        while let Some(job) = burst.pop_front() {
+            guard_unit(job);
         }
     }
     if let Some(exit) = on_exit {

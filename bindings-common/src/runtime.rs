@@ -34,6 +34,48 @@ enum State {
 
 static STATE: Mutex<State> = Mutex::new(State::Idle);
 
+/// Whether this process is a `fork`ed copy of the one that created the runtime.
+///
+/// On Unix a `pthread_atfork` child handler sets a flag: asking the kernel for the process
+/// id (`getpid` is a system call) on every operation cost about 1 % of a send's CPU.
+#[cfg(unix)]
+mod fork {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Once;
+
+    static FORKED: AtomicBool = AtomicBool::new(false);
+    static WATCH: Once = Once::new();
+
+    extern "C" fn in_child() {
+        FORKED.store(true, Ordering::Relaxed);
+    }
+
+    /// Starts watching for forks (when the runtime is created).
+    pub(super) fn watch() {
+        // SAFETY: registers a handler that only stores to an atomic (async-signal-safe, as a
+        // fork child handler must be). glibc's pthread_atfork records the calling library and
+        // drops its handlers if that library is unloaded.
+        WATCH.call_once(|| unsafe {
+            libc::pthread_atfork(None, None, Some(in_child));
+        });
+    }
+
+    /// True in a child `fork`ed after [`watch`] (`pid` is unused here).
+    pub(super) fn is_child(_pid: u32) -> bool {
+        FORKED.load(Ordering::Relaxed)
+    }
+}
+
+/// Elsewhere: the process id is compared.
+#[cfg(not(unix))]
+mod fork {
+    pub(super) fn watch() {}
+
+    pub(super) fn is_child(pid: u32) -> bool {
+        pid != std::process::id()
+    }
+}
+
 fn state() -> MutexGuard<'static, State> {
     STATE
         .lock()
@@ -69,13 +111,15 @@ fn worker_threads() -> usize {
 pub fn handle() -> Result<Handle> {
     let mut state = state();
     match &*state {
-        State::Running { runtime, pid } if *pid == std::process::id() => {
+        State::Running { runtime, pid } if !fork::is_child(*pid) => {
             return Ok(runtime.handle().clone())
         }
         State::Running { pid, .. } => return Err(forked_error(*pid)),
         State::ShutDown => return Err(shut_down_error()),
         State::Idle => {}
     }
+    // Before the runtime exists: a fork from now on is seen in the child.
+    fork::watch();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads())
         .thread_name("edgemodule-rt")
@@ -193,7 +237,7 @@ where
 pub fn is_available() -> bool {
     match &*state() {
         State::Idle => true,
-        State::Running { pid, .. } => *pid == std::process::id(),
+        State::Running { pid, .. } => !fork::is_child(*pid),
         State::ShutDown => false,
     }
 }
@@ -219,7 +263,7 @@ pub fn shutdown(timeout: Duration) -> Result<()> {
     let previous = std::mem::replace(&mut *state(), State::ShutDown);
     let mut complete = true;
     if let State::Running { runtime, pid } = previous {
-        if pid == std::process::id() {
+        if !fork::is_child(pid) {
             let started = Instant::now();
             let budget = remaining(deadline);
             runtime.shutdown_timeout(budget);

@@ -109,6 +109,24 @@ namespace EdgeModule
         // ---- native conversion --------------------------------------------------------
 
         /// <summary>An owned native copy, for one send.</summary>
+        /// <summary>
+        /// True when only the body is set (no property a sender may set): such a message goes
+        /// to native code as its bytes alone, without building a native message.
+        /// </summary>
+        internal bool IsBodyOnly
+        {
+            get
+            {
+                return Properties.Count == 0 && MessageId == null && CorrelationId == null && UserId == null
+                    && ContentType == null && ContentEncoding == null && FormatTime(CreationTimeUtc) == null
+                    && FormatTime(ExpiryTimeUtc) == null && MessageSchema == null && ComponentName == null
+                    && InterfaceId == null;
+            }
+        }
+
+        /// <summary>The body itself (not a copy), for a send that copies it at once.</summary>
+        internal byte[] Body { get { return body; } }
+
         internal MessageHandle ToNative()
         {
             MessageHandle handle;

@@ -152,7 +152,7 @@ namespace EdgeModule
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_invoke_method_async(h, device, Utf8.Len(device), module,
                     Utf8.Len(module), method, Utf8.Len(method), payload, Utf8.Len(payload), responseMs, connectMs,
-                    Callbacks.InvokeDone, ctx, Callbacks.ContextFree));
+                    Callbacks.InvokeDone, ctx, Callbacks.OperationContextFree));
         }
     }
 }

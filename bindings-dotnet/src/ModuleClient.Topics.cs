@@ -82,7 +82,7 @@ namespace EdgeModule
                     return null;
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_publish_async(h, name, Utf8.Len(name), body, Utf8.Len(body),
-                    (int)qos, Callbacks.Done, ctx, Callbacks.ContextFree));
+                    (int)qos, Callbacks.Done, ctx, Callbacks.OperationContextFree));
         }
 
         /// <summary>

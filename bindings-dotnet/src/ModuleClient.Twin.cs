@@ -32,7 +32,7 @@ namespace EdgeModule
                         NativeMethods.edgemodule_string_free(text);
                     }
                 },
-                (h, ctx) => NativeMethods.edgemodule_client_get_twin_async(h, Callbacks.TwinDone, ctx, Callbacks.ContextFree))
+                (h, ctx) => NativeMethods.edgemodule_client_get_twin_async(h, Callbacks.TwinDone, ctx, Callbacks.OperationContextFree))
                 .ConfigureAwait(false);
             return Twin.FromJson(deviceId, moduleId, json);
         }
@@ -61,7 +61,7 @@ namespace EdgeModule
                     return null;
                 },
                 (h, ctx) => NativeMethods.edgemodule_client_patch_reported_async(h, patch, Utf8.Len(patch),
-                    Callbacks.Done, ctx, Callbacks.ContextFree));
+                    Callbacks.Done, ctx, Callbacks.OperationContextFree));
         }
 
         /// <summary>

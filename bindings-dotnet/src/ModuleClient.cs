@@ -243,7 +243,7 @@ namespace EdgeModule
         {
             return Operation<object>(cancellationToken,
                 h => { EdgeModuleException.Check(NativeMethods.edgemodule_client_connect(h)); return null; },
-                (h, ctx) => NativeMethods.edgemodule_client_connect_async(h, Callbacks.Done, ctx, Callbacks.ContextFree));
+                (h, ctx) => NativeMethods.edgemodule_client_connect_async(h, Callbacks.Done, ctx, Callbacks.OperationContextFree));
         }
 
         /// <summary>
@@ -424,7 +424,8 @@ namespace EdgeModule
             }
             if (rc != NativeMethods.OK)
             {
-                // The native side already released the context.
+                // Refused: the completion will not run, and it is what frees the context.
+                System.Runtime.InteropServices.GCHandle.FromIntPtr(ctx).Free();
                 pending.Fail(EdgeModuleException.Last(rc));
             }
             return pending.Task;

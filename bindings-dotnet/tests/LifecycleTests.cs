@@ -145,6 +145,41 @@ namespace EdgeModule.Tests
         }
 
         [Test]
+        public void ContinuationsRunOnThePoolAndOneThatBlocksDoesNotStallTheOthers()
+        {
+            Wait.Run(async () =>
+            {
+                using (Hub hub = Hub.Start())
+                using (ModuleClient client = hub.Client("sender"))
+                {
+                    await Wait.Within(client.OpenAsync(), 30, "open");
+                    var others = new Task[200];
+                    var allStarted = new ManualResetEventSlim();
+                    string thread = null;
+                    bool onPool = false;
+                    Task first = client.SendEventAsync("output1", new Message(new byte[16]));
+                    // Runs inline where `first` completes: on the thread that completes operations.
+                    Task<bool> blocked = first.ContinueWith(_ =>
+                    {
+                        thread = File.ReadAllText("/proc/thread-self/comm").Trim();
+                        onPool = Thread.CurrentThread.IsThreadPoolThread;
+                        allStarted.Wait();
+                        return Task.WaitAll(others, TimeSpan.FromSeconds(30));
+                    }, TaskContinuationOptions.ExecuteSynchronously);
+                    for (int i = 0; i < others.Length; i++)
+                    {
+                        others[i] = client.SendEventAsync("output1", new Message(new byte[16]));
+                    }
+                    allStarted.Set();
+                    Assert.IsTrue(await Wait.Within(blocked, 40, "the blocking continuation"),
+                        "the other sends completed while a continuation blocked");
+                    Assert.AreNotEqual("edgemodule-cb", thread, "a continuation ran on the delivery thread");
+                    Assert.IsTrue(onPool, "continuations run on the thread pool");
+                }
+            }, 120);
+        }
+
+        [Test]
         public void CancellationTokensStopTheWait()
         {
             Wait.Run(async () =>

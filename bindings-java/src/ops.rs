@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use edgemodule::{Message, MethodInvokeRequest, Qos};
 use edgemodule_ffi::HostedClient;
+use futures_util::future::Either;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::{Global, Reference};
 use jni::sys::{jint, jlong};
@@ -18,19 +19,21 @@ use crate::convert;
 use crate::error::{entry, invalid, Outcome};
 use crate::jvm::{self, Callback};
 
-/// Runs `work`: blocking when `future` is null (its value is returned), else in the
-/// background with `future` completed by `NativeCallbacks.complete/fail` (null returned).
-pub(crate) fn run<'l, F>(
+/// Runs the future `work` makes: blocking when `future` is null (its value is returned),
+/// else in the background with `future` completed by `NativeCallbacks.complete/fail` (null
+/// returned). A maker rather than the future itself: see `HostedClient::start`.
+pub(crate) fn run<'l, M, F>(
     env: &mut Env<'l>,
     hosted: &HostedClient,
     future: &JObject<'l>,
-    work: F,
+    work: M,
 ) -> Outcome<JString<'l>>
 where
+    M: FnOnce() -> F + Send + 'static,
     F: Future<Output = edgemodule::Result<Option<String>>> + Send + 'static,
 {
     if future.is_null() {
-        let value = hosted.block_on(work)?;
+        let value = hosted.block_on(work())?;
         return Ok(convert::java_string(env, value.as_deref())?);
     }
     let target = env.new_global_ref(future)?;
@@ -90,12 +93,9 @@ pub extern "system" fn connect<'l>(
     entry(&mut env, |env| {
         let hosted = &java_client(handle)?.hosted;
         let core = hosted.client().clone();
-        run(
-            env,
-            hosted,
-            &future,
-            async move { unit(core.connect()).await },
-        )
+        run(env, hosted, &future, move || async move {
+            unit(core.connect()).await
+        })
     })
 }
 
@@ -117,11 +117,13 @@ pub extern "system" fn send_output<'l>(
         let output = convert::opt_string(env, &output)?;
         let message = convert::message(env, &body, &system, &properties)?;
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
-            match output {
-                Some(output) => unit(core.send_output(&output, message)).await,
-                None => unit(core.send_event(message)).await,
-            }
+        run(env, hosted, &future, move || {
+            // Made here, not inside an async block: the block would keep the message too.
+            let send = match output {
+                Some(output) => Either::Left(core.send_output(&output, message)),
+                None => Either::Right(core.send_event(message)),
+            };
+            unit(send)
         })
     })
 }
@@ -158,7 +160,7 @@ pub extern "system" fn send_output_batch<'l>(
             messages.push(message);
         }
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             unit(core.send_output_batch(&output, messages)).await
         })
     })
@@ -175,7 +177,7 @@ pub extern "system" fn get_twin<'l>(
     entry(&mut env, |env| {
         let hosted = &java_client(handle)?.hosted;
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             Ok(Some(core.get_twin().await?.to_json_string()?))
         })
     })
@@ -196,7 +198,7 @@ pub extern "system" fn patch_reported<'l>(
         let patch: Value = serde_json::from_str(&text)
             .map_err(|e| invalid(format!("the reported patch is not JSON: {e}")))?;
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             unit(core.patch_reported(patch)).await
         })
     })
@@ -234,7 +236,7 @@ pub extern "system" fn invoke_method<'l>(
             .with_response_timeout(millis(response_timeout))
             .with_connect_timeout(millis(connect_timeout));
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             let answer = core
                 .invoke_method(&device_id, module_id.as_deref(), request)
                 .await?;
@@ -266,7 +268,7 @@ pub extern "system" fn publish<'l>(
             other => return Err(invalid(format!("qos must be 0 or 1, not {other}"))),
         };
         let core = hosted.client().clone();
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             unit(core.publish(&topic, payload, qos)).await
         })
     })
@@ -288,7 +290,7 @@ pub extern "system" fn test_panic<'l>(
         if place == 0 {
             panic!("a test panic in a native method");
         }
-        run(env, hosted, &future, async move {
+        run(env, hosted, &future, move || async move {
             if place == 1 {
                 panic!("a test panic in an operation");
             }

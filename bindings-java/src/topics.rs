@@ -81,7 +81,7 @@ pub extern "system" fn subscribe<'l>(
         let handler = topic_handler(dispatcher_ref(env, &dispatcher, &lane)?, lane, id);
         let core = client.hosted.client().clone();
         let subscriptions = std::sync::Arc::clone(&client.subscriptions);
-        run(env, &client.hosted, &future, async move {
+        run(env, &client.hosted, &future, move || async move {
             let subscription = core.subscribe_with_handler(&filter, handler).await?;
             subscriptions
                 .lock()

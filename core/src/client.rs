@@ -239,22 +239,43 @@ impl ModuleClient {
 
     /// Sends `message` to output `output` (routed by the hub). Resolves on the hub's
     /// PUBACK. `MESSAGE_TOO_LARGE` (nothing sent) above 256 KiB.
-    pub async fn send_output(&self, output: &str, message: Message) -> Result<()> {
-        check_output(output)?;
-        self.send(Some(output), message).await
+    ///
+    /// The message is checked and encoded when this is called; the returned future owns
+    /// what it needs (it does not borrow the client) and reports the outcome.
+    pub fn send_output(
+        &self,
+        output: &str,
+        message: Message,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let prepared = check_output(output).and_then(|()| self.outgoing(Some(output), message));
+        self.publish_prepared(prepared)
     }
 
-    /// Sends `message` as module telemetry without an output name.
-    pub async fn send_event(&self, message: Message) -> Result<()> {
-        self.send(None, message).await
+    /// Sends `message` as module telemetry without an output name (as
+    /// [`send_output`](Self::send_output) does otherwise).
+    pub fn send_event(
+        &self,
+        message: Message,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.publish_prepared(self.outgoing(None, message))
     }
 
-    async fn send(&self, output: Option<&str>, message: Message) -> Result<()> {
-        let (topic, body) = self.outgoing(output, message)?;
-        self.ensure_started()?;
-        self.shared()
-            .publish_and_wait(topic, body, QoS::AtLeastOnce)
-            .await
+    /// Publishes an encoded message. Not an `async fn` over the `Message`: an async fn keeps
+    /// its arguments in every state, and a 456-byte `Message` at each layer made a send
+    /// future 2 KiB, copied and allocated outside malloc's small-object cache per send.
+    fn publish_prepared(
+        &self,
+        prepared: Result<(String, Bytes)>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let client = self.clone();
+        async move {
+            let (topic, body) = prepared?;
+            client.ensure_started()?;
+            client
+                .shared()
+                .publish_and_wait(topic, body, QoS::AtLeastOnce)
+                .await
+        }
     }
 
     /// Sends several messages to `output`, pipelined (up to the in-flight limit at once).

@@ -15,6 +15,12 @@ namespace EdgeModule.Native
     internal static class Callbacks
     {
         internal static readonly ContextFreeCallback ContextFree = OnContextFree;
+        /// <summary>
+        /// None: an operation's completion (<see cref="Done"/>, <see cref="TwinDone"/>,
+        /// <see cref="InvokeDone"/>) frees its context itself, which saves a native-to-managed
+        /// call per operation.
+        /// </summary>
+        internal static readonly ContextFreeCallback OperationContextFree = null;
         internal static readonly DoneCallback Done = OnDone;
         internal static readonly TwinCallback TwinDone = OnTwin;
         internal static readonly InvokeCallback InvokeDone = OnInvoke;
@@ -35,6 +41,15 @@ namespace EdgeModule.Native
         private static T Target<T>(IntPtr ctx) where T : class
         {
             return (T)GCHandle.FromIntPtr(ctx).Target;
+        }
+
+        /// <summary>The operation behind <paramref name="ctx"/>, whose handle is freed (its last use).</summary>
+        private static T TakeOperation<T>(IntPtr ctx) where T : class
+        {
+            GCHandle handle = GCHandle.FromIntPtr(ctx);
+            var target = (T)handle.Target;
+            handle.Free();
+            return target;
         }
 
         /// <summary>Reports an exception a handler (or edgemodule itself) raised on a callback path.</summary>
@@ -67,7 +82,7 @@ namespace EdgeModule.Native
         {
             try
             {
-                Target<PendingBase>(ctx).Finish(result);
+                TakeOperation<PendingBase>(ctx).Finish(result);
             }
             catch (Exception e)
             {
@@ -79,7 +94,7 @@ namespace EdgeModule.Native
         {
             try
             {
-                var pending = Target<Pending<string>>(ctx);
+                var pending = TakeOperation<Pending<string>>(ctx);
                 if (result == NativeMethods.OK)
                 {
                     pending.SetValue(Utf8.String(json, len));
@@ -96,7 +111,7 @@ namespace EdgeModule.Native
         {
             try
             {
-                var pending = Target<Pending<MethodResponse>>(ctx);
+                var pending = TakeOperation<Pending<MethodResponse>>(ctx);
                 if (result == NativeMethods.OK)
                 {
                     pending.SetValue(new MethodResponse(json == IntPtr.Zero ? null : Utf8.Copy(json, len), status));

@@ -234,6 +234,10 @@ namespace EdgeModule.Native
             UIntPtr outputLen, MessageHandle message, DoneCallback done, IntPtr ctx, ContextFreeCallback ctxFree);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_client_send_body_async(ClientHandle client, byte[] output,
+            UIntPtr outputLen, byte[] body, UIntPtr bodyLen, DoneCallback done, IntPtr ctx, ContextFreeCallback ctxFree);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int edgemodule_client_send_event(ClientHandle client, MessageHandle message);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

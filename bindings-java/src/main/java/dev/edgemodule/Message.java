@@ -336,12 +336,24 @@ public final class Message {
         return body;
     }
 
+    /**
+     * The system properties by slot, or null when none is set (most sends): the native side
+     * then reads no array, which saves a JNI call per slot.
+     */
     String[] systemArray() {
-        return system.clone();
+        for (String value : system) {
+            if (value != null) {
+                return system.clone();
+            }
+        }
+        return null;
     }
 
-    /** Application properties as {@code [name0, value0, name1, value1, ...]}. */
+    /** Application properties as {@code [name0, value0, name1, value1, ...]}, or null when there are none. */
     String[] propertyArray() {
+        if (properties.isEmpty()) {
+            return null;
+        }
         String[] out = new String[properties.size() * 2];
         int i = 0;
         for (Map.Entry<String, String> e : properties.entrySet()) {
