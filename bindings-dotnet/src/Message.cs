@@ -108,7 +108,6 @@ namespace EdgeModule
 
         // ---- native conversion --------------------------------------------------------
 
-        /// <summary>An owned native copy, for one send.</summary>
         /// <summary>
         /// True when only the body is set (no property a sender may set): such a message goes
         /// to native code as its bytes alone, without building a native message.
@@ -127,6 +126,7 @@ namespace EdgeModule
         /// <summary>The body itself (not a copy), for a send that copies it at once.</summary>
         internal byte[] Body { get { return body; } }
 
+        /// <summary>An owned native copy, for one send.</summary>
         internal MessageHandle ToNative()
         {
             MessageHandle handle;

@@ -33,20 +33,7 @@ namespace EdgeModule
             {
                 throw new ArgumentNullException("message");
             }
-            byte[] output = Utf8.Bytes(outputName);
-            if (message.IsBodyOnly && !state.DeliveryBusy)
-            {
-                return SendBodyAsync(output, message.Body, cancellationToken);
-            }
-            return WithNativeMessage(message, native => Operation<object>(cancellationToken,
-                h =>
-                {
-                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output(h, output, Utf8.Len(output), native));
-                    return null;
-                },
-                (h, ctx) => NativeMethods.edgemodule_client_send_output_async(h, output, Utf8.Len(output), native,
-                    Callbacks.Done, ctx, Callbacks.OperationContextFree),
-                native.Dispose));
+            return Send(Utf8.Bytes(outputName), message, cancellationToken);
         }
 
         /// <summary>Sends <paramref name="message"/> as module telemetry (no output name).</summary>
@@ -62,19 +49,7 @@ namespace EdgeModule
             {
                 throw new ArgumentNullException("message");
             }
-            if (message.IsBodyOnly && !state.DeliveryBusy)
-            {
-                return SendBodyAsync(null, message.Body, cancellationToken);
-            }
-            return WithNativeMessage(message, native => Operation<object>(cancellationToken,
-                h =>
-                {
-                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_event(h, native));
-                    return null;
-                },
-                (h, ctx) => NativeMethods.edgemodule_client_send_event_async(h, native, Callbacks.Done, ctx,
-                    Callbacks.OperationContextFree),
-                native.Dispose));
+            return Send(null, message, cancellationToken);
         }
 
         /// <summary>
@@ -148,27 +123,48 @@ namespace EdgeModule
         }
 
         /// <summary>
-        /// Sends a message that has only a body to <paramref name="output"/> (null: telemetry):
-        /// the bytes go to native code in one call, without building a native message (three
-        /// native calls and a SafeHandle fewer per send).
+        /// Sends <paramref name="message"/> to <paramref name="output"/> (null: as telemetry). A
+        /// message with only a body goes to native code as its bytes in one call (three native
+        /// calls and a SafeHandle fewer per send); any other, or one sent while a handler runs,
+        /// as a native copy.
         /// </summary>
-        private Task SendBodyAsync(byte[] output, byte[] body, CancellationToken cancellationToken)
+        private Task Send(byte[] output, Message message, CancellationToken cancellationToken)
         {
-            return Operation<object>(cancellationToken,
-                h =>
-                {
-                    // The blocking fallback, only if a handler started meanwhile (the callers take
-                    // the general path while one runs): the general path, from the same bytes.
-                    using (MessageHandle native = new Message(body).ToNative())
-                    {
-                        EdgeModuleException.Check(output == null
-                            ? NativeMethods.edgemodule_client_send_event(h, native)
-                            : NativeMethods.edgemodule_client_send_output(h, output, Utf8.Len(output), native));
-                    }
-                    return null;
-                },
-                (h, ctx) => NativeMethods.edgemodule_client_send_body_async(h, output, Utf8.Len(output), body,
-                    Utf8.Len(body), Callbacks.Done, ctx, Callbacks.OperationContextFree));
+            if (message.IsBodyOnly && !state.DeliveryBusy)
+            {
+                byte[] body = message.Body;
+                return Operation<object>(cancellationToken,
+                    // Only if a handler started meanwhile: the native copy, from the same bytes.
+                    h => SendNow(h, output, new Message(body)),
+                    (h, ctx) => NativeMethods.edgemodule_client_send_body_async(h, output, Utf8.Len(output), body,
+                        Utf8.Len(body), Callbacks.Done, ctx, Callbacks.OperationContextFree));
+            }
+            return WithNativeMessage(message, native => Operation<object>(cancellationToken,
+                h => SendNow(h, output, native),
+                (h, ctx) => output == null
+                    ? NativeMethods.edgemodule_client_send_event_async(h, native, Callbacks.Done, ctx,
+                        Callbacks.OperationContextFree)
+                    : NativeMethods.edgemodule_client_send_output_async(h, output, Utf8.Len(output), native,
+                        Callbacks.Done, ctx, Callbacks.OperationContextFree),
+                native.Dispose));
+        }
+
+        /// <summary>The blocking send of a native copy, to <paramref name="output"/> (null: telemetry).</summary>
+        private static object SendNow(ClientHandle h, byte[] output, MessageHandle native)
+        {
+            EdgeModuleException.Check(output == null
+                ? NativeMethods.edgemodule_client_send_event(h, native)
+                : NativeMethods.edgemodule_client_send_output(h, output, Utf8.Len(output), native));
+            return null;
+        }
+
+        /// <summary>The blocking send of <paramref name="message"/> (its native copy freed after).</summary>
+        private static object SendNow(ClientHandle h, byte[] output, Message message)
+        {
+            using (MessageHandle native = message.ToNative())
+            {
+                return SendNow(h, output, native);
+            }
         }
 
         /// <summary>
