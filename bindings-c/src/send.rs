@@ -127,12 +127,10 @@ pub unsafe extern "C" fn edgemodule_client_send_body_async(
         };
         let core = hosted.client().clone();
         let message = Message::new(body);
-        match output {
-            Some(output) => {
-                hosted.start(move || core.send_output(&output, message), done(callback))
-            }
-            None => hosted.start(move || core.send_event(message), done(callback)),
-        }
+        hosted.start(
+            move || core.send_to(output.as_deref(), message),
+            done(callback),
+        )
     })
 }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use edgemodule::{Message, MethodInvokeRequest, Qos};
 use edgemodule_ffi::HostedClient;
-use futures_util::future::Either;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::{Global, Reference};
 use jni::sys::{jint, jlong};
@@ -117,13 +116,9 @@ pub extern "system" fn send_output<'l>(
         let output = convert::opt_string(env, &output)?;
         let message = convert::message(env, &body, &system, &properties)?;
         let core = hosted.client().clone();
+        // Made in the closure, not inside an async block: the block would keep the message too.
         run(env, hosted, &future, move || {
-            // Made here, not inside an async block: the block would keep the message too.
-            let send = match output {
-                Some(output) => Either::Left(core.send_output(&output, message)),
-                None => Either::Right(core.send_event(message)),
-            };
-            unit(send)
+            unit(core.send_to(output.as_deref(), message))
         })
     })
 }

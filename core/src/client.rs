@@ -247,8 +247,7 @@ impl ModuleClient {
         output: &str,
         message: Message,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let prepared = check_output(output).and_then(|()| self.outgoing(Some(output), message));
-        self.publish_prepared(prepared)
+        self.send_to(Some(output), message)
     }
 
     /// Sends `message` as module telemetry without an output name (as
@@ -257,7 +256,22 @@ impl ModuleClient {
         &self,
         message: Message,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.publish_prepared(self.outgoing(None, message))
+        self.send_to(None, message)
+    }
+
+    /// [`send_output`](Self::send_output) when `output` is `Some`, else
+    /// [`send_event`](Self::send_event): for callers (the bindings) whose API takes an
+    /// optional output, so that the choice is made here once.
+    pub fn send_to(
+        &self,
+        output: Option<&str>,
+        message: Message,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let prepared = match output {
+            Some(name) => check_output(name).and_then(|()| self.outgoing(Some(name), message)),
+            None => self.outgoing(None, message),
+        };
+        self.publish_prepared(prepared)
     }
 
     /// Publishes an encoded message. Not an `async fn` over the `Message`: an async fn keeps

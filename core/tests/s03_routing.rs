@@ -77,3 +77,50 @@ async fn s03_forwarding_a_received_message_does_not_spoof_the_sender() {
     assert_eq!(got.connection_module_id.as_deref(), Some("sender"));
     got.ack().unwrap();
 }
+
+#[tokio::test]
+async fn s03_send_to_routes_an_output_or_telemetry_and_refuses_an_empty_output() {
+    let hub = TestHub::start().await;
+    let receiver = hub.client("receiver").await;
+    let mut input = receiver.input("input1");
+    let sender = hub.client("sender").await;
+
+    within(
+        10,
+        "send_to output1",
+        sender.send_to(Some("output1"), Message::new("to-output")),
+    )
+    .await
+    .unwrap();
+    let got = within(10, "input1 message", input.next())
+        .await
+        .expect("a message");
+    assert_eq!(got.body, b"to-output");
+    got.ack().unwrap();
+
+    // No output: telemetry (route source without `/outputs/`), which the deployment's
+    // `telemetry` route sends to $upstream.
+    within(
+        10,
+        "send_to telemetry",
+        sender.send_to(None, Message::new("as-telemetry")),
+    )
+    .await
+    .unwrap();
+    common::wait_until(5, "the telemetry reaches $upstream", || {
+        hub.hub()
+            .upstream_messages()
+            .iter()
+            .any(|m| m.body == b"as-telemetry" && m.source == "/messages/modules/sender")
+    })
+    .await;
+
+    let refused = sender
+        .send_to(Some(""), Message::new("never"))
+        .await
+        .expect_err("an empty output name is refused");
+    assert_eq!(refused.kind(), edgemodule::ErrorKind::InvalidArgument);
+
+    sender.close().await.unwrap();
+    receiver.close().await.unwrap();
+}

@@ -41,7 +41,7 @@ pub enum HubHandle {
 /// A message the hub routed to `$upstream`.
 #[derive(Debug, Clone)]
 pub struct UpstreamMessage {
-    /// The sending module's id.
+    /// The route source path, e.g. `/messages/modules/sender/outputs/up`.
     pub source: String,
     /// The body bytes.
     pub body: Vec<u8>,
