@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::manifest::Manifest;
 use crate::mqtt::DeliveryPolicy;
+use crate::store::StoreTuning;
 
 /// Default edge device id.
 pub const DEFAULT_DEVICE_ID: &str = "edge-device";
@@ -79,21 +80,21 @@ pub enum MetricsBind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StoreCheckpoint {
     /// A background thread, as soon as the log grew; the writer only past
-    /// `store::WRITER_CHECKPOINT_PAGES` (a bound on the log's size).
+    /// [`StoreTuning::HUB`]'s bound on the log's size. New files get 16 KiB pages.
     #[default]
     Background,
-    /// SQLite's default: the writer, inside a commit, every 1000 pages of log (plus the
-    /// background thread every 100 ms). The policy before background checkpoints; kept as
-    /// the benchmark's reference.
+    /// SQLite's defaults: the writer, inside a commit, every 1000 pages of log (plus the
+    /// background thread every 100 ms), and 4 KiB pages in a new file. The store before the
+    /// hub's own tuning; kept as the benchmark's reference.
     Writer,
 }
 
 impl StoreCheckpoint {
-    /// Log pages after which the writer checkpoints inside a commit.
-    pub fn writer_checkpoint_pages(self) -> u32 {
+    /// Page size of a new file and the writer's checkpoint bound under this policy.
+    pub fn tuning(self) -> StoreTuning {
         match self {
-            StoreCheckpoint::Background => crate::store::WRITER_CHECKPOINT_PAGES,
-            StoreCheckpoint::Writer => 1000,
+            StoreCheckpoint::Background => StoreTuning::HUB,
+            StoreCheckpoint::Writer => StoreTuning::SQLITE_DEFAULTS,
         }
     }
 

@@ -85,10 +85,10 @@ impl Hub {
             std::fs::write(&ca_file, &certs.ca_pem)?;
         }
         crate::state_dir::precreate_private_file(&config.database_path())?;
-        let store = Store::open_with_checkpoint(
+        let store = Store::open_tuned(
             &config.database_path(),
             config.manifest.store_max_size_bytes,
-            config.store_checkpoint.writer_checkpoint_pages(),
+            config.store_checkpoint.tuning(),
         )
         .map_err(|e| HubError::Other(format!("opening the message store: {e}")))?;
         // Files written above (keys, certificate metadata, the store's log) are private too.
@@ -559,7 +559,7 @@ impl RunningHub {
 /// messages). A passive checkpoint on another connection runs beside the writer without
 /// blocking it. With [`StoreCheckpoint::Background`] it runs again within
 /// [`Checkpointer::BUSY_PERIOD`] while the log grows, and the writer only checkpoints (what
-/// is left) once the log reaches `store::WRITER_CHECKPOINT_PAGES`, which bounds its size.
+/// is left) once the log reaches [`crate::store::StoreTuning::HUB`]'s bound on its size.
 struct Checkpointer {
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,

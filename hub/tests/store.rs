@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use edgemodule_hub::message::HubMessage;
 use edgemodule_hub::store::{
-    module_endpoint, Store, StoreError, Target, TwinState, UPSTREAM_ENDPOINT,
+    module_endpoint, Store, StoreError, StoreTuning, Target, TwinState, UPSTREAM_ENDPOINT,
 };
 use serde_json::json;
 
@@ -517,13 +517,13 @@ fn enqueue_throughput() {
     );
 }
 
-/// Pages in the log file after 400 commits of one 16 KiB message each (~5 pages per commit,
-/// ~2,000 pages in all) with the writer checkpointing at `writer_pages`. No background
-/// checkpointer runs here (that lives in the hub), so the file shows the writer's policy.
-fn wal_pages_after_large_commits(writer_pages: u32) -> u64 {
+/// Bytes in the log file after 400 commits of one 16 KiB message each (~6.5 MB in all)
+/// under `tuning`. No background checkpointer runs here (that lives in the hub), so the file
+/// shows the writer's policy.
+fn wal_bytes_after_large_commits(tuning: StoreTuning) -> u64 {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hub.db");
-    let store = Store::open_with_checkpoint(&path, None, writer_pages).unwrap();
+    let store = Store::open_tuned(&path, None, tuning).unwrap();
     let body = "x".repeat(16 * 1024);
     for _ in 0..400 {
         store
@@ -531,27 +531,53 @@ fn wal_pages_after_large_commits(writer_pages: u32) -> u64 {
             .unwrap();
     }
     assert_eq!(store.count(UPSTREAM_ENDPOINT).unwrap(), 400);
-    let wal = std::fs::metadata(dir.path().join("hub.db-wal"))
+    std::fs::metadata(dir.path().join("hub.db-wal"))
         .unwrap()
-        .len();
-    wal / 4096
+        .len()
 }
 
 #[test]
 fn writer_leaves_checkpoints_to_the_background_by_default() {
-    // Default: the writer does not checkpoint before WRITER_CHECKPOINT_PAGES, so the log
-    // holds every commit (~2,000 pages).
-    const { assert!(edgemodule_hub::store::WRITER_CHECKPOINT_PAGES > 2_100) };
-    let default = wal_pages_after_large_commits(edgemodule_hub::store::WRITER_CHECKPOINT_PAGES);
+    const MIB: u64 = 1024 * 1024;
+    // Default: the writer does not checkpoint before 64 MiB of log, so the log holds every
+    // commit (400 × 16 KiB bodies, more than 6.25 MiB).
+    assert!(StoreTuning::HUB.writer_checkpoint_bytes() >= 64 * MIB);
+    let default = wal_bytes_after_large_commits(StoreTuning::HUB);
     assert!(
-        default > 1_500,
-        "log of {default} pages: the writer checkpointed early"
+        default > 400 * 16 * 1024,
+        "log of {default} bytes: the writer checkpointed early"
     );
-    // The previous policy (SQLite's default, 1000): the writer copies the log inside a commit
-    // and the log restarts, so its file never grows far beyond 1000 pages.
-    let writer = wal_pages_after_large_commits(1000);
+    // SQLite's defaults (1000 pages of 4 KiB): the writer copies the log inside a commit and
+    // the log restarts, so its file never grows far beyond 4 MB.
+    let writer = wal_bytes_after_large_commits(StoreTuning::SQLITE_DEFAULTS);
     assert!(
-        writer < 1_100,
-        "log of {writer} pages: the writer did not checkpoint"
+        writer < 1_100 * 4096,
+        "log of {writer} bytes: the writer did not checkpoint"
     );
+}
+
+#[test]
+fn a_new_store_takes_the_tuning_page_size_and_an_existing_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let page_size = |path: &std::path::Path| -> u32 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    drop(Store::open_tuned(&path, None, StoreTuning::SQLITE_DEFAULTS).unwrap());
+    assert_eq!(page_size(&path), 4096);
+    // Reopened with the hub's tuning: the 4 KiB file stays readable and keeps its pages.
+    let store = Store::open_tuned(&path, None, StoreTuning::HUB).unwrap();
+    store
+        .enqueue(&msg("kept"), &[target(UPSTREAM_ENDPOINT, 0, None)])
+        .unwrap();
+    assert_eq!(store.count(UPSTREAM_ENDPOINT).unwrap(), 1);
+    drop(store);
+    assert_eq!(page_size(&path), 4096);
+
+    let fresh = dir.path().join("fresh.db");
+    drop(Store::open(&fresh).unwrap());
+    assert_eq!(page_size(&fresh), StoreTuning::HUB.page_size);
 }

@@ -171,8 +171,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = crate::config::DEFAULT_REAUTH_INTERVAL.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub reauth_interval_ms: u64,
     /// Who copies the message store's log into its database file: `background` (a thread
-    /// beside the writer) or `writer` (SQLite's default, inside a commit every 1000 pages:
-    /// the previous policy, kept as the benchmark's reference).
+    /// beside the writer; a new file gets 16 KiB pages) or `writer` (SQLite's defaults: inside
+    /// a commit every 1000 pages, 4 KiB pages in a new file; the store before the hub's own
+    /// tuning, kept as the benchmark's reference).
     #[arg(long, value_enum, default_value_t = StoreCheckpointArg::Background)]
     pub store_checkpoint: StoreCheckpointArg,
     /// Log line format.

@@ -21,7 +21,7 @@ use rusqlite::Connection;
 
 pub use error::StoreError;
 use queue::{EncodedMessage, Request};
-pub use schema::WRITER_CHECKPOINT_PAGES;
+pub use schema::StoreTuning;
 use writer::{Shared, Work, Writer};
 
 use crate::message::HubMessage;
@@ -95,26 +95,30 @@ impl Store {
 
     /// Opens the database with `storeLimits.maxSizeBytes` (None = unlimited).
     pub fn open_with_limit(path: &Path, max_size_bytes: Option<u64>) -> Result<Store, StoreError> {
-        Store::open_with_checkpoint(path, max_size_bytes, WRITER_CHECKPOINT_PAGES)
+        Store::open_tuned(path, max_size_bytes, StoreTuning::HUB)
     }
 
-    /// [`open_with_limit`](Self::open_with_limit), with the log size (in pages) at which the
-    /// writer checkpoints inside a commit: [`WRITER_CHECKPOINT_PAGES`] by default (a
-    /// background checkpointer is expected to keep the log shorter); 1000 is SQLite's default
-    /// policy (the writer copies the log itself, every ~4 MB).
-    pub fn open_with_checkpoint(
+    /// [`open_with_limit`](Self::open_with_limit), with the page size of a new file and the
+    /// log size at which the writer checkpoints inside a commit: [`StoreTuning::HUB`] by
+    /// default (a background checkpointer is expected to keep the log shorter);
+    /// [`StoreTuning::SQLITE_DEFAULTS`] has the writer copy the log itself, every ~4 MB.
+    pub fn open_tuned(
         path: &Path,
         max_size_bytes: Option<u64>,
-        writer_checkpoint_pages: u32,
+        tuning: StoreTuning,
     ) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)?;
             }
         }
-        let write_conn = schema::open(path, true)?;
-        write_conn.pragma_update(None, "wal_autocheckpoint", writer_checkpoint_pages.max(1))?;
-        let reader = schema::open(path, false)?;
+        let write_conn = schema::open(path, Some(tuning.page_size))?;
+        write_conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            tuning.writer_checkpoint_pages.max(1),
+        )?;
+        let reader = schema::open(path, None)?;
         let shared = Arc::new(Shared {
             size: AtomicU64::new(queue::total_size(&write_conn)?),
             limit: AtomicU64::new(max_size_bytes.unwrap_or(u64::MAX)),
