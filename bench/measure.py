@@ -39,6 +39,9 @@ ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
 # Per-run workloads (QUICK: a fraction, for development).
 SEND = {"warmup": 1.0, "round": 1.0, "rounds": 2 if QUICK else 3}
 SEND_SIZES = (256, 16384)
+# Every edgemodule client with a batch send API is also measured with two batches of 500 in
+# flight, so that each binding's batch figures compare with the Rust client's batch figures.
+BATCH_LANGS = ("rust", "c", "python", "node", "java", "dotnet")
 # The store target's reference: the Rust 16 KiB case against `serve --store-checkpoint writer`.
 STORE_REFERENCE_SIZE, STORE_REFERENCE_OPTS = 16384, ("--store-checkpoint", "writer")
 STORE_REFERENCE_LANG = figures.STORE_REFERENCE_LANG
@@ -230,13 +233,14 @@ class Bench:
     # --- 1. send throughput -------------------------------------------------------------
     def send_cases(self, langs: dict) -> list:
         """(lang, api, argv, options): 1,000 messages in flight for every client; the official
-        SDKs also with 100 (their best on this machine), and the report takes their faster."""
+        SDKs also with 100 (their best on this machine), and the report takes their faster;
+        the batch APIs as two batches of 500."""
         cases = []
         for lang, argv in langs.items():
             cases.append((lang, "single", argv, ["--window", 1000]))
             if lang.endswith("-official"):
                 cases.append((lang, "single", argv, ["--window", 100]))
-            if lang in ("python", "node"):
+            if lang in BATCH_LANGS:
                 cases.append((lang, "batch", argv, ["--window", 2, "--batch", 500]))
         return cases
 
@@ -407,6 +411,8 @@ class Bench:
                 continue
             if kind == "send":
                 argv = langs[lang] + ["send", "--size", size, "--window", 1000] + send_opts
+            elif kind == "send-batch":
+                argv = langs[lang] + ["send", "--size", size, "--window", 2, "--batch", 500] + send_opts
             elif kind == "latency":
                 argv = langs[lang] + ["latency", "--rate", 500, "--messages", 3000, "--warmup", LATENCY["warmup"]]
             elif kind == "routed":

@@ -1,12 +1,12 @@
 /* C module-client benchmark (libedgemodule). One measurement per run, one JSON line:
  *
- *   bench send   --size B --window W --warmup S --round S --rounds N
+ *   bench send   --size B --window W [--batch N] --warmup S --round S --rounds N
  *   bench memory --idle S --messages N --size B --window W
  *   bench reconnect   (`ready`, then `ack|fail <epoch ms>` per send, until killed)
  *
  * The identity is the IoT Edge environment in $BENCH_ENV_DIR/sender.env. `window` sends
  * are in flight at all times: each completion (on the client's delivery thread) starts
- * the next one. */
+ * the next one (with --batch N, each is a batch send of N messages: window × N in flight). */
 #define _POSIX_C_SOURCE 200809L
 #include <edgemodule.h>
 #include <stdatomic.h>
@@ -21,6 +21,8 @@ static edgemodule_message_t *message;
 static atomic_long acked, issued, outstanding, failed;
 static atomic_int stopping;
 static long limit; /* 0: until stopping */
+static long batch = 1; /* messages per send; > 1: edgemodule_client_send_output_batch_async */
+static const edgemodule_message_t **batch_messages; /* `batch` times the same message */
 
 /* CPU seconds of the whole process (every thread), user + system. */
 static double cpu_s(void) {
@@ -85,7 +87,7 @@ static void send_next(void);
 
 static void on_done(void *ctx, int32_t result) {
     (void)ctx;
-    if (result == EDGEMODULE_OK) atomic_fetch_add(&acked, 1);
+    if (result == EDGEMODULE_OK) atomic_fetch_add(&acked, batch);
     else atomic_fetch_add(&failed, 1);
     atomic_fetch_sub(&outstanding, 1);
     send_next();
@@ -93,10 +95,14 @@ static void on_done(void *ctx, int32_t result) {
 
 static void send_next(void) {
     if (atomic_load(&stopping) || atomic_load(&failed)) return;
-    if (limit && atomic_fetch_add(&issued, 1) >= limit) return;
+    if (limit && atomic_fetch_add(&issued, batch) >= limit) return;
     atomic_fetch_add(&outstanding, 1);
-    if (edgemodule_client_send_output_async(client, "upstream", EDGEMODULE_NUL_TERMINATED, message, on_done,
-                                            NULL, NULL) != EDGEMODULE_OK) {
+    int32_t rc = batch > 1
+        ? edgemodule_client_send_output_batch_async(client, "upstream", EDGEMODULE_NUL_TERMINATED,
+                                                    batch_messages, (size_t)batch, on_done, NULL, NULL)
+        : edgemodule_client_send_output_async(client, "upstream", EDGEMODULE_NUL_TERMINATED, message, on_done,
+                                              NULL, NULL);
+    if (rc != EDGEMODULE_OK) {
         atomic_fetch_sub(&outstanding, 1);
         atomic_fetch_add(&failed, 1);
     }
@@ -109,6 +115,9 @@ static void start(int argc, char **argv, long max_messages) {
     memset(body, 'x', size);
     if (edgemodule_message_new(body, size, &message) != EDGEMODULE_OK) fail("message");
     free(body);
+    batch_messages = malloc(sizeof *batch_messages * (size_t)batch);
+    if (!batch_messages) fail("batch");
+    for (long i = 0; i < batch; i++) batch_messages[i] = message;
     limit = max_messages;
     for (int i = 0; i < window; i++) send_next();
 }
@@ -125,7 +134,9 @@ int main(int argc, char **argv) {
     use_module("sender");
     edgemodule_options_t options;
     edgemodule_options_init(&options);
-    options.max_inflight = (uint32_t)arg(argc, argv, "window", 100);
+    if (strcmp(argv[1], "send") == 0 && arg(argc, argv, "batch", 1) > 1) batch = (long)arg(argc, argv, "batch", 1);
+    double in_flight = arg(argc, argv, "window", 100) * (double)batch;
+    options.max_inflight = (uint32_t)(in_flight < 65535 ? in_flight : 65535);
     if (edgemodule_client_new(&options, &client) != EDGEMODULE_OK) fail("create");
     if (edgemodule_client_connect(client) != EDGEMODULE_OK) fail("connect");
 
@@ -179,6 +190,7 @@ int main(int argc, char **argv) {
     }
     fflush(stdout);
     edgemodule_message_free(message);
+    free(batch_messages);
     edgemodule_client_free(client);
     edgemodule_shutdown(5000);
     return 0;

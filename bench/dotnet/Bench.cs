@@ -1,11 +1,12 @@
 // .NET (Mono) module-client benchmark over the EdgeModule assembly. One measurement per run,
 // one JSON line on stdout:
 //
-//   mono Bench.exe send   --size B --window W --warmup S --round S --rounds N
+//   mono Bench.exe send   --size B --window W [--batch N] --warmup S --round S --rounds N
 //   mono Bench.exe memory --idle S --messages N --size B --window W
 //
 // The identity is the IoT Edge environment of the process (bench/measure.py puts the sender
-// module's there). `window` loops each await their own SendEventAsync: `window` in flight.
+// module's there). `window` loops each await their own SendEventAsync: `window` in flight
+// (with --batch N, each awaits SendEventBatchAsync of N messages: window × N in flight).
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -41,25 +42,42 @@ internal static class Bench
         return i < 0 || i + 1 >= args.Length ? dflt : double.Parse(args[i + 1], CultureInfo.InvariantCulture);
     }
 
-    private static async Task Sender(ModuleClient client, byte[] body, long limit)
+    private static async Task Sender(ModuleClient client, byte[] body, long limit, int batch)
     {
-        while (!stop && (limit == 0 || Interlocked.Increment(ref issued) <= limit))
+        while (!stop && (limit == 0 || Interlocked.Add(ref issued, batch) - batch < limit))
         {
-            await client.SendEventAsync("upstream", new Message(body)).ConfigureAwait(false);
-            Interlocked.Increment(ref acked);
+            if (batch > 1)
+            {
+                var messages = new Message[batch];
+                for (int i = 0; i < batch; i++)
+                {
+                    messages[i] = new Message(body);
+                }
+                await client.SendEventBatchAsync("upstream", messages).ConfigureAwait(false);
+            }
+            else
+            {
+                await client.SendEventAsync("upstream", new Message(body)).ConfigureAwait(false);
+            }
+            Interlocked.Add(ref acked, batch);
         }
     }
 
-    private static Task StartSenders(ModuleClient client, int size, int window, long limit)
+    private static Task StartSenders(ModuleClient client, int size, int window, long limit, int batch)
     {
         byte[] body = Enumerable.Repeat((byte)'x', size).ToArray();
-        return Task.WhenAll(Enumerable.Range(0, window).Select(_ => Task.Run(() => Sender(client, body, limit))));
+        return Task.WhenAll(Enumerable.Range(0, window).Select(_ => Task.Run(() => Sender(client, body, limit, batch))));
+    }
+
+    private static int Batch(string[] args)
+    {
+        return Math.Max(1, (int)Arg(args, "batch", 1));
     }
 
     private static async Task<string> Send(ModuleClient client, string[] args)
     {
         int window = (int)Arg(args, "window", 100);
-        Task senders = StartSenders(client, (int)Arg(args, "size", 256), window, 0);
+        Task senders = StartSenders(client, (int)Arg(args, "size", 256), window, 0, Batch(args));
         await Task.Delay(TimeSpan.FromSeconds(Arg(args, "warmup", 1))).ConfigureAwait(false);
         var rates = new List<string>();
         long first = Interlocked.Read(ref acked);
@@ -86,7 +104,7 @@ internal static class Bench
         await Task.Delay(TimeSpan.FromSeconds(Arg(args, "idle", 2))).ConfigureAwait(false);
         long idle = StatusKib("VmRSS:");
         Stopwatch watch = Stopwatch.StartNew();
-        await StartSenders(client, (int)Arg(args, "size", 256), (int)Arg(args, "window", 100), messages).ConfigureAwait(false);
+        await StartSenders(client, (int)Arg(args, "size", 256), (int)Arg(args, "window", 100), messages, 1).ConfigureAwait(false);
         string seconds = watch.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture);
         return string.Format(CultureInfo.InvariantCulture,
             "{{\"bare_rss_kib\": {0}, \"idle_rss_kib\": {1}, \"after_rss_kib\": {2}, \"peak_rss_kib\": {3}, \"messages\": {4}, \"seconds\": {5}",
@@ -117,7 +135,7 @@ internal static class Bench
 
     private static async Task<string> Run(string[] args)
     {
-        var options = new ClientOptions { MaxInflight = (int)Arg(args, "window", 100) };
+        var options = new ClientOptions { MaxInflight = Math.Min((int)Arg(args, "window", 100) * Batch(args), 65535) };
         using (ModuleClient client = await ModuleClient.CreateFromEnvironmentAsync(options).ConfigureAwait(false))
         {
             await client.OpenAsync().ConfigureAwait(false);

@@ -1,11 +1,12 @@
 // Java module-client benchmark over the dev.edgemodule jar. One measurement per run, one JSON
 // line on stdout:
 //
-//   java -cp edgemodule.jar:. Bench send   --size B --window W --warmup S --round S --rounds N
+//   java -cp edgemodule.jar:. Bench send   --size B --window W [--batch N] --warmup S --round S --rounds N
 //   java -cp edgemodule.jar:. Bench memory --idle S --messages N --size B --window W
 //
 // The identity is the IoT Edge environment of the process (bench/measure.py puts the sender
-// module's there). `window` sends are in flight: each completion starts the next send.
+// module's there). `window` sends are in flight: each completion starts the next send (with
+// --batch N, each is a sendEventsAsync of N messages: window × N in flight).
 import dev.edgemodule.ClientOptions;
 import dev.edgemodule.Message;
 import dev.edgemodule.ModuleClient;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,28 +47,42 @@ public final class Bench {
     }
 
     /** One of `window` chains: send, and on the acknowledgement send the next. */
-    private static void sendNext(ModuleClient client, byte[] body, long limit, CountDownLatch chains) {
-        if (stop || failure != null || (limit > 0 && ISSUED.incrementAndGet() > limit)) {
+    private static void sendNext(ModuleClient client, byte[] body, long limit, int batch, CountDownLatch chains) {
+        if (stop || failure != null || (limit > 0 && ISSUED.addAndGet(batch) - batch >= limit)) {
             chains.countDown();
             return;
         }
-        client.sendEventAsync(new Message(body), "upstream").whenComplete((ok, error) -> {
+        CompletableFuture<Void> sent;
+        if (batch > 1) {
+            List<Message> messages = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                messages.add(new Message(body));
+            }
+            sent = client.sendEventsAsync(messages, "upstream");
+        } else {
+            sent = client.sendEventAsync(new Message(body), "upstream");
+        }
+        sent.whenComplete((ok, error) -> {
             if (error != null) {
                 failure = error;
             } else {
-                ACKED.incrementAndGet();
+                ACKED.addAndGet(batch);
             }
-            sendNext(client, body, limit, chains);
+            sendNext(client, body, limit, batch, chains);
         });
     }
 
-    private static CountDownLatch start(ModuleClient client, String[] args, long limit) {
+    private static int batch(String[] args) {
+        return Math.max(1, (int) arg(args, "batch", 1));
+    }
+
+    private static CountDownLatch start(ModuleClient client, String[] args, long limit, int batch) {
         int window = (int) arg(args, "window", 100);
         byte[] body = new byte[(int) arg(args, "size", 256)];
         Arrays.fill(body, (byte) 'x');
         CountDownLatch chains = new CountDownLatch(window);
         for (int i = 0; i < window; i++) {
-            sendNext(client, body, limit, chains);
+            sendNext(client, body, limit, batch, chains);
         }
         return chains;
     }
@@ -79,7 +95,7 @@ public final class Bench {
     }
 
     private static String send(ModuleClient client, String[] args) throws Exception {
-        CountDownLatch chains = start(client, args, 0);
+        CountDownLatch chains = start(client, args, 0, batch(args));
         Thread.sleep((long) (arg(args, "warmup", 1) * 1000));
         List<String> rates = new ArrayList<>();
         long first = ACKED.get();
@@ -113,7 +129,7 @@ public final class Bench {
         Thread.sleep((long) (arg(args, "idle", 2) * 1000));
         long idle = statusKib("VmRSS:");
         long t0 = System.nanoTime();
-        await(start(client, args, messages));
+        await(start(client, args, messages, 1));
         return String.format(Locale.ROOT,
                 "{\"bare_rss_kib\": %d, \"idle_rss_kib\": %d, \"after_rss_kib\": %d, \"peak_rss_kib\": %d, "
                         + "\"messages\": %d, \"seconds\": %.3f}",
@@ -139,7 +155,7 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        ClientOptions options = new ClientOptions().maxInflight((int) arg(args, "window", 100));
+        ClientOptions options = new ClientOptions().maxInflight(Math.min((int) arg(args, "window", 100) * batch(args), 65535));
         String result;
         try (ModuleClient client = ModuleClient.createFromEnvironment(options)) {
             client.open();

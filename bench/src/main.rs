@@ -5,7 +5,7 @@
 //! edgemodule-bench routed-hub  --port P --ca FILE --sender-cs CS --receiver-cs CS [routed opts]
 //! edgemodule-bench routed-mqtt --port P [routed opts]        # plain broker, e.g. mosquitto
 //!   routed opts: --messages N --size BYTES --window W --rate MSGS_PER_SEC --warmup N --timeout SECS
-//! edgemodule-bench send --size BYTES --window W --warmup SECS --round SECS --rounds N
+//! edgemodule-bench send --size BYTES --window W [--batch N] --warmup SECS --round SECS --rounds N
 //!   [--logging none|subscriber|sink|count]                # see logging.rs
 //! edgemodule-bench latency --rate MSGS_PER_SEC --messages N --warmup N --size BYTES
 //! edgemodule-bench memory --idle SECS --messages N --size BYTES --window W
@@ -63,10 +63,11 @@ async fn send(a: &Args) -> Result<serde_json::Value, String> {
         output: a.get_or("output", "upstream").to_string(),
         size: a.num("size", 256)?,
         window: a.num("window", 100)?,
+        batch: a.num("batch", 1)?,
     };
     let logging = a.get_or("logging", "none").to_string();
     let received = logging::install(&logging)?;
-    let client = module::connect("sender", shape.window).await?;
+    let client = module::connect("sender", shape.in_flight()).await?;
     let records_before = received.get();
     let m = send::rounds(
         &client,

@@ -18,6 +18,7 @@ pub async fn run(idle: Duration, messages: u64, size: usize, window: u16) -> Res
         output: "upstream".into(),
         size,
         window,
+        batch: 1,
     };
     send::count(&client, &shape, messages).await?;
     let after = rss_kib()?;

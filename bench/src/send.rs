@@ -1,5 +1,6 @@
 //! Send throughput of the Rust `ModuleClient`: `window` sends in flight at all times, each
-//! resolving on its PUBACK; acknowledged messages counted per round after a warm-up.
+//! resolving on its PUBACK (or, with `batch` > 1, `window` calls of `send_output_batch` with
+//! `batch` messages each); acknowledged messages counted per round after a warm-up.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,16 @@ pub struct Shape {
     pub output: String,
     pub size: usize,
     pub window: u16,
+    /// Messages per `send_output_batch` call; 1 sends them one by one with `send_output`.
+    pub batch: usize,
+}
+
+impl Shape {
+    /// Messages in flight at most: what the client's `max_inflight` must allow.
+    pub fn in_flight(&self) -> u16 {
+        let n = usize::from(self.window.max(1)) * self.batch.max(1);
+        u16::try_from(n).unwrap_or(u16::MAX)
+    }
 }
 
 struct Counters {
@@ -32,20 +43,27 @@ fn start(
     });
     let issued = Arc::new(AtomicU64::new(0));
     let body = vec![b'x'; shape.size];
+    let batch = shape.batch.max(1);
     let mut tasks = JoinSet::new();
     for _ in 0..shape.window.max(1) {
         let (client, counters, issued) = (client.clone(), counters.clone(), issued.clone());
         let (output, body) = (shape.output.clone(), body.clone());
         tasks.spawn(async move {
             while !counters.stop.load(Ordering::Relaxed) {
-                if limit.is_some_and(|n| issued.fetch_add(1, Ordering::Relaxed) >= n) {
+                let step = batch as u64;
+                if limit.is_some_and(|n| issued.fetch_add(step, Ordering::Relaxed) >= n) {
                     break;
                 }
-                client
-                    .send_output(&output, Message::new(body.clone()))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                counters.acked.fetch_add(1, Ordering::Relaxed);
+                let sent = if batch == 1 {
+                    client
+                        .send_output(&output, Message::new(body.clone()))
+                        .await
+                } else {
+                    let messages = (0..batch).map(|_| Message::new(body.clone())).collect();
+                    client.send_output_batch(&output, messages).await
+                };
+                sent.map_err(|e| e.to_string())?;
+                counters.acked.fetch_add(step, Ordering::Relaxed);
             }
             Ok(())
         });
