@@ -10,8 +10,13 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
-/// A Rust message from the tuple built by `Message._to_native()`.
+/// A Rust message from the tuple built by `Message._to_native()`, or from plain `bytes`
+/// for a message that is only a body (what a batch passes for most of its messages: no
+/// tuple to build, free and collect).
 pub fn from_parts(parts: &Bound<'_, PyAny>) -> PyResult<Message> {
+    if let Ok(body) = parts.cast::<PyBytes>() {
+        return Ok(Message::new(body.as_bytes().to_vec()));
+    }
     let tuple = parts.cast::<PyTuple>().map_err(|_| {
         PyTypeError::new_err("expected the tuple built by edgemodule.Message._to_native()")
     })?;

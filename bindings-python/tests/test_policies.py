@@ -112,6 +112,17 @@ def test_system_properties_are_the_core_table():
         assert getattr(message, attribute) is None, attribute
 
 
+def test_a_message_sends_the_system_properties_it_sets_and_nothing_else():
+    assert edgemodule.Message(b"x")._to_native() == (b"x", None, {})
+    sent = [(attribute, name) for attribute, name, _, received_only in SYSTEM_PROPERTIES if not received_only]
+    message = edgemodule.Message("x")
+    for attribute, name in sent:
+        setattr(message, attribute, f"v-{name}")
+    message.correlation_id = 7  # not text: sent as str()
+    _, _, system = message._to_native()
+    assert system == {name: ("7" if name == "correlation_id" else f"v-{name}") for _, name in sent}
+
+
 def test_the_method_replies_are_the_documented_bytes():
     failure, no_handler = _native.method_replies()
     assert failure == (500, '{"error":"HANDLER_FAILED","message":"the method handler failed"}')

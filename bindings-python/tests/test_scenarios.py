@@ -255,11 +255,23 @@ async def test_batch_send_and_user_topics(make_client):
     await receiver.call("subscribe", "alerts/#", receiver.handler(topics.put))
     sender = await make_client("sender")
     mark = token()
-    await sender.call("send_messages_to_output", [edgemodule.Message(f"{mark}-{i}") for i in range(20)], "output2")
-    bodies = set()
-    while len(bodies) < 20:
-        bodies.add((await _first_with(got, mark)).data)
-    assert bodies == {f"{mark}-{i}".encode() for i in range(20)}
+    # Bytes-only messages (which cross to the addon as bare bodies) mixed with ones that set
+    # properties, a str body and a bare bytes item.
+    batch = [edgemodule.Message(f"{mark}-{i}".encode()) for i in range(16)]
+    batch.append(edgemodule.Message(f"{mark}-16"))
+    batch.append(edgemodule.Message(f"{mark}-17".encode(), message_id=f"{mark}-id"))
+    batch.append(edgemodule.Message(f"{mark}-18".encode(), custom_properties={"k": "v"}))
+    batch.append(f"{mark}-19".encode())
+    await sender.call("send_messages_to_output", batch, "output2")
+    received = {}
+    while len(received) < 20:
+        message = await _first_with(got, mark)
+        received[message.data] = message
+    assert set(received) == {f"{mark}-{i}".encode() for i in range(20)}
+    assert received[f"{mark}-17".encode()].message_id == f"{mark}-id"
+    assert received[f"{mark}-18".encode()].custom_properties == {"k": "v"}
+    assert received[f"{mark}-0".encode()].message_id is None
+    assert received[f"{mark}-0".encode()].custom_properties == {}
     await sender.call("publish", "alerts/fire", mark)
     alert = await get(topics)
     assert (alert.topic, alert.payload) == ("alerts/fire", mark.encode())

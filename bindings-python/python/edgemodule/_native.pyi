@@ -1,9 +1,10 @@
 # Type stubs of the private extension module edgemodule._native (checked against the
 # compiled module by tests/test_stubs.py).
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-# (body, custom properties, {core system-property name: text}) both ways.
-MessageParts = Tuple[bytes, Optional[Dict[str, str]], Dict[str, str]]
+# (body, custom properties, {core system-property name: text}) both ways; to send, a bare
+# body (bytes) stands for a message with nothing else set.
+MessageParts = Union[bytes, Tuple[bytes, Optional[Dict[str, str]], Optional[Dict[str, str]]]]
 ReceivedParts = Tuple[bytes, Dict[str, str], Dict[str, str]]
 LogSink = Callable[[int, str, str, str, List[Tuple[str, str]], str], None]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 from typing import Any, Dict, FrozenSet, Optional, Tuple, Union
 
 from . import _native
@@ -31,6 +32,11 @@ SYSTEM_PROPERTIES: Tuple[Tuple[str, str, Optional[str], bool], ...] = tuple(
 #: What a sender sets (sent when not ``None``).
 _SENT = tuple((attr, name) for attr, name, _, received_only in SYSTEM_PROPERTIES if not received_only)
 _ATTRIBUTES = tuple(attr for attr, _, _, _ in SYSTEM_PROPERTIES)
+#: Reads every sent attribute in one call (``_to_native`` runs once per message sent).
+_SENT_VALUES = operator.attrgetter(*(attr for attr, _ in _SENT))
+_SENT_NAMES = tuple(name for _, name in _SENT)
+_NONE_SENT = (None,) * len(_SENT)
+_NO_KEYS: FrozenSet[str] = frozenset()
 _BY_CORE_NAME = {name: attr for attr, name, _, _ in SYSTEM_PROPERTIES}
 
 
@@ -62,8 +68,8 @@ class Message:
         interface_id: Optional[str] = None,
     ) -> None:
         self.data = data
-        self.custom_properties: Dict[str, str] = dict(custom_properties or {})
-        # The system properties (tests/test_system_properties.py checks them against the
+        self.custom_properties: Dict[str, str] = dict(custom_properties) if custom_properties else {}
+        # The system properties (tests/test_policies.py checks them against the
         # core's table): those a sender sets ...
         self.message_id = message_id
         self.correlation_id = correlation_id
@@ -77,15 +83,11 @@ class Message:
         self.interface_id = interface_id
         self.output_name = output_name
         # ... and those the hub sets on received messages.
-        self.to: Optional[str] = None
-        self.ack: Optional[str] = None
-        self.operation: Optional[str] = None
-        self.input_name: Optional[str] = None
-        self.connection_device_id: Optional[str] = None
-        self.connection_module_id: Optional[str] = None
+        self.to = self.ack = self.operation = self.input_name = None
+        self.connection_device_id = self.connection_module_id = None
         #: Keys of ``custom_properties`` that mirror system properties (the compat layer's
         #: azure-iot-device view of a received message); never sent back.
-        self._bag_keys: FrozenSet[str] = frozenset()
+        self._bag_keys: FrozenSet[str] = _NO_KEYS
 
     @classmethod
     def _from_native(cls, parts: Tuple[bytes, Dict[str, str], Dict[str, str]]) -> "Message":
@@ -93,7 +95,7 @@ class Message:
         message = cls.__new__(cls)
         message.data = body
         message.custom_properties = properties
-        message._bag_keys = frozenset()
+        message._bag_keys = _NO_KEYS
         for attribute in _ATTRIBUTES:
             setattr(message, attribute, None)
         for name, value in system.items():
@@ -102,8 +104,12 @@ class Message:
 
     def _to_native(self) -> Tuple[bytes, Optional[Dict[str, str]], Dict[str, str]]:
         data = self.data
-        system = {name: getattr(self, attr) for attr, name in _SENT if getattr(self, attr) is not None}
-        if isinstance(data, str):
+        values = _SENT_VALUES(self)
+        # Most messages set no system property: skip the per-property work for them.
+        system = {} if values == _NONE_SENT else {n: v for n, v in zip(_SENT_NAMES, values) if v is not None}
+        if type(data) is bytes:
+            body = data
+        elif isinstance(data, str):
             body = data.encode("utf-8")
         elif isinstance(data, bytes):
             body = data
@@ -113,9 +119,10 @@ class Message:
             body = json.dumps(data).encode("utf-8")
             system.setdefault("content_type", "application/json")
             system.setdefault("content_encoding", "utf-8")
-        for name, value in system.items():
-            if type(value) is not str:
-                system[name] = str(value)
+        if system:
+            for name, value in system.items():
+                if type(value) is not str:
+                    system[name] = str(value)
         props: Optional[Dict[str, str]] = self.custom_properties or None
         if props and self._bag_keys:
             props = {k: v for k, v in props.items() if k not in self._bag_keys}
