@@ -17,11 +17,11 @@ export declare class NativeClient {
    */
   close(): Promise<void>
   /** Sends `message` to output `output`; resolves on the hub's acknowledgement. */
-  sendOutput(output: string, message: NativeMessage): Promise<void>
+  sendOutput(output: string, message: Buffer | OutgoingMessage): Promise<void>
   /** Sends `messages` to output `output`, pipelined; resolves when all were acknowledged. */
-  sendOutputBatch(output: string, messages: Array<NativeMessage>): Promise<void>
+  sendOutputBatch(output: string, messages: Array<Buffer | OutgoingMessage>): Promise<void>
   /** Sends `message` as module telemetry (no output name). */
-  sendEvent(message: NativeMessage): Promise<void>
+  sendEvent(message: Buffer | OutgoingMessage): Promise<void>
   /** Reads the module twin: `{desired: {…, $version}, reported: {…, $version}}`. */
   getTwin(): Promise<any>
   /** Merges `patch` into the reported properties. */
@@ -225,7 +225,7 @@ export interface NativeLogRecord {
   fieldsText: string
 }
 
-/** A message as a plain object: body bytes, custom properties, system properties. */
+/** A received message as a plain object: body bytes, custom properties, system properties. */
 export interface NativeMessage {
   /** The payload. */
   body: Buffer
@@ -312,6 +312,22 @@ export interface OptionInfo {
 
 /** Every client option, in table order (`edgemodule::OPTIONS`). */
 export declare function optionTable(): Array<OptionInfo>
+
+/**
+ * A message to send. The body is borrowed for the call (copied once, into the core's
+ * message) and absent maps are skipped: a batch reads as little per message as it can.
+ */
+export interface OutgoingMessage {
+  /** The payload. */
+  body: Buffer
+  /** Custom (application) properties; absent when there are none. */
+  properties?: Record<string, string>
+  /**
+   * System properties by the core's name (`message_id`, `creation_time`, …; see
+   * `systemProperties()`); absent when none is set.
+   */
+  system?: Record<string, string>
+}
 
 /**
  * Every option after applying the JavaScript options object to the defaults, as

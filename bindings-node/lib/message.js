@@ -1,5 +1,5 @@
 'use strict';
-const native = require('./native');
+const { SYSTEM_FIELDS, clearSystem, readSystem, writeSystem } = require('./system_fields');
 const { InvalidArgumentError } = require('./errors');
 // Message: body, custom properties and system properties; shaped like azure-iot-device's
 // Message (data, properties.add/getValue, messageId, …) with a few conveniences.
@@ -55,15 +55,6 @@ class Properties extends Map {
   }
 }
 
-// The system properties are the core's table (`native.systemProperties()`); a field's name is
-// the camelCase of the core's name, except where azure-iot-device's Message spells it
-// differently (`creationTimeUtc`, `expiryTimeUtc`) or it would hide a method (the `ack`
-// property, the delivery acknowledgement mode, is `ackMode`: `ack()` settles a message).
-const RENAMED = { creation_time: 'creationTimeUtc', expiry_time: 'expiryTimeUtc', ack: 'ackMode' };
-/** `[field, core name]` for every system property, in the core's order. */
-const SYSTEM = Object.freeze(native.systemProperties().map((p) => [RENAMED[p.name] || p.jsName, p.name]));
-const SYSTEM_FIELDS = Object.freeze(SYSTEM.map(([field]) => field));
-
 function toBuffer(data) {
   if (data === undefined || data === null) return Buffer.alloc(0);
   if (Buffer.isBuffer(data)) return data;
@@ -72,12 +63,6 @@ function toBuffer(data) {
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (Array.isArray(data)) return Buffer.from(data);
   throw new TypeError('a message body must be a string, Buffer, Uint8Array, ArrayBuffer or byte array; use Message.json() for objects');
-}
-
-function asText(value) {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value instanceof Date) return value.toISOString();
-  return String(value);
 }
 
 /** A message sent to an output/telemetry or received on an input. */
@@ -89,7 +74,7 @@ class Message {
     toBuffer(data); // validates early, as sending would
     this.data = data;
     this.properties = new Properties();
-    for (const field of SYSTEM_FIELDS) this[field] = undefined;
+    clearSystem(this);
   }
 
   /** A JSON message: body `JSON.stringify(value)`, contentType application/json, contentEncoding utf-8 (so routes can query `$body`). */
@@ -151,32 +136,30 @@ class Message {
     return receipt ? receipt.abandon() : false;
   }
 
-  /** @internal the plain object the native addon takes */
+  /** @internal what the native addon takes: the body alone, or an OutgoingMessage */
   static _toNative(message) {
     if (!(message instanceof Message)) {
       throw new InvalidArgumentError('expected an edgemodule Message (new Message(body))');
     }
-    /** @type {Record<string, string>} */
-    const properties = {};
-    for (const [k, v] of message.properties || []) properties[k] = String(v);
-    /** @type {Record<string, string>} */
-    const system = {};
-    for (const [field, name] of SYSTEM) {
-      const value = asText(/** @type {any} */ (message)[field]);
-      if (value !== undefined) system[name] = value;
+    // Absent (undefined) rather than empty maps: the addon then reads nothing for them.
+    const p = message.properties;
+    /** @type {Record<string, string> | undefined} */
+    let properties;
+    if (p && p.size !== 0) {
+      properties = {};
+      for (const [k, v] of p) properties[k] = String(v);
     }
-    return { body: toBuffer(message.data), properties, system };
+    const system = readSystem(message);
+    const body = toBuffer(message.data);
+    // A message that is only a body crosses as the bare Buffer.
+    return properties === undefined && system === undefined ? body : { body, properties, system };
   }
 
   /** @internal a received message; `receipt` is the native handle that acks/abandons */
   static _fromNative(native, receipt) {
     const m = new Message(native.body);
     for (const [k, v] of Object.entries(native.properties || {})) m.properties.set(k, v);
-    const system = native.system || {};
-    for (const [field, name] of SYSTEM) {
-      const value = system[name];
-      if (value !== undefined && value !== null) /** @type {any} */ (m)[field] = value;
-    }
+    if (native.system) writeSystem(m, native.system);
     m.#receipt = receipt;
     return m;
   }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use edgemodule::{MethodInvokeRequest, ModuleClient, Qos, Subscribed};
 use futures_util::FutureExt;
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -21,7 +21,7 @@ use crate::events::{
 use crate::handlers::{call, method_outcome, outcome, JsHandler};
 use crate::in_runtime;
 use crate::listeners::{spawn_pump, Callback, NativeListener};
-use crate::message::NativeMessage;
+use crate::message::{into_core, OutgoingMessage};
 use crate::options::{builder, client_options};
 
 /// The answer of an invoked direct method.
@@ -124,9 +124,9 @@ impl NativeClient {
         &self,
         env: Env,
         output: String,
-        message: NativeMessage,
+        message: Either<BufferSlice<'_>, OutgoingMessage<'_>>,
     ) -> napi::Result<PendingPromise> {
-        let message = message.into_core()?;
+        let message = into_core(message)?;
         let inner = self.inner.clone();
         start(&env, async move {
             inner.send_output(&output, message).await.map_err(to_napi)
@@ -139,11 +139,11 @@ impl NativeClient {
         &self,
         env: Env,
         output: String,
-        messages: Vec<NativeMessage>,
+        messages: Vec<Either<BufferSlice<'_>, OutgoingMessage<'_>>>,
     ) -> napi::Result<PendingPromise> {
         let messages = messages
             .into_iter()
-            .map(NativeMessage::into_core)
+            .map(into_core)
             .collect::<napi::Result<Vec<_>>>()?;
         let inner = self.inner.clone();
         start(&env, async move {
@@ -156,8 +156,12 @@ impl NativeClient {
 
     /// Sends `message` as module telemetry (no output name).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn send_event(&self, env: Env, message: NativeMessage) -> napi::Result<PendingPromise> {
-        let message = message.into_core()?;
+    pub fn send_event(
+        &self,
+        env: Env,
+        message: Either<BufferSlice<'_>, OutgoingMessage<'_>>,
+    ) -> napi::Result<PendingPromise> {
+        let message = into_core(message)?;
         let inner = self.inner.clone();
         start(&env, async move {
             inner.send_event(message).await.map_err(to_napi)

@@ -67,14 +67,19 @@ test('S03: body and every property arrive intact', async () => {
 
 test('S03: sendOutputEventBatch really sends every message, in order', async () => {
   const seen = [];
+  const types = [];
   const all = new Promise((resolve) => receiver.onInput('input2', (m) => {
     seen.push(m.json().n);
+    types.push(m.contentType);
     if (seen.length === 25) resolve();
   }));
-  const batch = Array.from({ length: 25 }, (_, n) => Message.json({ n }));
+  // Odd ones are only a body (they cross to the addon as a bare Buffer), even ones set
+  // system properties.
+  const batch = Array.from({ length: 25 }, (_, n) => (n % 2 ? new Message(JSON.stringify({ n })) : Message.json({ n })));
   await sender.sendOutputEventBatch('output2', batch);
   await within(10000, 'batch delivery', all);
   assert.deepEqual(seen, Array.from({ length: 25 }, (_, n) => n));
+  assert.deepEqual(types, Array.from({ length: 25 }, (_, n) => (n % 2 ? undefined : 'application/json')));
   receiver.offInput('input2');
 });
 

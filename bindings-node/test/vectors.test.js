@@ -132,6 +132,20 @@ test('system_properties.json: Message fields are the core\'s system properties',
   assert.deepEqual(Object.keys(out.system).sort(), rows.map((r) => r.name).sort());
 });
 
+test('a Message that sets nothing crosses as its body; empty and null fields are not sent', () => {
+  const plain = edgemodule.Message._toNative(new edgemodule.Message('x'));
+  assert.ok(Buffer.isBuffer(plain));
+  assert.equal(plain.toString(), 'x');
+  const m = /** @type {any} */ (new edgemodule.Message('x'));
+  m.messageId = '';
+  m.userId = null;
+  m.correlationId = 7;
+  m.properties.set('k', 1);
+  const out = edgemodule.Message._toNative(m);
+  assert.deepEqual(out.system, { correlation_id: '7' });
+  assert.deepEqual(out.properties, { k: '1' });
+});
+
 test('twin.json: the cached twin follows the core\'s desired-patch rules', () => {
   for (const c of vectors('twin').filter((v) => v.op === 'apply_desired')) {
     const t = c.input.twin;
