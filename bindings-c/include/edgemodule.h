@@ -1237,6 +1237,28 @@ int32_t edgemodule_client_send_output_batch_async(const edgemodule_client_t *cli
                                                   edgemodule_ctx_free_cb ctx_free);
 
 /**
+ * Starts sending `count` messages without properties to output `output`, pipelined and in
+ * order, as `edgemodule_client_send_output_batch_async` would: message `i`'s body is the
+ * next `lengths[i]` bytes of `bodies` (the bodies one after another). One call and one copy
+ * per body, no message handles: what a binding uses for a batch of plain messages.
+ * `done_cb` runs exactly once; on a non-OK return it is not called (`ctx_free` is).
+ *
+ * # Safety
+ * `client` is live; `output` is valid for `output_len`; `lengths` is NULL (with `count` 0)
+ * or holds `count` lengths; `bodies` is NULL (when they add up to 0) or readable for their
+ * sum.
+ */
+int32_t edgemodule_client_send_output_bodies_async(const edgemodule_client_t *client,
+                                                   const char *output,
+                                                   size_t output_len,
+                                                   const uint8_t *bodies,
+                                                   const size_t *lengths,
+                                                   size_t count,
+                                                   edgemodule_done_cb done_cb,
+                                                   void *ctx,
+                                                   edgemodule_ctx_free_cb ctx_free);
+
+/**
  * The name of a connection state code (`"CONNECTED"`, …), or NULL for an unknown code. A
  * static, NUL-terminated string.
  */

@@ -246,3 +246,76 @@ pub unsafe extern "C" fn edgemodule_client_send_output_batch_async(
         )
     })
 }
+
+/// Starts sending `count` messages without properties to output `output`, pipelined and in
+/// order, as `edgemodule_client_send_output_batch_async` would: message `i`'s body is the
+/// next `lengths[i]` bytes of `bodies` (the bodies one after another). One call and one copy
+/// per body, no message handles: what a binding uses for a batch of plain messages.
+/// `done_cb` runs exactly once; on a non-OK return it is not called (`ctx_free` is).
+///
+/// # Safety
+/// `client` is live; `output` is valid for `output_len`; `lengths` is NULL (with `count` 0)
+/// or holds `count` lengths; `bodies` is NULL (when they add up to 0) or readable for their
+/// sum.
+#[no_mangle]
+pub unsafe extern "C" fn edgemodule_client_send_output_bodies_async(
+    client: *const edgemodule_client_t,
+    output: *const c_char,
+    output_len: usize,
+    bodies: *const u8,
+    lengths: *const usize,
+    count: usize,
+    done_cb: edgemodule_done_cb,
+    ctx: *mut c_void,
+    ctx_free: edgemodule_ctx_free_cb,
+) -> i32 {
+    let callback = HostCallback::new(done_cb, ctx, ctx_free);
+    call(|| {
+        // SAFETY: caller contract.
+        let (hosted, output, messages) = unsafe {
+            (
+                edgemodule_client_t::get(client)?,
+                str_arg(output, output_len, "output")?.to_string(),
+                split_bodies(bodies, lengths, count)?,
+            )
+        };
+        let core = hosted.client().clone();
+        hosted.start(
+            move || async move { core.send_output_batch(&output, messages).await },
+            done(callback),
+        )
+    })
+}
+
+/// One message per length, each a copy of the next `lengths[i]` bytes of `bodies`.
+///
+/// # Safety
+/// As for [`edgemodule_client_send_output_bodies_async`].
+unsafe fn split_bodies(
+    bodies: *const u8,
+    lengths: *const usize,
+    count: usize,
+) -> Result<Vec<Message>> {
+    // SAFETY: caller contract (NULL only with count 0, checked by bytes_arg's rule).
+    let lengths: &[usize] = if lengths.is_null() {
+        if count != 0 {
+            return Err(invalid("lengths is NULL"));
+        }
+        &[]
+    } else {
+        unsafe { std::slice::from_raw_parts(lengths, count) }
+    };
+    let total = lengths
+        .iter()
+        .try_fold(0usize, |sum, &n| sum.checked_add(n))
+        .ok_or_else(|| invalid("the body lengths overflow"))?;
+    // SAFETY: caller contract: `bodies` readable for the sum of the lengths.
+    let all = unsafe { bytes_arg(bodies, total, "bodies")? };
+    let mut messages = Vec::with_capacity(count);
+    let mut start = 0;
+    for &n in lengths {
+        messages.push(Message::new(all[start..start + n].to_vec()));
+        start += n;
+    }
+    Ok(messages)
+}

@@ -10,13 +10,14 @@ typedef struct {
     pthread_mutex_t lock;
     char last_input[64];
     char last_id[64];
+    char last_body[64];
 } sink;
 
 static void sink_init(sink *s) {
     th_counter_init(&s->count);
     th_counter_init(&s->freed);
     pthread_mutex_init(&s->lock, NULL);
-    s->last_input[0] = s->last_id[0] = 0;
+    s->last_input[0] = s->last_id[0] = s->last_body[0] = 0;
 }
 
 static void copy_prop(const edgemodule_message_t *m, int32_t property, char *out, size_t cap) {
@@ -35,12 +36,28 @@ static int32_t on_input(void *ctx, const edgemodule_message_t *message, edgemodu
     pthread_mutex_lock(&s->lock);
     copy_prop(message, EDGEMODULE_PROPERTY_INPUT_NAME, s->last_input, sizeof s->last_input);
     copy_prop(message, EDGEMODULE_PROPERTY_MESSAGE_ID, s->last_id, sizeof s->last_id);
+    const uint8_t *body = NULL;
+    size_t len = 0;
+    s->last_body[0] = 0;
+    if (edgemodule_message_body(message, &body, &len) == EDGEMODULE_OK && len < sizeof s->last_body) {
+        memcpy(s->last_body, body, len);
+        s->last_body[len] = 0;
+    }
     pthread_mutex_unlock(&s->lock);
     th_counter_add(&s->count, 1);
     return EDGEMODULE_OK;
 }
 
 static void on_free(void *ctx) { th_counter_add(&((sink *)ctx)->freed, 1); }
+
+static th_counter g_bodies_done;
+static int32_t g_bodies_result = -1;
+
+static void on_bodies_done(void *ctx, int32_t result) {
+    (void)ctx;
+    g_bodies_result = result;
+    th_counter_add(&g_bodies_done, 1);
+}
 
 static void send(edgemodule_client_t *sender, const char *output, const char *id) {
     edgemodule_message_t *m = NULL;
@@ -107,6 +124,22 @@ int main(void) {
     TH_CHECK(th_counter_wait(&fallback.count, 8, 15000));
     TH_RC(EDGEMODULE_E_INVALID_ARGUMENT, edgemodule_client_send_output_batch(sender, "output2", 7, NULL, 2));
     for (int i = 0; i < 5; i++) edgemodule_message_free(batch[i]);
+
+    /* Plain bodies one after another with their lengths, in one call: three messages, in order,
+     * without properties. */
+    th_counter_init(&g_bodies_done);
+    const char *joined = "p0pp1ppp2";
+    const size_t lengths[3] = {2, 3, 4};
+    TH_OK(edgemodule_client_send_output_bodies_async(sender, "output2", 7, (const uint8_t *)joined, lengths, 3,
+                                                     on_bodies_done, NULL, NULL));
+    TH_CHECK(th_counter_wait(&g_bodies_done, 1, 15000) && g_bodies_result == EDGEMODULE_OK);
+    TH_CHECK(th_counter_wait(&fallback.count, 11, 15000));
+    pthread_mutex_lock(&fallback.lock);
+    TH_CHECK(strcmp(fallback.last_body, "ppp2") == 0 && fallback.last_id[0] == 0);
+    pthread_mutex_unlock(&fallback.lock);
+    TH_RC(EDGEMODULE_E_INVALID_ARGUMENT,
+          edgemodule_client_send_output_bodies_async(sender, "output2", 7, NULL, NULL, 2, on_bodies_done, NULL, NULL));
+    TH_CHECK(th_counter_get(&g_bodies_done) == 1);
 
     edgemodule_client_free(sender);
     edgemodule_client_free(receiver);

@@ -79,6 +79,10 @@ namespace EdgeModule
                 throw new ArgumentException("a message is null", "messages");
             }
             byte[] output = Utf8.Bytes(outputName);
+            if (list.TrueForAll(m => m.IsBodyOnly) && JoinedLength(list) <= JoinedBodiesMax && !state.DeliveryBusy)
+            {
+                return SendBodies(output, list, cancellationToken);
+            }
             var handles = new List<MessageHandle>();
             try
             {
@@ -183,6 +187,67 @@ namespace EdgeModule
                 return Task.FromException(e);
             }
             return start(native);
+        }
+
+        /// <summary>
+        /// The largest batch (bytes of body) sent as one joined array: above it, copying into a
+        /// large fresh array costs more than the native calls it saves (measured at 500 x 16 KiB).
+        /// </summary>
+        private const long JoinedBodiesMax = 256 * 1024;
+
+        private static long JoinedLength(List<Message> list)
+        {
+            long total = 0;
+            foreach (Message m in list)
+            {
+                total += m.Body.Length;
+            }
+            return total;
+        }
+
+        /// <summary>
+        /// A batch of messages with only a body: the bodies go to native code one after another
+        /// in one array, with their lengths, in one call (no native message or SafeHandle per
+        /// message). If a handler started meanwhile, the blocking send of native copies.
+        /// </summary>
+        private Task SendBodies(byte[] output, List<Message> list, CancellationToken cancellationToken)
+        {
+            byte[] bodies = new byte[JoinedLength(list)];
+            UIntPtr[] lengths = new UIntPtr[list.Count];
+            int at = 0;
+            for (int i = 0; i < list.Count; i++)
+            {
+                byte[] body = list[i].Body;
+                Buffer.BlockCopy(body, 0, bodies, at, body.Length);
+                lengths[i] = new UIntPtr((uint)body.Length);
+                at += body.Length;
+            }
+            return Operation<object>(cancellationToken,
+                h => SendBatchNow(h, output, list),
+                (h, ctx) => NativeMethods.edgemodule_client_send_output_bodies_async(h, output, Utf8.Len(output),
+                    bodies, lengths, new UIntPtr((uint)list.Count), Callbacks.Done, ctx,
+                    Callbacks.OperationContextFree));
+        }
+
+        /// <summary>The blocking batch send of native copies of <paramref name="list"/>.</summary>
+        private static object SendBatchNow(ClientHandle h, byte[] output, List<Message> list)
+        {
+            var handles = new List<MessageHandle>(list.Count);
+            try
+            {
+                foreach (Message m in list)
+                {
+                    handles.Add(m.ToNative());
+                }
+                IntPtr[] pointers = handles.Select(x => x.DangerousGetHandle()).ToArray();
+                EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output_batch(
+                    h, output, Utf8.Len(output), pointers, new UIntPtr((uint)pointers.Length)));
+                return null;
+            }
+            finally
+            {
+                DisposeAll(handles);
+            }
         }
 
         private static void DisposeAll(List<MessageHandle> handles)

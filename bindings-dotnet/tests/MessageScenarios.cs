@@ -123,6 +123,17 @@ namespace EdgeModule.Tests
                         ids.Add(fallback.Next(15, "batch message " + i).MessageId);
                     }
                     CollectionAssert.AreEquivalent(batch.Select(m => m.MessageId), ids);
+                    // A batch of messages with only a body (they cross to native code as one array).
+                    var plain = Enumerable.Range(0, 4).Select(i => new Message(Bytes.Of("plain" + i))).ToList();
+                    await Wait.Within(sender.SendEventBatchAsync("output2", plain), 30, "body-only batch");
+                    var bodies = new List<string>();
+                    for (int i = 0; i < 4; i++)
+                    {
+                        Message got = fallback.Next(15, "body-only message " + i);
+                        Assert.IsNull(got.MessageId);
+                        bodies.Add(Bytes.Text(got.GetBytes()));
+                    }
+                    CollectionAssert.AreEquivalent(plain.Select(m => Bytes.Text(m.GetBytes())), bodies);
                     await Wait.Within(sender.SendEventBatchAsync("output2", new Message[0]), 30, "empty batch");
                     Assert.Throws<ArgumentException>(() => sender.SendEventBatchAsync("output2", new Message[] { null }));
                     await Wait.Within(sender.SendEventBatchAsync(batch.Take(2)), 30, "telemetry batch");

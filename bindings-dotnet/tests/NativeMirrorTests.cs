@@ -34,6 +34,8 @@ namespace EdgeModule.Tests
         {
             internal string Name;
             internal int Pointers;
+            /// <summary>"const T *": what it points to is read only (an input array may travel as T[]).</summary>
+            internal bool ConstPointee;
 
             public override string ToString()
             {
@@ -62,7 +64,12 @@ namespace EdgeModule.Tests
         {
             string t = Regex.Replace(text, @"\bconst\b", " ");
             int pointers = t.Count(c => c == '*');
-            return new CType { Name = Regex.Replace(t.Replace("*", " "), @"\s+", " ").Trim(), Pointers = pointers };
+            return new CType
+            {
+                Name = Regex.Replace(t.Replace("*", " "), @"\s+", " ").Trim(),
+                Pointers = pointers,
+                ConstPointee = Regex.IsMatch(text, @"^\s*const\b"),
+            };
         }
 
         /// <summary>"int32_t *state" → (int32_t, 1); the last word is the parameter's name.</summary>
@@ -172,6 +179,11 @@ namespace EdgeModule.Tests
                 if (!inCallback && !byRef && t == typeof(byte[]) && (c.Name == "char" || c.Name == "uint8_t"))
                 {
                     return null;
+                }
+                if (!inCallback && !byRef && c.ConstPointee && t.IsArray && Scalars.TryGetValue(c.Name, out scalar)
+                    && t.GetElementType() == scalar)
+                {
+                    return null; // An input array of scalars (const size_t *lengths as UIntPtr[]).
                 }
                 if (!inCallback && !byRef && typeof(SafeHandle).IsAssignableFrom(t) && c.Name.StartsWith("edgemodule_", StringComparison.Ordinal))
                 {

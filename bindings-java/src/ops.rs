@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use edgemodule::{Message, MethodInvokeRequest, Qos};
 use edgemodule_ffi::HostedClient;
-use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue};
+use jni::elements::ReleaseMode;
+use jni::objects::{JByteArray, JClass, JIntArray, JObject, JObjectArray, JString, JValue};
 use jni::refs::{Global, Reference};
 use jni::sys::{jint, jlong};
 use jni::{Env, EnvUnowned};
@@ -159,6 +160,59 @@ pub extern "system" fn send_output_batch<'l>(
             unit(core.send_output_batch(&output, messages)).await
         })
     })
+}
+
+/// `String sendOutputBodies(long handle, String output, byte[] bodies, int[] lengths,
+/// CompletableFuture future)`: a batch of messages that set no property, their bodies one
+/// after another in `bodies` (message `i` is the next `lengths[i]` bytes). Two JNI calls for
+/// the whole batch instead of several per message.
+#[export_name = "Java_dev_edgemodule_Native_sendOutputBodies__JLjava_lang_String_2_3B_3ILjava_util_concurrent_CompletableFuture_2"]
+pub extern "system" fn send_output_bodies<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    output: JString<'l>,
+    bodies: JByteArray<'l>,
+    lengths: JIntArray<'l>,
+    future: JObject<'l>,
+) -> JString<'l> {
+    entry(&mut env, |env| {
+        let hosted = &java_client(handle)?.hosted;
+        let output = convert::string(env, &output, "outputName")?;
+        let mut sizes: Vec<jint> = vec![0; lengths.len(env)?];
+        lengths.get_region(env, 0, &mut sizes)?;
+        let messages = {
+            // SAFETY: no JNI call is made while the critical section is held (split only copies).
+            let all = unsafe { bodies.get_elements_critical(env, ReleaseMode::NoCopyBack)? };
+            split_bodies(&all, &sizes)?
+        };
+        let core = hosted.client().clone();
+        run(env, hosted, &future, move || async move {
+            unit(core.send_output_batch(&output, messages)).await
+        })
+    })
+}
+
+/// One message per length, each a copy of the next `length` bytes of `all`.
+fn split_bodies(all: &[i8], lengths: &[jint]) -> Outcome<Vec<Message>> {
+    let mut messages = Vec::with_capacity(lengths.len());
+    let mut start = 0usize;
+    for &length in lengths {
+        let end = usize::try_from(length)
+            .ok()
+            .and_then(|n| start.checked_add(n))
+            .filter(|&end| end <= all.len())
+            .ok_or_else(|| invalid("the body lengths do not fit the bodies"))?;
+        // jbyte is i8: the same bytes, read as u8.
+        messages.push(Message::new(
+            all[start..end]
+                .iter()
+                .map(|&b| b as u8)
+                .collect::<Vec<u8>>(),
+        ));
+        start = end;
+    }
+    Ok(messages)
 }
 
 /// `String getTwin(long handle, CompletableFuture future)`: the twin as JSON.

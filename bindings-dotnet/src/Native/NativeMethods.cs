@@ -253,6 +253,11 @@ namespace EdgeModule.Native
             UIntPtr outputLen, IntPtr[] messages, UIntPtr count, DoneCallback done, IntPtr ctx,
             ContextFreeCallback ctxFree);
 
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int edgemodule_client_send_output_bodies_async(ClientHandle client, byte[] output,
+            UIntPtr outputLen, byte[] bodies, UIntPtr[] lengths, UIntPtr count, DoneCallback done, IntPtr ctx,
+            ContextFreeCallback ctxFree);
+
         // ---- inputs -------------------------------------------------------------------
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int edgemodule_client_set_input_callback(ClientHandle client, byte[] input,

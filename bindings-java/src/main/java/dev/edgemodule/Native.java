@@ -82,6 +82,10 @@ final class Native {
     static native String sendOutputBatch(long handle, String output, byte[][] bodies,
             String[][] systems, String[][] properties, CompletableFuture<?> future);
 
+    /** A batch of messages that set no property: their bodies one after another, with their lengths. */
+    static native String sendOutputBodies(long handle, String output, byte[] bodies, int[] lengths,
+            CompletableFuture<?> future);
+
     static native String getTwin(long handle, CompletableFuture<?> future);
 
     static native String patchReported(long handle, String json, CompletableFuture<?> future);

@@ -91,4 +91,27 @@ class S03RoutingTest {
         }
         assertEquals("abcd", order.toString());
     }
+
+    @Test
+    void s03ABatchOfBodiesAloneAndAMixedBatchArriveInOrder() throws Exception {
+        String mark = Wait.token();
+        // No message sets a property: the batch crosses to native code as its bodies alone.
+        sender.sendEvents(List.of(new Message(mark + "-e"), new Message(mark + "-f")), "output1");
+        sender.sendEventsAsync(List.of(new Message(mark + "-g"), new Message(mark + "-h").setMessageId("id-h")),
+                "output1").get(20, TimeUnit.SECONDS);
+        sender.sendEventsAsync(List.of(new Message(mark + "-i"), new Message(mark + "-j")), "output1")
+                .get(20, TimeUnit.SECONDS);
+        StringBuilder order = new StringBuilder();
+        while (order.length() < 6) {
+            Message got = Wait.next(received, 20);
+            String body = got.getBodyAsString();
+            if (body.startsWith(mark + "-")) {
+                String letter = body.substring(mark.length() + 1);
+                order.append(letter);
+                assertNull(got.getProperty("mark"));
+                assertEquals(letter.equals("h") ? "id-h" : null, got.getMessageId());
+            }
+        }
+        assertEquals("efghij", order.toString());
+    }
 }
