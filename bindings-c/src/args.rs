@@ -78,6 +78,15 @@ pub(crate) fn c_text(text: &str) -> CString {
 /// # Safety
 /// `ptr` is NULL or valid for `len` bytes for `'a`.
 pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    // SAFETY: the caller's promise, passed on.
+    unsafe { slice_arg(ptr, len, what) }
+}
+
+/// A slice argument of `len` items: NULL is accepted only with `len` 0.
+///
+/// # Safety
+/// `ptr` is NULL or valid for reading `len` items of `T`.
+pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T]> {
     if ptr.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -85,7 +94,7 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Re
             Err(invalid(format!("{what} is NULL but its length is {len}")))
         };
     }
-    // SAFETY: the caller promises `len` readable bytes.
+    // SAFETY: the caller promises `len` readable items.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 

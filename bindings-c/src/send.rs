@@ -4,11 +4,12 @@ use std::ffi::{c_char, c_void};
 
 use edgemodule_core::{Message, Result};
 
-use crate::args::{bytes_arg, opt_str_arg, str_arg};
+use crate::args::{bytes_arg, opt_str_arg, slice_arg, str_arg};
 use crate::callbacks::{done, edgemodule_ctx_free_cb, edgemodule_done_cb, HostCallback};
 use crate::client::edgemodule_client_t;
 use crate::error::{call, invalid};
 use crate::message::edgemodule_message_t;
+use edgemodule_ffi::joined::split_bodies;
 
 /// # Safety
 /// `messages` is NULL (with count 0) or an array of `count` live messages.
@@ -276,7 +277,7 @@ pub unsafe extern "C" fn edgemodule_client_send_output_bodies_async(
             (
                 edgemodule_client_t::get(client)?,
                 str_arg(output, output_len, "output")?.to_string(),
-                split_bodies(bodies, lengths, count)?,
+                joined_bodies(bodies, lengths, count)?,
             )
         };
         let core = hosted.client().clone();
@@ -287,35 +288,22 @@ pub unsafe extern "C" fn edgemodule_client_send_output_bodies_async(
     })
 }
 
-/// One message per length, each a copy of the next `lengths[i]` bytes of `bodies`.
+/// The messages of `edgemodule_client_send_output_bodies_async`'s arguments.
 ///
 /// # Safety
 /// As for [`edgemodule_client_send_output_bodies_async`].
-unsafe fn split_bodies(
+unsafe fn joined_bodies(
     bodies: *const u8,
     lengths: *const usize,
     count: usize,
 ) -> Result<Vec<Message>> {
-    // SAFETY: caller contract (NULL only with count 0, checked by bytes_arg's rule).
-    let lengths: &[usize] = if lengths.is_null() {
-        if count != 0 {
-            return Err(invalid("lengths is NULL"));
-        }
-        &[]
-    } else {
-        unsafe { std::slice::from_raw_parts(lengths, count) }
-    };
+    // SAFETY: caller contract.
+    let lengths = unsafe { slice_arg(lengths, count, "lengths")? };
     let total = lengths
         .iter()
         .try_fold(0usize, |sum, &n| sum.checked_add(n))
         .ok_or_else(|| invalid("the body lengths overflow"))?;
     // SAFETY: caller contract: `bodies` readable for the sum of the lengths.
     let all = unsafe { bytes_arg(bodies, total, "bodies")? };
-    let mut messages = Vec::with_capacity(count);
-    let mut start = 0;
-    for &n in lengths {
-        messages.push(Message::new(all[start..start + n].to_vec()));
-        start += n;
-    }
-    Ok(messages)
+    split_bodies(all, lengths.iter().copied())
 }

@@ -22,7 +22,8 @@
 //!   dedicated thread;
 //! - [`handlers`]: host callbacks registered through the core's handler API, run on the
 //!   delivery thread and completed now or later ([`handlers::HostCall`]);
-//! - [`background`]: stable codes and names of background-error kinds and handler families.
+//! - [`background`]: stable codes and names of background-error kinds and handler families;
+//! - [`joined`]: a plain batch taken as one buffer of bodies with their lengths.
 //!
 //! ## How a binding uses it
 //!
@@ -55,6 +56,7 @@ pub mod delivery;
 pub mod driver;
 pub mod handlers;
 pub mod hosted;
+pub mod joined;
 pub mod logging;
 pub mod ops;
 pub mod options;

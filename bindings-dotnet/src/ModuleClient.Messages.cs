@@ -79,34 +79,28 @@ namespace EdgeModule
                 throw new ArgumentException("a message is null", "messages");
             }
             byte[] output = Utf8.Bytes(outputName);
-            if (list.TrueForAll(m => m.IsBodyOnly) && JoinedLength(list) <= JoinedBodiesMax && !state.DeliveryBusy)
+            if (list.TrueForAll(m => m.IsBodyOnly) && !state.DeliveryBusy)
             {
-                return SendBodies(output, list, cancellationToken);
+                long joined = JoinedLength(list);
+                if (joined <= JoinedBodiesMax)
+                {
+                    return SendBodies(output, list, joined, cancellationToken);
+                }
             }
-            var handles = new List<MessageHandle>();
+            List<MessageHandle> handles;
             try
             {
-                foreach (Message m in list)
-                {
-                    handles.Add(m.ToNative());
-                }
+                handles = ToNativeAll(list);
             }
             catch (Exception e)
             {
-                DisposeAll(handles);
                 return Task.FromException(e);
             }
             IntPtr[] pointers = handles.Select(x => x.DangerousGetHandle()).ToArray();
-            UIntPtr count = new UIntPtr((uint)pointers.Length);
             return Operation<object>(cancellationToken,
-                h =>
-                {
-                    EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output_batch(
-                        h, output, Utf8.Len(output), pointers, count));
-                    return null;
-                },
+                h => SendBatchNow(h, output, pointers),
                 (h, ctx) => NativeMethods.edgemodule_client_send_output_batch_async(h, output, Utf8.Len(output),
-                    pointers, count, Callbacks.Done, ctx, Callbacks.OperationContextFree),
+                    pointers, new UIntPtr((uint)pointers.Length), Callbacks.Done, ctx, Callbacks.OperationContextFree),
                 () => DisposeAll(handles));
         }
 
@@ -210,9 +204,9 @@ namespace EdgeModule
         /// in one array, with their lengths, in one call (no native message or SafeHandle per
         /// message). If a handler started meanwhile, the blocking send of native copies.
         /// </summary>
-        private Task SendBodies(byte[] output, List<Message> list, CancellationToken cancellationToken)
+        private Task SendBodies(byte[] output, List<Message> list, long joined, CancellationToken cancellationToken)
         {
-            byte[] bodies = new byte[JoinedLength(list)];
+            byte[] bodies = new byte[joined];
             UIntPtr[] lengths = new UIntPtr[list.Count];
             int at = 0;
             for (int i = 0; i < list.Count; i++)
@@ -223,14 +217,25 @@ namespace EdgeModule
                 at += body.Length;
             }
             return Operation<object>(cancellationToken,
-                h => SendBatchNow(h, output, list),
+                h =>
+                {
+                    List<MessageHandle> handles = ToNativeAll(list);
+                    try
+                    {
+                        return SendBatchNow(h, output, handles.Select(x => x.DangerousGetHandle()).ToArray());
+                    }
+                    finally
+                    {
+                        DisposeAll(handles);
+                    }
+                },
                 (h, ctx) => NativeMethods.edgemodule_client_send_output_bodies_async(h, output, Utf8.Len(output),
                     bodies, lengths, new UIntPtr((uint)list.Count), Callbacks.Done, ctx,
                     Callbacks.OperationContextFree));
         }
 
-        /// <summary>The blocking batch send of native copies of <paramref name="list"/>.</summary>
-        private static object SendBatchNow(ClientHandle h, byte[] output, List<Message> list)
+        /// <summary>Native copies of every message; none is left behind if one fails.</summary>
+        private static List<MessageHandle> ToNativeAll(List<Message> list)
         {
             var handles = new List<MessageHandle>(list.Count);
             try
@@ -239,15 +244,21 @@ namespace EdgeModule
                 {
                     handles.Add(m.ToNative());
                 }
-                IntPtr[] pointers = handles.Select(x => x.DangerousGetHandle()).ToArray();
-                EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output_batch(
-                    h, output, Utf8.Len(output), pointers, new UIntPtr((uint)pointers.Length)));
-                return null;
+                return handles;
             }
-            finally
+            catch
             {
                 DisposeAll(handles);
+                throw;
             }
+        }
+
+        /// <summary>The blocking batch send of native messages.</summary>
+        private static object SendBatchNow(ClientHandle h, byte[] output, IntPtr[] pointers)
+        {
+            EdgeModuleException.Check(NativeMethods.edgemodule_client_send_output_batch(
+                h, output, Utf8.Len(output), pointers, new UIntPtr((uint)pointers.Length)));
+            return null;
         }
 
         private static void DisposeAll(List<MessageHandle> handles)

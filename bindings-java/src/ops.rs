@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use edgemodule::{Message, MethodInvokeRequest, Qos};
+use edgemodule_ffi::joined::split_bodies;
 use edgemodule_ffi::HostedClient;
 use jni::elements::ReleaseMode;
 use jni::objects::{JByteArray, JClass, JIntArray, JObject, JObjectArray, JString, JValue};
@@ -181,38 +182,22 @@ pub extern "system" fn send_output_bodies<'l>(
         let output = convert::string(env, &output, "outputName")?;
         let mut sizes: Vec<jint> = vec![0; lengths.len(env)?];
         lengths.get_region(env, 0, &mut sizes)?;
+        let sizes = sizes
+            .into_iter()
+            .map(|n| usize::try_from(n).map_err(|_| invalid("a body length is negative")))
+            .collect::<Outcome<Vec<usize>>>()?;
         let messages = {
             // SAFETY: no JNI call is made while the critical section is held (split only copies).
             let all = unsafe { bodies.get_elements_critical(env, ReleaseMode::NoCopyBack)? };
-            split_bodies(&all, &sizes)?
+            // SAFETY: jbyte (i8) and u8 have the same size and alignment: the same bytes.
+            let all = unsafe { std::slice::from_raw_parts(all.as_ptr().cast::<u8>(), all.len()) };
+            split_bodies(all, sizes)?
         };
         let core = hosted.client().clone();
         run(env, hosted, &future, move || async move {
             unit(core.send_output_batch(&output, messages)).await
         })
     })
-}
-
-/// One message per length, each a copy of the next `length` bytes of `all`.
-fn split_bodies(all: &[i8], lengths: &[jint]) -> Outcome<Vec<Message>> {
-    let mut messages = Vec::with_capacity(lengths.len());
-    let mut start = 0usize;
-    for &length in lengths {
-        let end = usize::try_from(length)
-            .ok()
-            .and_then(|n| start.checked_add(n))
-            .filter(|&end| end <= all.len())
-            .ok_or_else(|| invalid("the body lengths do not fit the bodies"))?;
-        // jbyte is i8: the same bytes, read as u8.
-        messages.push(Message::new(
-            all[start..end]
-                .iter()
-                .map(|&b| b as u8)
-                .collect::<Vec<u8>>(),
-        ));
-        start = end;
-    }
-    Ok(messages)
 }
 
 /// `String getTwin(long handle, CompletableFuture future)`: the twin as JSON.

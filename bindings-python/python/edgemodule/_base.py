@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
 
 from . import _logging, _native, _runtime
 from ._dispatch import DeliveryThread, Dispatcher, Registration
 from .errors import ConfigError, InvalidArgumentError
-from .models import _NONE_SENT, _SENT_VALUES, ConnectionState, Message, MethodResponse, StatusReason
+from .models import ConnectionState, Message, MethodResponse, StatusReason
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -298,23 +298,10 @@ class ClientBase:
 
     # -- conversions ---------------------------------------------------------------
     @staticmethod
-    def _message(message: Any) -> Tuple[Any, ...]:
+    def _message(message: Any) -> Any:
         if isinstance(message, Message):
-            return message._to_native()
-        return Message(message)._to_native()
-
-    @staticmethod
-    def _messages(messages: Iterable[Any]) -> List[Any]:
-        """``_message`` of each, with a shortcut for the usual batch item (a ``Message`` with
-        a ``bytes`` body and nothing else set): a batch spends most of its Python time here."""
-        natives = []
-        for m in messages:
-            plain = type(m) is Message and type(m.data) is bytes and not m.custom_properties
-            if plain and _SENT_VALUES(m) == _NONE_SENT:
-                natives.append(m.data)  # the addon takes a bare body as such a message
-            else:
-                natives.append(ClientBase._message(m))
-        return natives
+            return message._to_send()
+        return Message(message)._to_send()
 
     @staticmethod
     def _invoke_args(method_params: Dict[str, Any], device_id: str, module_id: Optional[str]) -> Tuple[Any, ...]:

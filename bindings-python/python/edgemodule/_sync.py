@@ -101,7 +101,7 @@ class ModuleClient(ClientBase):
     def send_messages_to_output(self, messages: Iterable[MessageLike], output_name: str) -> None:
         """Sends several messages to ``output_name``, pipelined; returns when all were
         acknowledged (raises the first error)."""
-        self._wait(self._native.send_output_batch(output_name, self._messages(messages)))
+        self._wait(self._native.send_output_batch(output_name, [self._message(m) for m in messages]))
 
     def get_twin(self) -> Dict[str, Any]:
         """The module twin: ``{"desired": {..., "$version": n}, "reported": {...}}``."""

@@ -134,7 +134,7 @@ class ModuleClient(ClientBase):
     async def send_messages_to_output(self, messages: Iterable[MessageLike], output_name: str) -> None:
         """Sends several messages to ``output_name``, pipelined; resolves when all were
         acknowledged (raises the first error)."""
-        await self._await(self._native.send_output_batch(output_name, self._messages(messages)))
+        await self._await(self._native.send_output_batch(output_name, [self._message(m) for m in messages]))
 
     async def get_twin(self) -> Dict[str, Any]:
         """The module twin: ``{"desired": {..., "$version": n}, "reported": {...}}``."""

@@ -130,6 +130,14 @@ class Message:
             props = {str(k): str(v) for k, v in props.items()}
         return body, props, system
 
+    def _to_send(self) -> Union[bytes, Tuple[bytes, Optional[Dict[str, str]], Dict[str, str]]]:
+        """What the addon takes to send this message: the bare body for a ``bytes`` body with
+        nothing else set (most of a batch: no tuple or dicts to build), else ``_to_native()``."""
+        data = self.data
+        if type(data) is bytes and not self.custom_properties and _SENT_VALUES(self) == _NONE_SENT:
+            return data
+        return self._to_native()
+
     def get_size(self) -> int:
         """Body plus property bytes (what the 256 KiB limit counts, without wire keys)."""
         body, props, system = self._to_native()

@@ -417,19 +417,19 @@ public final class ModuleClient implements AutoCloseable {
         String[][] systems = new String[n][];
         String[][] properties = new String[n][];
         boolean plain = true;
-        int total = 0;
+        long total = 0; // long: any batch sums without overflow; only one within JOINED_BODIES_MAX is joined
         for (int i = 0; i < n; i++) {
             Message m = Objects.requireNonNull(messages.get(i), "message");
             bodies[i] = m.body();
             systems[i] = m.systemArray();
             properties[i] = m.propertyArray();
             plain = plain && systems[i] == null && properties[i] == null;
-            total = Math.addExact(total, bodies[i].length);
+            total += bodies[i].length;
         }
         try {
             if (plain && total <= JOINED_BODIES_MAX) {
                 // No message sets a property: the bodies cross in one array (two JNI calls per batch).
-                byte[] joined = new byte[total];
+                byte[] joined = new byte[(int) total];
                 int[] lengths = new int[n];
                 int at = 0;
                 for (int i = 0; i < n; i++) {
