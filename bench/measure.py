@@ -49,9 +49,10 @@ STORE_REFERENCE_LANG = figures.STORE_REFERENCE_LANG
 # receivers alternate run by run so that drift on the machine falls on each alike.
 LOGGING_KINDS = ("none", "subscriber", "sink", "count")
 LOGGING_REPS = 2 if QUICK else 6
-# 2,000 messages (4 s) of warm-up: with 200, V8 was still compiling the hot path on a
+# 5,000 messages (10 s) of warm-up: with 200, V8 was still compiling the hot path on a
 # background thread during the measured window (stalls at the same message numbers in every
-# run, gone with `node --no-opt --no-maglev`); steady state is what the figure is about.
+# run, gone with `node --no-opt --no-maglev`), and with 2,000 `--trace-opt` still showed
+# per-message functions compiled up to message 3,750; steady state is what the figure is about.
 LATENCY = {"rate": 500, "messages": 500 if QUICK else 2000, "warmup": 5000, "size": 256}
 MEMORY_MESSAGES = 20_000 if QUICK else 100_000
 RESTART_DOWN_S = 1.0  # reconnect: how long the hub stays stopped before it starts again
