@@ -94,7 +94,11 @@ impl Hub {
         // Files written above (keys, certificate metadata, the store's log) are private too.
         crate::state_dir::restrict_known_files(&config.state_dir)?;
 
-        let checkpointer = Checkpointer::start(config.database_path(), config.store_checkpoint);
+        let checkpointer = Checkpointer::start(
+            config.database_path(),
+            config.store_checkpoint,
+            store.payload_flusher(),
+        );
         let upstream = UpstreamFeed::new(UPSTREAM_KEEP);
         match store.recent(UPSTREAM_ENDPOINT, UPSTREAM_KEEP) {
             Ok(kept) => kept.into_iter().for_each(|q| upstream.push(q.message)),
@@ -560,6 +564,9 @@ impl RunningHub {
 /// blocking it. With [`StoreCheckpoint::Background`] it runs again within
 /// [`Checkpointer::BUSY_PERIOD`] while the log grows, and the writer only checkpoints (what
 /// is left) once the log reaches [`crate::store::StoreTuning::HUB`]'s bound on its size.
+///
+/// Before each checkpoint it flushes the store's body segment files to the disk: the rows a
+/// checkpoint makes durable then find their bodies there after a power loss.
 struct Checkpointer {
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -571,7 +578,11 @@ impl Checkpointer {
     /// How soon the log is copied again after it grew ([`StoreCheckpoint::Background`]).
     const BUSY_PERIOD: Duration = Duration::from_millis(10);
 
-    fn start(database: PathBuf, policy: StoreCheckpoint) -> Checkpointer {
+    fn start(
+        database: PathBuf,
+        policy: StoreCheckpoint,
+        payloads: crate::store::PayloadFlusher,
+    ) -> Checkpointer {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -590,6 +601,9 @@ impl Checkpointer {
                 let (mut period, mut last_log) = (Self::PERIOD, -1i64);
                 while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                     std::thread::sleep(period);
+                    if let Err(e) = payloads.flush() {
+                        tracing::warn!(error = %e, "flushing the message bodies failed");
+                    }
                     // Columns: busy, pages in the log, pages copied.
                     match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)) {
                         Ok(log) => {

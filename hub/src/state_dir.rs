@@ -50,6 +50,11 @@ pub fn restrict_known_files(state_dir: &Path) -> io::Result<()> {
     for name in PRIVATE_FILES {
         restrict_if_present(&state_dir.join(name))?;
     }
+    // The store's message bodies (its segment files are created 0600).
+    let payloads = state_dir.join("hub.db-payloads");
+    if payloads.is_dir() {
+        set_mode(&payloads, PRIVATE_DIR)?;
+    }
     Ok(())
 }
 

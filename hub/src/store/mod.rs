@@ -1,4 +1,5 @@
-//! Store-and-forward queues, twins and MQTT sessions in SQLite (`{state_dir}/hub.db`).
+//! Store-and-forward queues, twins and MQTT sessions in SQLite (`{state_dir}/hub.db`), with
+//! the message bodies in segment files beside it (`hub.db-payloads/`, see `payloads.rs`).
 //!
 //! Durable against `kill -9` of the hub (see `schema.rs`). Writes go through one writer
 //! thread that groups concurrent requests into a single transaction (`writer.rs`); reads use
@@ -8,6 +9,7 @@
 //! for messages bound to IoT Hub (kept bounded with [`Store::trim_endpoint`]).
 
 mod error;
+mod payloads;
 mod queue;
 mod schema;
 mod state;
@@ -20,9 +22,10 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use error::StoreError;
-use queue::{EncodedMessage, Request};
+use payloads::{PayloadLog, Segments};
+use queue::{EncodedMessage, Read, Request};
 pub use schema::StoreTuning;
-use writer::{Shared, Work, Writer};
+use writer::{Ctx, Shared, Work, Writer};
 
 use crate::message::HubMessage;
 
@@ -67,6 +70,17 @@ pub struct TwinState {
     pub reported_version: i64,
 }
 
+/// See [`Store::payload_flusher`].
+#[derive(Debug, Clone)]
+pub struct PayloadFlusher(Arc<Segments>);
+
+impl PayloadFlusher {
+    /// fdatasync()s every segment file.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        Ok(self.0.sync()?)
+    }
+}
+
 /// Handle to the hub database; cheap to clone, usable from any thread or task.
 #[derive(Clone)]
 pub struct Store {
@@ -77,6 +91,9 @@ struct Inner {
     reader: Mutex<Connection>,
     writer: Writer,
     shared: Arc<Shared>,
+    segments: Arc<Segments>,
+    /// New bodies go to segment files (they get a checksum).
+    payload_file: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -119,16 +136,31 @@ impl Store {
             tuning.writer_checkpoint_pages.max(1),
         )?;
         let reader = schema::open(path, None)?;
+        let size = queue::total_size(&write_conn)?;
         let shared = Arc::new(Shared {
-            size: AtomicU64::new(queue::total_size(&write_conn)?),
+            size: AtomicU64::new(size),
             limit: AtomicU64::new(max_size_bytes.unwrap_or(u64::MAX)),
         });
-        let writer = Writer::spawn(write_conn, shared.clone())?;
+        // Opened whatever the tuning: rows written under another one may point into it.
+        let payloads = PayloadLog::open(
+            payloads::directory_of(path),
+            queue::rows_per_segment(&write_conn)?,
+        )?;
+        let segments = payloads.segments();
+        let ctx = Ctx {
+            size,
+            limit: u64::MAX,
+            payloads,
+            payload_file: tuning.payload_file,
+        };
+        let writer = Writer::spawn(write_conn, shared.clone(), ctx)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 reader: Mutex::new(reader),
                 writer,
                 shared,
+                segments,
+                payload_file: tuning.payload_file,
             }),
         })
     }
@@ -139,6 +171,13 @@ impl Store {
             .shared
             .limit
             .store(max_size_bytes.unwrap_or(u64::MAX), Ordering::Release);
+    }
+
+    /// A handle that flushes the message bodies' segment files to the disk, for the hub's
+    /// checkpointer to call before each checkpoint (so the rows SQLite makes durable find
+    /// their bodies on disk). It does not keep the store open.
+    pub fn payload_flusher(&self) -> PayloadFlusher {
+        PayloadFlusher(self.inner.segments.clone())
     }
 
     /// Bytes currently queued (body + properties of every entry), as of the last commit.
@@ -153,7 +192,10 @@ impl Store {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let work = enqueue_work(vec![(EncodedMessage::new(msg)?, targets.to_vec())]);
+        let work = enqueue_work(vec![(
+            EncodedMessage::new(msg, self.inner.payload_file)?,
+            targets.to_vec(),
+        )]);
         self.inner.writer.call(work).map(first_or_empty)
     }
 
@@ -167,7 +209,10 @@ impl Store {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let work = enqueue_work(vec![(EncodedMessage::new(msg)?, targets.to_vec())]);
+        let work = enqueue_work(vec![(
+            EncodedMessage::new(msg, self.inner.payload_file)?,
+            targets.to_vec(),
+        )]);
         self.inner.writer.call_async(work).await.map(first_or_empty)
     }
 
@@ -177,7 +222,7 @@ impl Store {
         &self,
         batch: &[(&HubMessage, &[Target])],
     ) -> Result<Vec<Vec<i64>>, StoreError> {
-        let requests = encode_batch(batch)?;
+        let requests = encode_batch(batch, self.inner.payload_file)?;
         self.inner.writer.call(enqueue_work(requests))
     }
 
@@ -186,7 +231,7 @@ impl Store {
         &self,
         batch: &[(&HubMessage, &[Target])],
     ) -> Result<Vec<Vec<i64>>, StoreError> {
-        let requests = encode_batch(batch)?;
+        let requests = encode_batch(batch, self.inner.payload_file)?;
         self.inner.writer.call_async(enqueue_work(requests)).await
     }
 
@@ -198,8 +243,18 @@ impl Store {
         limit: usize,
         now_unix: u64,
     ) -> Result<Vec<QueuedMessage>, StoreError> {
-        let conn = self.reader()?;
-        queue::pending(&conn, endpoint, after_seq, limit, now_unix)
+        let read = {
+            let conn = self.reader()?;
+            queue::pending(
+                &conn,
+                &self.inner.segments,
+                endpoint,
+                after_seq,
+                limit,
+                now_unix,
+            )?
+        };
+        Ok(self.without_damaged(read))
     }
 
     /// Removes a delivered entry. Unknown seqs are ignored.
@@ -261,8 +316,11 @@ impl Store {
 
     /// The newest `limit` entries of `endpoint`, oldest first (expired ones included).
     pub fn recent(&self, endpoint: &str, limit: usize) -> Result<Vec<QueuedMessage>, StoreError> {
-        let conn = self.reader()?;
-        queue::recent(&conn, endpoint, limit)
+        let read = {
+            let conn = self.reader()?;
+            queue::recent(&conn, &self.inner.segments, endpoint, limit)?
+        };
+        Ok(self.without_damaged(read))
     }
 
     /// Entries queued per (endpoint, priority), expired ones included until purged.
@@ -322,6 +380,18 @@ impl Store {
         }))
     }
 
+    /// The messages read; rows whose body was lost or damaged are deleted (in the
+    /// background: nobody waits for it), so they stop counting against the size limit.
+    fn without_damaged(&self, read: Read) -> Vec<QueuedMessage> {
+        for (endpoint, seq) in read.damaged {
+            let work: Work<usize> =
+                Box::new(move |conn, ctx| queue::delete(conn, ctx, &endpoint, &[seq]));
+            let (reply, _) = tokio::sync::oneshot::channel();
+            self.inner.writer.submit(work, writer::Reply::Async(reply));
+        }
+        read.messages
+    }
+
     fn reader(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         // A panic while holding the lock cannot leave SQLite half-written: reuse the connection.
         Ok(self
@@ -332,10 +402,13 @@ impl Store {
     }
 }
 
-fn encode_batch(batch: &[(&HubMessage, &[Target])]) -> Result<Vec<Request>, StoreError> {
+fn encode_batch(
+    batch: &[(&HubMessage, &[Target])],
+    payload_file: bool,
+) -> Result<Vec<Request>, StoreError> {
     batch
         .iter()
-        .map(|(msg, targets)| Ok((EncodedMessage::new(msg)?, targets.to_vec())))
+        .map(|(msg, targets)| Ok((EncodedMessage::new(msg, payload_file)?, targets.to_vec())))
         .collect()
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::payloads::{self, PayloadRef, Segments};
 use super::writer::Ctx;
 use super::{QueuedMessage, StoreError};
 use crate::message::HubMessage;
@@ -15,17 +16,26 @@ pub(crate) struct EncodedMessage {
     properties: String,
     system_properties: String,
     body: Vec<u8>,
+    /// CRC-32 of `body` when it goes to a segment file (None: it goes into the row).
+    crc: Option<u32>,
     size: u64,
 }
 
 impl EncodedMessage {
-    pub(crate) fn new(msg: &HubMessage) -> Result<Arc<EncodedMessage>, StoreError> {
+    /// `payload_file`: a body of [`payloads::INLINE_BELOW`] bytes or more will be written
+    /// to a segment file, so it needs a checksum (computed here, on the caller's thread).
+    pub(crate) fn new(
+        msg: &HubMessage,
+        payload_file: bool,
+    ) -> Result<Arc<EncodedMessage>, StoreError> {
         let json = |m| serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()));
         Ok(Arc::new(EncodedMessage {
             source: msg.source.clone(),
             properties: json(&msg.properties)?,
             system_properties: json(&msg.system_properties)?,
             body: msg.body.clone(),
+            crc: (payload_file && msg.body.len() >= payloads::INLINE_BELOW)
+                .then(|| payloads::checksum(&msg.body)),
             size: msg.size_bytes() as u64,
         }))
     }
@@ -55,12 +65,32 @@ pub(crate) fn insert(
             limit: ctx.limit,
         });
     }
+    // Bodies first: a failed write fails the request before any of its rows exists.
+    let mark = ctx.payloads.mark();
+    let mut placed = Vec::with_capacity(requests.len());
+    for (m, targets) in requests {
+        let at = match m.crc {
+            Some(crc) if ctx.payload_file && !targets.is_empty() => {
+                match ctx.payloads.append(&m.body, crc, targets.len()) {
+                    Ok(at) => Some(at),
+                    Err(e) => {
+                        ctx.payloads.rollback_to(mark);
+                        return Err(e);
+                    }
+                }
+            }
+            _ => None,
+        };
+        placed.push(at);
+    }
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO queue (endpoint, priority, expires_at, size, source, properties, system_properties, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO queue (endpoint, priority, expires_at, size, source, properties, system_properties, body,
+                            payload_segment, payload_offset, payload_len, payload_crc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut all = Vec::with_capacity(requests.len());
-    for (m, targets) in requests {
+    for ((m, targets), at) in requests.iter().zip(placed) {
+        let body: &[u8] = if at.is_some() { &[] } else { &m.body };
         let mut seqs = Vec::with_capacity(targets.len());
         for (endpoint, priority, expires_at) in targets {
             stmt.execute(params![
@@ -71,7 +101,11 @@ pub(crate) fn insert(
                 m.source,
                 m.properties,
                 m.system_properties,
-                m.body,
+                body,
+                at.map(|a| a.segment),
+                at.map(|a| to_i64(a.offset)),
+                at.map(|a| a.len),
+                at.map(|a| a.crc),
             ])?;
             seqs.push(conn.last_insert_rowid());
         }
@@ -81,6 +115,14 @@ pub(crate) fn insert(
     Ok(all)
 }
 
+/// Frees the size and the body reference of a deleted row.
+fn released(ctx: &mut Ctx, size: i64, segment: Option<u32>) {
+    ctx.size = ctx.size.saturating_sub(size.max(0) as u64);
+    if let Some(segment) = segment {
+        ctx.payloads.release(segment);
+    }
+}
+
 /// Deletes the given entries of `endpoint`; unknown seqs are ignored (acks are idempotent).
 pub(crate) fn delete(
     conn: &Connection,
@@ -88,15 +130,16 @@ pub(crate) fn delete(
     endpoint: &str,
     seqs: &[i64],
 ) -> Result<usize, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("DELETE FROM queue WHERE endpoint = ?1 AND seq = ?2 RETURNING size")?;
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM queue WHERE endpoint = ?1 AND seq = ?2 RETURNING size, payload_segment",
+    )?;
     let mut deleted = 0;
     for seq in seqs {
-        let size: Option<i64> = stmt
-            .query_row(params![endpoint, seq], |r| r.get(0))
+        let row: Option<(i64, Option<u32>)> = stmt
+            .query_row(params![endpoint, seq], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if let Some(size) = size {
-            ctx.size = ctx.size.saturating_sub(size.max(0) as u64);
+        if let Some((size, segment)) = row {
+            released(ctx, size, segment);
             deleted += 1;
         }
     }
@@ -110,17 +153,21 @@ pub(crate) fn delete_expired(
     now: u64,
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "DELETE FROM queue WHERE expires_at IS NOT NULL AND expires_at <= ?1 RETURNING size, source",
+        "DELETE FROM queue WHERE expires_at IS NOT NULL AND expires_at <= ?1 \
+         RETURNING size, source, payload_segment",
     )?;
     let rows = stmt
         .query_map(params![to_i64(now)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let freed: u64 = rows.iter().map(|(s, _)| (*s).max(0) as u64).sum();
-    ctx.size = ctx.size.saturating_sub(freed);
     let mut sources: Vec<(String, u64)> = Vec::new();
-    for (_, source) in rows {
+    for (size, source, segment) in rows {
+        released(ctx, size, segment);
         match sources.iter_mut().find(|(s, _)| *s == source) {
             Some((_, n)) => *n += 1,
             None => sources.push((source, 1)),
@@ -166,29 +213,41 @@ pub(crate) fn trim(
     };
     let mut stmt = conn.prepare_cached(
         "DELETE FROM queue WHERE seq IN (SELECT seq FROM queue WHERE endpoint = ?1 AND seq <= ?2 \
-         ORDER BY seq LIMIT ?3) RETURNING size",
+         ORDER BY seq LIMIT ?3) RETURNING size, payload_segment",
     )?;
-    let sizes = stmt
+    let rows = stmt
         .query_map(params![endpoint, cutoff, to_i64(max_rows as u64)], |r| {
-            r.get::<_, i64>(0)
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<u32>>(1)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let freed: u64 = sizes.iter().map(|s| (*s).max(0) as u64).sum();
-    ctx.size = ctx.size.saturating_sub(freed);
-    Ok(sizes.len())
+    let deleted = rows.len();
+    for (size, segment) in rows {
+        released(ctx, size, segment);
+    }
+    Ok(deleted)
 }
 
 const COLUMNS: &str =
-    "seq, endpoint, priority, expires_at, source, properties, system_properties, body";
+    "seq, endpoint, priority, expires_at, source, properties, system_properties, body, \
+     payload_segment, payload_offset, payload_len, payload_crc";
+
+/// Messages read from the queue, and the rows whose stored body turned out damaged (an OS
+/// crash before it reached the disk): those are left out, for the caller to delete.
+#[derive(Debug, Default)]
+pub(crate) struct Read {
+    pub messages: Vec<QueuedMessage>,
+    pub damaged: Vec<(String, i64)>,
+}
 
 /// Oldest-first by (priority, seq), only seq > after_seq, excluding expired.
 pub(crate) fn pending(
     conn: &Connection,
+    segments: &Segments,
     endpoint: &str,
     after_seq: i64,
     limit: usize,
     now: u64,
-) -> Result<Vec<QueuedMessage>, StoreError> {
+) -> Result<Read, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM queue
          WHERE endpoint = ?1 AND seq > ?2 AND (expires_at IS NULL OR expires_at > ?3)
@@ -199,24 +258,23 @@ pub(crate) fn pending(
         params![endpoint, after_seq, to_i64(now), to_i64(limit as u64)],
         read_row,
     )?;
-    rows.map(|r| r.map_err(StoreError::from).and_then(decode))
-        .collect()
+    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    decode_all(rows, segments)
 }
 
 /// The newest `limit` entries of `endpoint`, returned oldest first (expired included).
 pub(crate) fn recent(
     conn: &Connection,
+    segments: &Segments,
     endpoint: &str,
     limit: usize,
-) -> Result<Vec<QueuedMessage>, StoreError> {
+) -> Result<Read, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM queue WHERE endpoint = ?1 ORDER BY seq DESC LIMIT ?2");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![endpoint, to_i64(limit as u64)], read_row)?;
-    let mut out = rows
-        .map(|r| r.map_err(StoreError::from).and_then(decode))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.reverse();
-    Ok(out)
+    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.reverse();
+    decode_all(rows, segments)
 }
 
 /// Number of entries queued for `endpoint` (expired ones included until purged).
@@ -225,6 +283,20 @@ pub(crate) fn count(conn: &Connection, endpoint: &str) -> Result<usize, StoreErr
         .prepare_cached("SELECT COUNT(*) FROM queue WHERE endpoint = ?1")?
         .query_row(params![endpoint], |r| r.get(0))?;
     Ok(n.max(0) as usize)
+}
+
+/// Rows per body segment.
+pub(crate) fn rows_per_segment(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<u32, u64>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT payload_segment, COUNT(*) FROM queue WHERE payload_segment IS NOT NULL \
+         GROUP BY payload_segment",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Sum of the sizes of every queued entry.
@@ -242,9 +314,20 @@ struct RawRow {
     properties: String,
     system_properties: String,
     body: Vec<u8>,
+    payload: Option<PayloadRef>,
 }
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    let segment: Option<u32> = r.get(8)?;
+    let payload = match segment {
+        Some(segment) => Some(PayloadRef {
+            segment,
+            offset: r.get::<_, i64>(9)?.max(0) as u64,
+            len: r.get(10)?,
+            crc: r.get(11)?,
+        }),
+        None => None,
+    };
     Ok(RawRow {
         seq: r.get(0)?,
         endpoint: r.get(1)?,
@@ -254,7 +337,32 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         properties: r.get(5)?,
         system_properties: r.get(6)?,
         body: r.get(7)?,
+        payload,
     })
+}
+
+fn decode_all(rows: Vec<RawRow>, segments: &Segments) -> Result<Read, StoreError> {
+    let mut read = Read::default();
+    for mut row in rows {
+        if let Some(at) = row.payload {
+            match segments.read(&at) {
+                Ok(Some(body)) => row.body = body,
+                // Its segment is gone: the row was deleted since this read began (deleting
+                // it again does nothing), or the file was lost (warned about at open).
+                Ok(None) => {
+                    read.damaged.push((row.endpoint, row.seq));
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(seq = row.seq, endpoint = %row.endpoint, error = %e, "dropping a queued message whose body is damaged");
+                    read.damaged.push((row.endpoint, row.seq));
+                    continue;
+                }
+            }
+        }
+        read.messages.push(decode(row)?);
+    }
+    Ok(read)
 }
 
 fn decode(row: RawRow) -> Result<QueuedMessage, StoreError> {

@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS queue (
     source TEXT NOT NULL,
     properties TEXT NOT NULL,              -- JSON object
     system_properties TEXT NOT NULL,       -- JSON object
-    body BLOB NOT NULL
+    body BLOB NOT NULL,                    -- empty when the body is in a segment file:
+    payload_segment INTEGER,               -- where (payloads.rs); NULL = in `body`
+    payload_offset INTEGER,
+    payload_len INTEGER,
+    payload_crc INTEGER
 );
 CREATE INDEX IF NOT EXISTS queue_endpoint_priority_seq ON queue (endpoint, priority, seq);
 CREATE INDEX IF NOT EXISTS queue_expires_at ON queue (expires_at) WHERE expires_at IS NOT NULL;
@@ -56,6 +60,14 @@ CREATE TABLE IF NOT EXISTS subscriptions (
 );
 ";
 
+/// Columns `queue` gained after the first release: added to databases created before.
+const ADDED_QUEUE_COLUMNS: [&str; 4] = [
+    "payload_segment INTEGER",
+    "payload_offset INTEGER",
+    "payload_len INTEGER",
+    "payload_crc INTEGER",
+];
+
 /// How a new database file is laid out and when the writer checkpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreTuning {
@@ -63,20 +75,26 @@ pub struct StoreTuning {
     pub page_size: u32,
     /// Log pages after which the writer checkpoints inside a commit.
     pub writer_checkpoint_pages: u32,
+    /// Message bodies go to segment files beside the database (`payloads.rs`), written
+    /// once, instead of into SQLite (written to the log, then again by the checkpoint).
+    pub payload_file: bool,
 }
 
 impl StoreTuning {
-    /// The hub's: 16 KiB pages, and the writer checkpoints only once the log holds 64 MiB
-    /// (a background thread is expected to copy it long before).
+    /// The hub's: bodies in segment files, 16 KiB pages, and the writer checkpoints only
+    /// once the log holds 64 MiB (a background thread is expected to copy it long before).
     pub const HUB: StoreTuning = StoreTuning {
         page_size: 16 * 1024,
         writer_checkpoint_pages: 4096,
+        payload_file: true,
     };
-    /// SQLite's defaults (4 KiB pages, the writer checkpoints every 1000 pages): the store
-    /// before the hub's own tuning, kept as the benchmark's reference.
+    /// SQLite's defaults (4 KiB pages, the writer checkpoints every 1000 pages) with the
+    /// bodies inside SQLite: the store before the hub's own tuning, kept as the benchmark's
+    /// reference.
     pub const SQLITE_DEFAULTS: StoreTuning = StoreTuning {
         page_size: 4096,
         writer_checkpoint_pages: 1000,
+        payload_file: false,
     };
 
     /// The log's size, in bytes, at which the writer checkpoints.
@@ -111,6 +129,23 @@ pub(crate) fn open(path: &Path, create: Option<u32>) -> Result<Connection, Store
     conn.set_prepared_statement_cache_capacity(64);
     if create.is_some() {
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
     }
     Ok(conn)
+}
+
+/// Brings a database created by an earlier release up to [`SCHEMA`]; its rows keep their
+/// bodies inline (the new columns are NULL) and stay readable.
+fn add_missing_columns(conn: &Connection) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('queue')")?;
+    let existing = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for column in ADDED_QUEUE_COLUMNS {
+        let name = column.split(' ').next().unwrap_or(column);
+        if !existing.iter().any(|c| c == name) {
+            conn.execute_batch(&format!("ALTER TABLE queue ADD COLUMN {column}"))?;
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
 
+use super::payloads::PayloadLog;
 use super::StoreError;
 
 /// Most jobs committed together.
@@ -25,12 +26,43 @@ pub(crate) struct Shared {
     pub limit: AtomicU64,
 }
 
-/// What a job sees while it runs inside the batch transaction.
+/// What a job sees while it runs inside the batch transaction; kept by the writer thread.
 pub(crate) struct Ctx {
     /// Bytes queued including this batch's uncommitted changes.
     pub size: u64,
     /// Size limit; `u64::MAX` = unlimited.
     pub limit: u64,
+    /// The bodies' segment files.
+    pub payloads: PayloadLog,
+    /// New bodies go to `payloads` (else into the queue row, as before).
+    pub payload_file: bool,
+}
+
+/// The state a rolled-back transaction returns to.
+#[derive(Clone, Copy)]
+struct Mark {
+    size: u64,
+    payloads: usize,
+}
+
+impl Ctx {
+    fn mark(&self) -> Mark {
+        Mark {
+            size: self.size,
+            payloads: self.payloads.mark(),
+        }
+    }
+
+    fn rollback_to(&mut self, mark: Mark) {
+        self.size = mark.size;
+        self.payloads.rollback_to(mark.payloads);
+    }
+
+    /// After a commit: publish the new size before answering, so callers see their own writes.
+    fn committed(&mut self, shared: &Shared) {
+        shared.size.store(self.size, Ordering::Release);
+        self.payloads.commit();
+    }
 }
 
 /// Where a job's result goes.
@@ -99,11 +131,15 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: Connection, shared: Arc<Shared>) -> std::io::Result<Writer> {
+    pub(crate) fn spawn(
+        conn: Connection,
+        shared: Arc<Shared>,
+        ctx: Ctx,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
         let thread = std::thread::Builder::new()
             .name("hub-store-writer".into())
-            .spawn(move || run(conn, shared, rx))?;
+            .spawn(move || run(conn, shared, ctx, rx))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
@@ -156,8 +192,7 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: Connection, shared: Arc<Shared>, rx: mpsc::Receiver<Box<dyn Job>>) {
-    let mut size = shared.size.load(Ordering::Acquire);
+fn run(conn: Connection, shared: Arc<Shared>, mut ctx: Ctx, rx: mpsc::Receiver<Box<dyn Job>>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -166,12 +201,8 @@ fn run(conn: Connection, shared: Arc<Shared>, rx: mpsc::Receiver<Box<dyn Job>>) 
                 Err(_) => break,
             }
         }
-        let mut ctx = Ctx {
-            size,
-            limit: shared.limit.load(Ordering::Acquire),
-        };
+        ctx.limit = shared.limit.load(Ordering::Acquire);
         run_batch(&conn, &mut ctx, &shared, batch);
-        size = ctx.size;
     }
 }
 
@@ -182,7 +213,7 @@ fn run_batch(conn: &Connection, ctx: &mut Ctx, shared: &Shared, mut batch: Vec<B
         }
         return;
     }
-    let before = ctx.size;
+    let before = ctx.mark();
     let applied = in_transaction(conn, || {
         for job in batch.iter_mut() {
             job.apply(conn, ctx)?;
@@ -191,12 +222,11 @@ fn run_batch(conn: &Connection, ctx: &mut Ctx, shared: &Shared, mut batch: Vec<B
     });
     match applied {
         Ok(()) => {
-            // Publish the new size before answering, so callers see their own writes.
-            shared.size.store(ctx.size, Ordering::Release);
+            ctx.committed(shared);
             batch.into_iter().for_each(|job| job.finish(Ok(())));
         }
         Err(_) => {
-            ctx.size = before;
+            ctx.rollback_to(before);
             for job in batch {
                 run_alone(conn, ctx, shared, job);
             }
@@ -205,14 +235,14 @@ fn run_batch(conn: &Connection, ctx: &mut Ctx, shared: &Shared, mut batch: Vec<B
 }
 
 fn run_alone(conn: &Connection, ctx: &mut Ctx, shared: &Shared, mut job: Box<dyn Job>) {
-    let before = ctx.size;
+    let before = ctx.mark();
     match in_transaction(conn, || job.apply(conn, ctx)) {
         Ok(()) => {
-            shared.size.store(ctx.size, Ordering::Release);
+            ctx.committed(shared);
             job.finish(Ok(()));
         }
         Err(e) => {
-            ctx.size = before;
+            ctx.rollback_to(before);
             job.finish(Err(StoreError::Sqlite(e)));
         }
     }
