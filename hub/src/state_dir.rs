@@ -105,10 +105,13 @@ mod tests {
         set_mode(&state, 0o755).unwrap();
         std::fs::write(state.join("hub.db"), b"").unwrap();
         set_mode(&state.join("hub.db"), 0o644).unwrap();
+        std::fs::create_dir(state.join("hub.db-payloads")).unwrap();
+        set_mode(&state.join("hub.db-payloads"), 0o755).unwrap();
         prepare(&state, false).unwrap();
         assert_eq!(mode(&state), 0o700);
         assert_eq!(mode(&state.join("certs")), 0o700);
         assert_eq!(mode(&state.join("hub.db")), 0o600);
+        assert_eq!(mode(&state.join("hub.db-payloads")), 0o700);
         prepare(&state, true).unwrap();
         assert_eq!(mode(&state), 0o711);
         let db = state.join("new.db");

@@ -81,6 +81,11 @@ fn large_bodies_go_to_segment_files_small_ones_stay_in_the_row_and_both_survive_
         1,
         "one segment holds the large bodies"
     );
+    // Private, like the database: the bodies are the modules' data.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&segments(&path)[0]), 0o600);
+    assert_eq!(mode(segments(&path)[0].parent().unwrap()), 0o700);
     let on_disk = std::fs::metadata(&segments(&path)[0]).unwrap().len();
     assert_eq!(on_disk, 10 * LARGE as u64, "each large body written once");
     assert_eq!(inline_bodies(&path), 20, "the 10 small bodies × 2 rows");

@@ -5,6 +5,8 @@
 //! survive a crash or `kill -9` of the hub process. Only an OS crash or power loss can drop
 //! the last few commits (the database is never corrupted). That is the guarantee the hub
 //! needs; `synchronous=FULL` would add an fsync per commit for power-loss durability.
+//! Bodies of 2 KiB and more are not in the database but in segment files beside it, written
+//! before the commit of their row, with the same guarantee (`payloads.rs`).
 //!
 //! Checkpoints (copying the log into the database file, with an fsync of each) are not the
 //! writer's job: SQLite's default runs one inside the commit whenever the log holds 1000
