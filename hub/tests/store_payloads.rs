@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use edgemodule_hub::message::HubMessage;
-use edgemodule_hub::store::{module_endpoint, Store, StoreTuning, Target, UPSTREAM_ENDPOINT};
+use edgemodule_hub::store::{
+    module_endpoint, QueuedMessage, Store, StoreTuning, Target, UPSTREAM_ENDPOINT,
+};
 
 const NOW: u64 = 1_700_000_000;
 const LARGE: usize = 16 * 1024;
@@ -29,6 +31,17 @@ fn message(body: Vec<u8>) -> HubMessage {
         system_properties: BTreeMap::new(),
         source: "/messages/modules/sensor/outputs/out".into(),
     }
+}
+
+/// 1,100 messages of `SPAN` bytes, tagged `{tag}{i}-`: two segments' worth.
+fn two_segments_of_messages(tag: &str) -> Vec<HubMessage> {
+    (0..1_100)
+        .map(|i| message(body(&format!("{tag}{i}-"), SPAN)))
+        .collect()
+}
+
+fn bodies_of(queued: &[QueuedMessage]) -> Vec<&Vec<u8>> {
+    queued.iter().map(|q| &q.message.body).collect()
 }
 
 fn target(endpoint: &str, expires_at: Option<u64>) -> Target {
@@ -92,8 +105,7 @@ fn large_bodies_go_to_segment_files_small_ones_stay_in_the_row_and_both_survive_
 
     let store = Store::open(&path).unwrap();
     let pending = store.pending(&ep, 0, 100, NOW).unwrap();
-    let got: Vec<Vec<u8>> = pending.iter().map(|q| q.message.body.clone()).collect();
-    assert_eq!(got, sent);
+    assert_eq!(bodies_of(&pending), sent.iter().collect::<Vec<_>>());
     assert_eq!(pending[0].message.properties.get("k").unwrap(), "v");
     let upstream = store.recent(UPSTREAM_ENDPOINT, 100).unwrap();
     assert_eq!(upstream.len(), 20);
@@ -106,9 +118,7 @@ fn a_segment_is_deleted_once_no_row_refers_to_it() {
     let path = dir.path().join("hub.db");
     let ep = module_endpoint("filter", "input1");
     let store = Store::open(&path).unwrap();
-    let messages: Vec<HubMessage> = (0..1_100)
-        .map(|i| message(body(&format!("s{i}-"), SPAN)))
-        .collect();
+    let messages = two_segments_of_messages("s");
     let targets = [target(&ep, None)];
     let batch: Vec<_> = messages.iter().map(|m| (m, &targets[..])).collect();
     let seqs: Vec<i64> = store
@@ -140,9 +150,7 @@ fn trimmed_and_expired_rows_release_their_segments() {
     let path = dir.path().join("hub.db");
     let ep = module_endpoint("filter", "input1");
     let store = Store::open(&path).unwrap();
-    let messages: Vec<HubMessage> = (0..1_100)
-        .map(|i| message(body(&format!("t{i}-"), SPAN)))
-        .collect();
+    let messages = two_segments_of_messages("t");
     // The first 1,000 bodies: half expire, half go upstream and are trimmed away.
     let expiring = [target(&ep, Some(NOW - 1))];
     let upstream = [target(UPSTREAM_ENDPOINT, None)];
@@ -193,8 +201,7 @@ fn a_damaged_body_is_dropped_instead_of_delivered() {
 
     let store = Store::open(&path).unwrap();
     let pending = store.pending(&ep, 0, 10, NOW).unwrap();
-    let got: Vec<&Vec<u8>> = pending.iter().map(|q| &q.message.body).collect();
-    assert_eq!(got, [&sent[0], &sent[2]]);
+    assert_eq!(bodies_of(&pending), [&sent[0], &sent[2]]);
     // Its row is deleted behind the read; a later write runs after that delete.
     store.ack(&ep, i64::MAX).unwrap();
     assert_eq!(store.count(&ep).unwrap(), 2);
@@ -231,8 +238,7 @@ fn a_database_from_before_the_segment_files_stays_readable() {
         .enqueue(&message(new_body.clone()), &[target(&ep, None)])
         .unwrap();
     let pending = store.pending(&ep, 0, 10, NOW).unwrap();
-    let got: Vec<&Vec<u8>> = pending.iter().map(|q| &q.message.body).collect();
-    assert_eq!(got, [&old_body, &new_body]);
+    assert_eq!(bodies_of(&pending), [&old_body, &new_body]);
     assert_eq!(
         inline_bodies(&path),
         1,
@@ -261,6 +267,5 @@ fn the_reference_tuning_keeps_bodies_in_sqlite_and_still_reads_segment_rows() {
         .unwrap();
     assert_eq!(inline_bodies(&path), 1);
     let pending = store.pending(&ep, 0, 10, NOW).unwrap();
-    let got: Vec<&Vec<u8>> = pending.iter().map(|q| &q.message.body).collect();
-    assert_eq!(got, [&first, &second]);
+    assert_eq!(bodies_of(&pending), [&first, &second]);
 }

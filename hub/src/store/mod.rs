@@ -151,7 +151,6 @@ impl Store {
             size,
             limit: u64::MAX,
             payloads,
-            payload_file: tuning.payload_file,
         };
         let writer = Writer::spawn(write_conn, shared.clone(), ctx)?;
         Ok(Store {

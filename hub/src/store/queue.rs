@@ -70,7 +70,7 @@ pub(crate) fn insert(
     let mut placed = Vec::with_capacity(requests.len());
     for (m, targets) in requests {
         let at = match m.crc {
-            Some(crc) if ctx.payload_file && !targets.is_empty() => {
+            Some(crc) if !targets.is_empty() => {
                 match ctx.payloads.append(&m.body, crc, targets.len()) {
                     Ok(at) => Some(at),
                     Err(e) => {
@@ -345,16 +345,15 @@ fn decode_all(rows: Vec<RawRow>, segments: &Segments) -> Result<Read, StoreError
     let mut read = Read::default();
     for mut row in rows {
         if let Some(at) = row.payload {
-            match segments.read(&at) {
-                Ok(Some(body)) => row.body = body,
-                // Its segment is gone: the row was deleted since this read began (deleting
-                // it again does nothing), or the file was lost (warned about at open).
-                Ok(None) => {
-                    read.damaged.push((row.endpoint, row.seq));
-                    continue;
-                }
-                Err(e) => {
-                    tracing::warn!(seq = row.seq, endpoint = %row.endpoint, error = %e, "dropping a queued message whose body is damaged");
+            // `Ok(None)`: its segment is gone. The row was deleted since this read began
+            // (deleting it again does nothing), or the file was lost (warned about at open).
+            let body = segments.read(&at).unwrap_or_else(|e| {
+                tracing::warn!(seq = row.seq, endpoint = %row.endpoint, error = %e, "dropping a queued message whose body is damaged");
+                None
+            });
+            match body {
+                Some(body) => row.body = body,
+                None => {
                     read.damaged.push((row.endpoint, row.seq));
                     continue;
                 }

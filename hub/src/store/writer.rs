@@ -32,10 +32,8 @@ pub(crate) struct Ctx {
     pub size: u64,
     /// Size limit; `u64::MAX` = unlimited.
     pub limit: u64,
-    /// The bodies' segment files.
+    /// The bodies' segment files (a message encoded with a checksum goes there).
     pub payloads: PayloadLog,
-    /// New bodies go to `payloads` (else into the queue row, as before).
-    pub payload_file: bool,
 }
 
 /// The state a rolled-back transaction returns to.
